@@ -1,0 +1,201 @@
+// The contract: every type that crosses a module boundary in pmfit lives here.
+// Scenarios and reporters import only this file; they never reach into the engine.
+// This module is types only — it emits no code.
+
+// ---------------------------------------------------------------- the trace
+
+export type FlushKind = 'clflush' | 'clflushopt' | 'clwb';
+export type FenceKind = 'sfence' | 'mfence' | 'locked';
+export type MarkerKind = 'start' | 'stop' | 'user';
+
+/** Fields every trace event carries. */
+export interface EventBase {
+  /** Position in program order, 0-based and consecutive. */
+  seq: number;
+  /** Instructions executed (native) or pool calls made (TS) when the event happened. */
+  icount: number;
+  /** Program counter of the instruction (native); 0 for TS events. */
+  pc: number;
+  /** Source location: a TS call site, or a native pc resolved to file:line when known. */
+  site?: string;
+  /** Which pool of the trace header the event touches. */
+  pool: number;
+}
+
+export interface StoreEvent extends EventBase {
+  kind: 'store';
+  /** Byte offset in the pool file. */
+  offset: number;
+  data: Uint8Array;
+  nonTemporal: boolean;
+}
+
+export interface FlushEvent extends EventBase {
+  kind: 'flush';
+  /** Any address inside the flushed cache line, as a pool offset. */
+  offset: number;
+  flushKind: FlushKind;
+}
+
+export interface FenceEvent extends EventBase {
+  kind: 'fence';
+  fenceKind: FenceKind;
+}
+
+export interface MsyncEvent extends EventBase {
+  kind: 'msync';
+  offset: number;
+  length: number;
+}
+
+export interface MarkerEvent extends EventBase {
+  kind: 'marker';
+  markerKind: MarkerKind;
+  name: string;
+}
+
+export type TraceEvent = StoreEvent | FlushEvent | FenceEvent | MsyncEvent | MarkerEvent;
+
+export interface PoolDescriptor {
+  id: number;
+  path: string;
+  size: number;
+  /** Digest of the pool's content before the snippet, and (relative to the trace) where to read it. */
+  initialImage?: { sha256: string; file?: string };
+}
+
+/** Where a pool was mapped while the program ran (native traces). */
+export interface PoolMapping {
+  pool: number;
+  base: number;
+  length: number;
+  fileOffset: number;
+}
+
+export interface TraceHeader {
+  formatVersion: number;
+  source: 'ts' | 'native';
+  /** The program (native) or scenario (TS) that produced the trace. */
+  program: string[];
+  pools: PoolDescriptor[];
+}
+
+/** A whole trace in memory: what the engine consumes. */
+export interface Trace {
+  header: TraceHeader;
+  mappings: PoolMapping[];
+  events: TraceEvent[];
+}
+
+// ---------------------------------------------------------------- the model
+
+export type ModelName = 'eadr' | 'adr';
+export type StrategyName = 'strict' | 'eadr' | 'extremes' | 'exhaustive' | 'random';
+export type OracleName = 'exit' | 'atomic' | 'ops' | 'collate';
+
+/** A position in the event stream: the crash happens after `index` events. */
+export interface CrashPoint {
+  index: number;
+  /** Instruction counts this point stands for (inclusive range). */
+  icountFrom: number;
+  icountTo: number;
+  /** The event just before the crash, if any. */
+  lastEvent?: TraceEvent;
+}
+
+// ---------------------------------------------------------------- checking
+
+/** What a check observed on one crash image. */
+export interface CheckOutcome {
+  /** The check's output (stdout, or the string a TS check returns). */
+  output: string;
+  /** The check's own judgement: exit status 0 / a TS check that did not report a problem. */
+  passed: boolean;
+  /** Why the check did not pass, in the check's words. */
+  detail?: string;
+  /** Set when the check process was killed by a signal or timed out. */
+  crash?: string;
+}
+
+/** A verdict is a tagged union, never a boolean (Jepsen's valid? true|false|unknown). */
+export type Verdict =
+  | { status: 'consistent' }
+  | { status: 'inconsistent'; reason: string; expected?: string; actual?: string }
+  | { status: 'unknown'; error: string };
+
+// ---------------------------------------------------------------- results
+
+export type FindingKind =
+  | 'inconsistent'
+  | 'missing-flush'
+  | 'missing-fence'
+  | 'ordering'
+  | 'torn-write'
+  | 'crash'
+  | 'timeout'
+  | 'unknown';
+
+export interface LostStore {
+  seq: number;
+  offset: number;
+  size: number;
+  site?: string;
+}
+
+export interface Finding {
+  kind: FindingKind;
+  scenario: string;
+  model: ModelName;
+  strategy: StrategyName;
+  crashPoint: number;
+  icountFrom: number;
+  icountTo: number;
+  replayId: string;
+  replayCommand: string;
+  message: string;
+  expected?: string;
+  actual?: string;
+  lostStores: LostStore[];
+  /** The event just before the crash, rendered. */
+  lastEvent?: string;
+}
+
+/** One group of crash points whose images gave the same output (allcounts' collation). */
+export interface OutputGroup {
+  output: string;
+  /** Crash point numbers, by instruction count, in ascending order. */
+  points: number[];
+}
+
+export interface RunSummary {
+  verdict: 'consistent' | 'inconsistent' | 'unknown';
+  crashPoints: number;
+  images: number;
+  distinctImages: number;
+  findings: number;
+  wallMs: number;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  model: ModelName;
+  strategy: StrategyName;
+  oracle: OracleName;
+  seed: string;
+  summary: RunSummary;
+  groups: OutputGroup[];
+  findings: Finding[];
+}
+
+export interface Report {
+  schemaVersion: number;
+  tool: { name: 'pmfit'; version: string };
+  summary: RunSummary;
+  results: ScenarioResult[];
+  findings: Finding[];
+}
+
+export interface Reporter {
+  kind: string;
+  render(report: Report): string;
+}
