@@ -113,8 +113,16 @@ export interface CheckOutcome {
   passed: boolean;
   /** Why the check did not pass, in the check's words. */
   detail?: string;
-  /** Set when the check process was killed by a signal or timed out. */
+  /** Set when the check process was killed by a signal (`SIGSEGV`) or ran out of time (`timeout`). */
   crash?: string;
+  /** Set when the check itself could not run or threw: the verdict is unknown, never a pass. */
+  error?: string;
+}
+
+/** Runs the program's recovery and check on a private copy of one crash image. */
+export interface Checker {
+  check(image: Buffer): Promise<CheckOutcome>;
+  close(): Promise<void>;
 }
 
 /** A verdict is a tagged union, never a boolean (Jepsen's valid? true|false|unknown). */
@@ -160,11 +168,16 @@ export interface Finding {
   lastEvent?: string;
 }
 
+/** An inclusive range of instruction counts. */
+export type IcountRange = [from: number, to: number];
+
 /** One group of crash points whose images gave the same output (allcounts' collation). */
 export interface OutputGroup {
   output: string;
-  /** Crash point numbers, by instruction count, in ascending order. */
-  points: number[];
+  /** The instruction counts at which a crash gave this output, merged, ascending. */
+  iterations: IcountRange[];
+  /** How many crash images gave it. */
+  images: number;
 }
 
 export interface RunSummary {
@@ -198,4 +211,32 @@ export interface Report {
 export interface Reporter {
   kind: string;
   render(report: Report): string;
+}
+
+// ---------------------------------------------------------------- scenarios
+
+/** The pool API a TypeScript scenario programs against (implemented by core/pool.ts). */
+export type { Pool } from './pool.js';
+import type { Pool } from './pool.js';
+
+/** A crash test written in TypeScript on the Pool API. */
+export interface TsScenario {
+  name: string;
+  description: string;
+  /** Bytes in the pool the scenario works on (a multiple of 64). */
+  poolSize: number;
+  /** How a check's outcome becomes a verdict; `collate` only groups outputs. */
+  oracle: OracleName;
+  /** Models `pmfit run` uses when the command line names none (default: adr). */
+  models?: ModelName[];
+  /** Untraced set-up before the snippet (formatting the pool, say). */
+  setup?(pool: Pool): void;
+  /** The snippet under test: everything it does to the pool is traced. */
+  run(pool: Pool): void;
+  /**
+   * Recovery and check on a private copy of one crash image. Return the state's canonical
+   * description (collated, compared by the atomic oracle) and whether it is consistent;
+   * a plain string means consistent. Throwing means the check itself failed (verdict unknown).
+   */
+  check(pool: Pool): CheckOutcome | string;
 }

@@ -100,7 +100,7 @@ export function decodeEvent(head: RecordHead, payload: Buffer, site: string | un
         ...base,
         kind: 'store',
         offset: readSafeU64(payload, 0),
-        data: Uint8Array.prototype.slice.call(payload, 8),
+        data: new Uint8Array(payload.subarray(8)),
         nonTemporal: (head.flags & 1) === 1,
       };
     case RecordKind.flush:

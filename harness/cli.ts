@@ -1,0 +1,69 @@
+// The command line (yargs). Exit statuses: 0 every crash state consistent, 1 a finding,
+// 2 bad usage or input (one line on stderr, never a stack trace), 3 an internal error.
+import { hideBin } from 'yargs/helpers';
+import yargs from 'yargs';
+import { PMFIT_VERSION } from '../reports/json-report.js';
+import { listCommand } from './commands/list.js';
+import { replayCommand } from './commands/replay.js';
+import { runCommand, withCheckOptions, type CommonCheckOptions } from './commands/run.js';
+import { traceDumpCommand } from './commands/trace-dump.js';
+import { EXIT, UsageError } from './errors.js';
+import { LibPmemLoadError } from '../core/libpmem.js';
+import { PoolError } from '../core/pool.js';
+
+process.setSourceMapsEnabled(true);
+
+/** Runs a command handler and turns its outcome into the process's exit status. */
+function settle(handler: () => Promise<number> | number): Promise<void> {
+  return Promise.resolve()
+    .then(handler)
+    .then((code) => {
+      process.exitCode = code;
+    }, fail);
+}
+
+function fail(err: unknown): void {
+  if (err instanceof UsageError || err instanceof PoolError || err instanceof LibPmemLoadError) {
+    process.stderr.write(`pmfit: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
+    process.exitCode = EXIT.usage;
+    return;
+  }
+  process.stderr.write(`pmfit: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exitCode = EXIT.internal;
+}
+
+await yargs(hideBin(process.argv))
+  .scriptName('pmfit')
+  .version(PMFIT_VERSION)
+  .strict()
+  .command(
+    'run <scenario..>',
+    'crash-test built-in scenarios (or "all")',
+    (y) => withCheckOptions(y.positional('scenario', { type: 'string', array: true, demandOption: true })),
+    (argv) => settle(() => runCommand(argv as unknown as CommonCheckOptions & { scenario: string[] })),
+  )
+  .command('list', 'list the built-in scenarios', {}, () => settle(listCommand))
+  .command(
+    'replay <id>',
+    'rebuild one crash image from its replay id and re-run its check',
+    (y) =>
+      y
+        .positional('id', { type: 'string', demandOption: true })
+        .option('scenario', { type: 'string', demandOption: true, describe: 'the scenario the id came from' })
+        .option('out', { type: 'string', describe: 'write the rebuilt image to this new file' })
+        .option('timeout', { type: 'number', default: 10_000, describe: 'check timeout in ms' }),
+    (argv) => settle(() => replayCommand(argv as never)),
+  )
+  .command('trace', 'work with trace files', (y) =>
+    y
+      .command('dump <file>', 'print a trace readably', (z) => z.positional('file', { type: 'string', demandOption: true }), (argv) => settle(() => traceDumpCommand(argv as never)))
+      .demandCommand(1, 'name a trace subcommand: dump'),
+  )
+  .demandCommand(1, 'name a command: run, list, replay, trace')
+  .fail((msg, err) => {
+    if (err) throw err;
+    process.stderr.write(`pmfit: ${msg.split('\n')[0]} (see pmfit --help)\n`);
+    process.exit(EXIT.usage);
+  })
+  .help()
+  .parseAsync();

@@ -1,0 +1,37 @@
+// Oracles turn what a check observed on one crash image into a verdict.
+import type { CheckOutcome, OracleName, Verdict } from '../core/api.js';
+import { UsageError } from './errors.js';
+
+/** Outputs an oracle compares against, computed once per run from the same trace. */
+export interface OracleReference {
+  /** Output on the image before the snippet ran. */
+  before?: string;
+  /** Output on the image after the snippet, every store persisted. */
+  after?: string;
+}
+
+export function judge(oracle: OracleName, outcome: CheckOutcome, reference: OracleReference): Verdict {
+  if (outcome.error) return { status: 'unknown', error: outcome.error };
+  if (outcome.crash) return { status: 'inconsistent', reason: outcome.crash === 'timeout' ? 'the check timed out' : `the check was killed by ${outcome.crash}`, actual: outcome.output };
+  switch (oracle) {
+    case 'collate':
+      return { status: 'consistent' };
+    case 'exit':
+      return outcome.passed ? { status: 'consistent' } : { status: 'inconsistent', reason: outcome.detail ?? 'the check reported an inconsistent state', actual: outcome.output };
+    case 'atomic':
+      return judgeAtomic(outcome, reference);
+    case 'ops':
+      throw new UsageError('the ops oracle is not available in this version of pmfit (use exit, atomic or collate)');
+  }
+}
+
+function judgeAtomic(outcome: CheckOutcome, reference: OracleReference): Verdict {
+  if (!outcome.passed) return { status: 'inconsistent', reason: outcome.detail ?? 'the check reported an inconsistent state', actual: outcome.output };
+  if (outcome.output === reference.before || outcome.output === reference.after) return { status: 'consistent' };
+  return {
+    status: 'inconsistent',
+    reason: 'the state is neither the one before the snippet nor the one after it',
+    expected: `${reference.before ?? ''}\n-- or --\n${reference.after ?? ''}`,
+    actual: outcome.output,
+  };
+}

@@ -1,0 +1,61 @@
+// The scenario runner: records each TS scenario once, then runs the engine for each model.
+import { cpus } from 'node:os';
+import type { ModelName, OracleName, Report, ScenarioResult, StrategyName } from '../core/api.js';
+import { buildReport } from '../reports/json-report.js';
+import type { ScenarioEntry } from '../scenarios/index.js';
+import { runEngine } from './engine.js';
+import type { Logger } from './log.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
+import { TsCheckPool } from './ts-check-pool.js';
+import { loadScenario, recordScenario } from './ts-scenario.js';
+
+export interface RunOptions {
+  models?: ModelName[];
+  strategy?: StrategyName;
+  oracle?: OracleName;
+  jobs: number;
+  seed: string;
+  timeoutMs: number;
+  log?: Logger;
+}
+
+export const DEFAULT_JOBS = Math.max(1, cpus().length);
+
+export async function runScenarios(entries: readonly ScenarioEntry[], options: RunOptions): Promise<Report> {
+  const started = Date.now();
+  const results: ScenarioResult[] = [];
+  for (const entry of entries) results.push(...(await runOne(entry, options)));
+  return buildReport(results, Date.now() - started);
+}
+
+async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<ScenarioResult[]> {
+  const scenario = await loadScenario(entry);
+  const dir = makeTempDir();
+  const checker = new TsCheckPool({ scenarioModule: entry.module, exportName: entry.exportName, jobs: options.jobs, timeoutMs: options.timeoutMs, dir });
+  try {
+    const recorded = recordScenario(scenario, dir);
+    options.log?.info({ scenario: scenario.name, events: recorded.trace.events.length }, 'recorded the snippet');
+    const results: ScenarioResult[] = [];
+    for (const model of options.models ?? scenario.models ?? ['adr']) {
+      results.push(
+        await runEngine({
+          scenario: scenario.name,
+          trace: recorded.trace,
+          initial: recorded.initial,
+          model,
+          // --strategy chooses among adr's images; eadr has exactly one image per crash point.
+          ...(options.strategy && model === 'adr' ? { strategy: options.strategy } : {}),
+          oracle: options.oracle ?? scenario.oracle,
+          seed: options.seed,
+          checker,
+          inFlight: options.jobs * 4,
+          replayCommand: (id) => `pmfit replay ${id} --scenario ${scenario.name}`,
+        }),
+      );
+    }
+    return results;
+  } finally {
+    await checker.close();
+    removeTempDir(dir);
+  }
+}

@@ -1,0 +1,45 @@
+// The text report: per scenario and model, the allcounts-style collation of outputs and then
+// each finding — what failed, where, expected vs actual, what was lost, and the replay command.
+import type { Finding, Report, Reporter, ScenarioResult } from '../core/api.js';
+import { formatRanges } from './ranges.js';
+
+export const textReporter: Reporter = {
+  kind: 'text',
+  render: (report: Report) => {
+    const parts = report.results.map(renderResult);
+    const s = report.summary;
+    parts.push(`pmfit: ${s.verdict}: ${s.findings} finding(s); ${s.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct checked, ${s.wallMs} ms`);
+    return `${parts.join('\n\n')}\n`;
+  },
+};
+
+function renderResult(result: ScenarioResult): string {
+  const s = result.summary;
+  const lines = [
+    `== ${result.scenario} — model ${result.model}, strategy ${result.strategy}, oracle ${result.oracle}: ${s.verdict}`,
+    `   ${s.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct checked, ${s.findings} finding(s)`,
+  ];
+  for (const group of result.groups) {
+    lines.push(`Output for iterations: ${formatRanges(group.iterations)}`);
+    lines.push(indent(group.output || '(no output)'));
+  }
+  for (const finding of result.findings) lines.push('', renderFinding(finding));
+  return lines.join('\n');
+}
+
+export function renderFinding(f: Finding): string {
+  const lines = [`FINDING [${f.kind}] ${f.message}`];
+  if (f.expected !== undefined) lines.push(`  expected:\n${indent(f.expected, 4)}`);
+  if (f.actual !== undefined) lines.push(`  actual:\n${indent(f.actual || '(no output)', 4)}`);
+  if (f.lostStores.length > 0) {
+    lines.push('  lost stores:');
+    for (const s of f.lostStores) lines.push(`    #${s.seq} [${s.offset}, +${s.size})${s.site ? ` at ${s.site}` : ''}`);
+  }
+  lines.push(`  replay: ${f.replayCommand}`);
+  return lines.join('\n');
+}
+
+function indent(text: string, by = 2): string {
+  const pad = ' '.repeat(by);
+  return text.split('\n').map((l) => pad + l).join('\n');
+}
