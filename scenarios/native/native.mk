@@ -15,7 +15,7 @@ NATIVE_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra $(NATIVE_ICOUNT_INC) \
 NATIVE_X86_CFLAGS := -mclwb -msse2
 
 NATIVE_PAIRS := binarytree pmemobj-tx flag-data fence-flag torn16 nt-publish
-NATIVE_PROGS := trivial basic $(NATIVE_PAIRS) $(addsuffix -buggy,$(NATIVE_PAIRS))
+NATIVE_PROGS := trivial basic pmemalloc-test $(NATIVE_PAIRS) $(addsuffix -buggy,$(NATIVE_PAIRS))
 NATIVE_BINS := $(addprefix $(NATIVE_OUT)/,$(NATIVE_PROGS))
 
 NATIVE_HDRS := $(wildcard $(NATIVE_DIR)/*.h) $(wildcard icount/icount.h)
@@ -24,7 +24,7 @@ NATIVE_ALLOC := $(NATIVE_DIR)/pmemalloc.c $(NATIVE_NPOOL)
 
 .PHONY: native-scenarios native-scenarios-clean native-selftest
 
-native-scenarios: $(NATIVE_BINS)
+native-scenarios: $(NATIVE_BINS) $(NATIVE_OUT)/crashshim.so
 
 $(NATIVE_OUT):
 	mkdir -p $@
@@ -37,6 +37,7 @@ endef
 
 $(eval $(call native_prog,trivial,$(NATIVE_DIR)/trivial.c,,))
 $(eval $(call native_prog,basic,$(NATIVE_DIR)/basic.c $(NATIVE_NPOOL),,-lpmem))
+$(eval $(call native_prog,pmemalloc-test,$(NATIVE_DIR)/pmemalloc-test.c $(NATIVE_ALLOC),,-lpmem))
 $(eval $(call native_prog,binarytree,$(NATIVE_DIR)/binarytree.c $(NATIVE_ALLOC),,-lpmem))
 $(eval $(call native_prog,binarytree-buggy,$(NATIVE_DIR)/binarytree.c $(NATIVE_ALLOC),-DBUGGY,-lpmem))
 $(eval $(call native_prog,pmemobj-tx,$(NATIVE_DIR)/pmemobj-tx.c,,-lpmemobj))
@@ -45,10 +46,14 @@ $(foreach t,flag-data fence-flag torn16 nt-publish,\
   $(eval $(call native_prog,$(t),$(NATIVE_DIR)/$(t).c $(NATIVE_NPOOL),$(NATIVE_X86_CFLAGS),))\
   $(eval $(call native_prog,$(t)-buggy,$(NATIVE_DIR)/$(t).c $(NATIVE_NPOOL),$(NATIVE_X86_CFLAGS) -DBUGGY,)))
 
+# LD_PRELOAD shim used only by selftest.sh (crash at the K-th libpmem call)
+$(NATIVE_OUT)/crashshim.so: $(NATIVE_DIR)/crashshim.c | $(NATIVE_OUT)
+	$(CC) $(NATIVE_CFLAGS) -shared -fPIC -o $@ $< -ldl
+
 native-selftest: native-scenarios
 	sh $(NATIVE_DIR)/selftest.sh
 
 native-scenarios-clean:
-	rm -f $(NATIVE_BINS)
+	rm -f $(NATIVE_BINS) $(NATIVE_OUT)/crashshim.so
 
 .DEFAULT_GOAL := $(NATIVE_SAVED_GOAL)

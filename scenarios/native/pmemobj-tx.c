@@ -17,6 +17,10 @@
  * adding it to the undo log: a crash inside the transaction rolls a back
  * but keeps the new b, and a + b != total.
  *
+ * PMFIT_TX_CRASH=K (self-test only) makes run exit with status 99 inside
+ * the K-th transfer, after b is updated: a crash in which every store
+ * survives.  check then shows the buggy variant's broken invariant.
+ *
  * Run it with PMEM_IS_PMEM_FORCE=1 so libpmem flushes with instructions
  * rather than msync.
  */
@@ -33,6 +37,14 @@
 
 #define TX_LAYOUT "pmfit-tx"
 #define TX_TOTAL 1000
+#define TX_CRASH_EXIT 99
+
+/*
+ * Self-test only: PMFIT_TX_CRASH=K makes run _exit(99) inside the K-th
+ * transfer, right after b is updated (a crash with every store surviving,
+ * as under eadr).  Unset, the countdown never reaches 0.
+ */
+static long tx_crash_countdown = -1;
 
 /* the root object; a and b share a cache line on purpose */
 struct tx_root {
@@ -135,6 +147,8 @@ tx_transfer(PMEMobjpool *pop, struct tx_root *rp, uint64_t amount)
 		pmemobj_tx_add_range_direct(&rp->b, sizeof(rp->b));
 #endif
 		rp->b += amount;
+		if (--tx_crash_countdown == 0)
+			_exit(TX_CRASH_EXIT);	/* simulated crash */
 		pmemobj_tx_add_range_direct(&rp->transfers,
 				sizeof(rp->transfers));
 		rp->transfers++;
@@ -153,7 +167,10 @@ tx_run(const char *path, uint64_t amount, uint64_t count)
 {
 	PMEMobjpool *pop = tx_open(path, 0);
 	struct tx_root *rp = pmemobj_direct(pmemobj_root(pop, sizeof(*rp)));
+	const char *crash = getenv("PMFIT_TX_CRASH");
 
+	if (crash != NULL)
+		tx_crash_countdown = (long)tx_number(crash);
 	icount_start(0);
 	for (uint64_t i = 0; i < count; i++) {
 		if (i > 0)
