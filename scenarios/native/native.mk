@@ -26,12 +26,10 @@ NATIVE_ALLOC := $(NATIVE_DIR)/pmemalloc.c $(NATIVE_NPOOL)
 
 native-scenarios: $(NATIVE_BINS) $(NATIVE_OUT)/crashshim.so
 
-$(NATIVE_OUT):
-	mkdir -p $@
-
 # native_prog NAME, SOURCES, EXTRA CFLAGS, LIBS
 define native_prog
-$(NATIVE_OUT)/$(1): $(2) $(NATIVE_HDRS) $(NATIVE_DIR)/native.mk | $(NATIVE_OUT)
+$(NATIVE_OUT)/$(1): $(2) $(NATIVE_HDRS) $(NATIVE_DIR)/native.mk
+	@mkdir -p $$(@D)
 	$$(CC) $(NATIVE_CFLAGS) $(3) -o $$@ $(2) $(4)
 endef
 
@@ -47,7 +45,8 @@ $(foreach t,flag-data fence-flag torn16 nt-publish,\
   $(eval $(call native_prog,$(t)-buggy,$(NATIVE_DIR)/$(t).c $(NATIVE_NPOOL),$(NATIVE_X86_CFLAGS) -DBUGGY,)))
 
 # LD_PRELOAD shim used only by selftest.sh (crash at the K-th libpmem call)
-$(NATIVE_OUT)/crashshim.so: $(NATIVE_DIR)/crashshim.c | $(NATIVE_OUT)
+$(NATIVE_OUT)/crashshim.so: $(NATIVE_DIR)/crashshim.c
+	@mkdir -p $(@D)
 	$(CC) $(NATIVE_CFLAGS) -shared -fPIC -o $@ $< -ldl
 
 native-selftest: native-scenarios
