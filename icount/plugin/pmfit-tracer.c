@@ -1161,6 +1161,9 @@ tracer_store(unsigned vcpu, qpa_meminfo_t info, uint64_t vaddr, void *udata,
 	uint64_t off, room;
 
 	(void)vcpu;
+	/* QEMU 7.2 also calls a W-only memory callback for some loads */
+	if (!qemu_plugin_mem_is_store(info))
+		return;
 	if (__builtin_expect(in->movst, 0) && Tr.env_checks < TRACER_ENV_CHECKS)
 		tracer_check_env(in, vaddr, env);
 	if (__builtin_expect(Tr.pending, 0)) {
