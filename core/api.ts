@@ -143,6 +143,14 @@ export type FindingKind =
   | 'timeout'
   | 'unknown';
 
+/** A flush or fence that does no work, or a store never made durable (from the trace alone). */
+export interface PerfFinding {
+  kind: 'redundant-flush' | 'clean-flush' | 'idle-fence' | 'never-durable';
+  seq: number;
+  message: string;
+  site?: string;
+}
+
 export interface LostStore {
   seq: number;
   offset: number;
@@ -151,7 +159,10 @@ export interface LostStore {
 }
 
 export interface Finding {
+  /** `crash`/`timeout`/`unknown` when the check died or could not judge; else the persistency class. */
   kind: FindingKind;
+  /** Which persistency bug the image shows, decided from its kept and lost stores. */
+  class: FindingKind;
   scenario: string;
   model: ModelName;
   strategy: StrategyName;
@@ -164,6 +175,8 @@ export interface Finding {
   expected?: string;
   actual?: string;
   lostStores: LostStore[];
+  /** Stores the image persisted although they were not yet durable (adr). */
+  keptStores: LostStore[];
   /** The event just before the crash, rendered. */
   lastEvent?: string;
 }
@@ -189,6 +202,16 @@ export interface RunSummary {
   wallMs: number;
 }
 
+/** How much of the model's state space a strategy looked at. */
+export interface Coverage {
+  /** Images the model allows, summed over crash points. */
+  stateSpace: number;
+  /** Images the strategy generated (before dedupe), over stateSpace, at most 1. */
+  fraction: number;
+  /** Crash points `exhaustive` could only sample (state space above --max-states). */
+  partialPoints: number[];
+}
+
 export interface ScenarioResult {
   scenario: string;
   model: ModelName;
@@ -196,8 +219,10 @@ export interface ScenarioResult {
   oracle: OracleName;
   seed: string;
   summary: RunSummary;
+  coverage: Coverage;
   groups: OutputGroup[];
   findings: Finding[];
+  perfFindings: PerfFinding[];
 }
 
 export interface Report {

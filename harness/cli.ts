@@ -62,7 +62,7 @@ await yargs(hideBin(process.argv))
   .demandCommand(1, 'name a command: run, list, replay, trace')
   .fail((msg, err) => {
     if (err) throw err;
-    process.stderr.write(`pmfit: ${msg.split('\n')[0]} (see pmfit --help)\n`);
+    process.stderr.write(`pmfit: ${msg.replace(/\s*\n\s*/g, ' ')} (see pmfit --help)\n`);
     process.exit(EXIT.usage);
   })
   .help()

@@ -5,6 +5,7 @@
 import type {
   CheckOutcome,
   Checker,
+  Coverage,
   CrashPoint,
   Finding,
   ModelName,
@@ -21,8 +22,11 @@ import { UsageError } from './errors.js';
 import { digestKey, hashImage, paddedImage } from './model/image-hash.js';
 import type { PendingUnit } from './model/persistency-tracker.js';
 import { PersistencyTracker } from './model/persistency-tracker.js';
+import { lineOf } from './model/units.js';
 import { judge, type OracleReference } from './oracle.js';
-import { defaultStrategy, strategyFor, type CandidateImage } from './strategies.js';
+import { defaultStrategy, strategyFor, type CandidateImage, type StrategySettings } from './strategies.js';
+import { classify } from './classify.js';
+import { perfFindings } from './perf-rules.js';
 
 export interface EngineInput {
   scenario: string;
@@ -33,19 +37,27 @@ export interface EngineInput {
   strategy?: StrategyName;
   oracle: OracleName;
   seed: string;
+  /** Images per crash point for the random strategy. */
+  samples?: number;
+  /** State-space size above which exhaustive samples a crash point. */
+  maxStates?: number;
   checker: Checker;
   /** Checks kept in flight at once: enough to keep every worker busy. */
   inFlight: number;
   replayCommand(replayId: string): string;
 }
 
-/** One distinct image: the first crash point that produced it and what its check said. */
+/** One distinct image: the first crash point that produced it, its stores, what its check said. */
 interface DistinctImage {
   point: CrashPoint;
   replayId: string;
+  kept: PendingUnit[];
   lost: PendingUnit[];
   outcome?: CheckOutcome;
 }
+
+export const DEFAULT_SAMPLES = 16;
+export const DEFAULT_MAX_STATES = 4096;
 
 export async function runEngine(input: EngineInput): Promise<ScenarioResult> {
   const started = Date.now();
@@ -55,27 +67,34 @@ export async function runEngine(input: EngineInput): Promise<ScenarioResult> {
   if (input.oracle === 'ops') throw new UsageError('the ops oracle is not available in this version of pmfit (use exit, atomic or collate)');
   const reference = await oracleReference(input.oracle, input.trace, input.initial, input.checker);
 
+  const settings: StrategySettings = { seed: input.seed, samples: input.samples ?? DEFAULT_SAMPLES, maxStates: input.maxStates ?? DEFAULT_MAX_STATES };
   const distinct = new Map<string, DistinctImage>();
   const imageKeysByPoint: string[][] = [];
   const pending = new Set<Promise<void>>();
   const tracker = new PersistencyTracker(paddedImage(input.initial), hashImage(paddedImage(input.initial)));
   const { events } = input.trace;
   const total = finalIcount(events);
+  const coverage: Coverage = { stateSpace: 0, fraction: 1, partialPoints: [] };
   let images = 0;
 
   for (let index = 0; index <= events.length; index++) {
     if (index > 0) tracker.apply(events[index - 1]!);
-    const candidates = strategy(tracker, index);
+    const { candidates, stateSpace, partial } = strategy(tracker, index, settings);
     images += candidates.length;
+    coverage.stateSpace += stateSpace;
+    if (partial) coverage.partialPoints.push(index);
     imageKeysByPoint.push(candidates.map((c) => admit(c, index)));
     while (pending.size >= input.inFlight) await Promise.race(pending);
   }
   await Promise.all(pending);
+  coverage.fraction = coverage.stateSpace > 0 ? Math.min(1, images / coverage.stateSpace) : 1;
 
   function admit(candidate: CandidateImage, index: number): string {
     const key = digestKey(candidate.digest);
     if (distinct.has(key)) return key;
-    const entry: DistinctImage = { point: crashPointAt(events, index, total), replayId: candidate.replayId, lost: candidate.lost };
+    // Snapshot the kept/lost units now: the tracker mutates them as it moves on.
+    const { kept, lost } = candidate.split();
+    const entry: DistinctImage = { point: crashPointAt(events, index, total), replayId: candidate.replayId, kept: kept.map((u) => ({ ...u })), lost: lost.map((u) => ({ ...u })) };
     distinct.set(key, entry);
     const job = input.checker.check(candidate.build().subarray(0, input.initial.length)).then((outcome) => {
       entry.outcome = outcome;
@@ -85,12 +104,7 @@ export async function runEngine(input: EngineInput): Promise<ScenarioResult> {
     return key;
   }
 
-  const findings: Finding[] = [];
-  for (const image of distinct.values()) {
-    const verdict = judge(input.oracle, image.outcome!, reference);
-    if (verdict.status !== 'consistent') findings.push(toFinding(input, strategyName, image, verdict));
-  }
-  findings.sort((a, b) => a.crashPoint - b.crashPoint || a.replayId.localeCompare(b.replayId));
+  const findings = minimalFindings(input, strategyName, distinct, reference);
   const groups = groupOutputs(imageKeysByPoint, distinct, events, total);
 
   return {
@@ -99,6 +113,7 @@ export async function runEngine(input: EngineInput): Promise<ScenarioResult> {
     strategy: strategyName,
     oracle: input.oracle,
     seed: input.seed,
+    coverage,
     summary: {
       verdict: findings.some((f) => f.kind !== 'unknown') ? 'inconsistent' : findings.length > 0 ? 'unknown' : 'consistent',
       crashPoints: events.length + 1,
@@ -109,7 +124,35 @@ export async function runEngine(input: EngineInput): Promise<ScenarioResult> {
     },
     groups,
     findings,
+    perfFindings: perfFindings(input.trace, input.initial),
   };
+}
+
+/**
+ * One finding per crash point that has failing images: among them, the image that lost the fewest
+ * cache lines (then the fewest units), so the report shows the smallest way the point fails.
+ */
+function minimalFindings(input: EngineInput, strategy: StrategyName, distinct: Map<string, DistinctImage>, reference: OracleReference): Finding[] {
+  const byPoint = new Map<number, { image: DistinctImage; verdict: Verdict }>();
+  for (const image of distinct.values()) {
+    const verdict = judge(input.oracle, image.outcome!, reference);
+    if (verdict.status === 'consistent') continue;
+    const best = byPoint.get(image.point.index);
+    if (!best || smaller(image, best.image)) byPoint.set(image.point.index, { image, verdict });
+  }
+  return [...byPoint.keys()].sort((a, b) => a - b).map((point) => toFinding(input, strategy, byPoint.get(point)!.image, byPoint.get(point)!.verdict));
+}
+
+function smaller(a: DistinctImage, b: DistinctImage): boolean {
+  const la = lostLines(a);
+  const lb = lostLines(b);
+  if (la !== lb) return la < lb;
+  if (a.lost.length !== b.lost.length) return a.lost.length < b.lost.length;
+  return a.replayId < b.replayId;
+}
+
+function lostLines(image: DistinctImage): number {
+  return new Set(image.lost.map((u) => lineOf(u.offset))).size;
 }
 
 /** The outputs the atomic oracle compares with: the pool before the snippet and after it. */
@@ -147,12 +190,14 @@ function renderOutput(outcome: CheckOutcome): string {
 
 function toFinding(input: EngineInput, strategy: StrategyName, image: DistinctImage, verdict: Verdict): Finding {
   const { point } = image;
-  const kind = verdict.status === 'unknown' ? 'unknown' : image.outcome?.crash === 'timeout' ? 'timeout' : image.outcome?.crash ? 'crash' : 'inconsistent';
+  const persistencyClass = classify(image.kept, image.lost);
+  const kind = verdict.status === 'unknown' ? 'unknown' : image.outcome?.crash === 'timeout' ? 'timeout' : image.outcome?.crash ? 'crash' : persistencyClass;
   const why = verdict.status === 'unknown' ? verdict.error : verdict.status === 'inconsistent' ? verdict.reason : '';
   const lastEvent = point.lastEvent ? describeEvent(point.lastEvent) : undefined;
   const where = `crash point ${point.index} (instructions ${point.icountFrom}-${point.icountTo}${lastEvent ? `, after ${lastEvent}` : ', before the first event'})`;
   return {
     kind,
+    class: persistencyClass,
     scenario: input.scenario,
     model: input.model,
     strategy,
@@ -161,16 +206,17 @@ function toFinding(input: EngineInput, strategy: StrategyName, image: DistinctIm
     icountTo: point.icountTo,
     replayId: image.replayId,
     replayCommand: input.replayCommand(image.replayId),
-    message: `${input.scenario}: ${verdict.status === 'unknown' ? 'verdict unknown' : 'inconsistent state'} at ${where}: ${why}`,
+    message: `${input.scenario}: ${verdict.status === 'unknown' ? 'verdict unknown' : `inconsistent state (${persistencyClass})`} at ${where}: ${why}`,
     ...(verdict.status === 'inconsistent' && verdict.expected !== undefined ? { expected: verdict.expected } : {}),
     ...(verdict.status === 'inconsistent' && verdict.actual !== undefined ? { actual: verdict.actual } : {}),
-    lostStores: lostStores(image.lost, input.trace),
+    lostStores: storesOf(image.lost, input.trace),
+    keptStores: storesOf(image.kept, input.trace),
     ...(lastEvent ? { lastEvent } : {}),
   };
 }
 
-/** The stores an image lost, one entry per store (its units merged), in program order. */
-function lostStores(units: PendingUnit[], trace: Trace): Finding['lostStores'] {
+/** The stores some units belong to, one entry per store (its units merged), in program order. */
+function storesOf(units: PendingUnit[], trace: Trace): Finding['lostStores'] {
   const seqs = [...new Set(units.map((u) => u.seq))].sort((a, b) => a - b);
   return seqs.map((seq) => {
     const event = trace.events[seq]!;

@@ -13,6 +13,8 @@ export interface RunOptions {
   models?: ModelName[];
   strategy?: StrategyName;
   oracle?: OracleName;
+  samples?: number;
+  maxStates?: number;
   jobs: number;
   seed: string;
   timeoutMs: number;
@@ -47,6 +49,8 @@ async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<Scenar
           ...(options.strategy && model === 'adr' ? { strategy: options.strategy } : {}),
           oracle: options.oracle ?? scenario.oracle,
           seed: options.seed,
+          ...(options.samples ? { samples: options.samples } : {}),
+          ...(options.maxStates ? { maxStates: options.maxStates } : {}),
           checker,
           inFlight: options.jobs * 4,
           replayCommand: (id) => `pmfit replay ${id} --scenario ${scenario.name}`,

@@ -15,25 +15,36 @@ export const textReporter: Reporter = {
 
 function renderResult(result: ScenarioResult): string {
   const s = result.summary;
+  const c = result.coverage;
+  const partial = c.partialPoints.length > 0 ? `; ${c.partialPoints.length} crash point(s) only sampled (state space above --max-states)` : '';
   const lines = [
     `== ${result.scenario} — model ${result.model}, strategy ${result.strategy}, oracle ${result.oracle}: ${s.verdict}`,
-    `   ${s.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct checked, ${s.findings} finding(s)`,
+    `   ${s.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct checked, ${s.findings} finding(s); coverage ${formatFraction(c.fraction)} of ${c.stateSpace} allowed images${partial}`,
   ];
   for (const group of result.groups) {
     lines.push(`Output for iterations: ${formatRanges(group.iterations)}`);
     lines.push(indent(group.output || '(no output)'));
   }
   for (const finding of result.findings) lines.push('', renderFinding(finding));
+  if (result.perfFindings.length > 0) {
+    lines.push('', `performance (${result.perfFindings.length}, not failures):`);
+    for (const p of result.perfFindings) lines.push(`  [${p.kind}] ${p.message}`);
+  }
   return lines.join('\n');
+}
+
+function formatFraction(f: number): string {
+  return f >= 1 ? '100%' : `${(f * 100).toPrecision(3)}%`;
 }
 
 export function renderFinding(f: Finding): string {
   const lines = [`FINDING [${f.kind}] ${f.message}`];
   if (f.expected !== undefined) lines.push(`  expected:\n${indent(f.expected, 4)}`);
   if (f.actual !== undefined) lines.push(`  actual:\n${indent(f.actual || '(no output)', 4)}`);
-  if (f.lostStores.length > 0) {
-    lines.push('  lost stores:');
-    for (const s of f.lostStores) lines.push(`    #${s.seq} [${s.offset}, +${s.size})${s.site ? ` at ${s.site}` : ''}`);
+  for (const [title, stores] of [['lost stores', f.lostStores], ['persisted early', f.keptStores]] as const) {
+    if (stores.length === 0) continue;
+    lines.push(`  ${title}:`);
+    for (const s of stores) lines.push(`    #${s.seq} [${s.offset}, +${s.size})${s.site ? ` at ${s.site}` : ''}`);
   }
   lines.push(`  replay: ${f.replayCommand}`);
   return lines.join('\n');

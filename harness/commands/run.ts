@@ -7,10 +7,15 @@ import { builtInScenarios, findBuiltIn, type ScenarioEntry } from '../../scenari
 import { EXIT, UsageError, requireParentDir } from '../errors.js';
 import { createLogger } from '../log.js';
 import { DEFAULT_JOBS, runScenarios } from '../run-scenarios.js';
+import { DEFAULT_MAX_STATES, DEFAULT_SAMPLES } from '../engine.js';
+import { ADR_STRATEGIES } from '../strategies.js';
 
 export interface CommonCheckOptions {
   model?: string[];
   strategy?: string;
+  samples: number;
+  'max-states': number;
+  'fail-on'?: string;
   oracle?: string;
   jobs: number;
   seed: string;
@@ -23,7 +28,10 @@ export interface CommonCheckOptions {
 export function withCheckOptions<T>(y: Argv<T>) {
   return y
     .option('model', { type: 'string', array: true, choices: ['eadr', 'adr'], describe: 'persistency model(s) (default: the scenario\'s, else adr)' })
-    .option('strategy', { type: 'string', choices: ['strict'], describe: 'which adr crash images to check' })
+    .option('strategy', { type: 'string', choices: ADR_STRATEGIES, describe: 'which adr crash images to check (default extremes)' })
+    .option('samples', { type: 'number', default: DEFAULT_SAMPLES, describe: 'images per crash point for --strategy random' })
+    .option('max-states', { type: 'number', default: DEFAULT_MAX_STATES, describe: 'per-point limit of --strategy exhaustive before it samples' })
+    .option('fail-on', { type: 'string', choices: ['perf'], describe: 'also exit 1 on performance findings' })
     .option('oracle', { type: 'string', choices: ['exit', 'atomic', 'collate'], describe: 'override the scenario\'s oracle' })
     .option('jobs', { alias: 'j', type: 'number', default: DEFAULT_JOBS, describe: 'checks run in parallel' })
     .option('seed', { type: 'string', default: '0', describe: 'seed of every random choice' })
@@ -43,6 +51,13 @@ export function parseReportRequests(values: readonly string[]): ReportRequest[] 
   });
 }
 
+export function checkCounts(argv: CommonCheckOptions): void {
+  checkJobs(argv.jobs, argv.timeout);
+  for (const [flag, value] of [['--samples', argv.samples], ['--max-states', argv['max-states']]] as const) {
+    if (!Number.isInteger(value) || value < 1) throw new UsageError(`${flag} must be a positive integer, got ${value}`);
+  }
+}
+
 export function checkJobs(jobs: number, timeout: number): void {
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got ${jobs}`);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds, got ${timeout}`);
@@ -58,7 +73,7 @@ function resolveScenarios(names: readonly string[]): ScenarioEntry[] {
 }
 
 export async function runCommand(argv: CommonCheckOptions & { scenario: string[] }): Promise<number> {
-  checkJobs(argv.jobs, argv.timeout);
+  checkCounts(argv);
   const requests = parseReportRequests(argv.report);
   const entries = resolveScenarios(argv.scenario);
   const log = createLogger(argv['log-level']);
@@ -67,6 +82,8 @@ export async function runCommand(argv: CommonCheckOptions & { scenario: string[]
     ...(argv.model ? { models: argv.model as ModelName[] } : {}),
     ...(argv.strategy ? { strategy: argv.strategy as StrategyName } : {}),
     ...(argv.oracle ? { oracle: argv.oracle as OracleName } : {}),
+    samples: argv.samples,
+    maxStates: argv['max-states'],
     jobs: argv.jobs,
     seed: argv.seed,
     timeoutMs: argv.timeout,
@@ -74,5 +91,6 @@ export async function runCommand(argv: CommonCheckOptions & { scenario: string[]
   });
   if (!argv.quiet) process.stdout.write(textReporter.render(report));
   for (const failure of writeReports(report, requests)) log.error(failure);
-  return report.summary.findings > 0 ? EXIT.finding : EXIT.clean;
+  const perf = report.results.reduce((n, r) => n + r.perfFindings.length, 0);
+  return report.summary.findings > 0 || (argv['fail-on'] === 'perf' && perf > 0) ? EXIT.finding : EXIT.clean;
 }

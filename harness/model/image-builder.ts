@@ -23,7 +23,7 @@ export function rebuildImage(trace: Trace, initial: Buffer, choice: ImageChoice)
   const kept: PendingUnit[] = [];
   const lost: PendingUnit[] = [];
   for (const [line, units] of tracker.pendingLines) {
-    const k = choice.kept.get(line) ?? 0;
+    const k = choice.kept.get(line) ?? (choice.rest === 'all' ? units.length : 0);
     if (k > units.length) throw new RangeError(`line ${line} has ${units.length} pending units at crash point ${choice.point}, the id keeps ${k}`);
     units.forEach((u, i) => (i < k ? kept : lost).push(u));
   }

@@ -5,10 +5,14 @@ import { LINE_BYTES } from './units.js';
 
 const LANE_SEEDS = [0x9e3779b1, 0x85ebca77, 0xc2b2ae3d, 0x27d4eb2f];
 
-/** Adds (sign = 1) or removes (sign = -1) the hash of one line into `acc`. */
+/** Adds (sign = 1) or removes (sign = -1) the hash of line `line` of `image` into `acc`. */
 export function mixLine(acc: Uint32Array, line: number, image: Uint8Array, sign: 1 | -1): void {
-  const base = line * LINE_BYTES;
-  const view = new DataView(image.buffer, image.byteOffset + base, LINE_BYTES);
+  mixLineBytes(acc, line, image.subarray(line * LINE_BYTES, (line + 1) * LINE_BYTES), sign);
+}
+
+/** The same, for a line's 64 bytes given on their own (a candidate content of that line). */
+export function mixLineBytes(acc: Uint32Array, line: number, bytes: Uint8Array, sign: 1 | -1): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, LINE_BYTES);
   for (let lane = 0; lane < 4; lane++) {
     let h = Math.imul(LANE_SEEDS[lane]! ^ line, 0x01000193) >>> 0;
     for (let w = 0; w < LINE_BYTES; w += 4) {

@@ -10,6 +10,8 @@ import { LINE_BYTES, lineOf, splitStore } from './units.js';
 export interface PendingUnit extends StoreUnit {
   /** A clwb/clflushopt of the line came after it: durable at the next fence. */
   flushing: boolean;
+  /** Sequence number of that flush. */
+  flushedBy?: number;
 }
 
 export class PersistencyTracker {
@@ -20,6 +22,9 @@ export class PersistencyTracker {
   private readonly pending = new Map<number, PendingUnit[]>();
   /** Lines holding units that the next fence makes durable (flushing or non-temporal). */
   private readonly awaitingFence = new Set<number>();
+  /** Bumped whenever a line's durable content or pending units change: a cache key for images. */
+  private readonly versions = new Map<number, number>();
+  private nextVersion = 1;
 
   constructor(initial: Buffer, initialDigest: Uint32Array) {
     this.executed = Buffer.from(initial);
@@ -31,6 +36,16 @@ export class PersistencyTracker {
   /** Lines with stores not yet durable, each with its units in program order. */
   get pendingLines(): ReadonlyMap<number, readonly PendingUnit[]> {
     return this.pending;
+  }
+
+  /** A number that changes whenever the line's durable bytes or pending units change. */
+  lineVersion(line: number): number {
+    return this.versions.get(line) ?? 0;
+  }
+
+  /** Lines whose next fence would make something durable (for the trace's performance rules). */
+  get linesAwaitingFence(): ReadonlySet<number> {
+    return this.awaitingFence;
   }
 
   apply(event: TraceEvent): void {
@@ -55,10 +70,15 @@ export class PersistencyTracker {
     const units = splitStore(event);
     for (const unit of units) {
       const line = lineOf(unit.offset);
+      // A non-temporal store to a cached line first writes the line back: its earlier stores become
+      // durable, and the per-line prefix order of what is still pending holds.
+      if (unit.nonTemporal && unit.part === 0) this.persist(line, () => true);
+      else if (unit.nonTemporal && lineOf(units[unit.part - 1]!.offset) !== line) this.persist(line, () => true);
       writeLine(this.executed, this.executedDigest, line, [unit]);
       let list = this.pending.get(line);
       if (!list) this.pending.set(line, (list = []));
       list.push({ ...unit, flushing: false });
+      this.versions.set(line, this.nextVersion++);
       if (unit.nonTemporal) this.awaitingFence.add(line);
     }
   }
@@ -71,7 +91,11 @@ export class PersistencyTracker {
       this.persist(line, () => true);
       return;
     }
-    for (const unit of units) unit.flushing = true;
+    for (const unit of units) {
+      if (unit.flushing) continue;
+      unit.flushing = true;
+      unit.flushedBy = event.seq;
+    }
     this.awaitingFence.add(line);
   }
 
@@ -96,6 +120,7 @@ export class PersistencyTracker {
     if (durable.length > 0) writeLine(this.durable, this.durableDigest, line, durable);
     if (rest.length > 0) this.pending.set(line, rest);
     else this.pending.delete(line);
+    this.versions.set(line, this.nextVersion++);
   }
 }
 

@@ -16,9 +16,9 @@ test('exit 0 when every crash state is consistent', (t) => {
 });
 
 test('exit 1 on a finding, with the crash point and the replay command', (t) => {
-  const r = pmfit(['run', 'list-append-buggy', '--model', 'adr']);
+  const r = pmfit(['run', 'list-append-buggy', '--model', 'adr', '--strategy', 'strict']);
   t.is(r.status, 1, r.stderr);
-  t.regex(r.stdout, /FINDING \[inconsistent\] list-append-buggy: inconsistent state at crash point 6/);
+  t.regex(r.stdout, /FINDING \[missing-flush\] list-append-buggy: inconsistent state \(missing-flush\) at crash point 6/);
   t.regex(r.stdout, /replay: pmfit replay adr@6 --scenario list-append-buggy/);
 });
 

@@ -29,3 +29,14 @@ test('replay ids round-trip and reject malformed text', (t) => {
   t.is(parseReplayId('eadr@4')!.model, 'eadr');
   for (const bad of ['adr', 'adr@', 'xyz@3', 'adr@3/5', 'adr@-1']) t.is(parseReplayId(bad), null, bad);
 });
+
+test('ids of images that keep most lines whole use the * form and parse back', (t) => {
+  const units = new Map([[1, 2], [2, 3], [3, 1]]);
+  const id = formatReplayId({ model: 'adr', point: 9, kept: new Map([[1, 2], [2, 1], [3, 1]]) }, units);
+  t.is(id, 'adr@9/*,2:1');
+  const parsed = parseReplayId(id)!;
+  t.is(parsed.rest, 'all');
+  t.deepEqual([...parsed.kept], [[2, 1]]);
+  t.is(formatReplayId({ model: 'adr', point: 9, kept: new Map([[1, 2], [2, 3], [3, 1]]) }, units), 'adr@9/*');
+  t.is(parseReplayId('adr@9/*')!.rest, 'all');
+});
