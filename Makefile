@@ -27,11 +27,12 @@ dist/.tsbuildinfo: $(TS_SOURCES) tsconfig.json node_modules/.package-lock.json
 	npx tsc -p tsconfig.json
 	@touch $@
 
-# The native parts (tracer plugin, C scenarios) add their targets to `native`.
-native:
+# The native parts: the QEMU tracer plugin and its helpers, and the C scenarios.
+include icount/icount.mk
+include scenarios/native/native.mk
 
--include icount/icount.mk
--include scenarios/native/native.mk
+native: $(BUILD)/.apt-ok
+	@$(MAKE) --no-print-directory tracer native-scenarios
 
 build: deps dist/.tsbuildinfo native
 
