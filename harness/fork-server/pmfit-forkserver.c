@@ -1,0 +1,300 @@
+/*
+ * pmfit-forkserver.c -- LD_PRELOAD library turning a native check program into a fork server
+ *
+ * The idea is AFL++'s fork server: the program is exec'd and its dynamic loader
+ * and libraries are set up once; then, per crash image, the server forks and the
+ * child runs main() with the original argv, so a check costs a fork, not an exec.
+ *
+ * Activated only when PMFIT_FORKSERVER_FD is set ("CMD,STATUS": two inherited
+ * fds, commands in, statuses out). The image lives at a fixed path that the
+ * program's own argv names; the harness rewrites it before each command.
+ * PMFIT_FORKSERVER_OUT and PMFIT_FORKSERVER_ERR name the files that become the
+ * child's stdout and stderr; the server truncates them before each fork and
+ * reports their sizes with the status. All three variables are removed from
+ * the environment before main() runs.
+ *
+ * Protocol (little-endian, fixed-size messages):
+ *   command (8 bytes):  u32 seq, u32 timeout_ms
+ *   status (32 bytes):  u32 kind, u32 seq, i32 value, u32 flags, u64 out_size, u64 err_size
+ *     kind 1 hello  -- server ready, value = server pid
+ *     kind 2 done   -- value = wait status of the child, flags bit 0 = killed by the timeout
+ *     kind 3 failed -- value = errno of the server-side failure (fork, ...)
+ * EOF on the command fd makes the server kill any running child and exit 0.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FORKSRV_KIND_HELLO 1u
+#define FORKSRV_KIND_DONE 2u
+#define FORKSRV_KIND_FAILED 3u
+#define FORKSRV_FLAG_TIMEOUT 1u
+
+struct forksrv_command {
+	uint32_t seq;
+	uint32_t timeout_ms;
+};
+
+struct forksrv_status {
+	uint32_t kind;
+	uint32_t seq;
+	int32_t value;
+	uint32_t flags;
+	uint64_t out_size;
+	uint64_t err_size;
+};
+
+_Static_assert(sizeof(struct forksrv_command) == 8, "command is 8 bytes");
+_Static_assert(sizeof(struct forksrv_status) == 32, "status is 32 bytes");
+
+static int forksrv_cmd_fd = -1;
+static int forksrv_status_fd = -1;
+static int forksrv_out_fd = -1;
+static int forksrv_err_fd = -1;
+
+/* forksrv_die -- reports a server-side failure on stderr and exits */
+static void
+forksrv_die(const char *what)
+{
+	char msg[256];
+	int n = snprintf(msg, sizeof(msg), "pmfit-forkserver: %s: %s\n", what, strerror(errno));
+	if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) < 0) {
+		/* nothing left to report to */
+	}
+	_exit(120);
+}
+
+/* forksrv_read_full -- reads exactly len bytes; returns 0, or -1 on EOF or error */
+static int
+forksrv_read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* forksrv_write_full -- writes exactly len bytes; exits when the harness is gone */
+static void
+forksrv_write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			_exit(0);
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* forksrv_send -- sends one status message */
+static void
+forksrv_send(uint32_t kind, uint32_t seq, int32_t value, uint32_t flags)
+{
+	struct forksrv_status st;
+	struct stat sb;
+
+	memset(&st, 0, sizeof(st));
+	st.kind = kind;
+	st.seq = seq;
+	st.value = value;
+	st.flags = flags;
+	if (kind == FORKSRV_KIND_DONE) {
+		if (fstat(forksrv_out_fd, &sb) == 0)
+			st.out_size = (uint64_t)sb.st_size;
+		if (fstat(forksrv_err_fd, &sb) == 0)
+			st.err_size = (uint64_t)sb.st_size;
+	}
+	forksrv_write_full(forksrv_status_fd, &st, sizeof(st));
+}
+
+/* forksrv_parse_fds -- parses "CMD,STATUS" into two fds; returns 0 on success */
+static int
+forksrv_parse_fds(const char *spec, int *cmd, int *status)
+{
+	char *end;
+	long a = strtol(spec, &end, 10);
+	if (end == spec || *end != ',')
+		return -1;
+	const char *second = end + 1;
+	long b = strtol(second, &end, 10);
+	if (end == second || *end != '\0' || a < 0 || b < 0 || a > 65535 || b > 65535)
+		return -1;
+	*cmd = (int)a;
+	*status = (int)b;
+	return 0;
+}
+
+/* forksrv_open_output -- opens (creating) one of the per-check output files */
+static int
+forksrv_open_output(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		forksrv_die(path);
+	return fd;
+}
+
+/* forksrv_reset_output -- empties an output file and rewinds the shared offset */
+static void
+forksrv_reset_output(int fd)
+{
+	if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0)
+		forksrv_die("cannot reset an output file");
+}
+
+/* forksrv_kill_child -- kills the child's process group and the child itself */
+static void
+forksrv_kill_child(pid_t pid)
+{
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+}
+
+/* forksrv_reap -- waits for the child, killing it at the timeout or when the harness leaves */
+static int
+forksrv_reap(pid_t pid, uint32_t timeout_ms, uint32_t *flags)
+{
+	int status = 0;
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct timespec start, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR)
+			forksrv_die("waitpid");
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int64_t elapsed = (int64_t)(now.tv_sec - start.tv_sec) * 1000 +
+			(now.tv_nsec - start.tv_nsec) / 1000000;
+		if (elapsed >= (int64_t)timeout_ms) {
+			*flags |= FORKSRV_FLAG_TIMEOUT;
+			forksrv_kill_child(pid);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+
+		struct pollfd pfd[2] = {
+			{ .fd = pidfd, .events = POLLIN },
+			{ .fd = forksrv_cmd_fd, .events = POLLRDHUP },
+		};
+		int wait_ms = (int)((int64_t)timeout_ms - elapsed);
+		if (pidfd < 0) {
+			/* no pidfd (old kernel): poll the child every millisecond */
+			pfd[0].fd = -1;
+			wait_ms = wait_ms > 1 ? 1 : wait_ms;
+		}
+		if (poll(pfd, 2, wait_ms) < 0 && errno != EINTR)
+			forksrv_die("poll");
+		if (pfd[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+			/* the harness has gone: leave nothing behind */
+			forksrv_kill_child(pid);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	return status;
+}
+
+/* forksrv_child_setup -- makes the forked child a clean check process, then returns to main */
+static void
+forksrv_child_setup(void)
+{
+	/* own process group: a timeout kills whatever the check started */
+	setpgid(0, 0);
+	/* the check dies with the server */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (dup2(forksrv_out_fd, STDOUT_FILENO) < 0 || dup2(forksrv_err_fd, STDERR_FILENO) < 0)
+		_exit(121);
+	close(forksrv_out_fd);
+	close(forksrv_err_fd);
+	close(forksrv_cmd_fd);
+	close(forksrv_status_fd);
+}
+
+/* forksrv_loop -- serves commands until EOF; returns only in a forked child */
+static void
+forksrv_loop(void)
+{
+	struct forksrv_command cmd;
+
+	forksrv_send(FORKSRV_KIND_HELLO, 0, (int32_t)getpid(), 0);
+	while (forksrv_read_full(forksrv_cmd_fd, &cmd, sizeof(cmd)) == 0) {
+		forksrv_reset_output(forksrv_out_fd);
+		forksrv_reset_output(forksrv_err_fd);
+		/* nothing buffered by the server may be written twice */
+		fflush(NULL);
+
+		pid_t pid = fork();
+		if (pid < 0) {
+			forksrv_send(FORKSRV_KIND_FAILED, cmd.seq, errno, 0);
+			continue;
+		}
+		if (pid == 0) {
+			forksrv_child_setup();
+			return;
+		}
+		uint32_t flags = 0;
+		int status = forksrv_reap(pid, cmd.timeout_ms, &flags);
+		forksrv_send(FORKSRV_KIND_DONE, cmd.seq, status, flags);
+	}
+	_exit(0);
+}
+
+/* forksrv_init -- constructor: becomes a fork server when PMFIT_FORKSERVER_FD is set */
+__attribute__((constructor)) static void
+forksrv_init(void)
+{
+	const char *spec = getenv("PMFIT_FORKSERVER_FD");
+	const char *out = getenv("PMFIT_FORKSERVER_OUT");
+	const char *err = getenv("PMFIT_FORKSERVER_ERR");
+
+	if (spec == NULL)
+		return;
+	if (out == NULL || err == NULL || forksrv_parse_fds(spec, &forksrv_cmd_fd, &forksrv_status_fd) != 0) {
+		errno = EINVAL;
+		forksrv_die("PMFIT_FORKSERVER_FD, _OUT and _ERR must all be set");
+	}
+	forksrv_out_fd = forksrv_open_output(out);
+	forksrv_err_fd = forksrv_open_output(err);
+	/* the check sees the environment it would see without the server */
+	unsetenv("PMFIT_FORKSERVER_FD");
+	unsetenv("PMFIT_FORKSERVER_OUT");
+	unsetenv("PMFIT_FORKSERVER_ERR");
+	if (fcntl(forksrv_cmd_fd, F_SETFD, FD_CLOEXEC) != 0 ||
+	    fcntl(forksrv_status_fd, F_SETFD, FD_CLOEXEC) != 0)
+		forksrv_die("bad control fds");
+	/* the server dies with the harness */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	forksrv_loop();
+}
