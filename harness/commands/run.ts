@@ -36,7 +36,7 @@ export function withCheckOptions<T>(y: Argv<T>) {
     .option('jobs', { alias: 'j', type: 'number', default: DEFAULT_JOBS, describe: 'checks run in parallel' })
     .option('seed', { type: 'string', default: '0', describe: 'seed of every random choice' })
     .option('timeout', { type: 'number', default: 10_000, describe: 'per-check timeout in ms' })
-    .option('report', { type: 'string', array: true, default: [] as string[], describe: 'write a report: KIND=PATH (json, text; PATH - is stdout)' })
+    .option('report', { type: 'string', array: true, default: [] as string[], describe: 'write a report: KIND=PATH (json, text, junit, sarif, html; PATH - is stdout)' })
     .option('log-level', { type: 'string', default: 'warn', choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no text report on stdout' });
 }
