@@ -2,10 +2,19 @@
 // one that throws is logged and the others still write.
 import { writeFileSync } from 'node:fs';
 import type { Report, Reporter } from '../core/api.js';
+import { htmlReporter } from './html-report.js';
 import { jsonReporter } from './json-report.js';
+import { junitReporter } from './junit-report.js';
+import { sarifReporter } from './sarif-report.js';
 import { textReporter } from './text-report.js';
 
-export const REPORTERS: Record<string, Reporter> = { json: jsonReporter, text: textReporter };
+export const REPORTERS: Record<string, Reporter> = {
+  json: jsonReporter,
+  text: textReporter,
+  junit: junitReporter,
+  sarif: sarifReporter,
+  html: htmlReporter,
+};
 
 export interface ReportRequest {
   kind: string;
