@@ -7,9 +7,14 @@ import { listCommand } from './commands/list.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand, withCheckOptions, type CommonCheckOptions } from './commands/run.js';
 import { traceDumpCommand } from './commands/trace-dump.js';
+import { checkBuilder, checkCommand } from './commands/check.js';
+import { icountCommand } from './commands/icount.js';
+import { allcountsCommand } from './commands/allcounts.js';
+import { withNativeOptions } from './commands/native-options.js';
 import { EXIT, UsageError } from './errors.js';
 import { LibPmemLoadError } from '../core/libpmem.js';
 import { PoolError } from '../core/pool.js';
+import { DEFAULT_JOBS } from './run-scenarios.js';
 
 process.setSourceMapsEnabled(true);
 
@@ -34,6 +39,7 @@ function fail(err: unknown): void {
 
 await yargs(hideBin(process.argv))
   .scriptName('pmfit')
+  .parserConfiguration({ 'populate--': true })
   .version(PMFIT_VERSION)
   .strict()
   .command(
@@ -43,6 +49,28 @@ await yargs(hideBin(process.argv))
     (argv) => settle(() => runCommand(argv as unknown as CommonCheckOptions & { scenario: string[] })),
   )
   .command('list', 'list the built-in scenarios', {}, () => settle(listCommand))
+  .command('check', 'crash-test a native program: -- PROGRAM [ARGS...]', (y) => checkBuilder(y), (argv) => settle(() => checkCommand(argv as never)))
+  .command(
+    'allcounts',
+    "the seed's allcounts from one traced run: -- PROGRAM [ARGS...]",
+    (y) =>
+      withNativeOptions(y)
+        .option('check', { type: 'string', demandOption: true, describe: 'command run on every crash image; {pool} stands for it' })
+        .option('jobs', { alias: 'j', type: 'number', default: DEFAULT_JOBS, describe: 'checks run in parallel' })
+        .option('dry-run', { alias: 'n', type: 'boolean', default: false, describe: 'print what would run, run nothing' })
+        .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'also list every crash point with the event before it' })
+        .option('timeout', { type: 'number', default: 10_000, describe: 'per-check timeout in ms' }),
+    (argv) => settle(() => allcountsCommand(argv as never)),
+  )
+  .command(
+    'icount',
+    'count instructions, pool stores, flushes and fences of a native snippet: -- PROGRAM [ARGS...]',
+    (y) =>
+      withNativeOptions(y)
+        .option('json', { type: 'boolean', default: false, describe: 'print one JSON object' })
+        .option('timeout', { type: 'number', default: 60_000, describe: 'time limit of --init in ms' }),
+    (argv) => settle(() => icountCommand(argv as never)),
+  )
   .command(
     'replay <id>',
     'rebuild one crash image from its replay id and re-run its check',

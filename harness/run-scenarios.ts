@@ -2,7 +2,9 @@
 import { cpus } from 'node:os';
 import type { ModelName, OracleName, Report, ScenarioResult, StrategyName } from '../core/api.js';
 import { buildReport } from '../reports/json-report.js';
-import type { ScenarioEntry } from '../scenarios/index.js';
+import type { AnyScenarioEntry, NativeScenarioEntry, ScenarioEntry } from '../scenarios/index.js';
+import { checkNative } from './native-runner.js';
+import { join } from 'node:path';
 import { runEngine } from './engine.js';
 import type { Logger } from './log.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
@@ -23,11 +25,39 @@ export interface RunOptions {
 
 export const DEFAULT_JOBS = Math.max(1, cpus().length);
 
-export async function runScenarios(entries: readonly ScenarioEntry[], options: RunOptions): Promise<Report> {
+export async function runScenarios(entries: readonly AnyScenarioEntry[], options: RunOptions): Promise<Report> {
   const started = Date.now();
   const results: ScenarioResult[] = [];
-  for (const entry of entries) results.push(...(await runOne(entry, options)));
+  for (const entry of entries) results.push(...(entry.kind === 'native' ? await runNativeScenario(entry, options) : await runOne(entry, options)));
   return buildReport(results, Date.now() - started);
+}
+
+/** The native target of a built-in C scenario: a fresh pool, formatted by `PROG init`. */
+export function nativeScenarioTarget(entry: NativeScenarioEntry, dir: string) {
+  return { pool: join(dir, 'new.pool'), size: entry.poolSize, init: `${entry.program} init {pool}`, program: entry.program, args: ['run', '{pool}', ...entry.runArgs] };
+}
+
+async function runNativeScenario(entry: NativeScenarioEntry, options: RunOptions): Promise<ScenarioResult[]> {
+  const dir = makeTempDir();
+  try {
+    const { results } = await checkNative(nativeScenarioTarget(entry, dir), {
+      name: entry.name,
+      check: `${entry.program} check {pool}`,
+      oracle: options.oracle ?? entry.oracle,
+      models: options.models ?? entry.models,
+      ...(options.strategy ? { strategy: options.strategy } : {}),
+      ...(options.samples ? { samples: options.samples } : {}),
+      ...(options.maxStates ? { maxStates: options.maxStates } : {}),
+      jobs: options.jobs,
+      seed: options.seed,
+      timeoutMs: options.timeoutMs,
+      ...(options.log ? { log: options.log } : {}),
+      replayCommand: (id) => `pmfit replay '${id}' --scenario ${entry.name}`,
+    });
+    return results;
+  } finally {
+    removeTempDir(dir);
+  }
 }
 
 async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<ScenarioResult[]> {

@@ -1,12 +1,12 @@
 // `pmfit replay ID --scenario NAME`: rebuild one crash image from its replay id, optionally save
 // it, re-run the check on it, and say which stores the image kept and which it lost.
 import { existsSync, writeFileSync } from 'node:fs';
-import type { Trace } from '../../core/api.js';
-import { findBuiltIn } from '../../scenarios/index.js';
-import { crashPointAt, describeEvent } from '../crash-points.js';
+import { findScenario, type NativeScenarioEntry } from '../../scenarios/index.js';
+import { replayNative } from './check.js';
+import { nativeScenarioTarget } from '../run-scenarios.js';
 import { oracleReference } from '../engine.js';
 import { EXIT, UsageError, requireParentDir } from '../errors.js';
-import type { PendingUnit } from '../model/persistency-tracker.js';
+import { renderReplay } from '../replay-report.js';
 import { rebuildImage } from '../model/image-builder.js';
 import { judge } from '../oracle.js';
 import { parseReplayId } from '../replay-id.js';
@@ -24,8 +24,10 @@ export interface ReplayArgs {
 export async function replayCommand(argv: ReplayArgs): Promise<number> {
   const choice = parseReplayId(argv.id);
   if (!choice) throw new UsageError(`'${argv.id}' is not a replay id (expected MODEL@POINT or MODEL@POINT/LINE:KEPT,...)`);
-  const entry = findBuiltIn(argv.scenario);
-  if (!entry) throw new UsageError(`unknown scenario '${argv.scenario}' (run 'pmfit list' to see the built-in ones)`);
+  const found = findScenario(argv.scenario);
+  if (!found) throw new UsageError(`unknown scenario '${argv.scenario}' (run 'pmfit list' to see the built-in ones)`);
+  if (found.kind === 'native') return replayNativeScenario(found, argv);
+  const entry = found;
   if (argv.out && existsSync(argv.out)) throw new UsageError(`--out ${argv.out} already exists; pmfit never overwrites a file: name a new one`);
   if (argv.out) requireParentDir(argv.out, '--out');
   const scenario = await loadScenario(entry);
@@ -42,18 +44,7 @@ export async function replayCommand(argv: ReplayArgs): Promise<number> {
     if (argv.out) writeFileSync(argv.out, rebuilt.image);
     const outcome = await checker.check(Buffer.from(rebuilt.image));
     const verdict = judge(scenario.oracle, outcome, await oracleReference(scenario.oracle, trace, initial, checker));
-    const point = crashPointAt(trace.events, choice.point);
-    const lines = [
-      `replay ${argv.id} of ${scenario.name} (model ${choice.model}, oracle ${scenario.oracle})`,
-      `crash point ${point.index}: instructions ${point.icountFrom}-${point.icountTo}, after ${point.lastEvent ? describeEvent(point.lastEvent) : 'nothing (before the first event)'}`,
-      ...storeLines('kept (not yet durable, persisted by this image)', rebuilt.kept, trace),
-      ...storeLines('lost', rebuilt.lost, trace),
-      ...(argv.out ? [`image written to ${argv.out}`] : []),
-      'check output:',
-      ...(outcome.output || '(no output)').split('\n').map((l) => `  ${l}`),
-      `verdict: ${verdict.status}${verdict.status === 'inconsistent' ? ` — ${verdict.reason}` : verdict.status === 'unknown' ? ` — ${verdict.error}` : ''}`,
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(renderReplay({ id: argv.id, subject: scenario.name, oracle: scenario.oracle, choice, trace, kept: rebuilt.kept, lost: rebuilt.lost, ...(argv.out ? { out: argv.out } : {}), outcome, verdict }));
     return verdict.status === 'consistent' ? EXIT.clean : EXIT.finding;
   } finally {
     await checker.close();
@@ -61,8 +52,19 @@ export async function replayCommand(argv: ReplayArgs): Promise<number> {
   }
 }
 
-function storeLines(title: string, units: PendingUnit[], trace: Trace): string[] {
-  const seqs = [...new Set(units.map((u) => u.seq))].sort((a, b) => a - b);
-  if (seqs.length === 0) return [`${title}: none`];
-  return [`${title}:`, ...seqs.map((seq) => `  ${describeEvent(trace.events[seq]!)}`)];
+async function replayNativeScenario(entry: NativeScenarioEntry, argv: ReplayArgs): Promise<number> {
+  const dir = makeTempDir();
+  try {
+    return await replayNative({
+      target: nativeScenarioTarget(entry, dir),
+      check: `${entry.program} check {pool}`,
+      oracle: entry.oracle,
+      id: argv.id,
+      timeoutMs: argv.timeout,
+      subject: entry.name,
+      ...(argv.out ? { out: argv.out } : {}),
+    });
+  } finally {
+    removeTempDir(dir);
+  }
 }

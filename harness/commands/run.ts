@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import type { ModelName, OracleName, StrategyName } from '../../core/api.js';
 import { REPORTERS, writeReports, type ReportRequest } from '../../reports/index.js';
 import { textReporter } from '../../reports/text-report.js';
-import { builtInScenarios, findBuiltIn, type ScenarioEntry } from '../../scenarios/index.js';
+import { allScenarios, findScenario, type AnyScenarioEntry } from '../../scenarios/index.js';
 import { EXIT, UsageError, requireParentDir } from '../errors.js';
 import { createLogger } from '../log.js';
 import { DEFAULT_JOBS, runScenarios } from '../run-scenarios.js';
@@ -63,10 +63,10 @@ export function checkJobs(jobs: number, timeout: number): void {
   if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds, got ${timeout}`);
 }
 
-function resolveScenarios(names: readonly string[]): ScenarioEntry[] {
-  if (names.length === 1 && names[0] === 'all') return builtInScenarios;
+function resolveScenarios(names: readonly string[]): AnyScenarioEntry[] {
+  if (names.length === 1 && names[0] === 'all') return allScenarios;
   return names.map((name) => {
-    const entry = findBuiltIn(name);
+    const entry = findScenario(name);
     if (!entry) throw new UsageError(`unknown scenario '${name}' (run 'pmfit list' to see the built-in ones)`);
     return entry;
   });

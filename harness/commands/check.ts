@@ -1,0 +1,95 @@
+// `pmfit check --pool FILE --check CMD -- PROGRAM ARGS`: crash-test a native program, or with
+// `--replay ID` rebuild one of its crash images and re-run the check on it.
+import type { Argv } from 'yargs';
+import type { ModelName, OracleName, StrategyName } from '../../core/api.js';
+import { buildReport } from '../../reports/json-report.js';
+import { writeReports } from '../../reports/index.js';
+import { textReporter } from '../../reports/text-report.js';
+import { oracleReference } from '../engine.js';
+import { EXIT, UsageError, requireParentDir } from '../errors.js';
+import { ExternalCheckPool } from '../external-check-pool.js';
+import { createLogger } from '../log.js';
+import { checkNative, rebuildNativeImage } from '../native-runner.js';
+import { NATIVE_ENV, type NativeTarget } from '../native-target.js';
+import { judge } from '../oracle.js';
+import { parseReplayId } from '../replay-id.js';
+import { renderReplay } from '../replay-report.js';
+import { pmfitCommandWith } from '../shell-quote.js';
+import { makeTempDir, removeTempDir } from '../temp-dir.js';
+import { existsSync } from 'node:fs';
+import { checkCounts, parseReportRequests, withCheckOptions, type CommonCheckOptions } from './run.js';
+import { targetFrom, withNativeOptions, type NativeArgs } from './native-options.js';
+
+type CheckArgs = CommonCheckOptions & NativeArgs & { check: string; replay?: string; out?: string };
+
+export function checkBuilder<T>(y: Argv<T>) {
+  return withNativeOptions(withCheckOptions(y))
+    .option('check', { type: 'string', demandOption: true, describe: 'recovery + check command; {pool} stands for the crash image' })
+    .option('replay', { type: 'string', describe: 'rebuild the crash image with this replay id and re-run the check on it' })
+    .option('out', { type: 'string', describe: 'with --replay: write the image to this new file' });
+}
+
+export async function checkCommand(argv: CheckArgs): Promise<number> {
+  checkCounts(argv);
+  const target = targetFrom(argv);
+  if (argv.replay) return replayNative({ target, check: argv.check, oracle: (argv.oracle ?? 'exit') as OracleName, id: argv.replay, timeoutMs: argv.timeout, subject: target.program, ...(argv.out ? { out: argv.out } : {}) });
+  const requests = parseReportRequests(argv.report);
+  const log = createLogger(argv['log-level']);
+  log.info({ seed: argv.seed }, 'seed');
+  const started = Date.now();
+  const { results } = await checkNative(target, {
+    name: target.program,
+    check: argv.check,
+    oracle: (argv.oracle ?? 'exit') as OracleName,
+    models: (argv.model ?? ['adr']) as ModelName[],
+    ...(argv.strategy ? { strategy: argv.strategy as StrategyName } : {}),
+    samples: argv.samples,
+    maxStates: argv['max-states'],
+    jobs: argv.jobs,
+    seed: argv.seed,
+    timeoutMs: argv.timeout,
+    log,
+    replayCommand: (id) => pmfitCommandWith(['--replay', id]),
+  });
+  const report = buildReport(results, Date.now() - started);
+  if (!argv.quiet) process.stdout.write(textReporter.render(report));
+  for (const failure of writeReports(report, requests)) log.error(failure);
+  const perf = results.reduce((n, r) => n + r.perfFindings.length, 0);
+  return report.summary.findings > 0 || (argv['fail-on'] === 'perf' && perf > 0) ? EXIT.finding : EXIT.clean;
+}
+
+export interface NativeReplay {
+  target: NativeTarget;
+  check: string;
+  oracle: OracleName;
+  id: string;
+  out?: string;
+  timeoutMs: number;
+  subject: string;
+}
+
+/** Traces the program again, rebuilds the image with replay id `id`, and re-runs the check on it. */
+export async function replayNative(r: NativeReplay): Promise<number> {
+  const choice = parseReplayId(r.id);
+  if (!choice) throw new UsageError(`'${r.id}' is not a replay id (expected MODEL@POINT or MODEL@POINT/LINE:KEPT,...)`);
+  if (r.out && existsSync(r.out)) throw new UsageError(`--out ${r.out} already exists; pmfit never overwrites a file: name a new one`);
+  if (r.out) requireParentDir(r.out, '--out');
+  let replayed;
+  try {
+    replayed = await rebuildNativeImage(r.target, choice, r.timeoutMs, r.out);
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(`replay id ${r.id} does not fit this program's trace: ${err.message}`);
+    throw err;
+  }
+  const dir = makeTempDir();
+  try {
+    const checker = new ExternalCheckPool({ command: r.check, jobs: 1, timeoutMs: r.timeoutMs, dir, env: NATIVE_ENV });
+    const outcome = await checker.check(replayed.rebuilt.image);
+    const verdict = judge(r.oracle, outcome, await oracleReference(r.oracle, replayed.traced.trace, replayed.traced.initial, checker));
+    const { kept, lost } = replayed.rebuilt;
+    process.stdout.write(renderReplay({ id: r.id, subject: r.subject, oracle: r.oracle, choice, trace: replayed.traced.trace, kept, lost, ...(r.out ? { out: r.out } : {}), outcome, verdict }));
+    return verdict.status === 'consistent' ? EXIT.clean : EXIT.finding;
+  } finally {
+    removeTempDir(dir);
+  }
+}

@@ -1,0 +1,80 @@
+// Crash-tests a native program: trace it once, then run the check command on every distinct crash
+// image of each model. Shared by `pmfit check`, `pmfit allcounts` and the native built-in scenarios.
+import { writeFileSync } from 'node:fs';
+import type { ModelName, OracleName, ScenarioResult, StrategyName } from '../core/api.js';
+import { runEngine } from './engine.js';
+import { ExternalCheckPool } from './external-check-pool.js';
+import type { Logger } from './log.js';
+import { rebuildImage } from './model/image-builder.js';
+import { NATIVE_ENV, checkTarget, prepareWorkingPool, traceTarget, type NativeTarget, type TracedTarget } from './native-target.js';
+import type { ImageChoice } from './replay-id.js';
+import { makeTempDir, removeTempDir } from './temp-dir.js';
+
+export interface NativeCheckOptions {
+  name: string;
+  check: string;
+  oracle: OracleName;
+  models: ModelName[];
+  strategy?: StrategyName;
+  samples?: number;
+  maxStates?: number;
+  jobs: number;
+  seed: string;
+  timeoutMs: number;
+  log?: Logger;
+  /** The one command that rebuilds and re-checks the image with this replay id. */
+  replayCommand(replayId: string): string;
+}
+
+export interface NativeRun {
+  traced: TracedTarget;
+  results: ScenarioResult[];
+}
+
+export async function checkNative(target: NativeTarget, options: NativeCheckOptions): Promise<NativeRun> {
+  const binary = checkTarget(target);
+  const dir = makeTempDir();
+  try {
+    const working = await prepareWorkingPool(target, dir, options.timeoutMs);
+    const traced = await traceTarget(target, binary, working, dir);
+    options.log?.info({ program: target.program, events: traced.trace.events.length, instructions: traced.summary.instructions }, 'traced the snippet');
+    const checker = new ExternalCheckPool({ command: options.check, jobs: options.jobs, timeoutMs: options.timeoutMs, dir, env: { ...NATIVE_ENV, ...target.env } });
+    const results: ScenarioResult[] = [];
+    for (const model of options.models) {
+      results.push(
+        await runEngine({
+          scenario: options.name,
+          trace: traced.trace,
+          initial: traced.initial,
+          model,
+          ...(options.strategy && model === 'adr' ? { strategy: options.strategy } : {}),
+          oracle: options.oracle,
+          seed: options.seed,
+          ...(options.samples ? { samples: options.samples } : {}),
+          ...(options.maxStates ? { maxStates: options.maxStates } : {}),
+          checker,
+          inFlight: options.jobs * 4,
+          replayCommand: options.replayCommand,
+        }),
+      );
+    }
+    return { traced, results };
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
+/** Traces the target and rebuilds one image of it (for --replay); the caller checks it. */
+export async function rebuildNativeImage(target: NativeTarget, choice: ImageChoice, timeoutMs: number, out?: string) {
+  const binary = checkTarget(target);
+  const dir = makeTempDir();
+  try {
+    const working = await prepareWorkingPool(target, dir, timeoutMs);
+    const traced = await traceTarget(target, binary, working, dir);
+    const rebuilt = rebuildImage(traced.trace, traced.initial, choice);
+    if (out) writeFileSync(out, rebuilt.image);
+    return { traced, rebuilt: { ...rebuilt, image: Buffer.from(rebuilt.image) } };
+  } finally {
+    removeTempDir(dir);
+  }
+}
