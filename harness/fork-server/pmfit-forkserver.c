@@ -8,16 +8,19 @@
  * Activated only when PMFIT_FORKSERVER_FD is set ("CMD,STATUS": two inherited
  * fds, commands in, statuses out). The image lives at a fixed path that the
  * program's own argv names; the harness rewrites it before each command.
- * PMFIT_FORKSERVER_OUT and PMFIT_FORKSERVER_ERR name the files that become the
- * child's stdout and stderr; the server truncates them before each fork and
- * reports their sizes with the status. All three variables are removed from
- * the environment before main() runs.
+ * The child's stdout and stderr are pipes that the server drains while the
+ * check runs: the first PMFIT_FORKSERVER_CAPTURE bytes (default 65536) of each
+ * go to the files named by PMFIT_FORKSERVER_OUT and PMFIT_FORKSERVER_ERR
+ * (emptied before each fork), the rest is only counted, so a chatty check
+ * costs neither memory nor disk. The status carries the total sizes. All these
+ * variables are removed from the environment before main() runs.
  *
  * Protocol (little-endian, fixed-size messages):
  *   command (8 bytes):  u32 seq, u32 timeout_ms
  *   status (32 bytes):  u32 kind, u32 seq, i32 value, u32 flags, u64 out_size, u64 err_size
  *     kind 1 hello  -- server ready, value = server pid
- *     kind 2 done   -- value = wait status of the child, flags bit 0 = killed by the timeout
+ *     kind 2 done   -- value = wait status of the child, flags bit 0 = killed by the timeout,
+ *                      out_size/err_size = bytes the check wrote to stdout/stderr
  *     kind 3 failed -- value = errno of the server-side failure (fork, ...)
  * EOF on the command fd makes the server kill any running child and exit 0.
  */
@@ -62,8 +65,16 @@ _Static_assert(sizeof(struct forksrv_status) == 32, "status is 32 bytes");
 
 static int forksrv_cmd_fd = -1;
 static int forksrv_status_fd = -1;
-static int forksrv_out_fd = -1;
-static int forksrv_err_fd = -1;
+/* one captured stream of the running check */
+struct forksrv_capture {
+	int file_fd;	/* where the first forksrv_capture_max bytes go */
+	int pipe_fd;	/* read end of the child's stdout or stderr; -1 when closed */
+	uint64_t total;	/* bytes the child wrote */
+};
+
+static struct forksrv_capture forksrv_out = { -1, -1, 0 };
+static struct forksrv_capture forksrv_err = { -1, -1, 0 };
+static uint64_t forksrv_capture_max = 65536;
 
 /* forksrv_die -- reports a server-side failure on stderr and exits */
 static void
@@ -115,7 +126,6 @@ static void
 forksrv_send(uint32_t kind, uint32_t seq, int32_t value, uint32_t flags)
 {
 	struct forksrv_status st;
-	struct stat sb;
 
 	memset(&st, 0, sizeof(st));
 	st.kind = kind;
@@ -123,10 +133,8 @@ forksrv_send(uint32_t kind, uint32_t seq, int32_t value, uint32_t flags)
 	st.value = value;
 	st.flags = flags;
 	if (kind == FORKSRV_KIND_DONE) {
-		if (fstat(forksrv_out_fd, &sb) == 0)
-			st.out_size = (uint64_t)sb.st_size;
-		if (fstat(forksrv_err_fd, &sb) == 0)
-			st.err_size = (uint64_t)sb.st_size;
+		st.out_size = forksrv_out.total;
+		st.err_size = forksrv_err.total;
 	}
 	forksrv_write_full(forksrv_status_fd, &st, sizeof(st));
 }
@@ -158,12 +166,60 @@ forksrv_open_output(const char *path)
 	return fd;
 }
 
-/* forksrv_reset_output -- empties an output file and rewinds the shared offset */
-static void
-forksrv_reset_output(int fd)
+/* forksrv_capture_begin -- empties the capture file and makes a fresh pipe; returns its write end */
+static int
+forksrv_capture_begin(struct forksrv_capture *c)
 {
-	if (ftruncate(fd, 0) != 0 || lseek(fd, 0, SEEK_SET) != 0)
-		forksrv_die("cannot reset an output file");
+	int p[2];
+
+	if (ftruncate(c->file_fd, 0) != 0)
+		forksrv_die("cannot empty an output file");
+	if (pipe2(p, O_CLOEXEC) != 0)
+		return -1;
+	if (fcntl(p[0], F_SETFL, O_NONBLOCK) != 0)
+		forksrv_die("fcntl");
+	c->pipe_fd = p[0];
+	c->total = 0;
+	return p[1];
+}
+
+/* forksrv_capture_drain -- reads what the pipe holds now: keeps the head, counts the rest */
+static void
+forksrv_capture_drain(struct forksrv_capture *c)
+{
+	static char buf[65536];
+
+	while (c->pipe_fd >= 0) {
+		ssize_t n = read(c->pipe_fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close(c->pipe_fd);
+			c->pipe_fd = -1;
+			return;
+		}
+		if (c->total < forksrv_capture_max) {
+			uint64_t room = forksrv_capture_max - c->total;
+			size_t keep = (uint64_t)n < room ? (size_t)n : (size_t)room;
+			if (pwrite(c->file_fd, buf, keep, (off_t)c->total) != (ssize_t)keep)
+				forksrv_die("cannot write an output file");
+		}
+		c->total += (uint64_t)n;
+	}
+}
+
+/* forksrv_capture_end -- takes the last bytes the child left in the pipe and closes it */
+static void
+forksrv_capture_end(struct forksrv_capture *c)
+{
+	/* anything the exited child wrote is in the pipe; a grandchild may keep it open */
+	forksrv_capture_drain(c);
+	if (c->pipe_fd >= 0) {
+		close(c->pipe_fd);
+		c->pipe_fd = -1;
+	}
 }
 
 /* forksrv_kill_child -- kills the child's process group and the child itself */
@@ -201,9 +257,11 @@ forksrv_reap(pid_t pid, uint32_t timeout_ms, uint32_t *flags)
 			break;
 		}
 
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[4] = {
 			{ .fd = pidfd, .events = POLLIN },
 			{ .fd = forksrv_cmd_fd, .events = POLLRDHUP },
+			{ .fd = forksrv_out.pipe_fd, .events = POLLIN },
+			{ .fd = forksrv_err.pipe_fd, .events = POLLIN },
 		};
 		int wait_ms = (int)((int64_t)timeout_ms - elapsed);
 		if (pidfd < 0) {
@@ -211,8 +269,12 @@ forksrv_reap(pid_t pid, uint32_t timeout_ms, uint32_t *flags)
 			pfd[0].fd = -1;
 			wait_ms = wait_ms > 1 ? 1 : wait_ms;
 		}
-		if (poll(pfd, 2, wait_ms) < 0 && errno != EINTR)
+		if (poll(pfd, 4, wait_ms) < 0 && errno != EINTR)
 			forksrv_die("poll");
+		if (pfd[2].revents)
+			forksrv_capture_drain(&forksrv_out);
+		if (pfd[3].revents)
+			forksrv_capture_drain(&forksrv_err);
 		if (pfd[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
 			/* the harness has gone: leave nothing behind */
 			forksrv_kill_child(pid);
@@ -223,21 +285,27 @@ forksrv_reap(pid_t pid, uint32_t timeout_ms, uint32_t *flags)
 	}
 	if (pidfd >= 0)
 		close(pidfd);
+	forksrv_capture_end(&forksrv_out);
+	forksrv_capture_end(&forksrv_err);
 	return status;
 }
 
 /* forksrv_child_setup -- makes the forked child a clean check process, then returns to main */
 static void
-forksrv_child_setup(void)
+forksrv_child_setup(int out, int err)
 {
 	/* own process group: a timeout kills whatever the check started */
 	setpgid(0, 0);
 	/* the check dies with the server */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (dup2(forksrv_out_fd, STDOUT_FILENO) < 0 || dup2(forksrv_err_fd, STDERR_FILENO) < 0)
+	if (dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0)
 		_exit(121);
-	close(forksrv_out_fd);
-	close(forksrv_err_fd);
+	close(out);
+	close(err);
+	close(forksrv_out.pipe_fd);
+	close(forksrv_err.pipe_fd);
+	close(forksrv_out.file_fd);
+	close(forksrv_err.file_fd);
 	close(forksrv_cmd_fd);
 	close(forksrv_status_fd);
 }
@@ -250,19 +318,26 @@ forksrv_loop(void)
 
 	forksrv_send(FORKSRV_KIND_HELLO, 0, (int32_t)getpid(), 0);
 	while (forksrv_read_full(forksrv_cmd_fd, &cmd, sizeof(cmd)) == 0) {
-		forksrv_reset_output(forksrv_out_fd);
-		forksrv_reset_output(forksrv_err_fd);
-		/* nothing buffered by the server may be written twice */
+		int out = forksrv_capture_begin(&forksrv_out);
+		int err = forksrv_capture_begin(&forksrv_err);
+		/* nothing buffered before main may be written twice */
 		fflush(NULL);
 
-		pid_t pid = fork();
-		if (pid < 0) {
-			forksrv_send(FORKSRV_KIND_FAILED, cmd.seq, errno, 0);
-			continue;
-		}
+		pid_t pid = (out < 0 || err < 0) ? -1 : fork();
 		if (pid == 0) {
-			forksrv_child_setup();
+			forksrv_child_setup(out, err);
 			return;
+		}
+		int fork_errno = errno;
+		if (out >= 0)
+			close(out);
+		if (err >= 0)
+			close(err);
+		if (pid < 0) {
+			forksrv_capture_end(&forksrv_out);
+			forksrv_capture_end(&forksrv_err);
+			forksrv_send(FORKSRV_KIND_FAILED, cmd.seq, fork_errno, 0);
+			continue;
 		}
 		uint32_t flags = 0;
 		int status = forksrv_reap(pid, cmd.timeout_ms, &flags);
@@ -278,6 +353,7 @@ forksrv_init(void)
 	const char *spec = getenv("PMFIT_FORKSERVER_FD");
 	const char *out = getenv("PMFIT_FORKSERVER_OUT");
 	const char *err = getenv("PMFIT_FORKSERVER_ERR");
+	const char *cap = getenv("PMFIT_FORKSERVER_CAPTURE");
 
 	if (spec == NULL)
 		return;
@@ -285,9 +361,12 @@ forksrv_init(void)
 		errno = EINVAL;
 		forksrv_die("PMFIT_FORKSERVER_FD, _OUT and _ERR must all be set");
 	}
-	forksrv_out_fd = forksrv_open_output(out);
-	forksrv_err_fd = forksrv_open_output(err);
+	forksrv_out.file_fd = forksrv_open_output(out);
+	forksrv_err.file_fd = forksrv_open_output(err);
+	if (cap != NULL)
+		forksrv_capture_max = strtoull(cap, NULL, 10);
 	/* the check sees the environment it would see without the server */
+	unsetenv("PMFIT_FORKSERVER_CAPTURE");
 	unsetenv("PMFIT_FORKSERVER_FD");
 	unsetenv("PMFIT_FORKSERVER_OUT");
 	unsetenv("PMFIT_FORKSERVER_ERR");
