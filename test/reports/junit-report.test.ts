@@ -1,0 +1,69 @@
+import test from 'ava';
+import { junitReporter, suiteName } from '../../reports/junit-report.js';
+import { HOSTILE, hostileReport, realReport } from './real-report.js';
+import { parseXml, type XmlElement } from './xml-check.js';
+
+const kids = (el: XmlElement, name: string) => el.children.filter((c) => c.name === name);
+
+test('the JUnit report of a real run is well-formed XML with the right counts', async (t) => {
+  const report = await realReport();
+  const root = parseXml(junitReporter.render(report));
+  t.is(root.name, 'testsuites');
+  const expectedTests = report.results.reduce((n, r) => n + Math.max(1, r.findings.length), 0);
+  t.true(report.findings.length >= 5, 'the buggy scenarios give findings');
+  t.is(Number(root.attrs.tests), expectedTests);
+  t.is(Number(root.attrs.failures), report.findings.length);
+  const suites = kids(root, 'testsuite');
+  t.deepEqual(suites.map((s) => s.attrs.name), report.results.map(suiteName));
+  t.true(suites.map((s) => s.attrs.name).includes('list-append-buggy [adr/extremes]'));
+  let cases = 0;
+  suites.forEach((suite, i) => {
+    const result = report.results[i]!;
+    const testcases = kids(suite, 'testcase');
+    cases += testcases.length;
+    t.is(Number(suite.attrs.tests), testcases.length);
+    t.is(Number(suite.attrs.failures), result.findings.length);
+    t.is(Number(suite.attrs.time), result.summary.wallMs / 1000);
+    if (result.findings.length === 0) {
+      t.is(testcases.length, 1);
+      t.is(kids(testcases[0]!, 'failure').length, 0);
+      t.regex(testcases[0]!.attrs.name!, new RegExp(`${result.summary.crashPoints} crash points`));
+    }
+  });
+  t.is(cases, expectedTests);
+});
+
+test('each finding is a failing testcase whose message is the finding and whose body replays it', async (t) => {
+  const report = await realReport();
+  const root = parseXml(junitReporter.render(report));
+  const failures = kids(root, 'testsuite').flatMap((s) => kids(s, 'testcase')).flatMap((c) => kids(c, 'failure'));
+  t.is(failures.length, report.findings.length);
+  failures.forEach((failure, i) => {
+    const f = report.findings[i]!;
+    t.is(failure.attrs.message, f.message);
+    t.is(failure.attrs.type, f.kind);
+    t.true(failure.text.includes(`replay: ${f.replayCommand}`));
+    for (const s of f.lostStores) t.true(failure.text.includes(`#${s.seq} [${s.offset}, +${s.size})`));
+  });
+});
+
+test('hostile text (markup, quotes, controls XML forbids, lone surrogates) stays well-formed and readable', async (t) => {
+  const report = hostileReport(await realReport());
+  const xml = junitReporter.render(report);
+  const root = parseXml(xml);
+  const failure = kids(root, 'testsuite').flatMap((s) => kids(s, 'testcase')).flatMap((c) => kids(c, 'failure'))[0]!;
+  t.true(failure.attrs.message!.includes('a</script><!-- & "q" \'s\' ]]> \\u0001\\u0008\\u000b\\u001f \\ud800 \u{1F600} <b>x</b>'));
+  t.true(failure.text.includes('<b>x</b>'));
+  t.false(xml.includes('\u0001'));
+  t.true(HOSTILE.includes('\u0001'));
+});
+
+test('the checker itself rejects what it should', (t) => {
+  t.throws(() => parseXml('<a><b></a></b>'));
+  t.throws(() => parseXml('<a x="1" x="2"/>'));
+  t.throws(() => parseXml('<a>&nbsp;</a>'));
+  t.throws(() => parseXml('<a>\u0001</a>'));
+  t.throws(() => parseXml('<a x="<"/>'));
+  t.throws(() => parseXml('<a/><b/>'));
+  t.is(parseXml('<a x="&#10;&amp;">1 &lt; 2</a>').text, '1 < 2');
+});
