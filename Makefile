@@ -10,6 +10,15 @@ PMFIT := node bin/pmfit.js
 
 .PHONY: all demo test build deps native allcounts bench clean
 
+# A crash test that must find its bug: pmfit exits 1 on a finding, anything else is a failure.
+expect-finding = @$(PMFIT) $(1); status=$$?; \
+	if [ $$status -eq 1 ]; then echo '== caught, as expected'; else echo "== expected exit 1 (a finding), got $$status"; exit 1; fi
+
+# allcounts of one native scenario program: $(1) program, $(2) pool size, $(3) run arguments
+allcounts-of = $(PMFIT) allcounts -j 2 --pool $(BUILD)/allcounts-$(1).pool --size $(2) \
+	--init '$(BUILD)/scenarios/$(1) init {pool}' --check '$(BUILD)/scenarios/$(1) check {pool}' \
+	-- $(BUILD)/scenarios/$(1) run {pool} $(3)
+
 all: build
 
 $(BUILD)/.apt-ok: tools/ensure-packages.sh
@@ -37,11 +46,19 @@ native: $(BUILD)/.apt-ok
 build: deps dist/.tsbuildinfo native
 
 demo: build
-	@echo '== pmfit demo: the built-in scenarios, crash-tested at every event'
+	@echo '== pmfit demo: built-in TS scenarios, crash-tested at every event'
 	$(PMFIT) run basic list-append
-	@echo '== the buggy append must be caught (pmfit exits 1 on a finding):'
-	@$(PMFIT) run list-append-buggy --model adr; status=$$?; \
-	  if [ $$status -eq 1 ]; then echo '== caught, as expected'; else echo "== expected exit 1, got $$status"; exit 1; fi
+	@echo '== the buggy append (link persisted before its node) must be caught:'
+	$(call expect-finding,run list-append-buggy --model adr)
+	@echo '== allcounts of the seed'"'"'s basic example (C, traced once under QEMU):'
+	$(call allcounts-of,basic,4096,)
+	@echo '== a real check of C code: the word-count tree on a crash-safe allocator, then its buggy twin'
+	$(PMFIT) run native/binarytree --quiet --report text=-
+	$(call expect-finding,run native/binarytree-buggy --model adr --strategy strict)
+
+allcounts: build
+	$(call allcounts-of,basic,4096,)
+	$(call allcounts-of,binarytree,65536,the quick brown fox jumps over the lazy dog)
 
 test: build
 	npx c8 ava

@@ -172,6 +172,8 @@ export interface Finding {
   replayId: string;
   replayCommand: string;
   message: string;
+  /** The check's or oracle's reason, without the crash point: the same bug at many points shares it. */
+  reason: string;
   expected?: string;
   actual?: string;
   lostStores: LostStore[];

@@ -207,6 +207,7 @@ function toFinding(input: EngineInput, strategy: StrategyName, image: DistinctIm
     replayId: image.replayId,
     replayCommand: input.replayCommand(image.replayId),
     message: `${input.scenario}: ${verdict.status === 'unknown' ? 'verdict unknown' : `inconsistent state (${persistencyClass})`} at ${where}: ${why}`,
+    reason: why,
     ...(verdict.status === 'inconsistent' && verdict.expected !== undefined ? { expected: verdict.expected } : {}),
     ...(verdict.status === 'inconsistent' && verdict.actual !== undefined ? { actual: verdict.actual } : {}),
     lostStores: storesOf(image.lost, input.trace),

@@ -25,7 +25,10 @@ function renderResult(result: ScenarioResult): string {
     lines.push(`Output for iterations: ${formatRanges(group.iterations)}`);
     lines.push(indent(group.output || '(no output)'));
   }
-  for (const finding of result.findings) lines.push('', renderFinding(finding));
+  for (const group of groupFindings(result.findings)) {
+    lines.push('', renderFinding(group[0]!));
+    if (group.length > 1) lines.push(`  the same failure (class, reason, lost stores) at ${group.length - 1} more crash point(s): ${group.slice(1).map((f) => f.crashPoint).join(', ')}`);
+  }
   if (result.perfFindings.length > 0) {
     lines.push('', `performance (${result.perfFindings.length}, not failures):`);
     for (const p of result.perfFindings) lines.push(`  [${p.kind}] ${p.message}`);
@@ -35,6 +38,16 @@ function renderResult(result: ScenarioResult): string {
 
 function formatFraction(f: number): string {
   return f >= 1 ? '100%' : `${(f * 100).toPrecision(3)}%`;
+}
+
+/** Findings that are one bug seen at several crash points: same kind, reason and lost stores. */
+function groupFindings(findings: readonly Finding[]): Finding[][] {
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const key = JSON.stringify([f.kind, f.reason, f.lostStores.map((s) => s.seq)]);
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  return [...groups.values()];
 }
 
 export function renderFinding(f: Finding): string {
