@@ -221,7 +221,7 @@ function renderTimeline(result: ScenarioResult, r: number): string {
 ${parts.join('\n')}
 <text class="axis" x="${labelW - 26}" y="${height - 6}" text-anchor="end">events →</text>
 </svg>
-<figcaption><span class="sw lost"></span> lost: pending at the crash, not in the image · <span class="sw kept"></span> kept: persisted before it was durable · <span class="sw crash"></span> crash point (after that many events) · click a finding to select it</figcaption>
+<figcaption><span class="sw lost"></span> lost: pending at the crash, not in the image · <span class="sw kept"></span> kept: persisted before it was durable · <span class="sw crash"></span> crash point (after that many events) · click a finding or its crash line to see its image's stores</figcaption>
 ${more}
 </figure>`;
 }
@@ -304,8 +304,8 @@ svg .lost{fill:var(--lost)}svg .kept{fill:var(--kept)}
 svg .crash{stroke:var(--crash);stroke-width:2.5}
 svg .crash-lbl{font-size:11px;font-weight:600;fill:var(--crash)}
 svg .fgroup{cursor:pointer}
-svg.has-selection .fgroup:not(.selected){opacity:.2}
-svg.has-selection .fgroup:not(.selected) .crash-lbl{display:none}
+svg.has-selection .fgroup:not(.selected){opacity:.25}
+svg.has-selection .fgroup:not(.selected) .mark,svg.has-selection .fgroup:not(.selected) .crash-lbl{display:none}
 details{margin-top:10px}
 summary{cursor:pointer;color:var(--dim);font-weight:600;font-size:13px}
 .group{margin:8px 0}
