@@ -3,7 +3,7 @@
 #   make test   set everything up and run the whole test suite (ava + c8 coverage)
 # Both are idempotent: each step re-runs only when its inputs changed.
 
-APT_PACKAGES := libpmem-dev libpmemobj-dev qemu-user gcc make binutils
+APT_PACKAGES := libpmem-dev libpmemobj-dev qemu-user gcc make binutils chromium
 BUILD := build
 TS_SOURCES := $(shell find core icount harness scenarios reports test bench -name '*.ts' 2>/dev/null)
 PMFIT := node bin/pmfit.js

@@ -19,6 +19,7 @@ export class TraceWriter {
   private chunks: Buffer[] = [];
   private buffered = 0;
   private readonly siteIds = new Map<string, number>();
+  private readonly nativeSites = new Set<number>();
 
   constructor(path: string, private readonly header: TraceHeader) {
     this.fd = openSync(path, 'w');
@@ -26,7 +27,9 @@ export class TraceWriter {
   }
 
   append(event: TraceEvent): void {
-    const pc = this.header.source === 'ts' && event.site !== undefined ? this.siteId(event.site) : event.pc;
+    const ts = this.header.source === 'ts';
+    const pc = ts && event.site !== undefined ? this.siteId(event.site) : event.pc;
+    if (!ts && event.site !== undefined && event.pc !== 0) this.nativeSite(event.pc, event.site);
     const { flags, payload } = encodePayload(event);
     const head = Buffer.allocUnsafe(RECORD_HEAD_BYTES);
     writeRecordHead(head, 0, { kind: kindCode(event), flags, pool: event.pool, len: payload.length, seq: event.seq, icount: event.icount, pc });
@@ -55,6 +58,13 @@ export class TraceWriter {
       this.pushRecord(RecordKind.site, 1, 0, id, Buffer.from(site, 'utf8'));
     }
     return id;
+  }
+
+  /** A native pc resolved to a source line: written once, keyed by the pc itself. */
+  private nativeSite(pc: number, site: string): void {
+    if (this.nativeSites.has(pc)) return;
+    this.nativeSites.add(pc);
+    this.pushRecord(RecordKind.site, 0, 0, pc, Buffer.from(site, 'utf8'));
   }
 
   private pushRecord(kind: number, flags: number, pool: number, pc: number, payload: Buffer): void {

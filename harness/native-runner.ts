@@ -1,6 +1,7 @@
 // Crash-tests a native program: trace it once, then run the check command on every distinct crash
 // image of each model. Shared by `pmfit check`, `pmfit allcounts` and the native built-in scenarios.
 import { writeFileSync } from 'node:fs';
+import { writeTrace } from '../core/trace-writer.js';
 import type { ModelName, OracleName, ScenarioResult, StrategyName } from '../core/api.js';
 import { runEngine } from './engine.js';
 import { ExternalCheckPool } from './external-check-pool.js';
@@ -22,6 +23,8 @@ export interface NativeCheckOptions {
   seed: string;
   timeoutMs: number;
   log?: Logger;
+  /** Keep a copy of the trace (with resolved sites) in this new file. */
+  saveTrace?: string;
   /** The one command that rebuilds and re-checks the image with this replay id. */
   replayCommand(replayId: string): string;
 }
@@ -38,6 +41,7 @@ export async function checkNative(target: NativeTarget, options: NativeCheckOpti
     const working = await prepareWorkingPool(target, dir, options.timeoutMs);
     const traced = await traceTarget(target, binary, working, dir);
     options.log?.info({ program: target.program, events: traced.trace.events.length, instructions: traced.summary.instructions }, 'traced the snippet');
+    if (options.saveTrace) writeTrace(options.saveTrace, traced.trace.header, traced.trace.events, traced.trace.mappings);
     const checker = new ExternalCheckPool({ command: options.check, jobs: options.jobs, timeoutMs: options.timeoutMs, dir, env: { ...NATIVE_ENV, ...target.env } });
     const results: ScenarioResult[] = [];
     for (const model of options.models) {

@@ -11,12 +11,13 @@ export function pmfitCommandWith(extra: string[], argv: readonly string[] = proc
   const dashes = argv.indexOf('--');
   const before = dashes < 0 ? [...argv] : argv.slice(0, dashes);
   const after = dashes < 0 ? [] : argv.slice(dashes);
-  const stripped = dropOption(dropOption(before, '--replay'), '--out');
+  const stripped = ['--replay', '--out', '--save-trace', '--report'].reduce(dropOption, before);
   return ['pmfit', ...stripped, ...extra, ...after].map(shellQuote).join(' ');
 }
 
 /** Removes `--name VALUE` and `--name=VALUE` from an argument list. */
 function dropOption(args: readonly string[], name: string): string[] {
+  // --report may repeat and take one value each; the others take one value.
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === name) i++;

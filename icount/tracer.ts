@@ -173,12 +173,33 @@ export async function resolveSites(binary: string, pcs: number[], mainBase = 0):
   const sites = new Map<number, string>();
   if (wanted.length === 0) return sites;
   const addrs = wanted.map((pc) => `0x${(pc - mainBase).toString(16)}`);
-  const text = await execText('addr2line', ['-e', binary, ...addrs]);
-  text.split('\n').slice(0, wanted.length).forEach((line, i) => {
-    // addr2line answers ??:0 or file:? when it has no line for an address
-    if (!line.startsWith('??') && !line.endsWith(':?') && !line.endsWith(':0')) sites.set(wanted[i]!, line.replace(/ \(discriminator \d+\)$/, ''));
-  });
+  // -a heads each answer with its address, -i adds the frames an inlined function was inlined into.
+  const text = await execText('addr2line', ['-a', '-i', '-e', binary, ...addrs]);
+  let index = -1;
+  let frames: string[] = [];
+  const settle = () => {
+    const site = pickFrame(frames);
+    if (index >= 0 && site) sites.set(wanted[index]!, site);
+  };
+  for (const line of text.split('\n')) {
+    if (/^0x[0-9a-f]+$/.test(line)) {
+      settle();
+      index += 1;
+      frames = [];
+    } else if (line) frames.push(line.replace(/ \(discriminator \d+\)$/, ''));
+  }
+  settle();
   return sites;
+}
+
+/**
+ * The frame to show for a pc: the innermost one outside the system's headers (a compiler intrinsic
+ * such as _mm_clwb says less than the line of the program that used it). addr2line answers ??:0 or
+ * file:? when it has no line for an address.
+ */
+function pickFrame(frames: string[]): string | undefined {
+  const known = frames.filter((f) => !f.startsWith('??') && !f.endsWith(':?') && !f.endsWith(':0'));
+  return known.find((f) => !f.startsWith('/usr/')) ?? known[0];
 }
 
 function execText(cmd: string, argv: string[]): Promise<string> {

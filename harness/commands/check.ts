@@ -20,13 +20,14 @@ import { existsSync } from 'node:fs';
 import { checkCounts, parseReportRequests, withCheckOptions, type CommonCheckOptions } from './run.js';
 import { targetFrom, withNativeOptions, type NativeArgs } from './native-options.js';
 
-type CheckArgs = CommonCheckOptions & NativeArgs & { check: string; replay?: string; out?: string };
+type CheckArgs = CommonCheckOptions & NativeArgs & { check: string; replay?: string; out?: string; 'save-trace'?: string };
 
 export function checkBuilder<T>(y: Argv<T>) {
   return withNativeOptions(withCheckOptions(y))
     .option('check', { type: 'string', demandOption: true, describe: 'recovery + check command; {pool} stands for the crash image' })
     .option('replay', { type: 'string', describe: 'rebuild the crash image with this replay id and re-run the check on it' })
-    .option('out', { type: 'string', describe: 'with --replay: write the image to this new file' });
+    .option('out', { type: 'string', describe: 'with --replay: write the image to this new file' })
+    .option('save-trace', { type: 'string', describe: 'keep the trace in this new file (see pmfit trace dump)' });
 }
 
 export async function checkCommand(argv: CheckArgs): Promise<number> {
@@ -34,6 +35,9 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
   const target = targetFrom(argv);
   if (argv.replay) return replayNative({ target, check: argv.check, oracle: (argv.oracle ?? 'exit') as OracleName, id: argv.replay, timeoutMs: argv.timeout, subject: target.program, ...(argv.out ? { out: argv.out } : {}) });
   const requests = parseReportRequests(argv.report);
+  const saveTrace = argv['save-trace'];
+  if (saveTrace && existsSync(saveTrace)) throw new UsageError(`--save-trace ${saveTrace} already exists; pmfit never overwrites a file: name a new one`);
+  if (saveTrace) requireParentDir(saveTrace, '--save-trace');
   const log = createLogger(argv['log-level']);
   log.info({ seed: argv.seed }, 'seed');
   const started = Date.now();
@@ -50,6 +54,7 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
     timeoutMs: argv.timeout,
     log,
     replayCommand: (id) => pmfitCommandWith(['--replay', id]),
+    ...(saveTrace ? { saveTrace } : {}),
   });
   const report = buildReport(results, Date.now() - started);
   if (!argv.quiet) process.stdout.write(textReporter.render(report));

@@ -140,3 +140,27 @@ test('libpmemobj: a transaction is clean, a field changed outside the undo log i
   t.is(bad.status, 1);
   t.regex(bad.report.findings[0]!.message, /inconsistent/);
 });
+
+test('check --save-trace keeps the trace, and trace dump prints it event by event with source lines', (t) => {
+  const dir = tempDir(t);
+  const trace = join(dir, 'fence.pmtrace');
+  const r = pmfit([...checkArgs(dir, 'fence-flag-buggy', 4096, ['--save-trace', trace, '--quiet']).slice(0)]);
+  t.is(r.status, 1, r.stderr);
+  const dump = pmfit(['trace', 'dump', trace]);
+  t.is(dump.status, 0, dump.stderr);
+  t.regex(dump.stdout, /^# pmfit trace v1, source native/);
+  t.regex(dump.stdout, /#\d+ clwb line 0 at scenarios\/native\/[a-z0-9-]+\.[ch]:\d+\n/, 'the program\'s line, not the intrinsic\'s header');
+  t.regex(dump.stdout, /#\d+ sfence/);
+  t.regex(dump.stdout, /#\d+ store \[0, \+8\) = 010000001eaba15c at scenarios\/native\//);
+  t.regex(dump.stdout, /# mapping of pool 0: base 0x[0-9a-f]+, 4096 bytes/);
+  t.is(pmfit(['trace', 'dump', join(dir, 'fence-flag-buggy.pool')]).status, 2, 'a file that is not a trace is bad input');
+});
+
+test('--fail-on perf turns performance findings into exit 1', (t) => {
+  const dir = tempDir(t);
+  const { status, report } = jsonReport(dir, ['run', 'native/pmemobj-tx', '--']);
+  t.is(status, 0);
+  const kinds = new Set(report.results[0]!.perfFindings.map((p) => p.kind));
+  t.true(kinds.has('redundant-flush') && kinds.has('idle-fence'), `libpmemobj's transaction flushes twice and fences idly: ${[...kinds]}`);
+  t.is(pmfit(['run', 'native/pmemobj-tx', '--quiet', '--fail-on', 'perf']).status, 1);
+});
