@@ -1,6 +1,8 @@
 # fork-server.mk -- builds the fork-server preload library and its test check programs into build/
 # (included by the top-level Makefile; `make -f harness/fork-server/fork-server.mk fork-server` works alone)
 
+FORKSRV_SAVED_GOAL := $(.DEFAULT_GOAL)
+
 FORKSRV_CFLAGS = -O2 -g -Wall -Wextra -std=gnu11
 FORKSRV_PROG_CFLAGS = -O2 -g -Wall -Wextra -std=gnu11
 
@@ -21,3 +23,5 @@ $(FORKSRV_TEST_BIN): build/test-programs/fork-%: test/harness/programs/%.c
 
 fork-server-clean:
 	rm -f build/libpmfit-forkserver.so $(FORKSRV_TEST_BIN)
+
+.DEFAULT_GOAL := $(FORKSRV_SAVED_GOAL)
