@@ -39,9 +39,10 @@ dist/.tsbuildinfo: $(TS_SOURCES) tsconfig.json node_modules/.package-lock.json
 # The native parts: the QEMU tracer plugin and its helpers, and the C scenarios.
 include icount/icount.mk
 include scenarios/native/native.mk
+include harness/fork-server/fork-server.mk
 
 native: $(BUILD)/.apt-ok
-	@$(MAKE) --no-print-directory tracer native-scenarios
+	@$(MAKE) --no-print-directory tracer native-scenarios fork-server
 
 build: deps dist/.tsbuildinfo native
 

@@ -139,7 +139,8 @@ export type FindingKind =
   | 'missing-fence'
   | 'ordering'
   | 'torn-write'
-  | 'crash'
+  /** The check was killed by a signal: `crash:SIGSEGV`. */
+  | `crash:${string}`
   | 'timeout'
   | 'unknown';
 
@@ -225,12 +226,64 @@ export interface ScenarioResult {
   groups: OutputGroup[];
   findings: Finding[];
   perfFindings: PerfFinding[];
+  /** True when the run was interrupted (Ctrl-C) before every crash point was checked. */
+  incomplete?: boolean;
+  /** How the run went, for the reader: e.g. whether checks ran through the fork server. */
+  notes?: string[];
+  /** Which share of the crash points this result covers (`--shard K/N`); absent for a whole run. */
+  shard?: { index: number; count: number };
+  /** The raw per-point record a sharded run keeps, so `pmfit merge` can rebuild the whole run. */
+  log?: RunLog;
+}
+
+/** One distinct image checked: what it kept and lost where it first appeared, and its outcome. */
+export interface ImageRecord {
+  replayId: string;
+  /** The crash point where the image first appeared. */
+  firstPoint: number;
+  outcome: CheckOutcome;
+  class: FindingKind;
+  lostLines: number;
+  lostUnits: number;
+  lostStores: LostStore[];
+  keptStores: LostStore[];
+}
+
+/** One crash point: its instruction range, the event before it, and the digests of its images. */
+export interface PointRecord {
+  index: number;
+  icountFrom: number;
+  icountTo: number;
+  lastEvent?: string;
+  images: string[];
+  stateSpace: number;
+  partial: boolean;
+  /** ops oracle: the boundaries whose outputs a crash here may show (indexes into reference.boundaries). */
+  allowed?: [from: number, to: number];
+}
+
+/** Everything the engine observed; a ScenarioResult is computed from it alone (harness/finalize.ts). */
+export interface RunLog {
+  scenario: string;
+  model: ModelName;
+  strategy: StrategyName;
+  oracle: OracleName;
+  seed: string;
+  /** The replay command with `{id}` where the replay id goes. */
+  replayTemplate: string;
+  reference: { before?: string; after?: string; boundaries?: string[] };
+  points: PointRecord[];
+  images: Record<string, ImageRecord>;
+  perfFindings: PerfFinding[];
+  incomplete?: boolean;
 }
 
 export interface Report {
   schemaVersion: number;
   tool: { name: 'pmfit'; version: string };
   summary: RunSummary;
+  /** True when some result was interrupted before every crash point was checked. */
+  incomplete?: boolean;
   results: ScenarioResult[];
   findings: Finding[];
 }

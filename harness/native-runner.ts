@@ -4,7 +4,10 @@ import { writeFileSync } from 'node:fs';
 import { writeTrace } from '../core/trace-writer.js';
 import type { ModelName, OracleName, ScenarioResult, StrategyName } from '../core/api.js';
 import { runEngine } from './engine.js';
-import { ExternalCheckPool } from './external-check-pool.js';
+import { ExternalCheckPool, type ExternalCheckOptions } from './external-check-pool.js';
+import { ForkServerCheckPool, forkServerSupport } from './fork-server-check-pool.js';
+import type { Checker } from '../core/api.js';
+import type { Progress, Shard } from './engine.js';
 import type { Logger } from './log.js';
 import { rebuildImage } from './model/image-builder.js';
 import { NATIVE_ENV, checkTarget, prepareWorkingPool, traceTarget, type NativeTarget, type TracedTarget } from './native-target.js';
@@ -23,6 +26,9 @@ export interface NativeCheckOptions {
   seed: string;
   timeoutMs: number;
   log?: Logger;
+  shard?: Shard;
+  signal?: AbortSignal;
+  onProgress?(progress: Progress): void;
   /** Keep a copy of the trace (with resolved sites) in this new file. */
   saveTrace?: string;
   /** The one command that rebuilds and re-checks the image with this replay id. */
@@ -42,7 +48,8 @@ export async function checkNative(target: NativeTarget, options: NativeCheckOpti
     const traced = await traceTarget(target, binary, working, dir);
     options.log?.info({ program: target.program, events: traced.trace.events.length, instructions: traced.summary.instructions }, 'traced the snippet');
     if (options.saveTrace) writeTrace(options.saveTrace, traced.trace.header, traced.trace.events, traced.trace.mappings);
-    const checker = new ExternalCheckPool({ command: options.check, jobs: options.jobs, timeoutMs: options.timeoutMs, dir, env: { ...NATIVE_ENV, ...target.env } });
+    const { checker, note } = externalChecker({ command: options.check, jobs: options.jobs, timeoutMs: options.timeoutMs, dir, env: { ...NATIVE_ENV, ...target.env } });
+    options.log?.info({ note }, 'how checks run');
     const results: ScenarioResult[] = [];
     for (const model of options.models) {
       results.push(
@@ -59,13 +66,33 @@ export async function checkNative(target: NativeTarget, options: NativeCheckOpti
           checker,
           inFlight: options.jobs * 4,
           replayCommand: options.replayCommand,
+          ...(options.shard ? { shard: options.shard } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
         }),
       );
     }
-    return { traced, results };
+    await checker.close();
+    return { traced, results: results.map((r) => ({ ...r, notes: [...(r.notes ?? []), note] })) };
   } finally {
     removeTempDir(dir);
   }
+}
+
+/**
+ * The fork server when the check command is a plain dynamically linked program (a check costs a
+ * fork, not an exec); plain spawning otherwise, with the reason in the report.
+ */
+export function externalChecker(options: ExternalCheckOptions): { checker: Checker; note: string } {
+  const support = forkServerSupport(options.command);
+  if (support.ok) {
+    try {
+      return { checker: new ForkServerCheckPool(options), note: 'checks ran through the fork server' };
+    } catch (err) {
+      return { checker: new ExternalCheckPool(options), note: `checks ran by plain spawning: ${(err as Error).message}` };
+    }
+  }
+  return { checker: new ExternalCheckPool(options), note: `checks ran by plain spawning: ${support.reason}` };
 }
 
 /** Traces the target and rebuilds one image of it (for --replay); the caller checks it. */

@@ -1,6 +1,5 @@
 // Oracles turn what a check observed on one crash image into a verdict.
 import type { CheckOutcome, OracleName, Verdict } from '../core/api.js';
-import { UsageError } from './errors.js';
 
 /** Outputs an oracle compares against, computed once per run from the same trace. */
 export interface OracleReference {
@@ -8,6 +7,8 @@ export interface OracleReference {
   before?: string;
   /** Output on the image after the snippet, every store persisted. */
   after?: string;
+  /** ops: the outputs at the operation boundaries a crash at this point may show. */
+  allowed?: string[];
 }
 
 export function judge(oracle: OracleName, outcome: CheckOutcome, reference: OracleReference): Verdict {
@@ -21,8 +22,20 @@ export function judge(oracle: OracleName, outcome: CheckOutcome, reference: Orac
     case 'atomic':
       return judgeAtomic(outcome, reference);
     case 'ops':
-      throw new UsageError('the ops oracle is not available in this version of pmfit (use exit, atomic or collate)');
+      return judgeOps(outcome, reference.allowed ?? []);
   }
+}
+
+/** Durable linearizability: the state is the one at an operation boundary the crash allows. */
+function judgeOps(outcome: CheckOutcome, allowed: string[]): Verdict {
+  if (!outcome.passed) return { status: 'inconsistent', reason: outcome.detail ?? 'the check reported an inconsistent state', actual: outcome.output };
+  if (allowed.includes(outcome.output)) return { status: 'consistent' };
+  return {
+    status: 'inconsistent',
+    reason: 'the state is not the one at any operation boundary between the last durable operation and the crash',
+    expected: allowed.join('\n-- or --\n'),
+    actual: outcome.output,
+  };
 }
 
 function judgeAtomic(outcome: CheckOutcome, reference: OracleReference): Verdict {

@@ -8,7 +8,7 @@ export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 type Level = 'error' | 'note';
 
 interface Rule {
-  id: FindingKind | PerfFinding['kind'];
+  id: FindingKind | PerfFinding['kind'] | 'crash';
   name: string;
   short: string;
   level: Level;
@@ -77,8 +77,8 @@ function findingResult(f: Finding) {
   // The primary location is the first lost store whose site parses; else the first kept one.
   const [primary, ...related] = located;
   return {
-    ruleId: f.kind,
-    ruleIndex: ruleIndex(f.kind),
+    ruleId: ruleOf(f.kind),
+    ruleIndex: ruleIndex(ruleOf(f.kind)),
     level: 'error' as Level,
     message: { text: `${f.message}\nReplay: ${f.replayCommand}` },
     locations: primary ? [{ physicalLocation: primary.loc, message: { text: storeText(primary.role, primary.s) } }] : [],
@@ -143,4 +143,9 @@ function physicalLocation(siteText: string | undefined) {
     ? { uri: `file://${path.startsWith('/') ? '' : '/'}${encodeURI(path)}` }
     : { uri: encodeURI(path.replace(/^\.\//, '')), uriBaseId: '%SRCROOT%' };
   return { artifactLocation, region: { startLine: site.line, ...(site.column ? { startColumn: site.column } : {}) } };
+}
+
+/** `crash:SIGSEGV` findings share the rule `crash`; the signal is in the message. */
+function ruleOf(kind: FindingKind): Rule['id'] {
+  return kind.startsWith('crash:') ? 'crash' : kind;
 }

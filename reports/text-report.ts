@@ -21,6 +21,8 @@ function renderResult(result: ScenarioResult): string {
     `== ${result.scenario} — model ${result.model}, strategy ${result.strategy}, oracle ${result.oracle}: ${s.verdict}`,
     `   ${s.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct checked, ${s.findings} finding(s); coverage ${formatFraction(c.fraction)} of ${c.stateSpace} allowed images${partial}`,
   ];
+  for (const note of result.notes ?? []) lines.push(`   note: ${note}`);
+  if (result.incomplete) lines.push('   INCOMPLETE: the run was interrupted before every crash point was checked');
   for (const group of result.groups) {
     lines.push(`Output for iterations: ${formatRanges(group.iterations)}`);
     lines.push(indent(group.output || '(no output)'));
