@@ -11,6 +11,7 @@ import { checkBuilder, checkCommand } from './commands/check.js';
 import { icountCommand } from './commands/icount.js';
 import { allcountsCommand } from './commands/allcounts.js';
 import { withNativeOptions } from './commands/native-options.js';
+import { mergeCommand } from './commands/merge.js';
 import { EXIT, UsageError } from './errors.js';
 import { LibPmemLoadError } from '../core/libpmem.js';
 import { PoolError } from '../core/pool.js';
@@ -49,6 +50,16 @@ await yargs(hideBin(process.argv))
     (argv) => settle(() => runCommand(argv as unknown as CommonCheckOptions & { scenario: string[] })),
   )
   .command('list', 'list the built-in scenarios', {}, () => settle(listCommand))
+  .command(
+    'merge <files..>',
+    'combine the JSON reports of --shard K/N runs into the whole run\'s report',
+    (y) =>
+      y
+        .positional('files', { type: 'string', array: true, demandOption: true })
+        .option('report', { type: 'string', array: true, default: [] as string[], describe: 'write the merged report: KIND=PATH' })
+        .option('quiet', { alias: 'q', type: 'boolean', default: false }),
+    (argv) => settle(() => mergeCommand(argv as never)),
+  )
   .command('check', 'crash-test a native program: -- PROGRAM [ARGS...]', (y) => checkBuilder(y), (argv) => settle(() => checkCommand(argv as never)))
   .command(
     'allcounts',

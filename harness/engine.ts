@@ -26,6 +26,8 @@ export interface Progress {
   pointsTotal: number;
   images: number;
   distinct: number;
+  /** Images checked so far whose check did not pass. */
+  failing: number;
 }
 
 export interface EngineInput {
@@ -91,6 +93,7 @@ export async function observe(input: EngineInput): Promise<RunLog> {
   const pending = new Set<Promise<void>>();
   const tracker = new PersistencyTracker(paddedImage(input.initial), hashImage(paddedImage(input.initial)));
   let images = 0;
+  let failing = 0;
 
   for (let index = 0; index <= events.length; index++) {
     if (input.signal?.aborted) {
@@ -113,7 +116,7 @@ export async function observe(input: EngineInput): Promise<RunLog> {
       ...(boundaries.length > 0 ? { allowed: allowedBoundaries(boundaries, index, tracker) } : {}),
     };
     log.points.push(record);
-    input.onProgress?.({ pointsDone: index + 1, pointsTotal: events.length + 1, images, distinct: Object.keys(log.images).length });
+    input.onProgress?.({ pointsDone: index + 1, pointsTotal: events.length + 1, images, distinct: Object.keys(log.images).length, failing });
     while (pending.size >= input.inFlight) await Promise.race(pending);
   }
   await Promise.all(pending);
@@ -136,6 +139,7 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     log.images[key] = { ...record, outcome: { output: '', passed: false, error: 'not checked' } };
     const job = input.checker.check(candidate.build().subarray(0, input.initial.length)).then((outcome) => {
       log.images[key]!.outcome = outcome;
+      if (!outcome.passed) failing += 1;
       pending.delete(job);
     });
     pending.add(job);

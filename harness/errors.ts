@@ -8,7 +8,7 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-export const EXIT = { clean: 0, finding: 1, usage: 2, internal: 3 } as const;
+export const EXIT = { clean: 0, finding: 1, usage: 2, internal: 3, interrupted: 130 } as const;
 
 /** Refuses, before any work, an output path whose directory does not exist. */
 export function requireParentDir(path: string, flag: string): void {

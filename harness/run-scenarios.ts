@@ -5,7 +5,8 @@ import { buildReport } from '../reports/json-report.js';
 import type { AnyScenarioEntry, NativeScenarioEntry, ScenarioEntry } from '../scenarios/index.js';
 import { checkNative } from './native-runner.js';
 import { join } from 'node:path';
-import { runEngine } from './engine.js';
+import { runEngine, type Shard } from './engine.js';
+import type { ProgressLine } from './progress.js';
 import type { Logger } from './log.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 import { TsCheckPool } from './ts-check-pool.js';
@@ -21,6 +22,18 @@ export interface RunOptions {
   seed: string;
   timeoutMs: number;
   log?: Logger;
+  shard?: Shard;
+  signal?: AbortSignal;
+  progress?: ProgressLine;
+}
+
+/** The engine options every scenario run passes on: shard, interrupt, progress. */
+function runControls(options: RunOptions, label: string) {
+  return {
+    ...(options.shard ? { shard: options.shard } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.progress ? { onProgress: options.progress.update(label) } : {}),
+  };
 }
 
 export const DEFAULT_JOBS = Math.max(1, cpus().length);
@@ -53,6 +66,7 @@ async function runNativeScenario(entry: NativeScenarioEntry, options: RunOptions
       timeoutMs: options.timeoutMs,
       ...(options.log ? { log: options.log } : {}),
       replayCommand: (id) => `pmfit replay '${id}' --scenario ${entry.name}`,
+      ...runControls(options, entry.name),
     });
     return results;
   } finally {
@@ -84,6 +98,7 @@ async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<Scenar
           checker,
           inFlight: options.jobs * 4,
           replayCommand: (id) => `pmfit replay ${id} --scenario ${scenario.name}`,
+          ...runControls(options, `${scenario.name} (${model})`),
         }),
       );
     }

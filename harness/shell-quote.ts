@@ -11,7 +11,7 @@ export function pmfitCommandWith(extra: string[], argv: readonly string[] = proc
   const dashes = argv.indexOf('--');
   const before = dashes < 0 ? [...argv] : argv.slice(0, dashes);
   const after = dashes < 0 ? [] : argv.slice(dashes);
-  const stripped = ['--replay', '--out', '--save-trace', '--report'].reduce(dropOption, before);
+  const stripped = ['--replay', '--out', '--save-trace', '--report', '--shard'].reduce(dropOption, before);
   return ['pmfit', ...stripped, ...extra, ...after].map(shellQuote).join(' ');
 }
 

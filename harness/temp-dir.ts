@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { onHardInterrupt } from './interrupt.js';
 
 const live = new Set<string>();
 let hooked = false;
@@ -28,12 +29,5 @@ function hookExit(): void {
   if (hooked) return;
   hooked = true;
   process.on('exit', removeAllTempDirs);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => {
-      removeAllTempDirs();
-      // Re-raise with the default action so the exit status says which signal stopped us.
-      process.removeAllListeners(signal);
-      process.kill(process.pid, signal);
-    });
-  }
+  onHardInterrupt(removeAllTempDirs);
 }

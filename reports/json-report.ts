@@ -11,6 +11,7 @@ export function buildReport(results: ScenarioResult[], wallMs: number): Report {
     schemaVersion: REPORT_SCHEMA_VERSION,
     tool: { name: 'pmfit', version: PMFIT_VERSION },
     summary: overallSummary(results, findings.length, wallMs),
+    ...(results.some((r) => r.incomplete) ? { incomplete: true } : {}),
     results,
     findings,
   };

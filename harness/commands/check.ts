@@ -3,8 +3,6 @@
 import type { Argv } from 'yargs';
 import type { ModelName, OracleName, StrategyName } from '../../core/api.js';
 import { buildReport } from '../../reports/json-report.js';
-import { writeReports } from '../../reports/index.js';
-import { textReporter } from '../../reports/text-report.js';
 import { oracleReference } from '../engine.js';
 import { EXIT, UsageError, requireParentDir } from '../errors.js';
 import { ExternalCheckPool } from '../external-check-pool.js';
@@ -17,7 +15,7 @@ import { renderReplay } from '../replay-report.js';
 import { pmfitCommandWith } from '../shell-quote.js';
 import { makeTempDir, removeTempDir } from '../temp-dir.js';
 import { existsSync } from 'node:fs';
-import { checkCounts, parseReportRequests, withCheckOptions, type CommonCheckOptions } from './run.js';
+import { checkCounts, parseReportRequests, withCheckOptions, withRunControls, type CommonCheckOptions } from './run.js';
 import { targetFrom, withNativeOptions, type NativeArgs } from './native-options.js';
 
 type CheckArgs = CommonCheckOptions & NativeArgs & { check: string; replay?: string; out?: string; 'save-trace'?: string };
@@ -40,27 +38,33 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
   if (saveTrace) requireParentDir(saveTrace, '--save-trace');
   const log = createLogger(argv['log-level']);
   log.info({ seed: argv.seed }, 'seed');
-  const started = Date.now();
-  const { results } = await checkNative(target, {
-    name: target.program,
-    check: argv.check,
-    oracle: (argv.oracle ?? 'exit') as OracleName,
-    models: (argv.model ?? ['adr']) as ModelName[],
-    ...(argv.strategy ? { strategy: argv.strategy as StrategyName } : {}),
-    samples: argv.samples,
-    maxStates: argv['max-states'],
-    jobs: argv.jobs,
-    seed: argv.seed,
-    timeoutMs: argv.timeout,
+  return withRunControls(
+    argv,
+    async (controls) => {
+      const started = Date.now();
+      const { results } = await checkNative(target, {
+        name: target.program,
+        check: argv.check,
+        oracle: (argv.oracle ?? 'exit') as OracleName,
+        models: (argv.model ?? ['adr']) as ModelName[],
+        ...(argv.strategy ? { strategy: argv.strategy as StrategyName } : {}),
+        samples: argv.samples,
+        maxStates: argv['max-states'],
+        jobs: argv.jobs,
+        seed: argv.seed,
+        timeoutMs: argv.timeout,
+        log,
+        replayCommand: (id) => pmfitCommandWith(['--replay', id]),
+        ...(saveTrace ? { saveTrace } : {}),
+        ...(controls.shard ? { shard: controls.shard } : {}),
+        signal: controls.signal,
+        onProgress: controls.progress.update(target.program),
+      });
+      return buildReport(results, Date.now() - started);
+    },
+    requests,
     log,
-    replayCommand: (id) => pmfitCommandWith(['--replay', id]),
-    ...(saveTrace ? { saveTrace } : {}),
-  });
-  const report = buildReport(results, Date.now() - started);
-  if (!argv.quiet) process.stdout.write(textReporter.render(report));
-  for (const failure of writeReports(report, requests)) log.error(failure);
-  const perf = results.reduce((n, r) => n + r.perfFindings.length, 0);
-  return report.summary.findings > 0 || (argv['fail-on'] === 'perf' && perf > 0) ? EXIT.finding : EXIT.clean;
+  );
 }
 
 export interface NativeReplay {

@@ -5,7 +5,11 @@ import { REPORTERS, writeReports, type ReportRequest } from '../../reports/index
 import { textReporter } from '../../reports/text-report.js';
 import { allScenarios, findScenario, type AnyScenarioEntry } from '../../scenarios/index.js';
 import { EXIT, UsageError, requireParentDir } from '../errors.js';
-import { createLogger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
+import type { Report } from '../../core/api.js';
+import type { Shard } from '../engine.js';
+import { holdInterrupts } from '../interrupt.js';
+import { progressLine, type ProgressLine } from '../progress.js';
 import { DEFAULT_JOBS, runScenarios } from '../run-scenarios.js';
 import { DEFAULT_MAX_STATES, DEFAULT_SAMPLES } from '../engine.js';
 import { ADR_STRATEGIES } from '../strategies.js';
@@ -16,6 +20,7 @@ export interface CommonCheckOptions {
   samples: number;
   'max-states': number;
   'fail-on'?: string;
+  shard?: string;
   oracle?: string;
   jobs: number;
   seed: string;
@@ -32,7 +37,8 @@ export function withCheckOptions<T>(y: Argv<T>) {
     .option('samples', { type: 'number', default: DEFAULT_SAMPLES, describe: 'images per crash point for --strategy random' })
     .option('max-states', { type: 'number', default: DEFAULT_MAX_STATES, describe: 'per-point limit of --strategy exhaustive before it samples' })
     .option('fail-on', { type: 'string', choices: ['perf'], describe: 'also exit 1 on performance findings' })
-    .option('oracle', { type: 'string', choices: ['exit', 'atomic', 'collate'], describe: 'override the scenario\'s oracle' })
+    .option('shard', { type: 'string', describe: 'check only share K of N of the crash points (K/N); combine with pmfit merge' })
+    .option('oracle', { type: 'string', choices: ['exit', 'atomic', 'ops', 'collate'], describe: 'override the scenario\'s oracle' })
     .option('jobs', { alias: 'j', type: 'number', default: DEFAULT_JOBS, describe: 'checks run in parallel' })
     .option('seed', { type: 'string', default: '0', describe: 'seed of every random choice' })
     .option('timeout', { type: 'number', default: 10_000, describe: 'per-check timeout in ms' })
@@ -51,7 +57,36 @@ export function parseReportRequests(values: readonly string[]): ReportRequest[] 
   });
 }
 
+export function parseShard(value: string | undefined): Shard | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  const index = Number(match?.[1]);
+  const count = Number(match?.[2]);
+  if (!match || count < 1 || index < 1 || index > count) throw new UsageError(`--shard expects K/N with 1 <= K <= N, got '${value}'`);
+  return { index, count };
+}
+
+/** Runs `work` with Ctrl-C handled gracefully and progress on a terminal; settles the exit status. */
+export async function withRunControls(argv: CommonCheckOptions, work: (controls: { signal: AbortSignal; progress: ProgressLine; shard?: Shard }) => Promise<Report>, requests: ReportRequest[], log: Logger): Promise<number> {
+  const hold = holdInterrupts();
+  const progress = progressLine(!argv.quiet && process.stderr.isTTY === true);
+  const shard = parseShard(argv.shard);
+  let report: Report;
+  try {
+    report = await work({ signal: hold.signal, progress, ...(shard ? { shard } : {}) });
+  } finally {
+    progress.done();
+    hold.release();
+  }
+  if (!argv.quiet) process.stdout.write(textReporter.render(report));
+  for (const failure of writeReports(report, requests)) log.error(failure);
+  if (report.incomplete) return EXIT.interrupted;
+  const perf = report.results.reduce((n, r) => n + r.perfFindings.length, 0);
+  return report.summary.findings > 0 || (argv['fail-on'] === 'perf' && perf > 0) ? EXIT.finding : EXIT.clean;
+}
+
 export function checkCounts(argv: CommonCheckOptions): void {
+  parseShard(argv.shard);
   checkJobs(argv.jobs, argv.timeout);
   for (const [flag, value] of [['--samples', argv.samples], ['--max-states', argv['max-states']]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new UsageError(`${flag} must be a positive integer, got ${value}`);
@@ -78,7 +113,8 @@ export async function runCommand(argv: CommonCheckOptions & { scenario: string[]
   const entries = resolveScenarios(argv.scenario);
   const log = createLogger(argv['log-level']);
   log.info({ seed: argv.seed }, 'seed');
-  const report = await runScenarios(entries, {
+  return withRunControls(argv, (controls) => runScenarios(entries, {
+    ...controls,
     ...(argv.model ? { models: argv.model as ModelName[] } : {}),
     ...(argv.strategy ? { strategy: argv.strategy as StrategyName } : {}),
     ...(argv.oracle ? { oracle: argv.oracle as OracleName } : {}),
@@ -88,9 +124,5 @@ export async function runCommand(argv: CommonCheckOptions & { scenario: string[]
     seed: argv.seed,
     timeoutMs: argv.timeout,
     log,
-  });
-  if (!argv.quiet) process.stdout.write(textReporter.render(report));
-  for (const failure of writeReports(report, requests)) log.error(failure);
-  const perf = report.results.reduce((n, r) => n + r.perfFindings.length, 0);
-  return report.summary.findings > 0 || (argv['fail-on'] === 'perf' && perf > 0) ? EXIT.finding : EXIT.clean;
+  }), requests, log);
 }

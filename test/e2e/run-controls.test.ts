@@ -1,0 +1,61 @@
+// Shards and merge, Ctrl-C, and the ops oracle, through the real CLI.
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PMFIT_BIN, REPO, pmfit, tempDir } from '../helpers.js';
+
+const normalize = (path: string) => readFileSync(path, 'utf8').replace(/"wallMs": \d+/g, '"wallMs": 0');
+
+test('merge of --shard K/N reports is byte for byte the unsharded report (apart from timings)', (t) => {
+  const dir = tempDir(t);
+  const scenarios = ['list-append-buggy', 'fence-flag-buggy', 'basic', 'torn16-buggy'];
+  t.is(pmfit(['run', ...scenarios, '--quiet', '--report', `json=${join(dir, 'full.json')}`]).status, 1);
+  for (const k of [1, 2, 3]) t.true([0, 1].includes(pmfit(['run', ...scenarios, '--quiet', '--shard', `${k}/3`, '--report', `json=${join(dir, `s${k}.json`)}`]).status ?? -1));
+  const shard1 = JSON.parse(readFileSync(join(dir, 's1.json'), 'utf8'));
+  t.true(shard1.results[0].summary.crashPoints < JSON.parse(readFileSync(join(dir, 'full.json'), 'utf8')).results[0].summary.crashPoints, 'a shard checks only its share');
+  const merged = pmfit(['merge', join(dir, 's3.json'), join(dir, 's1.json'), join(dir, 's2.json'), '--quiet', '--report', `json=${join(dir, 'merged.json')}`]);
+  t.is(merged.status, 1, merged.stderr);
+  t.is(normalize(join(dir, 'merged.json')), normalize(join(dir, 'full.json')));
+});
+
+test('merge refuses a missing shard and reports that are not from sharded runs', (t) => {
+  const dir = tempDir(t);
+  pmfit(['run', 'basic', '--quiet', '--shard', '1/2', '--report', `json=${join(dir, 's1.json')}`]);
+  pmfit(['run', 'basic', '--quiet', '--report', `json=${join(dir, 'full.json')}`]);
+  const missing = pmfit(['merge', join(dir, 's1.json')]);
+  t.is(missing.status, 2);
+  t.regex(missing.stderr, /shard 2\/2 of basic \(eadr\) is missing/);
+  const unsharded = pmfit(['merge', join(dir, 'full.json')]);
+  t.is(unsharded.status, 2);
+  t.regex(unsharded.stderr, /not from a sharded run/);
+  t.regex(pmfit(['run', 'basic', '--shard', '3/2']).stderr, /--shard expects K\/N/);
+});
+
+test('Ctrl-C stops the checks, writes the partial report marked incomplete, removes temporary files', async (t) => {
+  const dir = tempDir(t);
+  const tmp = tempDir(t);
+  const prog = join(REPO, 'build', 'scenarios', 'binarytree');
+  const report = join(dir, 'partial.json');
+  const args = ['check', '--pool', join(dir, 'p'), '--size', '65536', '--init', `${prog} init {pool}`, '--check', 'sleep 0.2; exit 0', '--jobs', '2', '--quiet', '--report', `json=${report}`, '--', prog, 'run', '{pool}'];
+  const child = spawn(process.execPath, [PMFIT_BIN, ...args], { env: { ...process.env, PMFIT_TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  await new Promise((r) => setTimeout(r, 2500));
+  child.kill('SIGINT');
+  const status = await new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+  t.is(status, 130, stderr);
+  const json = JSON.parse(readFileSync(report, 'utf8'));
+  t.true(json.incomplete);
+  t.true(json.results[0].incomplete);
+  t.true(json.results[0].summary.crashPoints > 0, 'what was checked before the interrupt is reported');
+  t.deepEqual(readdirSync(tmp), [], 'temporary files removed');
+});
+
+test('ops oracle: intermediate operation boundaries are legal states, a torn append is not', (t) => {
+  t.is(pmfit(['run', 'list-append', '--oracle', 'atomic', '--model', 'adr', '--quiet']).status, 1, 'atomic rejects "list: 1" after a crash in the middle');
+  t.is(pmfit(['run', 'list-append', '--oracle', 'ops', '--model', 'adr', '--quiet']).status, 0, 'ops accepts every operation boundary');
+  const buggy = pmfit(['run', 'list-append-buggy', '--oracle', 'ops', '--model', 'adr']);
+  t.is(buggy.status, 1);
+  t.regex(buggy.stdout, /FINDING \[missing-flush\]/);
+});
