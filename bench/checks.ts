@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   let identical = true;
   for (const jobs of jobList) {
-    const ts = await measure('ts (list-append, worker threads)', jobs, (dir) => new TsCheckPool({ scenarioModule: scenario.module, exportName: scenario.exportName, jobs, timeoutMs: TIMEOUT_MS, dir }), images);
+    const ts = await measure('ts (list-append, worker threads)', jobs, () => new TsCheckPool({ scenarioModule: scenario.module, exportName: scenario.exportName, jobs, timeoutMs: TIMEOUT_MS }), images);
     const spawned = await measure('c program, plain spawn', jobs, (dir) => new ExternalCheckPool({ command, jobs, timeoutMs: TIMEOUT_MS, dir }), images);
     const forked = await measure('c program, fork server', jobs, (dir) => new ForkServerCheckPool({ command, jobs, timeoutMs: TIMEOUT_MS, dir }), images);
     identical &&= forked.outcomes.every((o, i) => JSON.stringify(o) === JSON.stringify(spawned.outcomes[i]));

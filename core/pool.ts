@@ -26,12 +26,22 @@ export class Pool {
 
   private constructor(
     readonly path: string,
-    private readonly base: Address,
+    /** The libpmem mapping's address; null for a pool over a crash image in memory. */
+    private readonly base: Address | null,
     readonly size: number,
     readonly isPmem: boolean,
     private readonly recorder: TraceRecorder | undefined,
+    memory?: Buffer,
   ) {
-    this.mapped = libpmem().view(base, size);
+    this.mapped = memory ?? libpmem().view(base!, size);
+  }
+
+  /**
+   * A pool over bytes in memory — a private copy of one crash image, so a check (and the recovery
+   * it runs) reads and writes it without a file or a mapping. Durability calls do nothing here.
+   */
+  static inMemory(image: Buffer, name = '<crash image>'): Pool {
+    return new Pool(name, null, image.length, false, undefined, image);
   }
 
   /** Maps an existing pool file, or creates it when `createSize` is given and the file is missing. */
@@ -108,7 +118,7 @@ export class Pool {
   /** pmem_persist: flush the lines of the range and drain. */
   persist(offset: number, length: number): void {
     this.check(offset, length);
-    libpmem().pmem_persist(this.base + BigInt(offset), length);
+    if (this.base !== null) libpmem().pmem_persist(this.base + BigInt(offset), length);
     this.recorder?.flushRange(offset, length);
     this.recorder?.fence();
   }
@@ -116,32 +126,31 @@ export class Pool {
   /** pmem_flush: start flushing the lines of the range (durable at the next drain). */
   flush(offset: number, length: number): void {
     this.check(offset, length);
-    libpmem().pmem_flush(this.base + BigInt(offset), length);
+    if (this.base !== null) libpmem().pmem_flush(this.base + BigInt(offset), length);
     this.recorder?.flushRange(offset, length);
   }
 
   /** pmem_drain: wait for flushes (a fence). */
   drain(): void {
-    libpmem().pmem_drain();
+    if (this.base !== null) libpmem().pmem_drain();
     this.recorder?.fence();
   }
 
   /** pmem_msync: make the range durable through msync(2). */
   msync(offset: number, length: number): void {
     this.check(offset, length);
-    if (libpmem().pmem_msync(this.base + BigInt(offset), length) !== 0) throw new PoolError(`pmem_msync failed: ${libpmem().pmem_errormsg()}`);
+    if (this.base !== null && libpmem().pmem_msync(this.base + BigInt(offset), length) !== 0) throw new PoolError(`pmem_msync failed: ${libpmem().pmem_errormsg()}`);
     this.recorder?.msync(offset, length);
   }
 
   /** Flushes several ranges with one drain (the seed API's pmem_persist_iov). */
   persistRanges(ranges: readonly PoolRange[]): void {
     for (const r of ranges) this.check(r.offset, r.length);
-    const pmem = libpmem();
     for (const r of ranges) {
-      pmem.pmem_flush(this.base + BigInt(r.offset), r.length);
+      if (this.base !== null) libpmem().pmem_flush(this.base + BigInt(r.offset), r.length);
       this.recorder?.flushRange(r.offset, r.length);
     }
-    pmem.pmem_drain();
+    if (this.base !== null) libpmem().pmem_drain();
     this.recorder?.fence();
   }
 
@@ -170,33 +179,37 @@ export class Pool {
   /** Is the whole pool real persistent memory (pmem_is_pmem)? */
   isPmemRange(offset: number, length: number): boolean {
     this.check(offset, length);
-    return libpmem().pmem_is_pmem(this.base + BigInt(offset), length) === 1;
+    return this.base !== null && libpmem().pmem_is_pmem(this.base + BigInt(offset), length) === 1;
   }
 
   close(): void {
     if (!this.mapped) return;
     this.mapped = null;
-    if (libpmem().pmem_unmap(this.base, this.size) !== 0) throw new PoolError(`pmem_unmap failed: ${libpmem().pmem_errormsg()}`);
+    if (this.base !== null && libpmem().pmem_unmap(this.base, this.size) !== 0) throw new PoolError(`pmem_unmap failed: ${libpmem().pmem_errormsg()}`);
   }
 
   // ------------------------------------------------------------ internals
 
   private copy(offset: number, data: Uint8Array, drain: boolean): void {
     this.check(offset, data.length);
-    const pmem = libpmem();
-    const src = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    const dest = this.base + BigInt(offset);
-    if (drain) pmem.pmem_memcpy_persist(dest, src, data.length);
-    else pmem.pmem_memcpy_nodrain(dest, src, data.length);
+    if (this.base === null) this.mapped!.set(data, offset);
+    else {
+      const src = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      const dest = this.base + BigInt(offset);
+      if (drain) libpmem().pmem_memcpy_persist(dest, src, data.length);
+      else libpmem().pmem_memcpy_nodrain(dest, src, data.length);
+    }
     this.recordCopy(offset, data, drain);
   }
 
   private fill(offset: number, byte: number, length: number, drain: boolean): void {
     this.check(offset, length);
-    const pmem = libpmem();
-    const dest = this.base + BigInt(offset);
-    if (drain) pmem.pmem_memset_persist(dest, byte, length);
-    else pmem.pmem_memset_nodrain(dest, byte, length);
+    if (this.base === null) this.mapped!.fill(byte, offset, offset + length);
+    else {
+      const dest = this.base + BigInt(offset);
+      if (drain) libpmem().pmem_memset_persist(dest, byte, length);
+      else libpmem().pmem_memset_nodrain(dest, byte, length);
+    }
     this.recordCopy(offset, Buffer.alloc(length, byte), drain);
   }
 

@@ -77,7 +77,7 @@ async function runNativeScenario(entry: NativeScenarioEntry, options: RunOptions
 async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<ScenarioResult[]> {
   const scenario = await loadScenario(entry);
   const dir = makeTempDir();
-  const checker = new TsCheckPool({ scenarioModule: entry.module, exportName: entry.exportName, jobs: options.jobs, timeoutMs: options.timeoutMs, dir });
+  const checker = new TsCheckPool({ scenarioModule: entry.module, exportName: entry.exportName, jobs: options.jobs, timeoutMs: options.timeoutMs });
   try {
     const recorded = recordScenario(scenario, dir);
     options.log?.info({ scenario: scenario.name, events: recorded.trace.events.length }, 'recorded the snippet');

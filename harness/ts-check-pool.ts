@@ -1,7 +1,7 @@
-// A pool of worker threads running a TypeScript scenario's check, one image at a time per worker.
-// A check that runs past its timeout has its worker terminated and replaced; the image's outcome
-// is `timeout`, a finding of its own, never a pass.
-import { join } from 'node:path';
+// A pool of worker threads running a TypeScript scenario's check. Each worker has a few images in
+// flight so it never waits for the main thread between checks; results come back in order per
+// worker. A check that runs past its timeout has its worker terminated and replaced: that image's
+// outcome is `timeout` (a finding, never a pass) and the worker's other images are checked again.
 import { Worker } from 'node:worker_threads';
 import type { CheckOutcome, Checker } from '../core/api.js';
 
@@ -10,8 +10,6 @@ export interface TsCheckPoolOptions {
   exportName: string;
   jobs: number;
   timeoutMs: number;
-  /** Private directory for the workers' image files. */
-  dir: string;
 }
 
 interface Job {
@@ -22,21 +20,23 @@ interface Job {
 
 interface Slot {
   worker: Worker;
-  job?: Job;
+  /** Jobs sent to the worker, oldest (the one running) first. */
+  inFlight: Job[];
   timer?: NodeJS.Timeout;
 }
 
+/** Images queued per worker: enough to hide the message round trip, few enough to rebalance. */
+const PIPELINE_DEPTH = 8;
 const WORKER_URL = new URL('./ts-check-worker.js', import.meta.url);
 
 export class TsCheckPool implements Checker {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private nextId = 0;
-  private spawned = 0;
 
   constructor(private readonly options: TsCheckPoolOptions) {
     for (let i = 0; i < Math.max(1, options.jobs); i++) {
-      const slot = {} as Slot;
+      const slot = { inFlight: [] } as unknown as Slot;
       this.startWorker(slot);
       this.slots.push(slot);
     }
@@ -55,49 +55,64 @@ export class TsCheckPool implements Checker {
 
   /** Starts a worker for `slot`; events of a worker the slot no longer owns are ignored. */
   private startWorker(slot: Slot): void {
-    const imagePath = join(this.options.dir, `ts-worker-${this.spawned++}.pool`);
-    const worker = new Worker(WORKER_URL, {
-      workerData: { scenarioModule: this.options.scenarioModule, exportName: this.options.exportName, imagePath },
-    });
+    const worker = new Worker(WORKER_URL, { workerData: { scenarioModule: this.options.scenarioModule, exportName: this.options.exportName } });
     slot.worker = worker;
     worker.on('message', (msg: { id: number; outcome: CheckOutcome }) => {
       if (slot.worker === worker) this.finish(slot, msg.outcome);
     });
     worker.on('error', (err) => {
       if (slot.worker !== worker) return;
-      // The worker is gone: replace it first, so the slot can take the next job.
-      this.startWorker(slot);
-      this.finish(slot, { output: '', passed: false, error: `check worker failed: ${err.message}` });
+      // The worker is gone: the running image failed with it; the others go back to the queue.
+      const [running, ...rest] = slot.inFlight;
+      this.restart(slot, rest);
+      running?.resolve({ output: '', passed: false, error: `check worker failed: ${err.message}` });
+      this.dispatch();
     });
     worker.unref();
   }
 
   private dispatch(): void {
     for (const slot of this.slots) {
-      if (slot.job || this.queue.length === 0) continue;
-      const job = this.queue.shift()!;
-      slot.job = job;
-      slot.timer = setTimeout(() => this.timeOut(slot), this.options.timeoutMs);
-      slot.worker.postMessage({ id: job.id, image: job.image });
+      while (slot.inFlight.length < PIPELINE_DEPTH && this.queue.length > 0) {
+        const job = this.queue.shift()!;
+        slot.inFlight.push(job);
+        // Transfer a private copy: the check may write to it, and nothing else sees it.
+        const copy = new Uint8Array(job.image.length);
+        copy.set(job.image);
+        slot.worker.postMessage({ id: job.id, image: copy.buffer }, [copy.buffer]);
+        if (slot.inFlight.length === 1) this.armTimer(slot);
+      }
     }
   }
 
   private finish(slot: Slot, outcome: CheckOutcome): void {
-    const job = slot.job;
+    const job = slot.inFlight.shift();
     if (!job) return;
     clearTimeout(slot.timer);
-    slot.job = undefined;
+    if (slot.inFlight.length > 0) this.armTimer(slot);
     job.resolve(outcome);
     this.dispatch();
   }
 
+  private armTimer(slot: Slot): void {
+    clearTimeout(slot.timer);
+    slot.timer = setTimeout(() => this.timeOut(slot), this.options.timeoutMs);
+  }
+
   private timeOut(slot: Slot): void {
-    const job = slot.job;
-    if (!job) return;
-    slot.job = undefined;
-    void slot.worker.terminate();
-    this.startWorker(slot);
-    job.resolve({ output: '', passed: false, crash: 'timeout', detail: `check ran longer than ${this.options.timeoutMs} ms` });
+    const [running, ...rest] = slot.inFlight;
+    if (!running) return;
+    this.restart(slot, rest);
+    running.resolve({ output: '', passed: false, crash: 'timeout', detail: `check ran longer than ${this.options.timeoutMs} ms` });
     this.dispatch();
+  }
+
+  /** Replaces the slot's worker; images it had not checked yet go back to the front of the queue. */
+  private restart(slot: Slot, unchecked: Job[]): void {
+    clearTimeout(slot.timer);
+    void slot.worker.terminate();
+    slot.inFlight = [];
+    this.queue.unshift(...unchecked);
+    this.startWorker(slot);
   }
 }

@@ -1,6 +1,6 @@
-// Worker-thread entry: runs a TS scenario's check on private copies of crash images.
-// Each worker owns one image file; it rewrites it per image, maps it with libpmem, and checks it.
-import { writeFileSync } from 'node:fs';
+// Worker-thread entry: runs a TS scenario's check on crash images. Each image arrives as its own
+// transferred buffer — a private copy — so the check (and the recovery it runs, which may write)
+// works on it in memory through Pool.inMemory: no file, no mapping per image.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CheckOutcome, TsScenario } from '../core/api.js';
 import { Pool } from '../core/pool.js';
@@ -8,20 +8,18 @@ import { Pool } from '../core/pool.js';
 interface WorkerInit {
   scenarioModule: string;
   exportName: string;
-  imagePath: string;
 }
 
 const init = workerData as WorkerInit;
 const scenario = (await import(init.scenarioModule))[init.exportName] as TsScenario;
 
-parentPort!.on('message', (msg: { id: number; image: Uint8Array }) => {
-  parentPort!.postMessage({ id: msg.id, outcome: checkImage(msg.image) });
+parentPort!.on('message', (msg: { id: number; image: ArrayBuffer }) => {
+  parentPort!.postMessage({ id: msg.id, outcome: checkImage(Buffer.from(msg.image)) });
 });
 
-function checkImage(image: Uint8Array): CheckOutcome {
+function checkImage(image: Buffer): CheckOutcome {
   try {
-    writeFileSync(init.imagePath, image);
-    const pool = Pool.open(init.imagePath);
+    const pool = Pool.inMemory(image);
     try {
       return normalize(scenario.check(pool));
     } finally {

@@ -32,7 +32,7 @@ export async function replayCommand(argv: ReplayArgs): Promise<number> {
   if (argv.out) requireParentDir(argv.out, '--out');
   const scenario = await loadScenario(entry);
   const dir = makeTempDir();
-  const checker = new TsCheckPool({ scenarioModule: entry.module, exportName: entry.exportName, jobs: 1, timeoutMs: argv.timeout, dir });
+  const checker = new TsCheckPool({ scenarioModule: entry.module, exportName: entry.exportName, jobs: 1, timeoutMs: argv.timeout });
   try {
     const { trace, initial } = recordScenario(scenario, dir);
     let rebuilt;
