@@ -6,14 +6,14 @@
 // Each row is the best of --repeat runs (the machine is shared; the least disturbed run counts).
 // Run: node dist/bench/checks.js [--images N] [--jobs 1,2] [--repeat 3]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckOutcome, Checker } from '../core/api.js';
 import { ExternalCheckPool } from '../harness/external-check-pool.js';
 import { ForkServerCheckPool } from '../harness/fork-server-check-pool.js';
 import { makeTempDir, removeTempDir } from '../harness/temp-dir.js';
 import { TsCheckPool } from '../harness/ts-check-pool.js';
+import { machine } from './machine.js';
 import { findBuiltIn } from '../scenarios/index.js';
 import { FIRST_NODE, HEADER, LIST_MAGIC, NODE, NODE_MAGIC, POOL_BYTES, SLOT_BYTES } from '../scenarios/linked-list.js';
 
@@ -99,13 +99,6 @@ async function measureOnce(name: string, jobs: number, make: (dir: string) => Ch
     await checker.close();
     removeTempDir(dir);
   }
-}
-
-function machine(): { cores: number; cpu: string; node: string; kernel: string } {
-  const info = readFileSync('/proc/cpuinfo', 'utf8');
-  const cpu = /^model name\s*:\s*(.*)$/m.exec(info)?.[1] ?? cpus()[0]?.model ?? 'unknown';
-  const kernel = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
-  return { cores: cpus().length, cpu, node: process.version, kernel };
 }
 
 async function main(): Promise<void> {

@@ -2,8 +2,9 @@
 // natively, under the tracer (fast and -singlestep exact modes), and under the ptrace counter.
 // Writes bench/results/tracer.json. Run: node dist/bench/tracer.js [inserts] [ptrace-inserts]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { machine } from './machine.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { traceNative } from '../icount/tracer.js';
 
@@ -83,13 +84,6 @@ async function main(): Promise<void> {
   }
 }
 
-function machine(): Record<string, unknown> {
-  const info = readFileSync('/proc/cpuinfo', 'utf8');
-  const model = /model name\s*:\s*(.*)/.exec(info)?.[1] ?? 'unknown';
-  const qemu = execFileSync('qemu-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0];
-  return { cores: cpus().length, cpuModel: model, node: process.version, qemu };
-}
-
 function report(rows: Row[], windowInstructions: number, traceBytes: number): void {
   const byMode = new Map(rows.map((r) => [r.mode, r]));
   const nat = byMode.get('native')!;
@@ -109,7 +103,7 @@ function report(rows: Row[], windowInstructions: number, traceBytes: number): vo
   console.log(`ptrace ran ${pt.inserts} inserts (whole run, single-stepped); its rate is scaled per instruction.`);
   console.log(`tracer: ${tr.instructions} instructions in all, ${windowInstructions} in the icount window, trace ${traceBytes} bytes`);
   console.log(`ratios: tracer/native time ${ratios.tracerSlowdownVsNative.toFixed(1)}x, exact/fast tracer ${ratios.exactSlowdownVsTracer.toFixed(1)}x, tracer/ptrace rate ${ratios.tracerSpeedupVsPtrace.toFixed(0)}x, ptrace for the full run ≈ ${ratios.ptraceSecondsScaledToFullRun.toFixed(0)} s`);
-  const result = { date: new Date().toISOString(), machine: machine(), program: 'bench/programs/pmem-hash.c', windowInstructions, traceBytes, rows, ratios };
+  const result = { date: new Date().toISOString(), machine: machine(true), program: 'bench/programs/pmem-hash.c', windowInstructions, traceBytes, rows, ratios };
   writeFileSync(join(root, 'bench/results/tracer.json'), `${JSON.stringify(result, null, 2)}\n`);
 }
 

@@ -121,6 +121,7 @@ export interface CheckOutcome {
 
 /** Runs the program's recovery and check on a private copy of one crash image. */
 export interface Checker {
+  /** Takes ownership of `image`: the caller must not use it afterwards (it may be transferred). */
   check(image: Buffer): Promise<CheckOutcome>;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 // Records what a TypeScript snippet does to a pool, as trace events in program order.
 // The Pool calls it; scenarios never do. Call sites are taken from the JS stack so a finding
 // can name the line of the snippet that made a lost store.
+import { findSourceMap } from 'node:module';
 import { relative } from 'node:path';
 import type { FenceKind, FlushKind, MarkerKind, TraceEvent } from './api.js';
 
@@ -62,20 +63,45 @@ export class TraceRecorder {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-const INTERNAL_FRAME = /\/core\/(pool|trace-recorder)\.(js|ts)/;
+const INTERNAL_FRAME = /\/core\/(pool|trace-recorder)\.(js|ts)$/;
+
+/** V8's structured call sites: read them directly instead of formatting and parsing a stack string. */
+function structuredStack(_: Error, frames: NodeJS.CallSite[]): NodeJS.CallSite[] {
+  return frames;
+}
 
 /** The first stack frame outside pmfit's core: the snippet line that called the Pool. */
 function callSite(): string | undefined {
-  const holder: { stack?: string } = {};
-  const limit = Error.stackTraceLimit;
+  const holder: { stack?: NodeJS.CallSite[] } = {};
+  const { stackTraceLimit, prepareStackTrace } = Error;
   Error.stackTraceLimit = 8;
+  Error.prepareStackTrace = structuredStack as typeof Error.prepareStackTrace;
   Error.captureStackTrace(holder, callSite);
-  Error.stackTraceLimit = limit;
-  for (const line of (holder.stack ?? '').split('\n').slice(1)) {
-    const match = /\(?((?:file:\/\/)?\/[^()\s]+):(\d+):(\d+)\)?\s*$/.exec(line);
-    if (!match || INTERNAL_FRAME.test(match[1]!)) continue;
-    const file = match[1]!.replace(/^file:\/\//, '');
-    return `${relative(process.cwd(), file) || file}:${match[2]}:${match[3]}`;
+  const frames = holder.stack ?? [];
+  Error.prepareStackTrace = prepareStackTrace;
+  Error.stackTraceLimit = stackTraceLimit;
+  for (const frame of frames) {
+    const name = frame.getFileName();
+    if (!name || INTERNAL_FRAME.test(name) || name.startsWith('node:')) continue;
+    return sourceLocation(name, frame.getLineNumber() ?? 0, frame.getColumnNumber() ?? 0);
   }
   return undefined;
+}
+
+// Compiled scenarios carry source maps: name the TypeScript line, not the emitted JavaScript one.
+process.setSourceMapsEnabled(true);
+const locations = new Map<string, string>();
+
+/** `file:line:col` of a generated position, mapped to its source when a source map knows it (cached). */
+function sourceLocation(name: string, line: number, column: number): string {
+  const key = `${name}:${line}:${column}`;
+  let location = locations.get(key);
+  if (location === undefined) {
+    const entry = findSourceMap(name)?.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
+    const mapped = entry?.originalSource ? { file: entry.originalSource, line: entry.originalLine! + 1, column: entry.originalColumn! + 1 } : { file: name, line, column };
+    const file = mapped.file.replace(/^file:\/\//, '');
+    location = `${relative(process.cwd(), file) || file}:${mapped.line}:${mapped.column}`;
+    locations.set(key, location);
+  }
+  return location;
 }

@@ -55,6 +55,8 @@ export interface EngineInput {
 }
 
 export const DEFAULT_SAMPLES = 16;
+/** Stores listed per image (the rest counted): keeps memory bounded by the trace, not by images × pending. */
+export const MAX_LISTED_STORES = 64;
 export const DEFAULT_MAX_STATES = 4096;
 
 /** Does crash point `index` belong to `shard`? Round-robin, so every shard gets early and late points. */
@@ -91,6 +93,9 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     perfFindings: perfFindings(input.trace, input.initial),
   };
   const pending = new Set<Promise<void>>();
+  // Many images give the same output: keep one copy of each text.
+  const outputs = new Map<string, string>();
+  const intern = (text: string) => outputs.get(text) ?? (outputs.set(text, text), text);
   const tracker = new PersistencyTracker(paddedImage(input.initial), hashImage(paddedImage(input.initial)));
   let images = 0;
   let failing = 0;
@@ -138,7 +143,7 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     };
     log.images[key] = { ...record, outcome: { output: '', passed: false, error: 'not checked' } };
     const job = input.checker.check(candidate.build().subarray(0, input.initial.length)).then((outcome) => {
-      log.images[key]!.outcome = outcome;
+      log.images[key]!.outcome = { ...outcome, output: intern(outcome.output) };
       if (!outcome.passed) failing += 1;
       pending.delete(job);
     });
@@ -184,9 +189,12 @@ export async function oracleReference(oracle: OracleName, trace: Trace, initial:
   return { before: before!.output, after: after!.output };
 }
 
-/** The stores some units belong to, one entry per store (its units merged), in program order. */
+/**
+ * The stores some units belong to, one entry per store (its units merged), in program order; at
+ * most MAX_LISTED_STORES of them, the earliest.
+ */
 function storesOf(units: PendingUnit[], trace: Trace): ImageRecord['lostStores'] {
-  const seqs = [...new Set(units.map((u) => u.seq))].sort((a, b) => a - b);
+  const seqs = [...new Set(units.map((u) => u.seq))].sort((a, b) => a - b).slice(0, MAX_LISTED_STORES);
   return seqs.map((seq) => {
     const event = trace.events[seq]!;
     const size = event.kind === 'store' ? event.data.length : 0;

@@ -25,6 +25,17 @@ interface Slot {
   timer?: NodeJS.Timeout;
 }
 
+/**
+ * The image's own ArrayBuffer when the image spans all of it (the check may write to it: the
+ * caller gave it away), else a copy — a Buffer from Node's shared pool must not be transferred.
+ */
+function transferable(image: Buffer): ArrayBuffer {
+  if (image.byteOffset === 0 && image.buffer.byteLength === image.length && image.buffer instanceof ArrayBuffer) return image.buffer;
+  const copy = new Uint8Array(image.length);
+  copy.set(image);
+  return copy.buffer;
+}
+
 /** Images queued per worker: enough to hide the message round trip, few enough to rebalance. */
 const PIPELINE_DEPTH = 8;
 const WORKER_URL = new URL('./ts-check-worker.js', import.meta.url);
@@ -76,10 +87,8 @@ export class TsCheckPool implements Checker {
       while (slot.inFlight.length < PIPELINE_DEPTH && this.queue.length > 0) {
         const job = this.queue.shift()!;
         slot.inFlight.push(job);
-        // Transfer a private copy: the check may write to it, and nothing else sees it.
-        const copy = new Uint8Array(job.image.length);
-        copy.set(job.image);
-        slot.worker.postMessage({ id: job.id, image: copy.buffer }, [copy.buffer]);
+        const image = transferable(job.image);
+        slot.worker.postMessage({ id: job.id, image }, [image]);
         if (slot.inFlight.length === 1) this.armTimer(slot);
       }
     }

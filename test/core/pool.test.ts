@@ -70,7 +70,7 @@ test('a recording Pool traces stores with bytes, flushes per line, fences, msync
   t.is(Buffer.from(store.data).readBigUInt64LE(0), 0x1122334455667788n);
   t.deepEqual(recorder.events.slice(1, 3).map((e) => (e as FlushEvent).offset), [0, 64]);
   t.true((recorder.events[7] as StoreEvent).nonTemporal);
-  t.regex(store.site ?? '', /test\/core\/pool\.test\.(ts|js):\d+:\d+$/);
+  t.regex(store.site ?? '', /^test\/core\/pool\.test\.ts:\d+:\d+$/, 'the TypeScript line, through the source map');
 });
 
 test('persistRanges flushes every range and drains once', (t) => {

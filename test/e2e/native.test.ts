@@ -164,3 +164,21 @@ test('--fail-on perf turns performance findings into exit 1', (t) => {
   t.true(kinds.has('redundant-flush') && kinds.has('idle-fence'), `libpmemobj's transaction flushes twice and fences idly: ${[...kinds]}`);
   t.is(pmfit(['run', 'native/pmemobj-tx', '--quiet', '--fail-on', 'perf']).status, 1);
 });
+
+test('hostile checks do not sink the run: crashes, timeouts and floods become bounded findings', (t) => {
+  const dir = tempDir(t);
+  const run = (check: string, extra: string[] = []) =>
+    jsonReport(dir, ['check', '--pool', join(dir, 'p'), '--size', '4096', '--init', `${prog('flag-data')} init {pool}`, '--check', check, '--model', 'adr', '--strategy', 'strict', ...extra, '--', prog('flag-data'), 'run', '{pool}']);
+  const segv = run('kill -SEGV $$');
+  t.is(segv.status, 1);
+  t.true(segv.report.findings.every((f) => f.kind === 'crash:SIGSEGV'), JSON.stringify(segv.report.findings.map((f) => f.kind)));
+  t.true(segv.report.findings.length > 0 && segv.report.findings.every((f) => f.replayId.startsWith('adr@')));
+  const slow = run('sleep 5', ['--timeout', '200', '--jobs', '2']);
+  t.is(slow.status, 1);
+  t.true(slow.report.findings.every((f) => f.kind === 'timeout'));
+  const flood = run('head -c 3000000 /dev/zero | tr "\\0" x');
+  t.is(flood.status, 0);
+  const output = flood.report.results[0]!.groups[0]!.output;
+  t.true(output.length < 70_000, `captured output is bounded (${output.length} chars)`);
+  t.regex(output, /more bytes of output truncated/);
+});
