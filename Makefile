@@ -64,5 +64,11 @@ allcounts: build
 test: build
 	npx c8 ava
 
+# Benchmarks print their figures and write bench/results/*.json with the machine noted.
+bench: build
+	node dist/bench/checks.js
+	node dist/bench/scaling.js
+	node dist/bench/tracer.js
+
 clean:
 	rm -rf dist $(BUILD) coverage
