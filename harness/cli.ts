@@ -84,11 +84,11 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'replay <id>',
-    'rebuild one crash image from its replay id and re-run its check',
+    'rebuild one crash image from its replay id (or a saved failure file) and re-run its check',
     (y) =>
       y
-        .positional('id', { type: 'string', demandOption: true })
-        .option('scenario', { type: 'string', demandOption: true, describe: 'the scenario the id came from' })
+        .positional('id', { type: 'string', demandOption: true, describe: 'a replay id, or the file of a saved failure' })
+        .option('scenario', { type: 'string', describe: 'the scenario the id came from' })
         .option('out', { type: 'string', describe: 'write the rebuilt image to this new file' })
         .option('timeout', { type: 'number', default: 10_000, describe: 'check timeout in ms' }),
     (argv) => settle(() => replayCommand(argv as never)),

@@ -65,10 +65,15 @@ export function inShard(index: number, shard: Shard | undefined): boolean {
 }
 
 export async function runEngine(input: EngineInput): Promise<ScenarioResult> {
+  return (await runEngineWithLog(input)).result;
+}
+
+/** The result, and the log it was computed from (which a sharded result also carries). */
+export async function runEngineWithLog(input: EngineInput): Promise<{ result: ScenarioResult; log: RunLog }> {
   const started = Date.now();
   const log = await observe(input);
   const result = finalize(log, Date.now() - started);
-  return input.shard ? { ...result, shard: input.shard, log } : result;
+  return { result: input.shard ? { ...result, shard: input.shard, log } : result, log };
 }
 
 /** Walks the trace and checks every distinct image of the chosen crash points. */

@@ -3,7 +3,8 @@
 import { writeFileSync } from 'node:fs';
 import { writeTrace } from '../core/trace-writer.js';
 import type { ModelName, OracleName, ScenarioResult, StrategyName } from '../core/api.js';
-import { runEngine } from './engine.js';
+import { runEngineWithLog } from './engine.js';
+import { saveFailures } from './saved-failures.js';
 import { ExternalCheckPool, type ExternalCheckOptions } from './external-check-pool.js';
 import { ForkServerCheckPool, forkServerSupport } from './fork-server-check-pool.js';
 import type { Checker } from '../core/api.js';
@@ -29,6 +30,8 @@ export interface NativeCheckOptions {
   shard?: Shard;
   signal?: AbortSignal;
   onProgress?(progress: Progress): void;
+  /** Write each finding as a saved failure file into this directory. */
+  saveFailures?: string;
   /** Keep a copy of the trace (with resolved sites) in this new file. */
   saveTrace?: string;
   /** The one command that rebuilds and re-checks the image with this replay id. */
@@ -52,25 +55,27 @@ export async function checkNative(target: NativeTarget, options: NativeCheckOpti
     options.log?.info({ note }, 'how checks run');
     const results: ScenarioResult[] = [];
     for (const model of options.models) {
-      results.push(
-        await runEngine({
-          scenario: options.name,
-          trace: traced.trace,
-          initial: traced.initial,
-          model,
-          ...(options.strategy && model === 'adr' ? { strategy: options.strategy } : {}),
-          oracle: options.oracle,
-          seed: options.seed,
-          ...(options.samples ? { samples: options.samples } : {}),
-          ...(options.maxStates ? { maxStates: options.maxStates } : {}),
-          checker,
-          inFlight: options.jobs * 4,
-          replayCommand: options.replayCommand,
-          ...(options.shard ? { shard: options.shard } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        }),
-      );
+      const { result, log } = await runEngineWithLog({
+        scenario: options.name,
+        trace: traced.trace,
+        initial: traced.initial,
+        model,
+        ...(options.strategy && model === 'adr' ? { strategy: options.strategy } : {}),
+        oracle: options.oracle,
+        seed: options.seed,
+        ...(options.samples ? { samples: options.samples } : {}),
+        ...(options.maxStates ? { maxStates: options.maxStates } : {}),
+        checker,
+        inFlight: options.jobs * 4,
+        replayCommand: options.replayCommand,
+        ...(options.shard ? { shard: options.shard } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
+      results.push(result);
+      if (options.saveFailures && result.findings.length > 0) {
+        saveFailures(result.findings, { dir: options.saveFailures, trace: traced.trace, initial: traced.initial, log, check: { kind: 'command', command: options.check } });
+      }
     }
     await checker.close();
     return { traced, results: results.map((r) => ({ ...r, notes: [...(r.notes ?? []), note] })) };

@@ -5,7 +5,8 @@ import { buildReport } from '../reports/json-report.js';
 import type { AnyScenarioEntry, NativeScenarioEntry, ScenarioEntry } from '../scenarios/index.js';
 import { checkNative } from './native-runner.js';
 import { join } from 'node:path';
-import { runEngine, type Shard } from './engine.js';
+import { runEngineWithLog, type Shard } from './engine.js';
+import { saveFailures } from './saved-failures.js';
 import type { ProgressLine } from './progress.js';
 import type { Logger } from './log.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
@@ -18,6 +19,8 @@ export interface RunOptions {
   oracle?: OracleName;
   samples?: number;
   maxStates?: number;
+  /** Write each finding as a saved failure file into this directory. */
+  saveFailures?: string;
   jobs: number;
   seed: string;
   timeoutMs: number;
@@ -61,6 +64,7 @@ async function runNativeScenario(entry: NativeScenarioEntry, options: RunOptions
       ...(options.strategy ? { strategy: options.strategy } : {}),
       ...(options.samples ? { samples: options.samples } : {}),
       ...(options.maxStates ? { maxStates: options.maxStates } : {}),
+      ...(options.saveFailures ? { saveFailures: options.saveFailures } : {}),
       jobs: options.jobs,
       seed: options.seed,
       timeoutMs: options.timeoutMs,
@@ -83,24 +87,26 @@ async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<Scenar
     options.log?.info({ scenario: scenario.name, events: recorded.trace.events.length }, 'recorded the snippet');
     const results: ScenarioResult[] = [];
     for (const model of options.models ?? scenario.models ?? ['adr']) {
-      results.push(
-        await runEngine({
-          scenario: scenario.name,
-          trace: recorded.trace,
-          initial: recorded.initial,
-          model,
-          // --strategy chooses among adr's images; eadr has exactly one image per crash point.
-          ...(options.strategy && model === 'adr' ? { strategy: options.strategy } : {}),
-          oracle: options.oracle ?? scenario.oracle,
-          seed: options.seed,
-          ...(options.samples ? { samples: options.samples } : {}),
-          ...(options.maxStates ? { maxStates: options.maxStates } : {}),
-          checker,
-          inFlight: options.jobs * 4,
-          replayCommand: (id) => `pmfit replay ${id} --scenario ${scenario.name}`,
-          ...runControls(options, `${scenario.name} (${model})`),
-        }),
-      );
+      const { result, log } = await runEngineWithLog({
+        scenario: scenario.name,
+        trace: recorded.trace,
+        initial: recorded.initial,
+        model,
+        // --strategy chooses among adr's images; eadr has exactly one image per crash point.
+        ...(options.strategy && model === 'adr' ? { strategy: options.strategy } : {}),
+        oracle: options.oracle ?? scenario.oracle,
+        seed: options.seed,
+        ...(options.samples ? { samples: options.samples } : {}),
+        ...(options.maxStates ? { maxStates: options.maxStates } : {}),
+        checker,
+        inFlight: options.jobs * 4,
+        replayCommand: (id) => `pmfit replay ${id} --scenario ${scenario.name}`,
+        ...runControls(options, `${scenario.name} (${model})`),
+      });
+      results.push(result);
+      if (options.saveFailures && result.findings.length > 0) {
+        saveFailures(result.findings, { dir: options.saveFailures, trace: recorded.trace, initial: recorded.initial, log, check: { kind: 'ts', scenario: scenario.name, module: entry.module, exportName: entry.exportName } });
+      }
     }
     return results;
   } finally {

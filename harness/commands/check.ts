@@ -50,6 +50,7 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
         ...(argv.strategy ? { strategy: argv.strategy as StrategyName } : {}),
         samples: argv.samples,
         maxStates: argv['max-states'],
+        ...(argv['save-failures'] ? { saveFailures: argv['save-failures'] } : {}),
         jobs: argv.jobs,
         seed: argv.seed,
         timeoutMs: argv.timeout,

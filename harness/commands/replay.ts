@@ -3,6 +3,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { findScenario, type NativeScenarioEntry } from '../../scenarios/index.js';
 import { replayNative } from './check.js';
+import { replaySavedCommand } from './replay-saved.js';
 import { nativeScenarioTarget } from '../run-scenarios.js';
 import { oracleReference } from '../engine.js';
 import { EXIT, UsageError, requireParentDir } from '../errors.js';
@@ -16,17 +17,19 @@ import { loadScenario, recordScenario } from '../ts-scenario.js';
 
 export interface ReplayArgs {
   id: string;
-  scenario: string;
+  scenario?: string;
   out?: string;
   timeout: number;
 }
 
 export async function replayCommand(argv: ReplayArgs): Promise<number> {
+  if (argv.id.endsWith('.json') || (existsSync(argv.id) && !parseReplayId(argv.id))) return replaySavedCommand(argv.id, argv.timeout);
+  if (!argv.scenario) throw new UsageError('--scenario NAME is needed to replay an id (or give the file of a saved failure)');
   const choice = parseReplayId(argv.id);
   if (!choice) throw new UsageError(`'${argv.id}' is not a replay id (expected MODEL@POINT or MODEL@POINT/LINE:KEPT,...)`);
   const found = findScenario(argv.scenario);
   if (!found) throw new UsageError(`unknown scenario '${argv.scenario}' (run 'pmfit list' to see the built-in ones)`);
-  if (found.kind === 'native') return replayNativeScenario(found, argv);
+  if (found.kind === 'native') return replayNativeScenario(found, { ...argv, scenario: argv.scenario });
   const entry = found;
   if (argv.out && existsSync(argv.out)) throw new UsageError(`--out ${argv.out} already exists; pmfit never overwrites a file: name a new one`);
   if (argv.out) requireParentDir(argv.out, '--out');
@@ -52,7 +55,7 @@ export async function replayCommand(argv: ReplayArgs): Promise<number> {
   }
 }
 
-async function replayNativeScenario(entry: NativeScenarioEntry, argv: ReplayArgs): Promise<number> {
+async function replayNativeScenario(entry: NativeScenarioEntry, argv: ReplayArgs & { scenario: string }): Promise<number> {
   const dir = makeTempDir();
   try {
     return await replayNative({

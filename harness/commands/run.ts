@@ -21,6 +21,7 @@ export interface CommonCheckOptions {
   'max-states': number;
   'fail-on'?: string;
   shard?: string;
+  'save-failures'?: string;
   oracle?: string;
   jobs: number;
   seed: string;
@@ -38,6 +39,7 @@ export function withCheckOptions<T>(y: Argv<T>) {
     .option('max-states', { type: 'number', default: DEFAULT_MAX_STATES, describe: 'per-point limit of --strategy exhaustive before it samples' })
     .option('fail-on', { type: 'string', choices: ['perf'], describe: 'also exit 1 on performance findings' })
     .option('shard', { type: 'string', describe: 'check only share K of N of the crash points (K/N); combine with pmfit merge' })
+    .option('save-failures', { type: 'string', describe: 'write each finding as a self-describing file in this directory (pmfit replay FILE)' })
     .option('oracle', { type: 'string', choices: ['exit', 'atomic', 'ops', 'collate'], describe: 'override the scenario\'s oracle' })
     .option('jobs', { alias: 'j', type: 'number', default: DEFAULT_JOBS, describe: 'checks run in parallel' })
     .option('seed', { type: 'string', default: '0', describe: 'seed of every random choice' })
@@ -87,6 +89,7 @@ export async function withRunControls(argv: CommonCheckOptions, work: (controls:
 
 export function checkCounts(argv: CommonCheckOptions): void {
   parseShard(argv.shard);
+  if (argv['save-failures']) requireParentDir(argv['save-failures'], '--save-failures');
   checkJobs(argv.jobs, argv.timeout);
   for (const [flag, value] of [['--samples', argv.samples], ['--max-states', argv['max-states']]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new UsageError(`${flag} must be a positive integer, got ${value}`);
@@ -120,6 +123,7 @@ export async function runCommand(argv: CommonCheckOptions & { scenario: string[]
     ...(argv.oracle ? { oracle: argv.oracle as OracleName } : {}),
     samples: argv.samples,
     maxStates: argv['max-states'],
+    ...(argv['save-failures'] ? { saveFailures: argv['save-failures'] } : {}),
     jobs: argv.jobs,
     seed: argv.seed,
     timeoutMs: argv.timeout,
