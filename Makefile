@@ -3,7 +3,9 @@
 #   make test   set everything up and run the whole test suite (ava + c8 coverage)
 # Both are idempotent: each step re-runs only when its inputs changed.
 
-APT_PACKAGES := libpmem-dev libpmemobj-dev qemu-user gcc make binutils chromium
+APT_PACKAGES := libpmem-dev libpmemobj-dev qemu-user gcc make binutils
+# Only the test suite needs a browser (the HTML report is rendered in headless Chromium).
+TEST_APT_PACKAGES := chromium
 BUILD := build
 TS_SOURCES := $(shell find core icount harness scenarios reports test bench -name '*.ts' 2>/dev/null)
 PMFIT := node bin/pmfit.js
@@ -61,7 +63,12 @@ allcounts: build
 	$(call allcounts-of,basic,4096,)
 	$(call allcounts-of,binarytree,65536,the quick brown fox jumps over the lazy dog)
 
-test: build
+$(BUILD)/.apt-test-ok: tools/ensure-packages.sh
+	@mkdir -p $(BUILD)
+	@tools/ensure-packages.sh $(TEST_APT_PACKAGES)
+	@touch $@
+
+test: build $(BUILD)/.apt-test-ok
 	npx c8 ava
 
 # Benchmarks print their figures and write bench/results/*.json with the machine noted.
