@@ -2,8 +2,10 @@
 import { cpus } from 'node:os';
 import type { ModelName, OracleName, Report, ScenarioResult, StrategyName } from '../core/api.js';
 import { buildReport } from '../reports/json-report.js';
-import type { AnyScenarioEntry, NativeScenarioEntry, ScenarioEntry } from '../scenarios/index.js';
+import type { NativeFileScenarioEntry, NativeScenarioEntry, RunnableScenarioEntry, ScenarioEntry } from '../scenarios/index.js';
 import { checkNative } from './native-runner.js';
+import type { NativeTarget } from './native-target.js';
+import { shellQuote } from './shell-quote.js';
 import { join } from 'node:path';
 import { runEngineWithLog, type Shard } from './engine.js';
 import { saveFailures } from './saved-failures.js';
@@ -41,24 +43,50 @@ function runControls(options: RunOptions, label: string) {
 
 export const DEFAULT_JOBS = Math.max(1, cpus().length);
 
-export async function runScenarios(entries: readonly AnyScenarioEntry[], options: RunOptions): Promise<Report> {
+export async function runScenarios(entries: readonly RunnableScenarioEntry[], options: RunOptions): Promise<Report> {
   const started = Date.now();
   const results: ScenarioResult[] = [];
-  for (const entry of entries) results.push(...(entry.kind === 'native' ? await runNativeScenario(entry, options) : await runOne(entry, options)));
+  for (const entry of entries) results.push(...(entry.kind === 'native' || entry.kind === 'native-file' ? await runNativeScenario(entry, options) : await runOne(entry, options)));
   return buildReport(results, Date.now() - started);
 }
 
-/** The native target of a built-in C scenario: a fresh pool, formatted by `PROG init`. */
-export function nativeScenarioTarget(entry: NativeScenarioEntry, dir: string) {
-  return { pool: join(dir, 'new.pool'), size: entry.poolSize, init: `${entry.program} init {pool}`, program: entry.program, args: ['run', '{pool}', ...entry.runArgs] };
+/** A built-in C scenario or a native spec from a user's scenario file. */
+export type NativeEntry = NativeScenarioEntry | NativeFileScenarioEntry;
+
+/**
+ * The native target of a native scenario: a built-in starts from a fresh pool formatted by `PROG init`;
+ * a file's spec from its `pool` (copied, never written) or `poolSize` zero bytes, then its own `init`.
+ */
+export function nativeScenarioTarget(entry: NativeEntry, dir: string): NativeTarget {
+  const fresh = join(dir, 'new.pool');
+  if (entry.kind === 'native') return { pool: fresh, size: entry.poolSize, init: `${entry.program} init {pool}`, program: entry.program, args: ['run', '{pool}', ...entry.runArgs] };
+  return {
+    pool: entry.pool ?? fresh,
+    ...(entry.poolSize ? { size: entry.poolSize } : {}),
+    ...(entry.init ? { init: entry.init } : {}),
+    program: entry.program,
+    args: entry.args,
+    ...(entry.from ? { from: entry.from } : {}),
+    ...(entry.to ? { to: entry.to } : {}),
+  };
 }
 
-async function runNativeScenario(entry: NativeScenarioEntry, options: RunOptions): Promise<ScenarioResult[]> {
+/** The check command of a native scenario; `{pool}` stands for the crash image. */
+export function nativeScenarioCheck(entry: NativeEntry): string {
+  return entry.kind === 'native' ? `${entry.program} check {pool}` : entry.check;
+}
+
+/** What `--scenario` names in a replay command: the built-in's name, or the scenario file as given. */
+export function scenarioArgument(entry: RunnableScenarioEntry): string {
+  return 'file' in entry && entry.file !== undefined ? shellQuote(entry.file) : entry.name;
+}
+
+async function runNativeScenario(entry: NativeEntry, options: RunOptions): Promise<ScenarioResult[]> {
   const dir = makeTempDir();
   try {
     const { results } = await checkNative(nativeScenarioTarget(entry, dir), {
       name: entry.name,
-      check: `${entry.program} check {pool}`,
+      check: nativeScenarioCheck(entry),
       oracle: options.oracle ?? entry.oracle,
       models: options.models ?? entry.models,
       ...(options.strategy ? { strategy: options.strategy } : {}),
@@ -69,7 +97,7 @@ async function runNativeScenario(entry: NativeScenarioEntry, options: RunOptions
       seed: options.seed,
       timeoutMs: options.timeoutMs,
       ...(options.log ? { log: options.log } : {}),
-      replayCommand: (id) => `pmfit replay '${id}' --scenario ${entry.name}`,
+      replayCommand: (id) => `pmfit replay '${id}' --scenario ${scenarioArgument(entry)}`,
       ...runControls(options, entry.name),
     });
     return results;
@@ -100,7 +128,7 @@ async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<Scenar
         ...(options.maxStates ? { maxStates: options.maxStates } : {}),
         checker,
         inFlight: options.jobs * 4,
-        replayCommand: (id) => `pmfit replay ${id} --scenario ${scenario.name}`,
+        replayCommand: (id) => `pmfit replay ${id} --scenario ${entry.file === undefined ? scenario.name : shellQuote(entry.file)}`,
         ...runControls(options, `${scenario.name} (${model})`),
       });
       results.push(result);

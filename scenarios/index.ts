@@ -8,6 +8,8 @@ export interface ScenarioEntry {
   name: string;
   module: string;
   exportName: string;
+  /** Set for a user's scenario file: the path as given on the command line (errors and replay commands name it). */
+  file?: string;
 }
 
 /** A native C scenario built into build/scenarios/: `PROG init|run|check POOL` (scenarios/native/README.md). */
@@ -22,7 +24,35 @@ export interface NativeScenarioEntry {
   models: ModelName[];
 }
 
+/**
+ * A native scenario from a user's scenario file (`{ kind: 'native', ... }`, harness/scenario-file.ts):
+ * any program with its own init and check commands. Paths are already resolved against the file.
+ */
+export interface NativeFileScenarioEntry {
+  kind: 'native-file';
+  name: string;
+  description: string;
+  /** The scenario file as given on the command line (errors and replay commands name it). */
+  file: string;
+  /** An existing pool file to start from (read, never written); else `poolSize` zero bytes. */
+  pool?: string;
+  poolSize?: number;
+  /** Untraced set-up command; `{pool}` stands for pmfit's working copy. */
+  init?: string;
+  program: string;
+  args: string[];
+  /** Recovery + check command run on every crash image; `{pool}` stands for it. */
+  check: string;
+  oracle: OracleName;
+  models: ModelName[];
+  from?: string;
+  to?: string;
+}
+
 export type AnyScenarioEntry = ScenarioEntry | NativeScenarioEntry;
+
+/** What `pmfit run` and `pmfit replay` take: a built-in, or a scenario loaded from a user's file. */
+export type RunnableScenarioEntry = AnyScenarioEntry | NativeFileScenarioEntry;
 
 const entry = (name: string, file: string, exportName = 'default'): ScenarioEntry => ({
   name,

@@ -1,10 +1,11 @@
 // `pmfit replay ID --scenario NAME`: rebuild one crash image from its replay id, optionally save
 // it, re-run the check on it, and say which stores the image kept and which it lost.
 import { existsSync, writeFileSync } from 'node:fs';
-import { findScenario, type NativeScenarioEntry } from '../../scenarios/index.js';
+import { findScenario } from '../../scenarios/index.js';
 import { replayNative } from './check.js';
 import { replaySavedCommand } from './replay-saved.js';
-import { nativeScenarioTarget } from '../run-scenarios.js';
+import { nativeScenarioCheck, nativeScenarioTarget, type NativeEntry } from '../run-scenarios.js';
+import { isScenarioFile, loadScenarioFile } from '../scenario-file.js';
 import { oracleReference } from '../engine.js';
 import { EXIT, UsageError, requireParentDir } from '../errors.js';
 import { renderReplay } from '../replay-report.js';
@@ -27,9 +28,9 @@ export async function replayCommand(argv: ReplayArgs): Promise<number> {
   if (!argv.scenario) throw new UsageError('--scenario NAME is needed to replay an id (or give the file of a saved failure)');
   const choice = parseReplayId(argv.id);
   if (!choice) throw new UsageError(`'${argv.id}' is not a replay id (expected MODEL@POINT or MODEL@POINT/LINE:KEPT,...)`);
-  const found = findScenario(argv.scenario);
-  if (!found) throw new UsageError(`unknown scenario '${argv.scenario}' (run 'pmfit list' to see the built-in ones)`);
-  if (found.kind === 'native') return replayNativeScenario(found, { ...argv, scenario: argv.scenario });
+  const found = isScenarioFile(argv.scenario) ? await loadScenarioFile(argv.scenario) : findScenario(argv.scenario);
+  if (!found) throw new UsageError(`unknown scenario '${argv.scenario}' (run 'pmfit list' to see the built-in ones, or name a scenario file: ./NAME.ts)`);
+  if (found.kind === 'native' || found.kind === 'native-file') return replayNativeScenario(found, { ...argv, scenario: argv.scenario });
   const entry = found;
   if (argv.out && existsSync(argv.out)) throw new UsageError(`--out ${argv.out} already exists; pmfit never overwrites a file: name a new one`);
   if (argv.out) requireParentDir(argv.out, '--out');
@@ -55,12 +56,12 @@ export async function replayCommand(argv: ReplayArgs): Promise<number> {
   }
 }
 
-async function replayNativeScenario(entry: NativeScenarioEntry, argv: ReplayArgs & { scenario: string }): Promise<number> {
+async function replayNativeScenario(entry: NativeEntry, argv: ReplayArgs & { scenario: string }): Promise<number> {
   const dir = makeTempDir();
   try {
     return await replayNative({
       target: nativeScenarioTarget(entry, dir),
-      check: `${entry.program} check {pool}`,
+      check: nativeScenarioCheck(entry),
       oracle: entry.oracle,
       id: argv.id,
       timeoutMs: argv.timeout,

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import type { ModelName, OracleName, StrategyName } from '../../core/api.js';
 import { REPORTERS, writeReports, type ReportRequest } from '../../reports/index.js';
 import { textReporter } from '../../reports/text-report.js';
-import { allScenarios, findScenario, type AnyScenarioEntry } from '../../scenarios/index.js';
+import { allScenarios, findScenario, type RunnableScenarioEntry } from '../../scenarios/index.js';
 import { EXIT, UsageError, requireParentDir } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import type { Report } from '../../core/api.js';
@@ -13,6 +13,7 @@ import { progressLine, type ProgressLine } from '../progress.js';
 import { DEFAULT_JOBS, runScenarios } from '../run-scenarios.js';
 import { DEFAULT_MAX_STATES, DEFAULT_SAMPLES } from '../engine.js';
 import { ADR_STRATEGIES } from '../strategies.js';
+import { isScenarioFile, loadScenarioFile } from '../scenario-file.js';
 
 export interface CommonCheckOptions {
   model?: string[];
@@ -101,19 +102,26 @@ export function checkJobs(jobs: number, timeout: number): void {
   if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds, got ${timeout}`);
 }
 
-function resolveScenarios(names: readonly string[]): AnyScenarioEntry[] {
+/** Built-in names, `all`, or scenario files (a path: a slash, or a .ts/.js/.mjs name), loaded and validated. */
+async function resolveScenarios(names: readonly string[]): Promise<RunnableScenarioEntry[]> {
   if (names.length === 1 && names[0] === 'all') return allScenarios;
-  return names.map((name) => {
+  const entries: RunnableScenarioEntry[] = [];
+  for (const name of names) {
+    if (isScenarioFile(name)) {
+      entries.push(await loadScenarioFile(name));
+      continue;
+    }
     const entry = findScenario(name);
-    if (!entry) throw new UsageError(`unknown scenario '${name}' (run 'pmfit list' to see the built-in ones)`);
-    return entry;
-  });
+    if (!entry) throw new UsageError(`unknown scenario '${name}' (run 'pmfit list' to see the built-in ones, or name a scenario file: ./NAME.ts)`);
+    entries.push(entry);
+  }
+  return entries;
 }
 
 export async function runCommand(argv: CommonCheckOptions & { scenario: string[] }): Promise<number> {
   checkCounts(argv);
   const requests = parseReportRequests(argv.report);
-  const entries = resolveScenarios(argv.scenario);
+  const entries = await resolveScenarios(argv.scenario);
   const log = createLogger(argv['log-level']);
   log.info({ seed: argv.seed }, 'seed');
   return withRunControls(argv, (controls) => runScenarios(entries, {
