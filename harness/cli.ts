@@ -3,6 +3,7 @@
 import { hideBin } from 'yargs/helpers';
 import yargs from 'yargs';
 import { PMFIT_VERSION } from '../reports/json-report.js';
+import { initCommand } from './commands/init.js';
 import { listCommand } from './commands/list.js';
 import { replayCommand } from './commands/replay.js';
 import { runCommand, withCheckOptions, type CommonCheckOptions } from './commands/run.js';
@@ -50,6 +51,15 @@ await yargs(hideBin(process.argv))
     (argv) => settle(() => runCommand(argv as unknown as CommonCheckOptions & { scenario: string[] })),
   )
   .command('list', 'list the built-in scenarios', {}, () => settle(listCommand))
+  .command(
+    'init [file]',
+    'write a commented starter scenario file (default ./pmfit-scenario.ts; never overwrites)',
+    (y) =>
+      y
+        .positional('file', { type: 'string', describe: 'the new scenario file (.ts)' })
+        .option('native', { type: 'boolean', default: false, describe: 'a native spec: a program with init, run and check commands' }),
+    (argv) => settle(() => initCommand(argv as never)),
+  )
   .command(
     'merge <files..>',
     'combine the JSON reports of --shard K/N runs into the whole run\'s report',
