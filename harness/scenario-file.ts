@@ -4,11 +4,11 @@
 // import the scenario by that module's URL. Every problem is a UsageError naming the file (exit 2).
 import { existsSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { NativeFileScenarioEntry, ScenarioEntry } from '../scenarios/index.js';
 import { UsageError } from './errors.js';
 import { validateNativeSpec } from './native-spec.js';
-import { transpileScenario } from './scenario-transpile.js';
+import { javaScriptSyntaxError, transpileScenario } from './scenario-transpile.js';
 import { makeTempDir } from './temp-dir.js';
 import { describeValue, validateScenario } from './ts-scenario.js';
 
@@ -48,10 +48,7 @@ async function importFile(file: string, url: string): Promise<Record<string, unk
     if (e?.code === 'ERR_MODULE_NOT_FOUND' && /'pmfit'/.test(message)) {
       throw new UsageError(`${file}: imports a value from 'pmfit': a scenario file imports only types from pmfit (import type { TsScenario } from 'pmfit')`);
     }
-    if (e instanceof SyntaxError) {
-      const line = /^file:\/\/\S+?:(\d+)$/m.exec(e.stack ?? '')?.[1];
-      throw new UsageError(`${file}${line ? `:${line}` : ''}: syntax error: ${message}`);
-    }
+    if (e instanceof SyntaxError) throw new UsageError(javaScriptSyntaxError(file, fileURLToPath(url)) ?? `${file}: syntax error: ${message}`);
     throw new UsageError(`${file}: cannot load the scenario: ${message}`);
   }
 }

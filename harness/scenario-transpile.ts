@@ -74,6 +74,13 @@ class Transpiler {
   }
 }
 
+/** The compiler's one-line syntax error in a JavaScript file (Node's SyntaxError has no position), if it sees one. */
+export function javaScriptSyntaxError(file: string, path: string): string | undefined {
+  const result = ts.transpileModule(readFileSync(path, 'utf8'), { fileName: path, reportDiagnostics: true, compilerOptions: { ...COMPILER_OPTIONS, allowJs: true } });
+  const error = result.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error);
+  return error && `${where(file, error)}: syntax error: ${ts.flattenDiagnosticMessageText(error.messageText, ' ')}`;
+}
+
 /** `file:line:col` of a diagnostic, or the file alone. */
 function where(file: string, d: ts.Diagnostic): string {
   if (!d.file || d.start === undefined) return file;
