@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { NativeFileScenarioEntry, ScenarioEntry } from '../scenarios/index.js';
+import { findScenario, type NativeFileScenarioEntry, type RunnableScenarioEntry, type ScenarioEntry } from '../scenarios/index.js';
 import { UsageError } from './errors.js';
 import { validateNativeSpec } from './native-spec.js';
 import { javaScriptSyntaxError, transpileScenario } from './scenario-transpile.js';
@@ -17,6 +17,11 @@ const EXTENSIONS = ['.ts', '.js', '.mjs'];
 /** A scenario argument that names a file rather than a built-in: it has a slash or a module extension. */
 export function isScenarioFile(name: string): boolean {
   return name.includes('/') || EXTENSIONS.some((ext) => name.endsWith(ext));
+}
+
+/** A built-in by name (`native/basic` too), else a scenario file when the name looks like a path; else undefined. */
+export async function resolveScenario(name: string): Promise<RunnableScenarioEntry | undefined> {
+  return findScenario(name) ?? (isScenarioFile(name) ? await loadScenarioFile(name) : undefined);
 }
 
 /** Loads and validates the scenario in `file` (a path as the user gave it). */

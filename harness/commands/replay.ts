@@ -1,11 +1,10 @@
 // `pmfit replay ID --scenario NAME`: rebuild one crash image from its replay id, optionally save
 // it, re-run the check on it, and say which stores the image kept and which it lost.
 import { existsSync, writeFileSync } from 'node:fs';
-import { findScenario } from '../../scenarios/index.js';
 import { replayNative } from './check.js';
 import { replaySavedCommand } from './replay-saved.js';
 import { nativeScenarioCheck, nativeScenarioTarget, type NativeEntry } from '../run-scenarios.js';
-import { isScenarioFile, loadScenarioFile } from '../scenario-file.js';
+import { resolveScenario } from '../scenario-file.js';
 import { oracleReference } from '../engine.js';
 import { EXIT, UsageError, requireParentDir } from '../errors.js';
 import { renderReplay } from '../replay-report.js';
@@ -28,7 +27,7 @@ export async function replayCommand(argv: ReplayArgs): Promise<number> {
   if (!argv.scenario) throw new UsageError('--scenario NAME is needed to replay an id (or give the file of a saved failure)');
   const choice = parseReplayId(argv.id);
   if (!choice) throw new UsageError(`'${argv.id}' is not a replay id (expected MODEL@POINT or MODEL@POINT/LINE:KEPT,...)`);
-  const found = isScenarioFile(argv.scenario) ? await loadScenarioFile(argv.scenario) : findScenario(argv.scenario);
+  const found = await resolveScenario(argv.scenario);
   if (!found) throw new UsageError(`unknown scenario '${argv.scenario}' (run 'pmfit list' to see the built-in ones, or name a scenario file: ./NAME.ts)`);
   if (found.kind === 'native' || found.kind === 'native-file') return replayNativeScenario(found, { ...argv, scenario: argv.scenario });
   const entry = found;

@@ -3,7 +3,7 @@ import type { Argv } from 'yargs';
 import type { ModelName, OracleName, StrategyName } from '../../core/api.js';
 import { REPORTERS, writeReports, type ReportRequest } from '../../reports/index.js';
 import { textReporter } from '../../reports/text-report.js';
-import { allScenarios, findScenario, type RunnableScenarioEntry } from '../../scenarios/index.js';
+import { allScenarios, type RunnableScenarioEntry } from '../../scenarios/index.js';
 import { EXIT, UsageError, requireParentDir } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import type { Report } from '../../core/api.js';
@@ -13,7 +13,7 @@ import { progressLine, type ProgressLine } from '../progress.js';
 import { DEFAULT_JOBS, runScenarios } from '../run-scenarios.js';
 import { DEFAULT_MAX_STATES, DEFAULT_SAMPLES } from '../engine.js';
 import { ADR_STRATEGIES } from '../strategies.js';
-import { isScenarioFile, loadScenarioFile } from '../scenario-file.js';
+import { resolveScenario } from '../scenario-file.js';
 
 export interface CommonCheckOptions {
   model?: string[];
@@ -102,16 +102,12 @@ export function checkJobs(jobs: number, timeout: number): void {
   if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--timeout must be a positive number of milliseconds, got ${timeout}`);
 }
 
-/** Built-in names, `all`, or scenario files (a path: a slash, or a .ts/.js/.mjs name), loaded and validated. */
+/** Built-in names, `all`, or scenario files (a path: a slash, or a .ts/.js/.mjs name; a built-in's name wins), loaded and validated. */
 async function resolveScenarios(names: readonly string[]): Promise<RunnableScenarioEntry[]> {
   if (names.length === 1 && names[0] === 'all') return allScenarios;
   const entries: RunnableScenarioEntry[] = [];
   for (const name of names) {
-    if (isScenarioFile(name)) {
-      entries.push(await loadScenarioFile(name));
-      continue;
-    }
-    const entry = findScenario(name);
+    const entry = await resolveScenario(name);
     if (!entry) throw new UsageError(`unknown scenario '${name}' (run 'pmfit list' to see the built-in ones, or name a scenario file: ./NAME.ts)`);
     entries.push(entry);
   }
