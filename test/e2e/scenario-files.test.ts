@@ -1,7 +1,8 @@
 // User scenario files through the real CLI: `pmfit run ./s.ts` (TS scenarios and native specs, in
 // .ts, .js and .mjs), their replay commands, one-line validation errors, and `pmfit init`.
 import test from 'ava';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import type { Report } from '../../core/api.js';
@@ -100,6 +101,23 @@ test('a native spec file runs the C program through the tracer: missing-flush, a
   const again = pmfit(['replay', id![1]!, '--scenario', file]);
   t.is(again.status, 1, again.stderr);
   t.regex(again.stdout, /verdict: inconsistent/);
+});
+
+test('a native spec starts from a copy of its pool file (never modified), paths relative to the file and {dir}', (t) => {
+  const dir = tempDir(t);
+  const sub = join(dir, 'sub');
+  mkdirSync(sub);
+  copyFileSync(join(REPO, 'build', 'scenarios', 'flag-data'), join(sub, 'prog'));
+  chmodSync(join(sub, 'prog'), 0o755);
+  const pool = write(sub, 'start.pool', '');
+  writeFileSync(pool, Buffer.alloc(4096));
+  t.is(spawnSync(join(sub, 'prog'), ['init', pool], { env: { ...process.env, PMEM_IS_PMEM_FORCE: '1' } }).status, 0);
+  const before = readFileSync(pool);
+  write(sub, 'spec.mjs', "export const scenario = { kind: 'native', name: 'from-pool', pool: './start.pool', program: './prog', args: ['run', '{pool}'], check: '{dir}/prog check {pool}', oracle: 'exit' };\n");
+  const r = jsonRun(dir, ['sub/spec.mjs', '--quiet'], dir);
+  t.is(r.status, 0, r.stderr);
+  t.deepEqual(r.report!.results.map((x) => [x.scenario, x.model, x.summary.verdict]), [['from-pool', 'adr', 'consistent']]);
+  t.true(readFileSync(pool).equals(before), 'the pool file is untouched');
 });
 
 // Each bad file: the file's text, and the one line pmfit must print (exit 2).
