@@ -6,7 +6,7 @@ import type { NativeFileScenarioEntry, NativeScenarioEntry, RunnableScenarioEntr
 import { checkNative } from './native-runner.js';
 import type { NativeTarget } from './native-target.js';
 import { shellQuote } from './shell-quote.js';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { runEngineWithLog, type Shard } from './engine.js';
 import { saveFailures } from './saved-failures.js';
 import type { ProgressLine } from './progress.js';
@@ -133,7 +133,7 @@ async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<Scenar
       });
       results.push(result);
       if (options.saveFailures && result.findings.length > 0) {
-        saveFailures(result.findings, { dir: options.saveFailures, trace: recorded.trace, initial: recorded.initial, log, check: { kind: 'ts', scenario: scenario.name, module: entry.module, exportName: entry.exportName } });
+        saveFailures(result.findings, { dir: options.saveFailures, trace: recorded.trace, initial: recorded.initial, log, check: { kind: 'ts', scenario: scenario.name, module: entry.module, exportName: entry.exportName, ...(entry.file ? { file: resolve(entry.file) } : {}) } });
       }
     }
     return results;

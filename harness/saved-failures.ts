@@ -16,7 +16,10 @@ import { shellQuote } from './shell-quote.js';
 export const FAILURE_FORMAT = 1;
 
 /** How to run the check again: a built-in or file TS scenario, or a command with {pool}. */
-export type SavedCheck = { kind: 'ts'; scenario: string; module: string; exportName: string } | { kind: 'command'; command: string };
+export type SavedCheck =
+  /** `file`: the user's scenario file (absolute), loaded again at replay; a built-in is found by name. */
+  | { kind: 'ts'; scenario: string; module: string; exportName: string; file?: string }
+  | { kind: 'command'; command: string };
 
 export interface SavedFailure {
   pmfitFailure: number;

@@ -1,8 +1,9 @@
 // `pmfit replay FILE`: re-run the check of a saved failure on the crash image stored in it, and
 // say whether the failure still reproduces (exit 1) or is gone (exit 0).
 import type { CheckOutcome, OracleName } from '../../core/api.js';
-import { findScenario } from '../../scenarios/index.js';
-import { EXIT } from '../errors.js';
+import { findScenario, type ScenarioEntry } from '../../scenarios/index.js';
+import { EXIT, UsageError } from '../errors.js';
+import { loadScenarioFile } from '../scenario-file.js';
 import { ExternalCheckPool } from '../external-check-pool.js';
 import { NATIVE_ENV } from '../native-target.js';
 import { judge, type OracleReference } from '../oracle.js';
@@ -26,10 +27,16 @@ export async function replaySavedCommand(path: string, timeoutMs: number): Promi
     'check output:',
     ...(outcome.output || '(no output)').split('\n').map((l) => `  ${l}`),
     `verdict: ${verdict.status}${verdict.status === 'inconsistent' ? ` — ${verdict.reason}` : verdict.status === 'unknown' ? ` — ${verdict.error}` : ''}`,
-    verdict.status === 'consistent' ? 'the failure no longer reproduces' : 'the failure reproduces',
+    { consistent: 'the failure no longer reproduces', inconsistent: 'the failure reproduces', unknown: 'the check could not give a verdict: the failure is neither confirmed nor gone' }[verdict.status],
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return verdict.status === 'consistent' ? EXIT.clean : EXIT.finding;
+}
+
+async function loadTsScenarioFile(file: string): Promise<ScenarioEntry> {
+  const entry = await loadScenarioFile(file);
+  if (entry.kind === 'native-file') throw new UsageError(`${file} now holds a native scenario, not the TS scenario the failure was saved from`);
+  return entry;
 }
 
 async function runSavedCheck(saved: SavedFailure, image: Buffer, timeoutMs: number): Promise<CheckOutcome> {
@@ -41,9 +48,10 @@ async function runSavedCheck(saved: SavedFailure, image: Buffer, timeoutMs: numb
       removeTempDir(dir);
     }
   }
-  // A built-in scenario is found by name: the checkout may sit elsewhere on this machine.
+  // A built-in is found by name (the checkout may sit elsewhere); a scenario file is loaded again
+  // (a .ts one was transpiled into a temporary directory that is gone).
   const builtIn = findScenario(saved.check.scenario);
-  const entry = builtIn && builtIn.kind !== 'native' ? builtIn : saved.check;
+  const entry = saved.check.file ? await loadTsScenarioFile(saved.check.file) : builtIn && builtIn.kind !== 'native' ? builtIn : saved.check;
   const checker = new TsCheckPool({ scenarioModule: entry.module, exportName: entry.exportName, jobs: 1, timeoutMs });
   try {
     return await checker.check(image);

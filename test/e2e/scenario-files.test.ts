@@ -2,7 +2,7 @@
 // .ts, .js and .mjs), their replay commands, one-line validation errors, and `pmfit init`.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import type { Report } from '../../core/api.js';
@@ -79,6 +79,12 @@ test('a buggy TS scenario file gives a finding at its .ts lines and a replay com
   const again = pmfit(replay![1]!.split(' ').slice(1), { cwd: dir });
   t.is(again.status, 1, again.stderr);
   t.regex(again.stdout, /verdict: inconsistent — flag set before its data/);
+  // A saved failure of a .ts file replays after the run's temporary transpilation is gone.
+  t.is(pmfit(['run', './bad.ts', '--model', 'adr', '--quiet', '--save-failures', 'failures'], { cwd: dir }).status, 1);
+  const [saved] = readdirSync(join(dir, 'failures'));
+  const replayed = pmfit(['replay', join('failures', saved!)], { cwd: dir });
+  t.is(replayed.status, 1, replayed.stdout + replayed.stderr);
+  t.regex(replayed.stdout, /the failure reproduces/);
 });
 
 test('a .js scenario file (named export `scenario`) runs', (t) => {
