@@ -46,7 +46,7 @@ await yargs(hideBin(process.argv))
   .strict()
   .command(
     'run <scenario..>',
-    'crash-test built-in scenarios (or "all")',
+    'crash-test built-in scenarios, scenario files, or "all" built-ins',
     (y) => withCheckOptions(y.positional('scenario', { type: 'string', array: true, demandOption: true })),
     (argv) => settle(() => runCommand(argv as unknown as CommonCheckOptions & { scenario: string[] })),
   )
@@ -108,7 +108,7 @@ await yargs(hideBin(process.argv))
       .command('dump <file>', 'print a trace readably', (z) => z.positional('file', { type: 'string', demandOption: true }), (argv) => settle(() => traceDumpCommand(argv as never)))
       .demandCommand(1, 'name a trace subcommand: dump'),
   )
-  .demandCommand(1, 'name a command: run, list, replay, trace')
+  .demandCommand(1, 'name a command: run, check, allcounts, icount, replay, merge, init, list, trace')
   .fail((msg, err) => {
     if (err) throw err;
     process.stderr.write(`pmfit: ${msg.replace(/\s*\n\s*/g, ' ')} (see pmfit --help)\n`);
