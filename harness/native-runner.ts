@@ -2,36 +2,25 @@
 // image of each model. Shared by `pmfit check`, `pmfit allcounts` and the native built-in scenarios.
 import { writeFileSync } from 'node:fs';
 import { writeTrace } from '../core/trace-writer.js';
-import type { ModelName, OracleName, ScenarioResult, StrategyName } from '../core/api.js';
+import type { ModelName, OracleName, ScenarioResult } from '../core/api.js';
 import { runEngineWithLog } from './engine.js';
 import { saveFailures } from './saved-failures.js';
 import { ExternalCheckPool, type ExternalCheckOptions } from './external-check-pool.js';
 import { ForkServerCheckPool, forkServerSupport } from './fork-server-check-pool.js';
 import type { Checker } from '../core/api.js';
-import type { Progress, Shard } from './engine.js';
-import type { Logger } from './log.js';
+import type { Progress } from './engine.js';
+import type { CheckSettings } from './check-settings.js';
 import { rebuildImage } from './model/image-builder.js';
 import { NATIVE_ENV, checkTarget, prepareWorkingPool, traceTarget, type NativeTarget, type TracedTarget } from './native-target.js';
 import type { ImageChoice } from './replay-id.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 
-export interface NativeCheckOptions {
+export interface NativeCheckOptions extends CheckSettings {
   name: string;
   check: string;
   oracle: OracleName;
   models: ModelName[];
-  strategy?: StrategyName;
-  samples?: number;
-  maxStates?: number;
-  jobs: number;
-  seed: string;
-  timeoutMs: number;
-  log?: Logger;
-  shard?: Shard;
-  signal?: AbortSignal;
   onProgress?(progress: Progress): void;
-  /** Write each finding as a saved failure file into this directory. */
-  saveFailures?: string;
   /** Keep a copy of the trace (with resolved sites) in this new file. */
   saveTrace?: string;
   /** The one command that rebuilds and re-checks the image with this replay id. */

@@ -1,34 +1,23 @@
 // The scenario runner: records each TS scenario once, then runs the engine for each model.
 import { cpus } from 'node:os';
-import type { ModelName, OracleName, Report, ScenarioResult, StrategyName } from '../core/api.js';
+import type { ModelName, OracleName, Report, ScenarioResult } from '../core/api.js';
 import { buildReport } from '../reports/json-report.js';
 import type { NativeFileScenarioEntry, NativeScenarioEntry, RunnableScenarioEntry, ScenarioEntry } from '../scenarios/index.js';
 import { checkNative } from './native-runner.js';
 import type { NativeTarget } from './native-target.js';
 import { shellQuote } from './shell-quote.js';
 import { join, resolve } from 'node:path';
-import { runEngineWithLog, type Shard } from './engine.js';
+import { runEngineWithLog } from './engine.js';
 import { saveFailures } from './saved-failures.js';
 import type { ProgressLine } from './progress.js';
-import type { Logger } from './log.js';
+import type { CheckSettings } from './check-settings.js';
 import { makeTempDir, removeTempDir } from './temp-dir.js';
 import { TsCheckPool } from './ts-check-pool.js';
 import { loadScenario, recordScenario } from './ts-scenario.js';
 
-export interface RunOptions {
+export interface RunOptions extends CheckSettings {
   models?: ModelName[];
-  strategy?: StrategyName;
   oracle?: OracleName;
-  samples?: number;
-  maxStates?: number;
-  /** Write each finding as a saved failure file into this directory. */
-  saveFailures?: string;
-  jobs: number;
-  seed: string;
-  timeoutMs: number;
-  log?: Logger;
-  shard?: Shard;
-  signal?: AbortSignal;
   progress?: ProgressLine;
 }
 

@@ -1,13 +1,14 @@
 // `pmfit check --pool FILE --check CMD -- PROGRAM ARGS`: crash-test a native program, or with
 // `--replay ID` rebuild one of its crash images and re-run the check on it.
 import type { Argv } from 'yargs';
-import type { ModelName, OracleName, StrategyName } from '../../core/api.js';
+import type { ModelName, OracleName } from '../../core/api.js';
 import { buildReport } from '../../reports/json-report.js';
 import { oracleReference } from '../engine.js';
 import { EXIT, UsageError, requireParentDir } from '../errors.js';
 import { ExternalCheckPool } from '../external-check-pool.js';
 import { createLogger } from '../log.js';
 import { checkNative, rebuildNativeImage } from '../native-runner.js';
+import { checkSettings } from '../check-settings.js';
 import { NATIVE_ENV, type NativeTarget } from '../native-target.js';
 import { judge } from '../oracle.js';
 import { parseReplayId } from '../replay-id.js';
@@ -43,22 +44,13 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
     async (controls) => {
       const started = Date.now();
       const { results } = await checkNative(target, {
+        ...checkSettings(argv, log, controls),
         name: target.program,
         check: argv.check,
         oracle: (argv.oracle ?? 'exit') as OracleName,
         models: (argv.model ?? ['adr']) as ModelName[],
-        ...(argv.strategy ? { strategy: argv.strategy as StrategyName } : {}),
-        samples: argv.samples,
-        maxStates: argv['max-states'],
-        ...(argv['save-failures'] ? { saveFailures: argv['save-failures'] } : {}),
-        jobs: argv.jobs,
-        seed: argv.seed,
-        timeoutMs: argv.timeout,
-        log,
         replayCommand: (id) => pmfitCommandWith(['--replay', id]),
         ...(saveTrace ? { saveTrace } : {}),
-        ...(controls.shard ? { shard: controls.shard } : {}),
-        signal: controls.signal,
         onProgress: controls.progress.update(target.program),
       });
       return buildReport(results, Date.now() - started);

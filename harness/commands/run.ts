@@ -1,6 +1,6 @@
 // `pmfit run <scenario...>`: crash-test built-in scenarios and print the collated result.
 import type { Argv } from 'yargs';
-import type { ModelName, OracleName, StrategyName } from '../../core/api.js';
+import type { ModelName, OracleName } from '../../core/api.js';
 import { REPORTERS, writeReports, type ReportRequest } from '../../reports/index.js';
 import { textReporter } from '../../reports/text-report.js';
 import { allScenarios, type RunnableScenarioEntry } from '../../scenarios/index.js';
@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../log.js';
 import type { Report } from '../../core/api.js';
 import type { Shard } from '../engine.js';
 import { holdInterrupts } from '../interrupt.js';
+import { checkSettings } from '../check-settings.js';
 import { progressLine, type ProgressLine } from '../progress.js';
 import { DEFAULT_JOBS, runScenarios } from '../run-scenarios.js';
 import { DEFAULT_MAX_STATES, DEFAULT_SAMPLES } from '../engine.js';
@@ -120,17 +121,16 @@ export async function runCommand(argv: CommonCheckOptions & { scenario: string[]
   const entries = await resolveScenarios(argv.scenario);
   const log = createLogger(argv['log-level']);
   log.info({ seed: argv.seed }, 'seed');
-  return withRunControls(argv, (controls) => runScenarios(entries, {
-    ...controls,
-    ...(argv.model ? { models: argv.model as ModelName[] } : {}),
-    ...(argv.strategy ? { strategy: argv.strategy as StrategyName } : {}),
-    ...(argv.oracle ? { oracle: argv.oracle as OracleName } : {}),
-    samples: argv.samples,
-    maxStates: argv['max-states'],
-    ...(argv['save-failures'] ? { saveFailures: argv['save-failures'] } : {}),
-    jobs: argv.jobs,
-    seed: argv.seed,
-    timeoutMs: argv.timeout,
+  return withRunControls(
+    argv,
+    (controls) =>
+      runScenarios(entries, {
+        ...checkSettings(argv, log, controls),
+        progress: controls.progress,
+        ...(argv.model ? { models: argv.model as ModelName[] } : {}),
+        ...(argv.oracle ? { oracle: argv.oracle as OracleName } : {}),
+      }),
+    requests,
     log,
-  }), requests, log);
+  );
 }
