@@ -65,8 +65,7 @@ const twins = (name: string): ScenarioEntry[] => [entry(name, name, 'correct'), 
 
 export const builtInScenarios: ScenarioEntry[] = [
   entry('basic', 'basic'),
-  entry('list-append', 'list-append'),
-  entry('list-append-buggy', 'list-append-buggy'),
+  ...twins('list-append'),
   ...twins('flag-data'),
   ...twins('fence-flag'),
   ...twins('torn16'),
