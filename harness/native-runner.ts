@@ -38,10 +38,10 @@ export async function checkNative(target: NativeTarget, options: NativeCheckOpti
   try {
     const working = await prepareWorkingPool(target, dir, options.timeoutMs);
     const traced = await traceTarget(target, binary, working, dir);
-    options.log?.info({ program: target.program, events: traced.trace.events.length, instructions: traced.summary.instructions }, 'traced the snippet');
+    options.log?.debug({ program: target.program, events: traced.trace.events.length, instructions: traced.summary.instructions }, 'traced the snippet');
     if (options.saveTrace) writeTrace(options.saveTrace, traced.trace.header, traced.trace.events, traced.trace.mappings);
     const { checker, note } = externalChecker({ command: options.check, jobs: options.jobs, timeoutMs: options.timeoutMs, dir, env: { ...NATIVE_ENV, ...target.env } });
-    options.log?.info({ note }, 'how checks run');
+    options.log?.debug({ note }, 'how checks run');
     const results: ScenarioResult[] = [];
     for (const model of options.models) {
       const { result, log } = await runEngineWithLog({

@@ -101,7 +101,7 @@ async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<Scenar
   const checker = new TsCheckPool({ scenarioModule: entry.module, exportName: entry.exportName, jobs: options.jobs, timeoutMs: options.timeoutMs });
   try {
     const recorded = recordScenario(scenario, dir);
-    options.log?.info({ scenario: scenario.name, events: recorded.trace.events.length }, 'recorded the snippet');
+    options.log?.debug({ scenario: scenario.name, events: recorded.trace.events.length }, 'recorded the snippet');
     const results: ScenarioResult[] = [];
     for (const model of options.models ?? scenario.models ?? ['adr']) {
       const { result, log } = await runEngineWithLog({

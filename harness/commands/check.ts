@@ -16,7 +16,7 @@ import { renderReplay } from '../replay-report.js';
 import { pmfitCommandWith } from '../shell-quote.js';
 import { makeTempDir, removeTempDir } from '../temp-dir.js';
 import { existsSync } from 'node:fs';
-import { checkCounts, parseReportRequests, withCheckOptions, withRunControls, type CommonCheckOptions } from './run.js';
+import { checkCounts, logSeed, parseReportRequests, withCheckOptions, withRunControls, type CommonCheckOptions } from './run.js';
 import { targetFrom, withNativeOptions, type NativeArgs } from './native-options.js';
 
 type CheckArgs = CommonCheckOptions & NativeArgs & { check: string; replay?: string; out?: string; 'save-trace'?: string };
@@ -38,7 +38,7 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
   if (saveTrace && existsSync(saveTrace)) throw new UsageError(`--save-trace ${saveTrace} already exists; pmfit never overwrites a file: name a new one`);
   if (saveTrace) requireParentDir(saveTrace, '--save-trace');
   const log = createLogger(argv['log-level']);
-  log.info({ seed: argv.seed }, 'seed');
+  logSeed(log, argv);
   return withRunControls(
     argv,
     async (controls) => {

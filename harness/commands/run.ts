@@ -47,7 +47,7 @@ export function withCheckOptions<T>(y: Argv<T>) {
     .option('seed', { type: 'string', default: '0', describe: 'seed of every random choice' })
     .option('timeout', { type: 'number', default: 10_000, describe: 'per-check timeout in ms' })
     .option('report', { type: 'string', array: true, default: [] as string[], describe: 'write a report: KIND=PATH (json, text, junit, sarif, html; PATH - is stdout)' })
-    .option('log-level', { type: 'string', default: 'warn', choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] })
+    .option('log-level', { type: 'string', default: 'info', choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'] })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'no text report on stdout' });
 }
 
@@ -89,6 +89,11 @@ export async function withRunControls(argv: CommonCheckOptions, work: (controls:
   return report.summary.findings > 0 || (argv['fail-on'] === 'perf' && perf > 0) ? EXIT.finding : EXIT.clean;
 }
 
+/** The seed, at the start of every run whose images depend on it (random, sampled exhaustive). */
+export function logSeed(log: Logger, argv: CommonCheckOptions): void {
+  if (argv.strategy === 'random' || argv.strategy === 'exhaustive') log.info({ seed: argv.seed, strategy: argv.strategy }, `seed ${argv.seed}`);
+}
+
 export function checkCounts(argv: CommonCheckOptions): void {
   parseShard(argv.shard);
   if (argv['save-failures']) requireParentDir(argv['save-failures'], '--save-failures');
@@ -120,7 +125,7 @@ export async function runCommand(argv: CommonCheckOptions & { scenario: string[]
   const requests = parseReportRequests(argv.report);
   const entries = await resolveScenarios(argv.scenario);
   const log = createLogger(argv['log-level']);
-  log.info({ seed: argv.seed }, 'seed');
+  logSeed(log, argv);
   return withRunControls(
     argv,
     (controls) =>

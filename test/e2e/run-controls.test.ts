@@ -59,3 +59,11 @@ test('ops oracle: intermediate operation boundaries are legal states, a torn app
   t.is(buggy.status, 1);
   t.regex(buggy.stdout, /FINDING \[missing-flush\]/);
 });
+
+test('a run whose images depend on the seed logs it first; others do not', (t) => {
+  const random = pmfit(['run', 'torn16-buggy', '--strategy', 'random', '--seed', '42', '--quiet']);
+  t.is(random.status, 1);
+  const first = JSON.parse(random.stderr.trim().split('\n')[0]!);
+  t.deepEqual([first.seed, first.strategy, first.msg], ['42', 'random', 'seed 42']);
+  t.is(pmfit(['run', 'torn16-buggy', '--strategy', 'strict', '--quiet']).stderr, '');
+});
