@@ -250,11 +250,12 @@ export interface ImageRecord {
   keptStores: LostStore[];
 }
 
-/** One crash point: its instruction range, the event before it, and the digests of its images. */
+/** One crash point: its instruction range, the digests of its images, and where it fails the event before it. */
 export interface PointRecord {
   index: number;
   icountFrom: number;
   icountTo: number;
+  /** The event before the crash, rendered — kept only for points with a failing image. */
   lastEvent?: string;
   images: string[];
   stateSpace: number;

@@ -6,7 +6,7 @@ import type { Checker, ImageRecord, ModelName, OracleName, PointRecord, RunLog, 
 import { classify } from './classify.js';
 import { crashPointAt, describeEvent, finalIcount } from './crash-points.js';
 import { UsageError } from './errors.js';
-import { finalize } from './finalize.js';
+import { finalize, verdictAt } from './finalize.js';
 import { digestKey, hashImage, paddedImage } from './model/image-hash.js';
 import type { PendingUnit } from './model/persistency-tracker.js';
 import { PersistencyTracker } from './model/persistency-tracker.js';
@@ -119,7 +119,6 @@ export async function observe(input: EngineInput): Promise<RunLog> {
       index,
       icountFrom: point.icountFrom,
       icountTo: point.icountTo,
-      ...(point.lastEvent ? { lastEvent: describeEvent(point.lastEvent) } : {}),
       images: candidates.map((c) => admit(c, index)),
       stateSpace,
       partial,
@@ -130,6 +129,7 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     while (pending.size >= input.inFlight) await Promise.race(pending);
   }
   await Promise.all(pending);
+  describeFailingPoints(log, events);
   return log;
 
   function admit(candidate: CandidateImage, index: number): string {
@@ -154,6 +154,18 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     });
     pending.add(job);
     return key;
+  }
+}
+
+/**
+ * Names the event before each crash point that has a failing image (a finding's "where"). Only
+ * those: a rendered event per crash point would cost more memory than the rest of the log.
+ */
+function describeFailingPoints(log: RunLog, events: Trace['events']): void {
+  for (const point of log.points) {
+    if (point.index === 0) continue;
+    const fails = point.images.some((key) => verdictAt(log, log.images[key]!, point).status !== 'consistent');
+    if (fails) point.lastEvent = describeEvent(events[point.index - 1]!);
   }
 }
 
