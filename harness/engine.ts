@@ -7,6 +7,7 @@ import { classify } from './classify.js';
 import { crashPointAt, describeEvent, finalIcount } from './crash-points.js';
 import { UsageError } from './errors.js';
 import { finalize, verdictAt } from './finalize.js';
+import { rebuildImages } from './model/image-builder.js';
 import { digestKey, hashImage, paddedImage } from './model/image-hash.js';
 import type { PendingUnit } from './model/persistency-tracker.js';
 import { PersistencyTracker } from './model/persistency-tracker.js';
@@ -101,7 +102,8 @@ export async function observe(input: EngineInput): Promise<RunLog> {
   // Many images give the same output: keep one copy of each text.
   const outputs = new Map<string, string>();
   const intern = (text: string) => outputs.get(text) ?? (outputs.set(text, text), text);
-  const tracker = new PersistencyTracker(paddedImage(input.initial), hashImage(paddedImage(input.initial)));
+  const padded = paddedImage(input.initial);
+  const tracker = new PersistencyTracker(padded, hashImage(padded));
   let images = 0;
   let failing = 0;
 
@@ -181,17 +183,9 @@ async function referenceOutputs(input: EngineInput, boundaries: number[]): Promi
   return { boundaries: outcomes.map((o) => o.output) };
 }
 
-/** The executed image after each of the given numbers of events (ascending). */
+/** The executed image after each of the given numbers of events. */
 function imagesAt(trace: Trace, initial: Buffer, points: number[]): Buffer[] {
-  const padded = paddedImage(initial);
-  const tracker = new PersistencyTracker(padded, hashImage(padded));
-  const out: Buffer[] = [];
-  let applied = 0;
-  for (const point of points) {
-    for (; applied < point; applied++) tracker.apply(trace.events[applied]!);
-    out.push(Buffer.from(tracker.executed.subarray(0, initial.length)));
-  }
-  return out;
+  return rebuildImages(trace, initial, points.map((point) => ({ model: 'eadr', point, kept: new Map() }))).map((r) => r.image);
 }
 
 /** The outputs before and after the snippet, which the atomic oracle compares with. */

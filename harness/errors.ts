@@ -15,3 +15,9 @@ export function requireParentDir(path: string, flag: string): void {
   const dir = dirname(resolve(path));
   if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${flag} ${path}: directory ${dir} does not exist`);
 }
+
+/** Refuses an output path that exists (pmfit never overwrites a file) or whose directory does not. */
+export function requireNewFile(path: string, flag: string): void {
+  if (existsSync(path)) throw new UsageError(`${flag} ${path} already exists; pmfit never overwrites a file: name a new one`);
+  requireParentDir(path, flag);
+}

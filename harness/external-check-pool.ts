@@ -99,9 +99,12 @@ function killGroup(pid: number | undefined): void {
 
 /** /bin/sh reports a child killed by signal N as exit status 128+N. */
 function shellSignal(code: number | null): string | undefined {
-  if (code === null || code <= 128) return undefined;
-  const name = Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0];
-  return name;
+  return code === null || code <= 128 ? undefined : signalName(code - 128);
+}
+
+/** SIGSEGV for 11: the name a finding of kind `crash:NAME` carries. */
+export function signalName(signal: number): string {
+  return Object.entries(constants.signals).find(([, n]) => n === signal)?.[0] ?? `signal ${signal}`;
 }
 
 function lastLine(text: string): string {

@@ -8,11 +8,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { CheckOutcome, Checker } from '../core/api.js';
-import { MAX_CAPTURE_BYTES, type ExternalCheckOptions } from './external-check-pool.js';
+import { MAX_CAPTURE_BYTES, signalName, type ExternalCheckOptions } from './external-check-pool.js';
 export { forkServerSupport } from './fork-server/support.js';
 import { forkServerSupport } from './fork-server/support.js';
 
@@ -263,7 +262,7 @@ function describe(wstatus: number, timedOut: boolean, output: string, stderrLast
   if (timedOut) return { output, passed: false, crash: 'timeout', detail: `check ran longer than ${timeoutMs} ms` };
   const signal = wstatus & 0x7f;
   if (signal !== 0) {
-    const name = Object.entries(constants.signals).find(([, n]) => n === signal)?.[0] ?? `signal ${signal}`;
+    const name = signalName(signal);
     // Under runCheck /bin/sh reports the signal on stderr ("Segmentation fault"); here the check's
     // own last stderr line is kept, or the signal is named.
     return { output, passed: false, crash: name, detail: stderrLast || `killed by ${name}` };

@@ -15,22 +15,12 @@ const ORACLES: readonly OracleName[] = ['exit', 'atomic', 'ops', 'collate'];
 const MODELS: readonly ModelName[] = ['eadr', 'adr'];
 const FIELDS = ['kind', 'name', 'description', 'pool', 'poolSize', 'init', 'program', 'args', 'check', 'oracle', 'models', 'from', 'to'];
 
-/** The spec a native scenario file exports, as the user writes it. */
-export interface NativeSpec {
+/** The spec a native scenario file exports, as the user writes it: the entry it becomes, with defaults left out. */
+export type NativeSpec = Omit<NativeFileScenarioEntry, 'kind' | 'file' | 'description' | 'models'> & {
   kind: 'native';
-  name: string;
   description?: string;
-  pool?: string;
-  poolSize?: number;
-  init?: string;
-  program: string;
-  args: string[];
-  check: string;
-  oracle: OracleName;
   models?: ModelName[];
-  from?: string;
-  to?: string;
-}
+};
 
 /** Validates a `{ kind: 'native', ... }` export of `file` (in directory `dir`) into a runnable entry. */
 export function validateNativeSpec(value: Record<string, unknown>, file: string, dir: string): NativeFileScenarioEntry {

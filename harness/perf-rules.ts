@@ -6,7 +6,17 @@ import { hashImage, paddedImage } from './model/image-hash.js';
 import { PersistencyTracker } from './model/persistency-tracker.js';
 import { lineOf } from './model/units.js';
 
+/** One trace checked under several models has one set of performance findings: compute it once. */
+const computed = new WeakMap<Trace, PerfFinding[]>();
+
 export function perfFindings(trace: Trace, initial: Buffer): PerfFinding[] {
+  let found = computed.get(trace);
+  if (!found) computed.set(trace, (found = findPerf(trace, initial)));
+  // Each result gets its own copy: a consumer editing one result must not change another.
+  return found.map((f) => ({ ...f }));
+}
+
+function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
   const padded = paddedImage(initial);
   const tracker = new PersistencyTracker(padded, hashImage(padded));
   const flushedSinceStore = new Set<number>();

@@ -9,7 +9,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Finding, RunLog, Trace } from '../core/api.js';
 import { encodePayload, kindCode } from '../core/trace-format.js';
 import { UsageError } from './errors.js';
-import { rebuildImage } from './model/image-builder.js';
+import { rebuildImages } from './model/image-builder.js';
 import { parseReplayId } from './replay-id.js';
 import { shellQuote } from './shell-quote.js';
 
@@ -68,9 +68,9 @@ export function saveFailures(findings: readonly Finding[], ctx: SaveContext): st
   mkdirSync(ctx.dir, { recursive: true });
   const digest = traceDigest(ctx.trace);
   const commandLine = ['pmfit', ...process.argv.slice(2)].map(shellQuote).join(' ');
-  return findings.map((finding) => {
-    const choice = parseReplayId(finding.replayId)!;
-    const image = Buffer.from(rebuildImage(ctx.trace, ctx.initial, choice).image);
+  const images = rebuildImages(ctx.trace, ctx.initial, findings.map((f) => parseReplayId(f.replayId)!));
+  return findings.map((finding, i) => {
+    const image = Buffer.from(images[i]!.image);
     const point = ctx.log.points.find((p) => p.index === finding.crashPoint);
     const saved: SavedFailure = {
       pmfitFailure: FAILURE_FORMAT,

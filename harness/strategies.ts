@@ -38,8 +38,7 @@ export type Strategy = (tracker: PersistencyTracker, point: number, settings: St
 type Kept = Map<number, number>;
 
 /** Builds the candidates for a list of choices, dropping repeated choices. */
-function candidatesFor(tracker: PersistencyTracker, model: ModelName, point: number, choices: Kept[]): CandidateImage[] {
-  const composer = new CrashImageComposer(tracker);
+function candidatesFor(composer: CrashImageComposer, model: ModelName, point: number, choices: Kept[]): CandidateImage[] {
   const units = new Map(composer.pendingLines().map((l) => [l.line, l.units]));
   const seen = new Set<string>();
   const out: CandidateImage[] = [];
@@ -59,8 +58,9 @@ function stateSpace(lines: Array<{ units: number }>): number {
 
 /** Only durable stores survive (the seed's "fit" mode): the pessimistic corner of adr. */
 const strict: Strategy = (tracker, point) => {
-  const lines = new CrashImageComposer(tracker).pendingLines();
-  return { candidates: candidatesFor(tracker, 'adr', point, [new Map()]), stateSpace: stateSpace(lines), partial: false };
+  const composer = new CrashImageComposer(tracker);
+  const lines = composer.pendingLines();
+  return { candidates: candidatesFor(composer, 'adr', point, [new Map()]), stateSpace: stateSpace(lines), partial: false };
 };
 
 /**
@@ -68,7 +68,8 @@ const strict: Strategy = (tracker, point) => {
  * other line at its durable state and with every other line fully persisted. Linear in pending units.
  */
 const extremes: Strategy = (tracker, point) => {
-  const lines = new CrashImageComposer(tracker).pendingLines();
+  const composer = new CrashImageComposer(tracker);
+  const lines = composer.pendingLines();
   const all: Kept = new Map(lines.map((l) => [l.line, l.units]));
   const choices: Kept[] = [new Map(), all];
   for (const { line, units } of lines) {
@@ -77,15 +78,16 @@ const extremes: Strategy = (tracker, point) => {
       choices.push(new Map([...all, [line, k]]));
     }
   }
-  return { candidates: candidatesFor(tracker, 'adr', point, choices), stateSpace: stateSpace(lines), partial: false };
+  return { candidates: candidatesFor(composer, 'adr', point, choices), stateSpace: stateSpace(lines), partial: false };
 };
 
 /** Every combination of per-line prefixes, up to maxStates; above it, maxStates sampled ones. */
 const exhaustive: Strategy = (tracker, point, settings) => {
-  const lines = new CrashImageComposer(tracker).pendingLines();
+  const composer = new CrashImageComposer(tracker);
+  const lines = composer.pendingLines();
   const space = stateSpace(lines);
   if (space > settings.maxStates) {
-    return { candidates: candidatesFor(tracker, 'adr', point, sampleChoices(lines, settings.maxStates, settings.seed, point)), stateSpace: space, partial: true };
+    return { candidates: candidatesFor(composer, 'adr', point, sampleChoices(lines, settings.maxStates, settings.seed, point)), stateSpace: space, partial: true };
   }
   const choices: Kept[] = [];
   const digits = lines.map(() => 0);
@@ -93,13 +95,14 @@ const exhaustive: Strategy = (tracker, point, settings) => {
     choices.push(new Map(lines.map((l, i) => [l.line, digits[i]!])));
     for (let i = 0; i < digits.length && ++digits[i]! > lines[i]!.units; i++) digits[i] = 0;
   }
-  return { candidates: candidatesFor(tracker, 'adr', point, choices), stateSpace: space, partial: false };
+  return { candidates: candidatesFor(composer, 'adr', point, choices), stateSpace: space, partial: false };
 };
 
 /** `samples` combinations per point, drawn from (seed, point) so any one can be rebuilt alone. */
 const random: Strategy = (tracker, point, settings) => {
-  const lines = new CrashImageComposer(tracker).pendingLines();
-  return { candidates: candidatesFor(tracker, 'adr', point, sampleChoices(lines, settings.samples, settings.seed, point)), stateSpace: stateSpace(lines), partial: false };
+  const composer = new CrashImageComposer(tracker);
+  const lines = composer.pendingLines();
+  return { candidates: candidatesFor(composer, 'adr', point, sampleChoices(lines, settings.samples, settings.seed, point)), stateSpace: stateSpace(lines), partial: false };
 };
 
 function sampleChoices(lines: Array<{ line: number; units: number }>, count: number, seed: string, point: number): Kept[] {

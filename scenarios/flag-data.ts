@@ -2,13 +2,13 @@
 import type { TsScenario } from '../core/api.js';
 import { DATA, FLAG, POOL_BYTES, WORDS, checkFlagData, writeData } from './flag-publish.js';
 
-const base = { poolSize: POOL_BYTES, oracle: 'exit', models: ['adr'], check: checkFlagData } as const;
-
 export const correct: TsScenario = {
-  ...base,
-  models: [...base.models],
   name: 'flag-data',
   description: 'data persisted, then its flag (correct)',
+  poolSize: POOL_BYTES,
+  oracle: 'exit',
+  models: ['adr'],
+  check: checkFlagData,
   run(pool) {
     writeData(pool);
     pool.persist(DATA, 8 * WORDS);
@@ -18,8 +18,7 @@ export const correct: TsScenario = {
 };
 
 export const buggy: TsScenario = {
-  ...base,
-  models: [...base.models],
+  ...correct,
   name: 'flag-data-buggy',
   description: 'the flag persisted before its data (buggy: missing-flush, found by strict)',
   run(pool) {

@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import type { ModelName, OracleName } from '../../core/api.js';
 import { buildReport } from '../../reports/json-report.js';
 import { oracleReference } from '../engine.js';
-import { EXIT, UsageError, requireParentDir } from '../errors.js';
+import { EXIT, UsageError, requireNewFile } from '../errors.js';
 import { ExternalCheckPool } from '../external-check-pool.js';
 import { createLogger } from '../log.js';
 import { checkNative, rebuildNativeImage } from '../native-runner.js';
@@ -15,7 +15,6 @@ import { parseReplayId } from '../replay-id.js';
 import { renderReplay } from '../replay-report.js';
 import { pmfitCommandWith } from '../shell-quote.js';
 import { makeTempDir, removeTempDir } from '../temp-dir.js';
-import { existsSync } from 'node:fs';
 import { checkCounts, logSeed, parseReportRequests, withCheckOptions, withRunControls, type CommonCheckOptions } from './run.js';
 import { targetFrom, withNativeOptions, type NativeArgs } from './native-options.js';
 
@@ -35,8 +34,7 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
   if (argv.replay) return replayNative({ target, check: argv.check, oracle: (argv.oracle ?? 'exit') as OracleName, id: argv.replay, timeoutMs: argv.timeout, subject: target.program, ...(argv.out ? { out: argv.out } : {}) });
   const requests = parseReportRequests(argv.report);
   const saveTrace = argv['save-trace'];
-  if (saveTrace && existsSync(saveTrace)) throw new UsageError(`--save-trace ${saveTrace} already exists; pmfit never overwrites a file: name a new one`);
-  if (saveTrace) requireParentDir(saveTrace, '--save-trace');
+  if (saveTrace) requireNewFile(saveTrace, '--save-trace');
   const log = createLogger(argv['log-level']);
   logSeed(log, argv);
   return withRunControls(
@@ -74,8 +72,7 @@ export interface NativeReplay {
 export async function replayNative(r: NativeReplay): Promise<number> {
   const choice = parseReplayId(r.id);
   if (!choice) throw new UsageError(`'${r.id}' is not a replay id (expected MODEL@POINT or MODEL@POINT/LINE:KEPT,...)`);
-  if (r.out && existsSync(r.out)) throw new UsageError(`--out ${r.out} already exists; pmfit never overwrites a file: name a new one`);
-  if (r.out) requireParentDir(r.out, '--out');
+  if (r.out) requireNewFile(r.out, '--out');
   let replayed;
   try {
     replayed = await rebuildNativeImage(r.target, choice, r.timeoutMs, r.out);

@@ -6,7 +6,7 @@ import { replaySavedCommand } from './replay-saved.js';
 import { nativeScenarioCheck, nativeScenarioTarget, type NativeEntry } from '../run-scenarios.js';
 import { resolveScenario } from '../scenario-file.js';
 import { oracleReference } from '../engine.js';
-import { EXIT, UsageError, requireParentDir } from '../errors.js';
+import { EXIT, UsageError, requireNewFile } from '../errors.js';
 import { renderReplay } from '../replay-report.js';
 import { rebuildImage } from '../model/image-builder.js';
 import { judge } from '../oracle.js';
@@ -31,8 +31,7 @@ export async function replayCommand(argv: ReplayArgs): Promise<number> {
   if (!found) throw new UsageError(`unknown scenario '${argv.scenario}' (run 'pmfit list' to see the built-in ones, or name a scenario file: ./NAME.ts)`);
   if (found.kind === 'native' || found.kind === 'native-file') return replayNativeScenario(found, { ...argv, scenario: argv.scenario });
   const entry = found;
-  if (argv.out && existsSync(argv.out)) throw new UsageError(`--out ${argv.out} already exists; pmfit never overwrites a file: name a new one`);
-  if (argv.out) requireParentDir(argv.out, '--out');
+  if (argv.out) requireNewFile(argv.out, '--out');
   const scenario = await loadScenario(entry);
   const dir = makeTempDir();
   const checker = new TsCheckPool({ scenarioModule: entry.module, exportName: entry.exportName, jobs: 1, timeoutMs: argv.timeout });
