@@ -41,7 +41,7 @@ dist/.tsbuildinfo: $(TS_SOURCES) tsconfig.json node_modules/.package-lock.json
 # The native parts: the QEMU tracer plugin and its helpers, and the C scenarios.
 include icount/icount.mk
 include scenarios/native/native.mk
-include harness/fork-server/fork-server.mk
+include harness/check/fork-server/fork-server.mk
 
 native: $(BUILD)/.apt-ok
 	@$(MAKE) --no-print-directory tracer native-scenarios fork-server

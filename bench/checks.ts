@@ -8,16 +8,17 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CheckOutcome, Checker } from '../core/api.js';
-import { ExternalCheckPool } from '../harness/external-check-pool.js';
-import { ForkServerCheckPool } from '../harness/fork-server-check-pool.js';
-import { makeTempDir, removeTempDir } from '../harness/temp-dir.js';
-import { TsCheckPool } from '../harness/ts-check-pool.js';
+import { ExternalCheckPool } from '../harness/check/external-pool.js';
+import { ForkServerCheckPool } from '../harness/check/fork-server/client.js';
+import { makeTempDir, removeTempDir } from '../core/support/temp-dir.js';
+import { TsCheckPool } from '../harness/check/ts-pool.js';
 import { machine } from './machine.js';
 import { findBuiltIn } from '../scenarios/index.js';
 import { FIRST_NODE, HEADER, LIST_MAGIC, NODE, NODE_MAGIC, POOL_BYTES, SLOT_BYTES } from '../scenarios/linked-list.js';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const cProgram = join(root, 'build/test-programs/fork-read-byte');
 const TIMEOUT_MS = 10_000;
 const WARMUP = 50;
@@ -102,7 +103,7 @@ async function measureOnce(name: string, jobs: number, make: (dir: string) => Ch
 }
 
 async function main(): Promise<void> {
-  execFileSync('make', ['-s', '-f', 'harness/fork-server/fork-server.mk', 'fork-server'], { cwd: root, stdio: 'inherit' });
+  execFileSync('make', ['-s', '-f', 'harness/check/fork-server/fork-server.mk', 'fork-server'], { cwd: root, stdio: 'inherit' });
   const scenario = findBuiltIn('list-append');
   if (!scenario) throw new Error('built-in scenario list-append not found');
   const images = makeImages(imageCount);
@@ -142,7 +143,7 @@ async function main(): Promise<void> {
     : ['ts below 20,000/s: TsCheckPool keeps one image in flight per worker (worker idle ~60% between messages) and maps/unmaps the image file per check (~30 µs); pipelining images to workers and mapping each worker\'s file once would lift it'];
   const out = join(root, 'bench/results/checks.json');
   mkdirSync(join(root, 'bench/results'), { recursive: true });
-  const result = { date: new Date().toISOString(), machine: m, command: `node dist/bench/checks.js ${process.argv.slice(2).join(' ')}`.trim(), repeat, imageBytes: POOL_BYTES, images: imageCount, warmup: WARMUP, cCheck: 'test/harness/programs/read-byte.c', rows, ratios, identicalOutcomes: identical, targets, notes };
+  const result = { date: new Date().toISOString(), machine: m, command: `node dist/bench/checks.js ${process.argv.slice(2).join(' ')}`.trim(), repeat, imageBytes: POOL_BYTES, images: imageCount, warmup: WARMUP, cCheck: 'test/harness/check/programs/read-byte.c', rows, ratios, identicalOutcomes: identical, targets, notes };
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`wrote ${out}`);
 }

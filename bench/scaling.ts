@@ -6,10 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runEngine } from '../harness/engine.js';
-import { makeTempDir, removeTempDir } from '../harness/temp-dir.js';
-import { TsCheckPool } from '../harness/ts-check-pool.js';
-import { recordScenario } from '../harness/ts-scenario.js';
+import { runEngine } from '../harness/judge/judge-run.js';
+import { makeTempDir, removeTempDir } from '../core/support/temp-dir.js';
+import { TsCheckPool } from '../harness/check/ts-pool.js';
+import { recordScenario } from '../icount/ts-record.js';
 import { machine } from './machine.js';
 import { logAppendScenario } from './scenarios/log-append.js';
 

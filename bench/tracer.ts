@@ -6,9 +6,10 @@ import { machine } from './machine.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { traceNative } from '../icount/tracer.js';
+import { fileURLToPath } from 'node:url';
+import { traceNative } from '../icount/driver.js';
 
-const root = new URL('../../', import.meta.url).pathname;
+const root = fileURLToPath(new URL('../../', import.meta.url));
 const program = join(root, 'build/bench-programs/pmem-hash');
 const inserts = Number(process.argv[2] ?? 100_000);
 // ptrace single-steps about 2e4 instructions a second: it gets a smaller run, scaled per instruction

@@ -264,7 +264,7 @@ export interface PointRecord {
   allowed?: [from: number, to: number];
 }
 
-/** Everything the engine observed; a ScenarioResult is computed from it alone (harness/finalize.ts). */
+/** Everything the engine observed; a ScenarioResult is computed from it alone (harness/judge/finalize.ts). */
 export interface RunLog {
   scenario: string;
   model: ModelName;

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import type { Address } from './libpmem.js';
 import { PMEM_FILE_CREATE, libpmem } from './libpmem.js';
-import { TraceRecorder } from './trace-recorder.js';
+import { TraceRecorder } from './trace/recorder.js';
 
 export interface PoolRange {
   offset: number;

@@ -1,5 +1,7 @@
 // The built-in scenarios, by name. Each entry names a module and the export holding a TsScenario;
 // check workers load the same module by its URL, so a scenario is code, not data passed between threads.
+import { join } from 'node:path';
+import { buildDir } from '../core/support/paths.js';
 import type { ModelName, OracleName } from '../core/api.js';
 
 /** A TS scenario: a module and the export holding its TsScenario. */
@@ -25,7 +27,7 @@ export interface NativeScenarioEntry {
 }
 
 /**
- * A native scenario from a user's scenario file (`{ kind: 'native', ... }`, harness/scenario-file.ts):
+ * A native scenario from a user's scenario file (`{ kind: 'native', ... }`, scenarios/load/file.ts):
  * any program with its own init and check commands. Paths are already resolved against the file.
  */
 export interface NativeFileScenarioEntry {
@@ -72,7 +74,7 @@ export const builtInScenarios: ScenarioEntry[] = [
   ...twins('nt-publish'),
 ];
 
-const NATIVE_BUILD = new URL('../../build/scenarios/', import.meta.url).pathname;
+const NATIVE_BUILD = join(buildDir(), 'scenarios') + '/';
 
 const native = (prog: string, description: string, poolSize: number, oracle: OracleName, models: ModelName[], runArgs: string[] = []): NativeScenarioEntry => ({
   kind: 'native',

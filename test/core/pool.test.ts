@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FlushEvent, StoreEvent } from '../../core/api.js';
 import { Pool, PoolError } from '../../core/pool.js';
-import { TraceRecorder } from '../../core/trace-recorder.js';
+import { TraceRecorder } from '../../core/trace/recorder.js';
 import { tempDir } from '../helpers.js';
 
 test('typed writes read back, and reach the file after close', (t) => {

@@ -3,9 +3,9 @@ import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TraceEvent, TraceHeader } from '../../core/api.js';
-import { TraceFormatError } from '../../core/trace-format.js';
-import { readTrace } from '../../core/trace-reader.js';
-import { writeTrace } from '../../core/trace-writer.js';
+import { TraceFormatError } from '../../core/trace/format.js';
+import { readTrace } from '../../core/trace/reader.js';
+import { writeTrace } from '../../core/trace/writer.js';
 import { tempDir } from '../helpers.js';
 
 const header: TraceHeader = { formatVersion: 1, source: 'ts', program: ['demo'], pools: [{ id: 0, path: '/tmp/p', size: 4096 }] };

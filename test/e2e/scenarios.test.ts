@@ -1,6 +1,6 @@
 // The built-in TS scenarios through the whole pipeline: record, crash images, checks, verdicts.
 import test from 'ava';
-import { runScenarios } from '../../harness/run-scenarios.js';
+import { runScenarios } from '../../harness/cli/run-scenarios.js';
 import { findBuiltIn } from '../../scenarios/index.js';
 
 const options = { jobs: 2, seed: '0', timeoutMs: 10_000 };

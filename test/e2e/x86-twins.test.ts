@@ -2,7 +2,7 @@
 // the right class by the strategies that can see it, and the twin is clean under every strategy.
 import test from 'ava';
 import type { FindingKind, StrategyName } from '../../core/api.js';
-import { runScenarios } from '../../harness/run-scenarios.js';
+import { runScenarios } from '../../harness/cli/run-scenarios.js';
 import { findBuiltIn } from '../../scenarios/index.js';
 
 const STRATEGIES: StrategyName[] = ['strict', 'extremes', 'exhaustive', 'random'];

@@ -2,7 +2,7 @@
 // every persistency class the TS scenarios have (missing flush, missing fence, torn write),
 // plus a consistent collate result. Memoized per test process.
 import type { Finding, Report } from '../../core/api.js';
-import { runScenarios } from '../../harness/run-scenarios.js';
+import { runScenarios } from '../../harness/cli/run-scenarios.js';
 import { findBuiltIn } from '../../scenarios/index.js';
 
 export const SCENARIOS = ['basic', 'list-append-buggy', 'fence-flag-buggy', 'torn16-buggy'];

@@ -1,0 +1,133 @@
+// The binary trace format's constants and record codec (docs/trace-format.md).
+// Shared by the streaming writer and reader so the two can never disagree.
+import type { FenceKind, FlushKind, MarkerKind, TraceEvent } from '../api.js';
+
+export const TRACE_MAGIC = 'PMFTRACE';
+export const TRACE_FORMAT_VERSION = 1;
+export const RECORD_HEAD_BYTES = 32;
+export const FILE_PREAMBLE_BYTES = 16;
+
+export const RecordKind = {
+  store: 1,
+  flush: 2,
+  fence: 3,
+  msync: 4,
+  marker: 5,
+  site: 6,
+  map: 7,
+} as const;
+
+export const FLUSH_KINDS: readonly FlushKind[] = ['clflush', 'clflushopt', 'clwb'];
+export const FENCE_KINDS: readonly FenceKind[] = ['sfence', 'mfence', 'locked'];
+export const MARKER_KINDS: readonly MarkerKind[] = ['start', 'stop', 'user'];
+
+export interface RecordHead {
+  kind: number;
+  flags: number;
+  pool: number;
+  len: number;
+  seq: number;
+  icount: number;
+  pc: number;
+}
+
+export function writeRecordHead(buf: Buffer, at: number, head: RecordHead): void {
+  buf.writeUInt8(head.kind, at);
+  buf.writeUInt8(head.flags, at + 1);
+  buf.writeUInt16LE(head.pool, at + 2);
+  buf.writeUInt32LE(head.len, at + 4);
+  buf.writeBigUInt64LE(BigInt(head.seq), at + 8);
+  buf.writeBigUInt64LE(BigInt(head.icount), at + 16);
+  buf.writeBigUInt64LE(BigInt(head.pc), at + 24);
+}
+
+export function readRecordHead(buf: Buffer, at: number): RecordHead {
+  return {
+    kind: buf.readUInt8(at),
+    flags: buf.readUInt8(at + 1),
+    pool: buf.readUInt16LE(at + 2),
+    len: buf.readUInt32LE(at + 4),
+    seq: readSafeU64(buf, at + 8),
+    icount: readSafeU64(buf, at + 16),
+    pc: readSafeU64(buf, at + 24),
+  };
+}
+
+/** Reads a u64 that must fit a JS number (offsets, counts and user-space addresses do). */
+export function readSafeU64(buf: Buffer, at: number): number {
+  const value = buf.readBigUInt64LE(at);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new TraceFormatError(`u64 at byte ${at} is too large: ${value}`);
+  return Number(value);
+}
+
+/** Encodes one event's payload; the head is written by the caller. */
+export function encodePayload(event: TraceEvent): { flags: number; payload: Buffer } {
+  switch (event.kind) {
+    case 'store': {
+      const payload = Buffer.allocUnsafe(8 + event.data.length);
+      payload.writeBigUInt64LE(BigInt(event.offset), 0);
+      payload.set(event.data, 8);
+      return { flags: event.nonTemporal ? 1 : 0, payload };
+    }
+    case 'flush':
+      return { flags: FLUSH_KINDS.indexOf(event.flushKind), payload: u64s(event.offset) };
+    case 'fence':
+      return { flags: FENCE_KINDS.indexOf(event.fenceKind), payload: Buffer.alloc(0) };
+    case 'msync':
+      return { flags: 0, payload: u64s(event.offset, event.length) };
+    case 'marker':
+      return { flags: MARKER_KINDS.indexOf(event.markerKind), payload: Buffer.from(event.name, 'utf8') };
+  }
+}
+
+function u64s(...values: number[]): Buffer {
+  const buf = Buffer.allocUnsafe(8 * values.length);
+  values.forEach((v, i) => buf.writeBigUInt64LE(BigInt(v), 8 * i));
+  return buf;
+}
+
+export function kindCode(event: TraceEvent): number {
+  return RecordKind[event.kind];
+}
+
+/** Decodes an event record (kinds 1–5). `payload` is a view into the read buffer: copied where kept. */
+export function decodeEvent(head: RecordHead, payload: Buffer, site: string | undefined, pcIsSiteId = false): TraceEvent {
+  const base = { seq: head.seq, icount: head.icount, pc: pcIsSiteId ? 0 : head.pc, pool: head.pool, ...(site ? { site } : {}) };
+  switch (head.kind) {
+    case RecordKind.store:
+      need(payload, 8, 'store');
+      return {
+        ...base,
+        kind: 'store',
+        offset: readSafeU64(payload, 0),
+        data: new Uint8Array(payload.subarray(8)),
+        nonTemporal: (head.flags & 1) === 1,
+      };
+    case RecordKind.flush:
+      need(payload, 8, 'flush');
+      return { ...base, kind: 'flush', offset: readSafeU64(payload, 0), flushKind: pick(FLUSH_KINDS, head.flags, 'flush') };
+    case RecordKind.fence:
+      return { ...base, kind: 'fence', fenceKind: pick(FENCE_KINDS, head.flags, 'fence') };
+    case RecordKind.msync:
+      need(payload, 16, 'msync');
+      return { ...base, kind: 'msync', offset: readSafeU64(payload, 0), length: readSafeU64(payload, 8) };
+    case RecordKind.marker:
+      return { ...base, kind: 'marker', markerKind: pick(MARKER_KINDS, head.flags, 'marker'), name: payload.toString('utf8') };
+    default:
+      throw new TraceFormatError(`unknown record kind ${head.kind} at event ${head.seq}`);
+  }
+}
+
+function need(payload: Buffer, bytes: number, what: string): void {
+  if (payload.length < bytes) throw new TraceFormatError(`${what} record has ${payload.length} payload bytes, needs ${bytes}`);
+}
+
+function pick<T>(table: readonly T[], code: number, what: string): T {
+  const value = table[code];
+  if (value === undefined) throw new TraceFormatError(`unknown ${what} kind code ${code}`);
+  return value;
+}
+
+export class TraceFormatError extends Error {
+  override name = 'TraceFormatError';
+}

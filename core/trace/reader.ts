@@ -1,0 +1,112 @@
+// Streaming reader of the binary trace format: decodes records front to back in bounded chunks.
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { PoolMapping, Trace, TraceEvent, TraceHeader } from '../api.js';
+import {
+  FILE_PREAMBLE_BYTES,
+  RECORD_HEAD_BYTES,
+  RecordKind,
+  TRACE_FORMAT_VERSION,
+  TRACE_MAGIC,
+  TraceFormatError,
+  decodeEvent,
+  readRecordHead,
+  readSafeU64,
+} from './format.js';
+
+const CHUNK_BYTES = 1 << 20;
+
+/** Reads a file sequentially, handing out exact byte counts across chunk boundaries. */
+class ByteSource {
+  private buf = Buffer.alloc(0);
+  private at = 0;
+  private eof = false;
+
+  constructor(private readonly fd: number) {}
+
+  /** Returns exactly `n` bytes, or null at a clean end of file; throws on a truncated record. */
+  take(n: number, what: string): Buffer | null {
+    while (this.buf.length - this.at < n && !this.eof) this.refill(n);
+    const available = this.buf.length - this.at;
+    if (available === 0 && this.eof) return null;
+    if (available < n) throw new TraceFormatError(`trace is truncated inside ${what} (${available} of ${n} bytes)`);
+    const out = this.buf.subarray(this.at, this.at + n);
+    this.at += n;
+    return out;
+  }
+
+  private refill(atLeast: number): void {
+    const rest = this.buf.subarray(this.at);
+    const chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, atLeast));
+    const got = readSync(this.fd, chunk, 0, chunk.length, null);
+    if (got === 0) this.eof = true;
+    this.buf = Buffer.concat([rest, chunk.subarray(0, got)]);
+    this.at = 0;
+  }
+}
+
+export interface TraceStream {
+  header: TraceHeader;
+  mappings: PoolMapping[];
+  events: Generator<TraceEvent>;
+}
+
+/** Opens a trace and returns its header and a generator of its events (mappings fill in as read). */
+export function streamTrace(path: string): TraceStream {
+  const fd = openSync(path, 'r');
+  try {
+    const source = new ByteSource(fd);
+    const header = readHeader(source);
+    const mappings: PoolMapping[] = [];
+    return { header, mappings, events: eventGenerator(source, fd, mappings, header.source === 'ts') };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+function readHeader(source: ByteSource): TraceHeader {
+  const pre = source.take(FILE_PREAMBLE_BYTES, 'the preamble');
+  if (!pre || pre.toString('latin1', 0, 8) !== TRACE_MAGIC) throw new TraceFormatError('not a pmfit trace (bad magic)');
+  const version = pre.readUInt32LE(8);
+  if (version !== TRACE_FORMAT_VERSION) throw new TraceFormatError(`trace format version ${version} is not supported (this pmfit reads ${TRACE_FORMAT_VERSION})`);
+  const json = source.take(pre.readUInt32LE(12), 'the header');
+  if (!json) throw new TraceFormatError('trace is truncated inside the header');
+  try {
+    return JSON.parse(json.toString('utf8')) as TraceHeader;
+  } catch {
+    throw new TraceFormatError('trace header is not valid JSON');
+  }
+}
+
+function* eventGenerator(source: ByteSource, fd: number, mappings: PoolMapping[], pcIsSiteId: boolean): Generator<TraceEvent> {
+  const sites = new Map<number, string>();
+  try {
+    for (;;) {
+      const headBytes = source.take(RECORD_HEAD_BYTES, 'a record head');
+      if (!headBytes) return;
+      const head = readRecordHead(headBytes, 0);
+      const payload = source.take(head.len, `record ${head.seq}`) ?? Buffer.alloc(0);
+      if (head.kind === RecordKind.site) sites.set(head.pc, payload.toString('utf8'));
+      else if (head.kind === RecordKind.map) mappings.push(decodeMapping(head.pool, payload));
+      else yield decodeEvent(head, payload, sites.get(head.pc), pcIsSiteId);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function decodeMapping(pool: number, payload: Buffer): PoolMapping {
+  if (payload.length < 24) throw new TraceFormatError('map record is too short');
+  return { pool, base: readSafeU64(payload, 0), length: readSafeU64(payload, 8), fileOffset: readSafeU64(payload, 16) };
+}
+
+/** Reads a whole trace into memory, checking that sequence numbers are consecutive. */
+export function readTrace(path: string): Trace {
+  const stream = streamTrace(path);
+  const events: TraceEvent[] = [];
+  for (const event of stream.events) {
+    if (event.seq !== events.length) throw new TraceFormatError(`event ${events.length} has sequence number ${event.seq}`);
+    events.push(event);
+  }
+  return { header: stream.header, mappings: stream.mappings, events };
+}

@@ -1,0 +1,49 @@
+// `pmfit allcounts --pool FILE --check CMD -- PROGRAM ARGS`: the seed's allcounts from ONE traced
+// run. A crash after i instructions (a killed process whose mapped pool keeps every store it made:
+// the eadr model) is simulated at every crash point, CMD runs on each image, and identical outputs
+// are collated into instruction ranges: "Output for iterations: 1-17,20".
+import { formatRanges } from '../../../reports/ranges.js';
+import { EXIT } from '../../../core/support/errors.js';
+import { checkNative } from '../native-runner.js';
+import { pmfitCommandWith, shellQuote } from '../../../core/support/shell-quote.js';
+import { crashPointAt, describeEvent } from '../../engine/crash-points.js';
+import { checkJobs } from './run.js';
+import { targetFrom, type NativeArgs } from './native-options.js';
+
+type AllcountsArgs = NativeArgs & { check: string; jobs: number; 'dry-run': boolean; verbose: boolean; timeout: number };
+
+export async function allcountsCommand(argv: AllcountsArgs): Promise<number> {
+  checkJobs(argv.jobs, argv.timeout);
+  const target = targetFrom(argv);
+  if (argv['dry-run']) {
+    process.stdout.write(`would trace: ${[target.program, ...target.args].map(shellQuote).join(' ')}  (on a private copy of ${target.pool})\n`);
+    process.stdout.write(`would run at every crash point: ${argv.check}  ({pool} = that crash image)\n`);
+    return EXIT.clean;
+  }
+  const { traced, results } = await checkNative(target, {
+    name: target.program,
+    check: argv.check,
+    oracle: 'collate',
+    models: ['eadr'],
+    jobs: argv.jobs,
+    seed: '0',
+    timeoutMs: argv.timeout,
+    replayCommand: (id) => pmfitCommandWith(['--replay', id]),
+  });
+  const result = results[0]!;
+  const out = [`Total instruction count: ${traced.summary.instructions}`];
+  if (argv.verbose) out.push(`${result.summary.crashPoints} crash points, ${result.summary.distinctImages} distinct images checked`);
+  for (const group of result.groups) {
+    out.push(`Output for iterations: ${formatRanges(group.iterations)}`);
+    out.push(group.output.replace(/\n$/, ''));
+  }
+  if (argv.verbose) {
+    out.push('', 'crash points:');
+    for (let i = 0; i <= traced.trace.events.length; i++) {
+      const p = crashPointAt(traced.trace.events, i);
+      out.push(`  ${p.icountFrom}-${p.icountTo}: after ${p.lastEvent ? describeEvent(p.lastEvent) : 'the start'}`);
+    }
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+  return EXIT.clean;
+}

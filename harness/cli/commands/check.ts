@@ -1,0 +1,94 @@
+// `pmfit check --pool FILE --check CMD -- PROGRAM ARGS`: crash-test a native program, or with
+// `--replay ID` rebuild one of its crash images and re-run the check on it.
+import type { Argv } from 'yargs';
+import type { ModelName, OracleName } from '../../../core/api.js';
+import { buildReport } from '../../../reports/json-report.js';
+import { oracleReference } from '../../engine/engine.js';
+import { EXIT, UsageError, requireNewFile } from '../../../core/support/errors.js';
+import { ExternalCheckPool } from '../../check/external-pool.js';
+import { createLogger } from '../../../core/support/log.js';
+import { checkNative, rebuildNativeImage } from '../native-runner.js';
+import { checkSettings } from '../options.js';
+import { NATIVE_ENV, type NativeTarget } from '../../../icount/target.js';
+import { judge } from '../../judge/oracle.js';
+import { parseReplayId } from '../../engine/replay-id.js';
+import { renderReplay } from '../../../reports/replay-report.js';
+import { pmfitCommandWith } from '../../../core/support/shell-quote.js';
+import { makeTempDir, removeTempDir } from '../../../core/support/temp-dir.js';
+import { checkCounts, logSeed, parseReportRequests, withCheckOptions, withRunControls, type CommonCheckOptions } from './run.js';
+import { targetFrom, withNativeOptions, type NativeArgs } from './native-options.js';
+
+type CheckArgs = CommonCheckOptions & NativeArgs & { check: string; replay?: string; out?: string; 'save-trace'?: string };
+
+export function checkBuilder<T>(y: Argv<T>) {
+  return withNativeOptions(withCheckOptions(y))
+    .option('check', { type: 'string', demandOption: true, describe: 'recovery + check command; {pool} stands for the crash image' })
+    .option('replay', { type: 'string', describe: 'rebuild the crash image with this replay id and re-run the check on it' })
+    .option('out', { type: 'string', describe: 'with --replay: write the image to this new file' })
+    .option('save-trace', { type: 'string', describe: 'keep the trace in this new file (see pmfit trace dump)' });
+}
+
+export async function checkCommand(argv: CheckArgs): Promise<number> {
+  checkCounts(argv);
+  const target = targetFrom(argv);
+  if (argv.replay) return replayNative({ target, check: argv.check, oracle: (argv.oracle ?? 'exit') as OracleName, id: argv.replay, timeoutMs: argv.timeout, subject: target.program, ...(argv.out ? { out: argv.out } : {}) });
+  const requests = parseReportRequests(argv.report);
+  const saveTrace = argv['save-trace'];
+  if (saveTrace) requireNewFile(saveTrace, '--save-trace');
+  const log = createLogger(argv['log-level']);
+  logSeed(log, argv);
+  return withRunControls(
+    argv,
+    async (controls) => {
+      const started = Date.now();
+      const { results } = await checkNative(target, {
+        ...checkSettings(argv, log, controls),
+        name: target.program,
+        check: argv.check,
+        oracle: (argv.oracle ?? 'exit') as OracleName,
+        models: (argv.model ?? ['adr']) as ModelName[],
+        replayCommand: (id) => pmfitCommandWith(['--replay', id]),
+        ...(saveTrace ? { saveTrace } : {}),
+        onProgress: controls.progress.update(target.program),
+      });
+      return buildReport(results, Date.now() - started);
+    },
+    requests,
+    log,
+  );
+}
+
+export interface NativeReplay {
+  target: NativeTarget;
+  check: string;
+  oracle: OracleName;
+  id: string;
+  out?: string;
+  timeoutMs: number;
+  subject: string;
+}
+
+/** Traces the program again, rebuilds the image with replay id `id`, and re-runs the check on it. */
+export async function replayNative(r: NativeReplay): Promise<number> {
+  const choice = parseReplayId(r.id);
+  if (!choice) throw new UsageError(`'${r.id}' is not a replay id (expected MODEL@POINT or MODEL@POINT/LINE:KEPT,...)`);
+  if (r.out) requireNewFile(r.out, '--out');
+  let replayed;
+  try {
+    replayed = await rebuildNativeImage(r.target, choice, r.timeoutMs, r.out);
+  } catch (err) {
+    if (err instanceof RangeError) throw new UsageError(`replay id ${r.id} does not fit this program's trace: ${err.message}`);
+    throw err;
+  }
+  const dir = makeTempDir();
+  try {
+    const checker = new ExternalCheckPool({ command: r.check, jobs: 1, timeoutMs: r.timeoutMs, dir, env: NATIVE_ENV });
+    const outcome = await checker.check(replayed.rebuilt.image);
+    const verdict = judge(r.oracle, outcome, await oracleReference(r.oracle, replayed.traced.trace, replayed.traced.initial, checker));
+    const { kept, lost } = replayed.rebuilt;
+    process.stdout.write(renderReplay({ id: r.id, subject: r.subject, oracle: r.oracle, choice, trace: replayed.traced.trace, kept, lost, ...(r.out ? { out: r.out } : {}), outcome, verdict }));
+    return verdict.status === 'consistent' ? EXIT.clean : EXIT.finding;
+  } finally {
+    removeTempDir(dir);
+  }
+}

@@ -1,0 +1,38 @@
+// Options shared by the commands that run a native program: check, allcounts, icount.
+import type { Argv } from 'yargs';
+import { UsageError } from '../../../core/support/errors.js';
+import type { NativeTarget } from '../../../icount/target.js';
+
+export interface NativeArgs {
+  pool: string;
+  size?: number;
+  init?: string;
+  from?: string;
+  to?: string;
+  '--'?: Array<string | number>;
+}
+
+export function withNativeOptions<T>(y: Argv<T>) {
+  return y
+    .option('pool', { type: 'string', demandOption: true, describe: 'the pool file (pmfit works on a private copy; the file is never modified)' })
+    .option('size', { type: 'number', describe: 'start from a zeroed pool of BYTES when --pool does not exist' })
+    .option('init', { type: 'string', describe: 'untraced set-up command run on the copy first; {pool} stands for it' })
+    .option('from', { type: 'string', describe: 'trace from each entry of this function of the program' })
+    .option('to', { type: 'string', describe: '... to the entry of this function (default: until --from returns)' });
+}
+
+/** The native target from the options and the words after `--`. */
+export function targetFrom(argv: NativeArgs): NativeTarget {
+  const words = (argv['--'] ?? []).map(String);
+  if (words.length === 0) throw new UsageError('name the program to trace after --, e.g. -- ./prog run {pool}');
+  if (argv.to && !argv.from) throw new UsageError('--to needs --from');
+  return {
+    pool: argv.pool,
+    ...(argv.size !== undefined ? { size: argv.size } : {}),
+    ...(argv.init ? { init: argv.init } : {}),
+    ...(argv.from ? { from: argv.from } : {}),
+    ...(argv.to ? { to: argv.to } : {}),
+    program: words[0]!,
+    args: words.slice(1),
+  };
+}

@@ -1,0 +1,105 @@
+// Crash-tests a native program: trace it once, then run the check command on every distinct crash
+// image of each model. Shared by `pmfit check`, `pmfit allcounts` and the native built-in scenarios.
+import { writeFileSync } from 'node:fs';
+import { writeTrace } from '../../core/trace/writer.js';
+import type { ModelName, OracleName, ScenarioResult } from '../../core/api.js';
+import { runEngineWithLog } from '../judge/judge-run.js';
+import { saveFailures } from '../judge/saved-failures.js';
+import { ExternalCheckPool, type ExternalCheckOptions } from '../check/external-pool.js';
+import { ForkServerCheckPool, forkServerSupport } from '../check/fork-server/client.js';
+import type { Checker } from '../../core/api.js';
+import type { Progress } from '../engine/engine.js';
+import type { CheckSettings } from './options.js';
+import { rebuildImage } from '../engine/model/image-builder.js';
+import { NATIVE_ENV, checkTarget, prepareWorkingPool, traceTarget, type NativeTarget, type TracedTarget } from '../../icount/target.js';
+import type { ImageChoice } from '../engine/replay-id.js';
+import { makeTempDir, removeTempDir } from '../../core/support/temp-dir.js';
+
+export interface NativeCheckOptions extends CheckSettings {
+  name: string;
+  check: string;
+  oracle: OracleName;
+  models: ModelName[];
+  onProgress?(progress: Progress): void;
+  /** Keep a copy of the trace (with resolved sites) in this new file. */
+  saveTrace?: string;
+  /** The one command that rebuilds and re-checks the image with this replay id. */
+  replayCommand(replayId: string): string;
+}
+
+export interface NativeRun {
+  traced: TracedTarget;
+  results: ScenarioResult[];
+}
+
+export async function checkNative(target: NativeTarget, options: NativeCheckOptions): Promise<NativeRun> {
+  const binary = checkTarget(target);
+  const dir = makeTempDir();
+  try {
+    const working = await prepareWorkingPool(target, dir, options.timeoutMs);
+    const traced = await traceTarget(target, binary, working, dir);
+    options.log?.debug({ program: target.program, events: traced.trace.events.length, instructions: traced.summary.instructions }, 'traced the snippet');
+    if (options.saveTrace) writeTrace(options.saveTrace, traced.trace.header, traced.trace.events, traced.trace.mappings);
+    const { checker, note } = externalChecker({ command: options.check, jobs: options.jobs, timeoutMs: options.timeoutMs, dir, env: { ...NATIVE_ENV, ...target.env } });
+    options.log?.debug({ note }, 'how checks run');
+    const results: ScenarioResult[] = [];
+    for (const model of options.models) {
+      const { result, log } = await runEngineWithLog({
+        scenario: options.name,
+        trace: traced.trace,
+        initial: traced.initial,
+        model,
+        ...(options.strategy && model === 'adr' ? { strategy: options.strategy } : {}),
+        oracle: options.oracle,
+        seed: options.seed,
+        ...(options.samples ? { samples: options.samples } : {}),
+        ...(options.maxStates ? { maxStates: options.maxStates } : {}),
+        checker,
+        inFlight: options.jobs * 4,
+        replayCommand: options.replayCommand,
+        ...(options.shard ? { shard: options.shard } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
+      results.push(result);
+      if (options.saveFailures && result.findings.length > 0) {
+        saveFailures(result.findings, { dir: options.saveFailures, trace: traced.trace, initial: traced.initial, log, check: { kind: 'command', command: options.check } });
+      }
+    }
+    await checker.close();
+    return { traced, results: results.map((r) => ({ ...r, notes: [...(r.notes ?? []), note] })) };
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
+/**
+ * The fork server when the check command is a plain dynamically linked program (a check costs a
+ * fork, not an exec); plain spawning otherwise, with the reason in the report.
+ */
+export function externalChecker(options: ExternalCheckOptions): { checker: Checker; note: string } {
+  const support = forkServerSupport(options.command);
+  if (support.ok) {
+    try {
+      return { checker: new ForkServerCheckPool(options), note: 'checks ran through the fork server' };
+    } catch (err) {
+      return { checker: new ExternalCheckPool(options), note: `checks ran by plain spawning: ${(err as Error).message}` };
+    }
+  }
+  return { checker: new ExternalCheckPool(options), note: `checks ran by plain spawning: ${support.reason}` };
+}
+
+/** Traces the target and rebuilds one image of it (for --replay); the caller checks it. */
+export async function rebuildNativeImage(target: NativeTarget, choice: ImageChoice, timeoutMs: number, out?: string) {
+  const binary = checkTarget(target);
+  const dir = makeTempDir();
+  try {
+    const working = await prepareWorkingPool(target, dir, timeoutMs);
+    const traced = await traceTarget(target, binary, working, dir);
+    const rebuilt = rebuildImage(traced.trace, traced.initial, choice);
+    if (out) writeFileSync(out, rebuilt.image);
+    return { traced, rebuilt: { ...rebuilt, image: Buffer.from(rebuilt.image) } };
+  } finally {
+    removeTempDir(dir);
+  }
+}

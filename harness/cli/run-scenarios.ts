@@ -1,0 +1,133 @@
+// The scenario runner: records each TS scenario once, then runs the engine for each model.
+import { cpus } from 'node:os';
+import type { ModelName, OracleName, Report, ScenarioResult } from '../../core/api.js';
+import { buildReport } from '../../reports/json-report.js';
+import type { NativeFileScenarioEntry, NativeScenarioEntry, RunnableScenarioEntry, ScenarioEntry } from '../../scenarios/index.js';
+import { checkNative } from './native-runner.js';
+import type { NativeTarget } from '../../icount/target.js';
+import { shellQuote } from '../../core/support/shell-quote.js';
+import { join, resolve } from 'node:path';
+import { runEngineWithLog } from '../judge/judge-run.js';
+import { saveFailures } from '../judge/saved-failures.js';
+import type { ProgressLine } from './progress.js';
+import type { CheckSettings } from './options.js';
+import { makeTempDir, removeTempDir } from '../../core/support/temp-dir.js';
+import { TsCheckPool } from '../check/ts-pool.js';
+import { loadScenario, recordScenario } from '../../icount/ts-record.js';
+
+export interface RunOptions extends CheckSettings {
+  models?: ModelName[];
+  oracle?: OracleName;
+  progress?: ProgressLine;
+}
+
+/** The engine options every scenario run passes on: shard, interrupt, progress. */
+function runControls(options: RunOptions, label: string) {
+  return {
+    ...(options.shard ? { shard: options.shard } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.progress ? { onProgress: options.progress.update(label) } : {}),
+  };
+}
+
+export const DEFAULT_JOBS = Math.max(1, cpus().length);
+
+export async function runScenarios(entries: readonly RunnableScenarioEntry[], options: RunOptions): Promise<Report> {
+  const started = Date.now();
+  const results: ScenarioResult[] = [];
+  for (const entry of entries) results.push(...(entry.kind === 'native' || entry.kind === 'native-file' ? await runNativeScenario(entry, options) : await runOne(entry, options)));
+  return buildReport(results, Date.now() - started);
+}
+
+/** A built-in C scenario or a native spec from a user's scenario file. */
+export type NativeEntry = NativeScenarioEntry | NativeFileScenarioEntry;
+
+/**
+ * The native target of a native scenario: a built-in starts from a fresh pool formatted by `PROG init`;
+ * a file's spec from its `pool` (copied, never written) or `poolSize` zero bytes, then its own `init`.
+ */
+export function nativeScenarioTarget(entry: NativeEntry, dir: string): NativeTarget {
+  const fresh = join(dir, 'new.pool');
+  if (entry.kind === 'native') return { pool: fresh, size: entry.poolSize, init: `${entry.program} init {pool}`, program: entry.program, args: ['run', '{pool}', ...entry.runArgs] };
+  return {
+    pool: entry.pool ?? fresh,
+    ...(entry.poolSize ? { size: entry.poolSize } : {}),
+    ...(entry.init ? { init: entry.init } : {}),
+    program: entry.program,
+    args: entry.args,
+    ...(entry.from ? { from: entry.from } : {}),
+    ...(entry.to ? { to: entry.to } : {}),
+  };
+}
+
+/** The check command of a native scenario; `{pool}` stands for the crash image. */
+export function nativeScenarioCheck(entry: NativeEntry): string {
+  return entry.kind === 'native' ? `${entry.program} check {pool}` : entry.check;
+}
+
+/** What `--scenario` names in a replay command: the built-in's name, or the scenario file as given. */
+export function scenarioArgument(entry: RunnableScenarioEntry): string {
+  return 'file' in entry && entry.file !== undefined ? shellQuote(entry.file) : entry.name;
+}
+
+async function runNativeScenario(entry: NativeEntry, options: RunOptions): Promise<ScenarioResult[]> {
+  const dir = makeTempDir();
+  try {
+    const { results } = await checkNative(nativeScenarioTarget(entry, dir), {
+      name: entry.name,
+      check: nativeScenarioCheck(entry),
+      oracle: options.oracle ?? entry.oracle,
+      models: options.models ?? entry.models,
+      ...(options.strategy ? { strategy: options.strategy } : {}),
+      ...(options.samples ? { samples: options.samples } : {}),
+      ...(options.maxStates ? { maxStates: options.maxStates } : {}),
+      ...(options.saveFailures ? { saveFailures: options.saveFailures } : {}),
+      jobs: options.jobs,
+      seed: options.seed,
+      timeoutMs: options.timeoutMs,
+      ...(options.log ? { log: options.log } : {}),
+      replayCommand: (id) => `pmfit replay '${id}' --scenario ${scenarioArgument(entry)}`,
+      ...runControls(options, entry.name),
+    });
+    return results;
+  } finally {
+    removeTempDir(dir);
+  }
+}
+
+async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<ScenarioResult[]> {
+  const scenario = await loadScenario(entry);
+  const dir = makeTempDir();
+  const checker = new TsCheckPool({ scenarioModule: entry.module, exportName: entry.exportName, jobs: options.jobs, timeoutMs: options.timeoutMs });
+  try {
+    const recorded = recordScenario(scenario, dir);
+    options.log?.debug({ scenario: scenario.name, events: recorded.trace.events.length }, 'recorded the snippet');
+    const results: ScenarioResult[] = [];
+    for (const model of options.models ?? scenario.models ?? ['adr']) {
+      const { result, log } = await runEngineWithLog({
+        scenario: scenario.name,
+        trace: recorded.trace,
+        initial: recorded.initial,
+        model,
+        // --strategy chooses among adr's images; eadr has exactly one image per crash point.
+        ...(options.strategy && model === 'adr' ? { strategy: options.strategy } : {}),
+        oracle: options.oracle ?? scenario.oracle,
+        seed: options.seed,
+        ...(options.samples ? { samples: options.samples } : {}),
+        ...(options.maxStates ? { maxStates: options.maxStates } : {}),
+        checker,
+        inFlight: options.jobs * 4,
+        replayCommand: (id) => `pmfit replay ${id} --scenario ${entry.file === undefined ? scenario.name : shellQuote(entry.file)}`,
+        ...runControls(options, `${scenario.name} (${model})`),
+      });
+      results.push(result);
+      if (options.saveFailures && result.findings.length > 0) {
+        saveFailures(result.findings, { dir: options.saveFailures, trace: recorded.trace, initial: recorded.initial, log, check: { kind: 'ts', scenario: scenario.name, module: entry.module, exportName: entry.exportName, ...(entry.file ? { file: resolve(entry.file) } : {}) } });
+      }
+    }
+    return results;
+  } finally {
+    await checker.close();
+    removeTempDir(dir);
+  }
+}

@@ -1,0 +1,41 @@
+// Crash points: the event boundaries of a trace. Point i means "crash after i events"; it stands
+// for every instruction count from the i-th event up to just before the next one, because a crash
+// between two instructions that touch no pmem leaves the same possible images.
+import type { CrashPoint, TraceEvent } from '../../core/api.js';
+
+/** The instruction count a trace ends at: its icount_stop marker, else its last event. */
+export function finalIcount(events: readonly TraceEvent[]): number {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.kind === 'marker' && e.markerKind === 'stop') return e.icount;
+  }
+  return events.length > 0 ? events[events.length - 1]!.icount : 0;
+}
+
+/** The crash point after `index` events of `events`. */
+export function crashPointAt(events: readonly TraceEvent[], index: number, total = finalIcount(events)): CrashPoint {
+  const before = index > 0 ? events[index - 1] : undefined;
+  const next = events[index];
+  const icountFrom = before ? before.icount : 0;
+  const icountTo = Math.max(icountFrom, next ? next.icount - 1 : total);
+  return { index, icountFrom, icountTo, ...(before ? { lastEvent: before } : {}) };
+}
+
+/** Renders an event in one line, as reports and `trace dump` show it. */
+export function describeEvent(e: TraceEvent): string {
+  const where = e.site ? ` at ${e.site}` : e.pc ? ` pc=0x${e.pc.toString(16)}` : '';
+  switch (e.kind) {
+    case 'store': {
+      const bytes = Buffer.from(e.data.subarray(0, 16)).toString('hex') + (e.data.length > 16 ? '…' : '');
+      return `#${e.seq} store${e.nonTemporal ? ' (non-temporal)' : ''} [${e.offset}, +${e.data.length}) = ${bytes}${where}`;
+    }
+    case 'flush':
+      return `#${e.seq} ${e.flushKind} line ${Math.floor(e.offset / 64) * 64}${where}`;
+    case 'fence':
+      return `#${e.seq} ${e.fenceKind}${where}`;
+    case 'msync':
+      return `#${e.seq} msync [${e.offset}, +${e.length})${where}`;
+    case 'marker':
+      return `#${e.seq} marker ${e.markerKind}${e.name ? ` "${e.name}"` : ''}${where}`;
+  }
+}

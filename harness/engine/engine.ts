@@ -1,0 +1,189 @@
+// The crash-state engine: walks a trace, asks the strategy which images each crash point can
+// leave, checks every distinct image once (deduplicated by digest), and records what it saw in a
+// RunLog that the judge (harness/judge/judge-run.ts) turns into verdicts, findings and output groups. Deterministic: the log
+// depends only on the trace, the initial image, the model, the strategy and the seed.
+import type { Checker, ImageRecord, ModelName, OracleName, PointRecord, RunLog, StrategyName, Trace } from '../../core/api.js';
+import { classify } from './classify.js';
+import { crashPointAt, finalIcount } from './crash-points.js';
+import { UsageError } from '../../core/support/errors.js';
+import { rebuildImages } from './model/image-builder.js';
+import { digestKey, hashImage, paddedImage } from './model/image-hash.js';
+import type { PendingUnit } from './model/persistency-tracker.js';
+import { PersistencyTracker } from './model/persistency-tracker.js';
+import { lineOf } from './model/units.js';
+import { operationBoundaries, allowedBoundaries } from './ops-boundaries.js';
+import { perfFindings } from './perf-rules.js';
+import { defaultStrategy, strategyFor, type CandidateImage, type StrategySettings } from './strategies.js';
+
+export interface Shard {
+  /** 1-based. */
+  index: number;
+  count: number;
+}
+
+export interface Progress {
+  pointsDone: number;
+  pointsTotal: number;
+  images: number;
+  distinct: number;
+  /** Images checked so far whose check did not pass. */
+  failing: number;
+}
+
+export interface EngineInput {
+  scenario: string;
+  trace: Trace;
+  /** The pool before the snippet, exactly the pool file's size. */
+  initial: Buffer;
+  model: ModelName;
+  strategy?: StrategyName;
+  oracle: OracleName;
+  seed: string;
+  /** Images per crash point for the random strategy. */
+  samples?: number;
+  /** State-space size above which exhaustive samples a crash point. */
+  maxStates?: number;
+  checker: Checker;
+  /** Checks kept in flight at once: enough to keep every worker busy. */
+  inFlight: number;
+  replayCommand(replayId: string): string;
+  /** Check only this deterministic share of the crash points. */
+  shard?: Shard;
+  /** Stop early (Ctrl-C): the result is marked incomplete. */
+  signal?: AbortSignal;
+  onProgress?(progress: Progress): void;
+}
+
+export const DEFAULT_SAMPLES = 16;
+/** Stores listed per image (the rest counted): keeps memory bounded by the trace, not by images × pending. */
+export const MAX_LISTED_STORES = 64;
+export const DEFAULT_MAX_STATES = 4096;
+
+/** Does crash point `index` belong to `shard`? Round-robin, so every shard gets early and late points. */
+export function inShard(index: number, shard: Shard | undefined): boolean {
+  return !shard || index % shard.count === shard.index - 1;
+}
+
+/** Walks the trace and checks every distinct image of the chosen crash points. */
+export async function observe(input: EngineInput): Promise<RunLog> {
+  const strategyName = input.strategy ?? defaultStrategy(input.model);
+  const strategy = strategyFor(input.model, strategyName);
+  if (!strategy) throw new UsageError(`strategy '${strategyName}' does not apply to model '${input.model}'`);
+  const settings: StrategySettings = { seed: input.seed, samples: input.samples ?? DEFAULT_SAMPLES, maxStates: input.maxStates ?? DEFAULT_MAX_STATES };
+  const { events } = input.trace;
+  const total = finalIcount(events);
+  const boundaries = input.oracle === 'ops' ? operationBoundaries(events) : [];
+  const log: RunLog = {
+    scenario: input.scenario,
+    model: input.model,
+    strategy: strategyName,
+    oracle: input.oracle,
+    seed: input.seed,
+    replayTemplate: input.replayCommand('{id}'),
+    reference: await referenceOutputs(input, boundaries),
+    points: [],
+    images: {},
+    perfFindings: perfFindings(input.trace, input.initial),
+  };
+  const pending = new Set<Promise<void>>();
+  // Many images give the same output: keep one copy of each text.
+  const outputs = new Map<string, string>();
+  const intern = (text: string) => outputs.get(text) ?? (outputs.set(text, text), text);
+  const padded = paddedImage(input.initial);
+  const tracker = new PersistencyTracker(padded, hashImage(padded));
+  let images = 0;
+  let failing = 0;
+
+  for (let index = 0; index <= events.length; index++) {
+    if (input.signal?.aborted) {
+      log.incomplete = true;
+      break;
+    }
+    if (index > 0) tracker.apply(events[index - 1]!);
+    if (!inShard(index, input.shard)) continue;
+    const { candidates, stateSpace, partial } = strategy(tracker, index, settings);
+    images += candidates.length;
+    const point = crashPointAt(events, index, total);
+    const record: PointRecord = {
+      index,
+      icountFrom: point.icountFrom,
+      icountTo: point.icountTo,
+      images: candidates.map((c) => admit(c, index)),
+      stateSpace,
+      partial,
+      ...(boundaries.length > 0 ? { allowed: allowedBoundaries(boundaries, index, tracker) } : {}),
+    };
+    log.points.push(record);
+    input.onProgress?.({ pointsDone: index + 1, pointsTotal: events.length + 1, images, distinct: Object.keys(log.images).length, failing });
+    while (pending.size >= input.inFlight) await Promise.race(pending);
+  }
+  await Promise.all(pending);
+  return log;
+
+  function admit(candidate: CandidateImage, index: number): string {
+    const key = digestKey(candidate.digest);
+    if (log.images[key]) return key;
+    // Snapshot what the image kept and lost now: the tracker mutates its units as it moves on.
+    const { kept, lost } = candidate.split();
+    const record: Omit<ImageRecord, 'outcome'> = {
+      replayId: candidate.replayId,
+      firstPoint: index,
+      class: classify(kept, lost),
+      lostLines: new Set(lost.map((u) => lineOf(u.offset))).size,
+      lostUnits: lost.length,
+      lostStores: storesOf(lost, input.trace),
+      keptStores: storesOf(kept, input.trace),
+    };
+    log.images[key] = { ...record, outcome: { output: '', passed: false, error: 'not checked' } };
+    const job = input.checker.check(candidate.build().subarray(0, input.initial.length)).then((outcome) => {
+      log.images[key]!.outcome = { ...outcome, output: intern(outcome.output) };
+      if (!outcome.passed) failing += 1;
+      pending.delete(job);
+    });
+    pending.add(job);
+    return key;
+  }
+}
+
+/** The outputs the atomic and ops oracles compare with, computed once from the same trace. */
+async function referenceOutputs(input: EngineInput, boundaries: number[]): Promise<RunLog['reference']> {
+  if (input.oracle === 'atomic') return oracleReference('atomic', input.trace, input.initial, input.checker);
+  if (input.oracle !== 'ops') return {};
+  const images = imagesAt(input.trace, input.initial, boundaries);
+  const outcomes = await Promise.all(images.map((image) => input.checker.check(image)));
+  outcomes.forEach((o, i) => {
+    if (o.error || o.crash || !o.passed) throw new UsageError(`the ops oracle needs a passing check at every operation boundary, but at event ${boundaries[i]} it ${o.error ?? o.crash ?? `failed: ${o.detail ?? 'check did not pass'}`}`);
+  });
+  return { boundaries: outcomes.map((o) => o.output) };
+}
+
+/** The executed image after each of the given numbers of events. */
+function imagesAt(trace: Trace, initial: Buffer, points: number[]): Buffer[] {
+  return rebuildImages(trace, initial, points.map((point) => ({ model: 'eadr', point, kept: new Map() }))).map((r) => r.image);
+}
+
+/** The outputs before and after the snippet, which the atomic oracle compares with. */
+export async function oracleReference(oracle: OracleName, trace: Trace, initial: Buffer, checker: Checker): Promise<{ before?: string; after?: string }> {
+  if (oracle !== 'atomic') return {};
+  const [before, after] = await Promise.all(imagesAt(trace, initial, [0, trace.events.length]).map((image) => checker.check(image)));
+  for (const [what, outcome] of [['before', before!], ['after', after!]] as const) {
+    if (outcome.error || outcome.crash || !outcome.passed) {
+      throw new UsageError(`the atomic oracle needs a passing check on the state ${what} the snippet, but it ${outcome.error ?? outcome.crash ?? `failed: ${outcome.detail ?? 'check did not pass'}`}`);
+    }
+  }
+  return { before: before!.output, after: after!.output };
+}
+
+/**
+ * The stores some units belong to, one entry per store (its units merged), in program order; at
+ * most MAX_LISTED_STORES of them, the earliest.
+ */
+function storesOf(units: PendingUnit[], trace: Trace): ImageRecord['lostStores'] {
+  const seqs = [...new Set(units.map((u) => u.seq))].sort((a, b) => a - b).slice(0, MAX_LISTED_STORES);
+  return seqs.map((seq) => {
+    const event = trace.events[seq]!;
+    const size = event.kind === 'store' ? event.data.length : 0;
+    const offset = event.kind === 'store' ? event.offset : 0;
+    return { seq, offset, size, ...(event.site ? { site: event.site } : {}) };
+  });
+}

@@ -1,0 +1,134 @@
+// Walks a trace in program order and keeps, after each event, what the x86 persistency model
+// says about the pool: the executed image (every store so far), the durable image (only stores
+// made durable by clflush, clwb/clflushopt + fence, non-temporal + fence, or msync), and each
+// cache line's pending stores in program order. Both images keep incremental digests.
+import type { FlushEvent, MsyncEvent, StoreEvent, TraceEvent } from '../../../core/api.js';
+import { mixLine } from './image-hash.js';
+import type { StoreUnit } from './units.js';
+import { LINE_BYTES, lineOf, splitStore } from './units.js';
+
+export interface PendingUnit extends StoreUnit {
+  /** A clwb/clflushopt of the line came after it: durable at the next fence. */
+  flushing: boolean;
+  /** Sequence number of that flush. */
+  flushedBy?: number;
+}
+
+export class PersistencyTracker {
+  readonly executed: Buffer;
+  readonly durable: Buffer;
+  readonly executedDigest: Uint32Array;
+  readonly durableDigest: Uint32Array;
+  private readonly pending = new Map<number, PendingUnit[]>();
+  /** Lines holding units that the next fence makes durable (flushing or non-temporal). */
+  private readonly awaitingFence = new Set<number>();
+  /** Bumped whenever a line's durable content or pending units change: a cache key for images. */
+  private readonly versions = new Map<number, number>();
+  private nextVersion = 1;
+
+  constructor(initial: Buffer, initialDigest: Uint32Array) {
+    this.executed = Buffer.from(initial);
+    this.durable = Buffer.from(initial);
+    this.executedDigest = Uint32Array.from(initialDigest);
+    this.durableDigest = Uint32Array.from(initialDigest);
+  }
+
+  /** Lines with stores not yet durable, each with its units in program order. */
+  get pendingLines(): ReadonlyMap<number, readonly PendingUnit[]> {
+    return this.pending;
+  }
+
+  /** A number that changes whenever the line's durable bytes or pending units change. */
+  lineVersion(line: number): number {
+    return this.versions.get(line) ?? 0;
+  }
+
+  /** Lines whose next fence would make something durable (for the trace's performance rules). */
+  get linesAwaitingFence(): ReadonlySet<number> {
+    return this.awaitingFence;
+  }
+
+  apply(event: TraceEvent): void {
+    switch (event.kind) {
+      case 'store':
+        return this.store(event);
+      case 'flush':
+        return this.flush(event);
+      case 'fence':
+        return this.fence();
+      case 'msync':
+        return this.msync(event);
+      case 'marker':
+        return;
+    }
+  }
+
+  private store(event: StoreEvent): void {
+    if (event.offset + event.data.length > this.executed.length) {
+      throw new RangeError(`store #${event.seq} at [${event.offset}, ${event.offset + event.data.length}) is outside the pool of ${this.executed.length} bytes`);
+    }
+    const units = splitStore(event);
+    for (const unit of units) {
+      const line = lineOf(unit.offset);
+      // A non-temporal store to a cached line first writes the line back: its earlier stores become
+      // durable, and the per-line prefix order of what is still pending holds.
+      if (unit.nonTemporal && unit.part === 0) this.persist(line, () => true);
+      else if (unit.nonTemporal && lineOf(units[unit.part - 1]!.offset) !== line) this.persist(line, () => true);
+      writeLine(this.executed, this.executedDigest, line, [unit]);
+      let list = this.pending.get(line);
+      if (!list) this.pending.set(line, (list = []));
+      list.push({ ...unit, flushing: false });
+      this.versions.set(line, this.nextVersion++);
+      if (unit.nonTemporal) this.awaitingFence.add(line);
+    }
+  }
+
+  private flush(event: FlushEvent): void {
+    const line = lineOf(event.offset);
+    const units = this.pending.get(line);
+    if (!units) return;
+    if (event.flushKind === 'clflush') {
+      this.persist(line, () => true);
+      return;
+    }
+    for (const unit of units) {
+      if (unit.flushing) continue;
+      unit.flushing = true;
+      unit.flushedBy = event.seq;
+    }
+    this.awaitingFence.add(line);
+  }
+
+  private fence(): void {
+    for (const line of this.awaitingFence) this.persist(line, (u) => u.flushing || u.nonTemporal);
+    this.awaitingFence.clear();
+  }
+
+  private msync(event: MsyncEvent): void {
+    const last = lineOf(event.offset + Math.max(event.length, 1) - 1);
+    for (const line of [...this.pending.keys()]) {
+      if (line >= lineOf(event.offset) && line <= last) this.persist(line, () => true);
+    }
+  }
+
+  /** Makes the units of `line` that match durable, in program order. */
+  private persist(line: number, matches: (u: PendingUnit) => boolean): void {
+    const units = this.pending.get(line);
+    if (!units) return;
+    const durable = units.filter(matches);
+    const rest = units.filter((u) => !matches(u));
+    if (durable.length > 0) writeLine(this.durable, this.durableDigest, line, durable);
+    if (rest.length > 0) this.pending.set(line, rest);
+    else this.pending.delete(line);
+    this.versions.set(line, this.nextVersion++);
+  }
+}
+
+/** Writes units into one line of an image, keeping the image's digest current. */
+export function writeLine(image: Buffer, digest: Uint32Array, line: number, units: readonly StoreUnit[]): void {
+  mixLine(digest, line, image, -1);
+  for (const unit of units) image.set(unit.data, unit.offset);
+  mixLine(digest, line, image, 1);
+}
+
+export { LINE_BYTES };

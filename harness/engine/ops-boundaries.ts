@@ -1,0 +1,27 @@
+// Operation boundaries for the ops oracle (durable linearizability, as Witcher checks it): user
+// markers split the snippet into operations; a crash may show the state at any boundary from the
+// last one whose operations are already durable up to the first one not yet reached.
+import type { TraceEvent } from '../../core/api.js';
+import type { PersistencyTracker } from './model/persistency-tracker.js';
+
+/** Crash points (numbers of events) at which an operation ends: the start, each user marker, the end. */
+export function operationBoundaries(events: readonly TraceEvent[]): number[] {
+  const points = new Set([0, events.length]);
+  events.forEach((e, i) => {
+    if (e.kind === 'marker' && e.markerKind === 'user') points.add(i);
+  });
+  return [...points].sort((a, b) => a - b);
+}
+
+/** Indexes into `boundaries` of the states a crash after `point` events may show. */
+export function allowedBoundaries(boundaries: readonly number[], point: number, tracker: PersistencyTracker): [number, number] {
+  let oldestPending = Infinity;
+  for (const units of tracker.pendingLines.values()) for (const u of units) oldestPending = Math.min(oldestPending, u.seq);
+  // The last boundary not after the crash whose every earlier store is durable.
+  let from = 0;
+  for (let i = 0; i < boundaries.length && boundaries[i]! <= point; i++) if (boundaries[i]! <= oldestPending) from = i;
+  // The first boundary at or after the crash: the operation in progress may have completed.
+  let to = boundaries.findIndex((b) => b >= point);
+  if (to < 0) to = boundaries.length - 1;
+  return [from, to];
+}

@@ -1,0 +1,32 @@
+// A whole crash-test run: the engine observes every distinct image of the trace (a RunLog), then
+// the judge names the event before each failing crash point and finalizes verdicts and findings.
+import type { RunLog, ScenarioResult, Trace } from '../../core/api.js';
+import { describeEvent } from '../engine/crash-points.js';
+import { observe, type EngineInput } from '../engine/engine.js';
+import { finalize, verdictAt } from './finalize.js';
+
+export async function runEngine(input: EngineInput): Promise<ScenarioResult> {
+  return (await runEngineWithLog(input)).result;
+}
+
+/** The result, and the log it was computed from (which a sharded result also carries). */
+export async function runEngineWithLog(input: EngineInput): Promise<{ result: ScenarioResult; log: RunLog }> {
+  const started = Date.now();
+  const log = await observe(input);
+  describeFailingPoints(log, input.trace.events);
+  const result = finalize(log, Date.now() - started);
+  return { result: input.shard ? { ...result, shard: input.shard, log } : result, log };
+}
+
+/**
+ * Names the event before each crash point that has a failing image (a finding's "where"). Only
+ * those: a rendered event per crash point would cost more memory than the rest of the log.
+ */
+function describeFailingPoints(log: RunLog, events: Trace['events']): void {
+  for (const point of log.points) {
+    if (point.index === 0) continue;
+    const fails = point.images.some((key) => verdictAt(log, log.images[key]!, point).status !== 'consistent');
+    if (fails) point.lastEvent = describeEvent(events[point.index - 1]!);
+  }
+}
+

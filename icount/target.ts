@@ -1,0 +1,115 @@
+// A native program under test: its pool is copied into a private working directory (the user's
+// file is never touched), optionally initialized untraced, then the program runs once under the
+// QEMU tracer. What comes back is the trace, with program counters resolved to file:line, and the
+// pool's image before the snippet.
+import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import type { Trace } from '../core/api.js';
+import { readTrace } from '../core/trace/reader.js';
+import { TracerError, resolveSites, traceNative, type TracerSummary } from './driver.js';
+import { UsageError, requireParentDir } from '../core/support/errors.js';
+import { runCommand, substitutePool } from '../core/support/run-command.js';
+import { findProgram } from '../core/support/find-program.js';
+import { coalesceInstructionStores } from './coalesce-stores.js';
+
+export interface NativeTarget {
+  /** The user's pool file (read, never written). */
+  pool: string;
+  /** Size of a new pool when `pool` does not exist. */
+  size?: number;
+  /** Untraced set-up command run on the working copy; `{pool}` stands for it. */
+  init?: string;
+  program: string;
+  /** Program arguments; `{pool}` stands for the working copy. */
+  args: string[];
+  from?: string;
+  to?: string;
+  env?: Record<string, string>;
+}
+
+export interface TracedTarget {
+  trace: Trace;
+  initial: Buffer;
+  summary: TracerSummary;
+  /** The program's absolute path. */
+  binary: string;
+}
+
+/** Libraries pmfit's own pmem programs use flush with instructions only when told to. */
+export const NATIVE_ENV = { PMEM_IS_PMEM_FORCE: '1' };
+
+/** Validates the target before any work, so bad input fails fast with exit 2. */
+export function checkTarget(target: NativeTarget): string {
+  requireParentDir(target.pool, '--pool');
+  if (existsSync(target.pool)) {
+    if (!statSync(target.pool).isFile()) throw new UsageError(`--pool ${target.pool} is not a regular file`);
+    if (statSync(target.pool).size === 0 && !target.size) throw new UsageError(`--pool ${target.pool} is empty: give --size to start from a zeroed pool of that size`);
+  } else if (!target.size) {
+    throw new UsageError(`--pool ${target.pool} does not exist: give --size BYTES to start from a new zeroed pool`);
+  }
+  if (target.size !== undefined && (!Number.isInteger(target.size) || target.size <= 0)) throw new UsageError(`--size must be a positive number of bytes, got ${target.size}`);
+  if (target.pool.includes(',')) throw new UsageError(`--pool ${target.pool}: the tracer cannot take a path with a comma`);
+  return findProgram(target.program);
+}
+
+
+/** Copies (or creates) the working pool in `dir` and runs `--init` on it. Returns its path. */
+export async function prepareWorkingPool(target: NativeTarget, dir: string, timeoutMs: number): Promise<string> {
+  const working = join(dir, 'pool');
+  if (existsSync(target.pool) && statSync(target.pool).size > 0) copyFileSync(target.pool, working);
+  else writeFileSync(working, Buffer.alloc(target.size!));
+  if (target.init) {
+    const outcome = await runCommand(substitutePool(target.init, working), { timeoutMs: Math.max(timeoutMs, 60_000), env: { ...NATIVE_ENV, ...target.env } });
+    if (outcome.error || outcome.crash || !outcome.passed) {
+      throw new UsageError(`--init failed: ${outcome.error ?? outcome.crash ?? outcome.detail ?? 'non-zero exit status'}`);
+    }
+  }
+  return working;
+}
+
+/** Runs the program once under the tracer on the working pool and reads back its trace. */
+export async function traceTarget(target: NativeTarget, binary: string, working: string, dir: string): Promise<TracedTarget> {
+  const initial = readFileSync(working);
+  const out = join(dir, 'trace.pmtrace');
+  let result;
+  try {
+    result = await traceNative({
+      pool: working,
+      program: binary,
+      args: target.args.map((a) => a.split('{pool}').join(working)),
+      out,
+      env: { ...NATIVE_ENV, ...target.env },
+      ...(target.from ? { from: target.from } : {}),
+      ...(target.to ? { to: target.to } : {}),
+    });
+  } catch (err) {
+    if (err instanceof TracerError) throw new UsageError(err.message.split('\n')[0]!);
+    throw err;
+  }
+  if (result.summary.exitReason === 'bad-function') throw new UsageError(`--from/--to names a function that ${target.program} does not have`);
+  if (result.summary.exitReason !== 'icount-life' && result.exitCode !== 0) {
+    const why = result.stderr.trim().split('\n').pop() || (result.signal ? `killed by ${result.signal}` : `exit status ${result.exitCode}`);
+    throw new UsageError(`the traced program failed (${why}): pmfit needs a run that completes`);
+  }
+  const raw = readTrace(out);
+  const trace = { ...raw, events: coalesceInstructionStores(raw.events) };
+  await resolveStoreSites(trace, binary);
+  return { trace, initial, summary: result.summary, binary };
+}
+
+/** Maps the pcs of the trace's events to file:line of the traced binary, where it knows them. */
+async function resolveStoreSites(trace: Trace, binary: string): Promise<void> {
+  const mainBase = (trace.header as { mainBase?: number }).mainBase ?? 0;
+  const pcs = [...new Set(trace.events.map((e) => e.pc).filter((pc) => pc !== 0))];
+  if (pcs.length === 0) return;
+  const sites = await resolveSites(binary, pcs, mainBase);
+  for (const event of trace.events) {
+    const site = sites.get(event.pc);
+    if (site && !site.startsWith('??')) event.site = isAbsolute(site) ? shortPath(site) : site;
+  }
+}
+
+function shortPath(file: string): string {
+  const cwd = process.cwd() + '/';
+  return file.startsWith(cwd) ? file.slice(cwd.length) : file;
+}

@@ -1,0 +1,33 @@
+import test from 'ava';
+import type { TraceEvent } from '../../../core/api.js';
+import { perfFindings } from '../../../harness/engine/perf-rules.js';
+
+const base = { pc: 0, pool: 0, icount: 0 };
+
+test('redundant flushes, clean-line flushes, idle fences and never-durable stores are reported', (t) => {
+  const events: TraceEvent[] = [
+    { ...base, seq: 0, kind: 'store', offset: 0, data: Uint8Array.of(1), nonTemporal: false },
+    { ...base, seq: 1, kind: 'flush', offset: 0, flushKind: 'clwb' },
+    { ...base, seq: 2, kind: 'flush', offset: 0, flushKind: 'clwb' },
+    { ...base, seq: 3, kind: 'fence', fenceKind: 'sfence' },
+    { ...base, seq: 4, kind: 'fence', fenceKind: 'sfence' },
+    { ...base, seq: 5, kind: 'flush', offset: 128, flushKind: 'clflushopt' },
+    { ...base, seq: 6, kind: 'store', offset: 64, data: Uint8Array.of(2), nonTemporal: false },
+  ];
+  const found = perfFindings({ header: { formatVersion: 1, source: 'ts', program: [], pools: [] }, mappings: [], events }, Buffer.alloc(256));
+  t.deepEqual(found.map((f) => [f.kind, f.seq]), [
+    ['redundant-flush', 2],
+    ['idle-fence', 4],
+    ['clean-flush', 5],
+    ['never-durable', 6],
+  ]);
+});
+
+test('a tidy trace has no performance findings', (t) => {
+  const events: TraceEvent[] = [
+    { ...base, seq: 0, kind: 'store', offset: 0, data: Uint8Array.of(1), nonTemporal: false },
+    { ...base, seq: 1, kind: 'flush', offset: 0, flushKind: 'clwb' },
+    { ...base, seq: 2, kind: 'fence', fenceKind: 'sfence' },
+  ];
+  t.deepEqual(perfFindings({ header: { formatVersion: 1, source: 'ts', program: [], pools: [] }, mappings: [], events }, Buffer.alloc(64)), []);
+});
