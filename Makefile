@@ -10,7 +10,7 @@ BUILD := build
 TS_SOURCES := $(shell find core icount harness scenarios reports test bench -name '*.ts' 2>/dev/null)
 PMFIT := node bin/pmfit.js
 
-.PHONY: all demo test build deps native allcounts bench clean
+.PHONY: all demo test lint build deps native allcounts bench clean
 
 # A crash test that must find its bug: pmfit exits 1 on a finding, anything else is a failure.
 expect-finding = @$(PMFIT) $(1); status=$$?; \
@@ -68,7 +68,12 @@ $(BUILD)/.apt-test-ok: tools/ensure-packages.sh
 	@tools/ensure-packages.sh $(TEST_APT_PACKAGES)
 	@touch $@
 
-test: build $(BUILD)/.apt-test-ok
+# Format and lint (biome), one-way imports between the flow's folders, and the tracer's C warnings.
+lint: deps
+	npx biome check
+	node tools/check-layers.mjs
+
+test: build $(BUILD)/.apt-test-ok lint
 	npx c8 ava
 
 # Benchmarks print their figures and write bench/results/*.json with the machine noted.

@@ -72,7 +72,12 @@ interface Row {
 }
 
 /** The best of `repeat` runs of measureOnce. */
-async function measure(name: string, jobs: number, make: (dir: string) => Checker, images: Buffer[]): Promise<{ row: Row; outcomes: CheckOutcome[] }> {
+async function measure(
+  name: string,
+  jobs: number,
+  make: (dir: string) => Checker,
+  images: Buffer[],
+): Promise<{ row: Row; outcomes: CheckOutcome[] }> {
   let best: { row: Row; outcomes: CheckOutcome[] } | undefined;
   const runs: number[] = [];
   for (let i = 0; i < repeat; i++) {
@@ -84,7 +89,12 @@ async function measure(name: string, jobs: number, make: (dir: string) => Checke
   return best!;
 }
 
-async function measureOnce(name: string, jobs: number, make: (dir: string) => Checker, images: Buffer[]): Promise<{ row: Row; outcomes: CheckOutcome[] }> {
+async function measureOnce(
+  name: string,
+  jobs: number,
+  make: (dir: string) => Checker,
+  images: Buffer[],
+): Promise<{ row: Row; outcomes: CheckOutcome[] }> {
   const dir = makeTempDir('pmfit-bench-checks-');
   const checker = make(dir);
   try {
@@ -93,8 +103,17 @@ async function measureOnce(name: string, jobs: number, make: (dir: string) => Ch
     const outcomes = await Promise.all(images.map((img) => checker.check(img)));
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const failures = outcomes.filter((o) => o.error || o.crash);
-    if (failures.length) throw new Error(`${name}: ${failures.length} checks failed to run, e.g. ${JSON.stringify(failures[0])}`);
-    const row = { checker: name, jobs, images: images.length, seconds, imagesPerSecond: images.length / seconds, passed: outcomes.filter((o) => o.passed).length, runs: [] };
+    if (failures.length)
+      throw new Error(`${name}: ${failures.length} checks failed to run, e.g. ${JSON.stringify(failures[0])}`);
+    const row = {
+      checker: name,
+      jobs,
+      images: images.length,
+      seconds,
+      imagesPerSecond: images.length / seconds,
+      passed: outcomes.filter((o) => o.passed).length,
+      runs: [],
+    };
     return { row, outcomes };
   } finally {
     await checker.close();
@@ -103,7 +122,10 @@ async function measureOnce(name: string, jobs: number, make: (dir: string) => Ch
 }
 
 async function main(): Promise<void> {
-  execFileSync('make', ['-s', '-f', 'harness/check/fork-server/fork-server.mk', 'fork-server'], { cwd: root, stdio: 'inherit' });
+  execFileSync('make', ['-s', '-f', 'harness/check/fork-server/fork-server.mk', 'fork-server'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   const scenario = findBuiltIn('list-append');
   if (!scenario) throw new Error('built-in scenario list-append not found');
   const images = makeImages(imageCount);
@@ -111,22 +133,52 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   let identical = true;
   for (const jobs of jobList) {
-    const ts = await measure('ts (list-append, worker threads)', jobs, () => new TsCheckPool({ scenarioModule: scenario.module, exportName: scenario.exportName, jobs, timeoutMs: TIMEOUT_MS }), images);
-    const spawned = await measure('c program, plain spawn', jobs, (dir) => new ExternalCheckPool({ command, jobs, timeoutMs: TIMEOUT_MS, dir }), images);
-    const forked = await measure('c program, fork server', jobs, (dir) => new ForkServerCheckPool({ command, jobs, timeoutMs: TIMEOUT_MS, dir }), images);
+    const ts = await measure(
+      'ts (list-append, worker threads)',
+      jobs,
+      () =>
+        new TsCheckPool({
+          scenarioModule: scenario.module,
+          exportName: scenario.exportName,
+          jobs,
+          timeoutMs: TIMEOUT_MS,
+        }),
+      images,
+    );
+    const spawned = await measure(
+      'c program, plain spawn',
+      jobs,
+      (dir) => new ExternalCheckPool({ command, jobs, timeoutMs: TIMEOUT_MS, dir }),
+      images,
+    );
+    const forked = await measure(
+      'c program, fork server',
+      jobs,
+      (dir) => new ForkServerCheckPool({ command, jobs, timeoutMs: TIMEOUT_MS, dir }),
+      images,
+    );
     identical &&= forked.outcomes.every((o, i) => JSON.stringify(o) === JSON.stringify(spawned.outcomes[i]));
     rows.push(ts.row, spawned.row, forked.row);
   }
 
-  const rate = (checker: string, jobs: number): number => rows.find((r) => r.checker === checker && r.jobs === jobs)?.imagesPerSecond ?? NaN;
-  const ratios = jobList.map((jobs) => ({ jobs, forkServerOverSpawn: rate('c program, fork server', jobs) / rate('c program, plain spawn', jobs) }));
+  const rate = (checker: string, jobs: number): number =>
+    rows.find((r) => r.checker === checker && r.jobs === jobs)?.imagesPerSecond ?? NaN;
+  const ratios = jobList.map((jobs) => ({
+    jobs,
+    forkServerOverSpawn: rate('c program, fork server', jobs) / rate('c program, plain spawn', jobs),
+  }));
   const m = machine();
   console.log(`checks on ${imageCount} distinct 4 KiB images — ${m.cores} cores, ${m.cpu}, node ${m.node}`);
-  console.log(`${'checker'.padEnd(34)} ${'jobs'.padStart(4)} ${'seconds'.padStart(8)} ${'images/s'.padStart(10)} ${'passed'.padStart(7)}`);
+  console.log(
+    `${'checker'.padEnd(34)} ${'jobs'.padStart(4)} ${'seconds'.padStart(8)} ${'images/s'.padStart(10)} ${'passed'.padStart(7)}`,
+  );
   for (const r of rows) {
-    console.log(`${r.checker.padEnd(34)} ${String(r.jobs).padStart(4)} ${r.seconds.toFixed(3).padStart(8)} ${r.imagesPerSecond.toFixed(0).padStart(10)} ${String(r.passed).padStart(7)}`);
+    console.log(
+      `${r.checker.padEnd(34)} ${String(r.jobs).padStart(4)} ${r.seconds.toFixed(3).padStart(8)} ${r.imagesPerSecond.toFixed(0).padStart(10)} ${String(r.passed).padStart(7)}`,
+    );
   }
-  for (const r of ratios) console.log(`fork server / plain spawn, jobs ${r.jobs}: ${r.forkServerOverSpawn.toFixed(1)}×`);
+  for (const r of ratios)
+    console.log(`fork server / plain spawn, jobs ${r.jobs}: ${r.forkServerOverSpawn.toFixed(1)}×`);
   console.log(`fork-server outcomes identical to plain spawn: ${identical}`);
 
   const targets = {
@@ -140,10 +192,26 @@ async function main(): Promise<void> {
   // its busy ~58 µs/image go mostly to pmem_map_file + unmap (Pool.open/close) and the image file write.
   const notes = targets.tsAtLeast20000PerSecond
     ? []
-    : ['ts below 20,000/s: TsCheckPool keeps one image in flight per worker (worker idle ~60% between messages) and maps/unmaps the image file per check (~30 µs); pipelining images to workers and mapping each worker\'s file once would lift it'];
+    : [
+        "ts below 20,000/s: TsCheckPool keeps one image in flight per worker (worker idle ~60% between messages) and maps/unmaps the image file per check (~30 µs); pipelining images to workers and mapping each worker's file once would lift it",
+      ];
   const out = join(root, 'bench/results/checks.json');
   mkdirSync(join(root, 'bench/results'), { recursive: true });
-  const result = { date: new Date().toISOString(), machine: m, command: `node dist/bench/checks.js ${process.argv.slice(2).join(' ')}`.trim(), repeat, imageBytes: POOL_BYTES, images: imageCount, warmup: WARMUP, cCheck: 'test/harness/check/programs/read-byte.c', rows, ratios, identicalOutcomes: identical, targets, notes };
+  const result = {
+    date: new Date().toISOString(),
+    machine: m,
+    command: `node dist/bench/checks.js ${process.argv.slice(2).join(' ')}`.trim(),
+    repeat,
+    imageBytes: POOL_BYTES,
+    images: imageCount,
+    warmup: WARMUP,
+    cCheck: 'test/harness/check/programs/read-byte.c',
+    rows,
+    ratios,
+    identicalOutcomes: identical,
+    targets,
+    notes,
+  };
   writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
   console.log(`wrote ${out}`);
 }

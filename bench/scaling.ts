@@ -31,9 +31,25 @@ async function measureOne(stores: number, jobs: number): Promise<Row> {
   const dir = makeTempDir();
   try {
     const { trace, initial } = recordScenario(logAppendScenario(stores / 2), dir);
-    const checker = new TsCheckPool({ scenarioModule: SCENARIO_MODULE, exportName: 'checkOnly', jobs, timeoutMs: 10_000 });
+    const checker = new TsCheckPool({
+      scenarioModule: SCENARIO_MODULE,
+      exportName: 'checkOnly',
+      jobs,
+      timeoutMs: 10_000,
+    });
     const started = process.hrtime.bigint();
-    const result = await runEngine({ scenario: 'log-append', trace, initial, model: 'adr', strategy: 'strict', oracle: 'exit', seed: '0', checker, inFlight: jobs * 16, replayCommand: (id) => id });
+    const result = await runEngine({
+      scenario: 'log-append',
+      trace,
+      initial,
+      model: 'adr',
+      strategy: 'strict',
+      oracle: 'exit',
+      seed: '0',
+      checker,
+      inFlight: jobs * 16,
+      replayCommand: (id) => id,
+    });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     await checker.close();
     return {
@@ -52,14 +68,19 @@ async function measureOne(stores: number, jobs: number): Promise<Row> {
 }
 
 function inChild(stores: number, jobs: number): Row {
-  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--one', String(stores), String(jobs)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), '--one', String(stores), String(jobs)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   return JSON.parse(out) as Row;
 }
 
 async function main(): Promise<void> {
   const one = process.argv.indexOf('--one');
   if (one >= 0) {
-    process.stdout.write(JSON.stringify(await measureOne(Number(process.argv[one + 1]), Number(process.argv[one + 2]))));
+    process.stdout.write(
+      JSON.stringify(await measureOne(Number(process.argv[one + 1]), Number(process.argv[one + 2]))),
+    );
     return;
   }
   const rows = [1_000, 10_000, 100_000].map((stores) => inChild(stores, 2));
@@ -68,14 +89,21 @@ async function main(): Promise<void> {
   console.log(`machine: ${m.cores} cores, ${m.cpu}, node ${m.node}`);
   console.log('stores   jobs  crash points  distinct images  seconds  images/s  peak RSS MiB  verdict');
   for (const r of [...rows, ...jobsRows]) {
-    console.log(`${String(r.stores).padStart(7)}  ${String(r.jobs).padStart(4)}  ${String(r.crashPoints).padStart(12)}  ${String(r.distinctImages).padStart(15)}  ${r.seconds.toFixed(2).padStart(7)}  ${String(r.imagesPerSecond).padStart(8)}  ${String(r.peakRssMiB).padStart(12)}  ${r.verdict}`);
+    console.log(
+      `${String(r.stores).padStart(7)}  ${String(r.jobs).padStart(4)}  ${String(r.crashPoints).padStart(12)}  ${String(r.distinctImages).padStart(15)}  ${r.seconds.toFixed(2).padStart(7)}  ${String(r.imagesPerSecond).padStart(8)}  ${String(r.peakRssMiB).padStart(12)}  ${r.verdict}`,
+    );
   }
   const jobsSpeedup = jobsRows[1]!.imagesPerSecond / jobsRows[0]!.imagesPerSecond;
   const flatness = rows[2]!.imagesPerSecond / rows[1]!.imagesPerSecond;
-  console.log(`images/s at 100k stores / at 10k stores: ${flatness.toFixed(2)}; --jobs 2 / --jobs 1 at 10k stores: ${jobsSpeedup.toFixed(2)}×`);
+  console.log(
+    `images/s at 100k stores / at 10k stores: ${flatness.toFixed(2)}; --jobs 2 / --jobs 1 at 10k stores: ${jobsSpeedup.toFixed(2)}×`,
+  );
   const file = new URL('./results/scaling.json', new URL('../../bench/', import.meta.url));
   mkdirSync(new URL('.', file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), machine: m, command: 'node dist/bench/scaling.js', rows, jobsRows, ratios: { imagesPerSecond100kOver10k: flatness, jobs2OverJobs1: jobsSpeedup } }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), machine: m, command: 'node dist/bench/scaling.js', rows, jobsRows, ratios: { imagesPerSecond100kOver10k: flatness, jobs2OverJobs1: jobsSpeedup } }, null, 2)}\n`,
+  );
   console.log(`wrote ${fileURLToPath(file)}`);
 }
 

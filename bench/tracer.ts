@@ -30,7 +30,15 @@ function seconds(start: bigint): number {
 }
 
 function row(mode: string, n: number, instructions: number, stores: number, secs: number): Row {
-  return { mode, inserts: n, instructions, stores, seconds: secs, instructionsPerSecond: instructions / secs, storesPerSecond: stores / secs };
+  return {
+    mode,
+    inserts: n,
+    instructions,
+    stores,
+    seconds: secs,
+    instructionsPerSecond: instructions / secs,
+    storesPerSecond: stores / secs,
+  };
 }
 
 /** Best of three: the machine is shared, the minimum is the least disturbed run. */
@@ -69,7 +77,9 @@ async function main(): Promise<void> {
     });
     const ptrace = await best(() => {
       const t = process.hrtime.bigint();
-      const text = execFileSync(join(root, 'build/ptrace-count'), ['-w', program, pool, String(ptraceInserts)], { encoding: 'utf8' });
+      const text = execFileSync(join(root, 'build/ptrace-count'), ['-w', program, pool, String(ptraceInserts)], {
+        encoding: 'utf8',
+      });
       return { counts: JSON.parse(text.trim().split('\n').pop()!) as { all: number }, secs: seconds(t) };
     });
     const traceBytes = Number(execFileSync('stat', ['-c', '%s', out], { encoding: 'utf8' }));
@@ -99,12 +109,26 @@ function report(rows: Row[], windowInstructions: number, traceBytes: number): vo
   };
   console.log('mode                          inserts   instructions     seconds   instr/s        stores/s');
   for (const r of rows) {
-    console.log(`${r.mode.padEnd(30)}${String(r.inserts).padStart(7)}${String(r.instructions).padStart(15)}${r.seconds.toFixed(3).padStart(12)}${r.instructionsPerSecond.toExponential(2).padStart(11)}${r.storesPerSecond.toExponential(2).padStart(16)}`);
+    console.log(
+      `${r.mode.padEnd(30)}${String(r.inserts).padStart(7)}${String(r.instructions).padStart(15)}${r.seconds.toFixed(3).padStart(12)}${r.instructionsPerSecond.toExponential(2).padStart(11)}${r.storesPerSecond.toExponential(2).padStart(16)}`,
+    );
   }
   console.log(`ptrace ran ${pt.inserts} inserts (whole run, single-stepped); its rate is scaled per instruction.`);
-  console.log(`tracer: ${tr.instructions} instructions in all, ${windowInstructions} in the icount window, trace ${traceBytes} bytes`);
-  console.log(`ratios: tracer/native time ${ratios.tracerSlowdownVsNative.toFixed(1)}x, exact/fast tracer ${ratios.exactSlowdownVsTracer.toFixed(1)}x, tracer/ptrace rate ${ratios.tracerSpeedupVsPtrace.toFixed(0)}x, ptrace for the full run ≈ ${ratios.ptraceSecondsScaledToFullRun.toFixed(0)} s`);
-  const result = { date: new Date().toISOString(), machine: machine(true), program: 'bench/programs/pmem-hash.c', windowInstructions, traceBytes, rows, ratios };
+  console.log(
+    `tracer: ${tr.instructions} instructions in all, ${windowInstructions} in the icount window, trace ${traceBytes} bytes`,
+  );
+  console.log(
+    `ratios: tracer/native time ${ratios.tracerSlowdownVsNative.toFixed(1)}x, exact/fast tracer ${ratios.exactSlowdownVsTracer.toFixed(1)}x, tracer/ptrace rate ${ratios.tracerSpeedupVsPtrace.toFixed(0)}x, ptrace for the full run ≈ ${ratios.ptraceSecondsScaledToFullRun.toFixed(0)} s`,
+  );
+  const result = {
+    date: new Date().toISOString(),
+    machine: machine(true),
+    program: 'bench/programs/pmem-hash.c',
+    windowInstructions,
+    traceBytes,
+    rows,
+    ratios,
+  };
   writeFileSync(join(root, 'bench/results/tracer.json'), `${JSON.stringify(result, null, 2)}\n`);
 }
 

@@ -21,7 +21,14 @@ export const PMEM_MINOR_VERSION = 1;
 export type Address = bigint;
 
 export interface LibPmem {
-  pmem_map_file(path: string | null, len: number, flags: number, mode: number, mappedLen: number[], isPmem: number[]): Address | null;
+  pmem_map_file(
+    path: string | null,
+    len: number,
+    flags: number,
+    mode: number,
+    mappedLen: number[],
+    isPmem: number[],
+  ): Address | null;
   pmem_unmap(addr: Address, len: number): number;
   pmem_is_pmem(addr: Address, len: number): number;
   pmem_persist(addr: Address, len: number): void;
@@ -89,14 +96,16 @@ function load(): LibPmem {
   );
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: koffi ships no types; this file is its only user
 type Koffi = any;
 
 function loadKoffi(): Koffi {
   try {
     return require('koffi');
   } catch (err) {
-    throw new LibPmemLoadError(`cannot load the koffi FFI module (${(err as Error).message.split('\n')[0]}): run 'npm ci' in the pmfit checkout.`);
+    throw new LibPmemLoadError(
+      `cannot load the koffi FFI module (${(err as Error).message.split('\n')[0]}): run 'npm ci' in the pmfit checkout.`,
+    );
   }
 }
 

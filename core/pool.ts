@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import type { Address } from './libpmem.js';
 import { PMEM_FILE_CREATE, libpmem } from './libpmem.js';
-import { TraceRecorder } from './trace/recorder.js';
+import type { TraceRecorder } from './trace/recorder.js';
 
 export interface PoolRange {
   offset: number;
@@ -50,7 +50,14 @@ export class Pool {
     const mappedLen = [0];
     const isPmem = [0];
     const pmem = libpmem();
-    const base = pmem.pmem_map_file(path, create ? options.createSize! : 0, create ? PMEM_FILE_CREATE : 0, 0o644, mappedLen, isPmem);
+    const base = pmem.pmem_map_file(
+      path,
+      create ? options.createSize! : 0,
+      create ? PMEM_FILE_CREATE : 0,
+      0o644,
+      mappedLen,
+      isPmem,
+    );
     if (base === null || base === 0n) throw new PoolError(`cannot map pool ${path}: ${pmem.pmem_errormsg()}`);
     return new Pool(path, base, mappedLen[0]!, isPmem[0] === 1, options.recorder);
   }
@@ -139,7 +146,8 @@ export class Pool {
   /** pmem_msync: make the range durable through msync(2). */
   msync(offset: number, length: number): void {
     this.check(offset, length);
-    if (this.base !== null && libpmem().pmem_msync(this.base + BigInt(offset), length) !== 0) throw new PoolError(`pmem_msync failed: ${libpmem().pmem_errormsg()}`);
+    if (this.base !== null && libpmem().pmem_msync(this.base + BigInt(offset), length) !== 0)
+      throw new PoolError(`pmem_msync failed: ${libpmem().pmem_errormsg()}`);
     this.recorder?.msync(offset, length);
   }
 
@@ -185,7 +193,8 @@ export class Pool {
   close(): void {
     if (!this.mapped) return;
     this.mapped = null;
-    if (this.base !== null && libpmem().pmem_unmap(this.base, this.size) !== 0) throw new PoolError(`pmem_unmap failed: ${libpmem().pmem_errormsg()}`);
+    if (this.base !== null && libpmem().pmem_unmap(this.base, this.size) !== 0)
+      throw new PoolError(`pmem_unmap failed: ${libpmem().pmem_errormsg()}`);
   }
 
   // ------------------------------------------------------------ internals
@@ -233,7 +242,13 @@ export class Pool {
 
   private check(offset: number, length: number): void {
     if (!this.mapped) throw new PoolError(`pool ${this.path} is closed`);
-    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > this.size) {
+    if (
+      !Number.isInteger(offset) ||
+      !Number.isInteger(length) ||
+      offset < 0 ||
+      length < 0 ||
+      offset + length > this.size
+    ) {
       throw new PoolError(`range [${offset}, ${offset + length}) is outside pool ${this.path} of ${this.size} bytes`);
     }
   }

@@ -17,7 +17,14 @@ export function coalesceInstructionStores(events: readonly TraceEvent[]): TraceE
 }
 
 function sameInstruction(a: StoreEvent, b: StoreEvent): boolean {
-  return a.pc !== 0 && a.pc === b.pc && a.icount === b.icount && a.nonTemporal === b.nonTemporal && a.pool === b.pool && (a.offset + a.data.length === b.offset || b.offset + b.data.length === a.offset);
+  return (
+    a.pc !== 0 &&
+    a.pc === b.pc &&
+    a.icount === b.icount &&
+    a.nonTemporal === b.nonTemporal &&
+    a.pool === b.pool &&
+    (a.offset + a.data.length === b.offset || b.offset + b.data.length === a.offset)
+  );
 }
 
 function merge(a: StoreEvent, b: StoreEvent): StoreEvent {

@@ -116,20 +116,42 @@ function pluginArgs(plugin: string, opts: TraceNativeOptions, exact: boolean): s
   return parts.join(',');
 }
 
-async function runOnce(plugin: string, opts: TraceNativeOptions, exact: boolean, reran: boolean): Promise<TraceNativeResult> {
+async function runOnce(
+  plugin: string,
+  opts: TraceNativeOptions,
+  exact: boolean,
+  reran: boolean,
+): Promise<TraceNativeResult> {
   const summaryPath = `${opts.out}.summary.json`;
   rmSync(summaryPath, { force: true });
-  const argv = [...(exact ? ['-singlestep'] : []), '-plugin', pluginArgs(plugin, opts, exact), opts.program, ...opts.args];
+  const argv = [
+    ...(exact ? ['-singlestep'] : []),
+    '-plugin',
+    pluginArgs(plugin, opts, exact),
+    opts.program,
+    ...opts.args,
+  ];
   const env = { ...process.env, PMEM_IS_PMEM_FORCE: '1', ...opts.env };
   const run = await runProcess(QEMU, argv, env, opts.timeoutMs);
-  if (run.timedOut) throw new TracerError(`${opts.program} did not finish within ${opts.timeoutMs} ms under the tracer`);
+  if (run.timedOut)
+    throw new TracerError(`${opts.program} did not finish within ${opts.timeoutMs} ms under the tracer`);
   if (!existsSync(summaryPath)) {
-    throw new TracerError(`the tracer wrote no summary for ${opts.program} (exit ${run.exitCode ?? run.signal}): ${lastLine(run.stderr)}`);
+    throw new TracerError(
+      `the tracer wrote no summary for ${opts.program} (exit ${run.exitCode ?? run.signal}): ${lastLine(run.stderr)}`,
+    );
   }
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as TracerSummary;
   if (summary.exitReason === 'bad-function') throw new TracerError(lastLine(run.stderr));
   if (summary.writeFailed) throw new TracerError(`the tracer could not write ${opts.out}`);
-  return { tracePath: opts.out, summary, exitCode: run.exitCode, signal: run.signal, stdout: run.stdout, stderr: run.stderr, reran };
+  return {
+    tracePath: opts.out,
+    summary,
+    exitCode: run.exitCode,
+    signal: run.signal,
+    stdout: run.stdout,
+    stderr: run.stderr,
+    reran,
+  };
 }
 
 function lastLine(text: string): string {
@@ -150,13 +172,27 @@ function runProcess(cmd: string, argv: string[], env: NodeJS.ProcessEnv, timeout
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
-    const timer = timeoutMs ? setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, timeoutMs) : undefined;
+    const timer = timeoutMs
+      ? setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, timeoutMs)
+      : undefined;
     child.stdout.on('data', (b: Buffer) => capped(out, b));
     child.stderr.on('data', (b: Buffer) => capped(err, b));
-    child.on('error', (e) => { clearTimeout(timer); reject(new TracerError(`cannot run ${cmd}: ${e.message}`)); });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new TracerError(`cannot run ${cmd}: ${e.message}`));
+    });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ exitCode: code, signal, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), timedOut });
+      resolve({
+        exitCode: code,
+        signal,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+        timedOut,
+      });
     });
   });
 }
@@ -206,6 +242,8 @@ function pickFrame(frames: string[]): string | undefined {
 
 function execText(cmd: string, argv: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, argv, { maxBuffer: OUTPUT_CAP }, (err, stdout) => (err ? reject(new TracerError(`${cmd} failed: ${err.message}`)) : resolve(stdout)));
+    execFile(cmd, argv, { maxBuffer: OUTPUT_CAP }, (err, stdout) =>
+      err ? reject(new TracerError(`${cmd} failed: ${err.message}`)) : resolve(stdout),
+    );
   });
 }

@@ -6,7 +6,7 @@ import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 
 import { isAbsolute, join } from 'node:path';
 import type { Trace } from '../core/api.js';
 import { readTrace } from '../core/trace/reader.js';
-import { TracerError, resolveSites, traceNative, type TracerSummary } from './driver.js';
+import { TracerError, resolveSites, traceNative, type TraceNativeResult, type TracerSummary } from './driver.js';
 import { UsageError, requireParentDir } from '../core/support/errors.js';
 import { runCommand, substitutePool } from '../core/support/run-command.js';
 import { findProgram } from '../core/support/find-program.js';
@@ -43,15 +43,17 @@ export function checkTarget(target: NativeTarget): string {
   requireParentDir(target.pool, '--pool');
   if (existsSync(target.pool)) {
     if (!statSync(target.pool).isFile()) throw new UsageError(`--pool ${target.pool} is not a regular file`);
-    if (statSync(target.pool).size === 0 && !target.size) throw new UsageError(`--pool ${target.pool} is empty: give --size to start from a zeroed pool of that size`);
+    if (statSync(target.pool).size === 0 && !target.size)
+      throw new UsageError(`--pool ${target.pool} is empty: give --size to start from a zeroed pool of that size`);
   } else if (!target.size) {
     throw new UsageError(`--pool ${target.pool} does not exist: give --size BYTES to start from a new zeroed pool`);
   }
-  if (target.size !== undefined && (!Number.isInteger(target.size) || target.size <= 0)) throw new UsageError(`--size must be a positive number of bytes, got ${target.size}`);
-  if (target.pool.includes(',')) throw new UsageError(`--pool ${target.pool}: the tracer cannot take a path with a comma`);
+  if (target.size !== undefined && (!Number.isInteger(target.size) || target.size <= 0))
+    throw new UsageError(`--size must be a positive number of bytes, got ${target.size}`);
+  if (target.pool.includes(','))
+    throw new UsageError(`--pool ${target.pool}: the tracer cannot take a path with a comma`);
   return findProgram(target.program);
 }
-
 
 /** Copies (or creates) the working pool in `dir` and runs `--init` on it. Returns its path. */
 export async function prepareWorkingPool(target: NativeTarget, dir: string, timeoutMs: number): Promise<string> {
@@ -59,19 +61,29 @@ export async function prepareWorkingPool(target: NativeTarget, dir: string, time
   if (existsSync(target.pool) && statSync(target.pool).size > 0) copyFileSync(target.pool, working);
   else writeFileSync(working, Buffer.alloc(target.size!));
   if (target.init) {
-    const outcome = await runCommand(substitutePool(target.init, working), { timeoutMs: Math.max(timeoutMs, 60_000), env: { ...NATIVE_ENV, ...target.env } });
+    const outcome = await runCommand(substitutePool(target.init, working), {
+      timeoutMs: Math.max(timeoutMs, 60_000),
+      env: { ...NATIVE_ENV, ...target.env },
+    });
     if (outcome.error || outcome.crash || !outcome.passed) {
-      throw new UsageError(`--init failed: ${outcome.error ?? outcome.crash ?? outcome.detail ?? 'non-zero exit status'}`);
+      throw new UsageError(
+        `--init failed: ${outcome.error ?? outcome.crash ?? outcome.detail ?? 'non-zero exit status'}`,
+      );
     }
   }
   return working;
 }
 
 /** Runs the program once under the tracer on the working pool and reads back its trace. */
-export async function traceTarget(target: NativeTarget, binary: string, working: string, dir: string): Promise<TracedTarget> {
+export async function traceTarget(
+  target: NativeTarget,
+  binary: string,
+  working: string,
+  dir: string,
+): Promise<TracedTarget> {
   const initial = readFileSync(working);
   const out = join(dir, 'trace.pmtrace');
-  let result;
+  let result: TraceNativeResult;
   try {
     result = await traceNative({
       pool: working,
@@ -86,9 +98,12 @@ export async function traceTarget(target: NativeTarget, binary: string, working:
     if (err instanceof TracerError) throw new UsageError(err.message.split('\n')[0]!);
     throw err;
   }
-  if (result.summary.exitReason === 'bad-function') throw new UsageError(`--from/--to names a function that ${target.program} does not have`);
+  if (result.summary.exitReason === 'bad-function')
+    throw new UsageError(`--from/--to names a function that ${target.program} does not have`);
   if (result.summary.exitReason !== 'icount-life' && result.exitCode !== 0) {
-    const why = result.stderr.trim().split('\n').pop() || (result.signal ? `killed by ${result.signal}` : `exit status ${result.exitCode}`);
+    const why =
+      result.stderr.trim().split('\n').pop() ||
+      (result.signal ? `killed by ${result.signal}` : `exit status ${result.exitCode}`);
     throw new UsageError(`the traced program failed (${why}): pmfit needs a run that completes`);
   }
   const raw = readTrace(out);
@@ -110,6 +125,6 @@ async function resolveStoreSites(trace: Trace, binary: string): Promise<void> {
 }
 
 function shortPath(file: string): string {
-  const cwd = process.cwd() + '/';
+  const cwd = `${process.cwd()}/`;
   return file.startsWith(cwd) ? file.slice(cwd.length) : file;
 }

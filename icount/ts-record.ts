@@ -22,11 +22,12 @@ export async function loadScenario(entry: ScenarioEntry): Promise<TsScenario> {
   try {
     mod = await import(entry.module);
   } catch (err) {
-    throw new UsageError(`cannot load scenario ${entry.name} from ${entry.module}: ${(err as Error).message.split('\n')[0]}`);
+    throw new UsageError(
+      `cannot load scenario ${entry.name} from ${entry.module}: ${(err as Error).message.split('\n')[0]}`,
+    );
   }
   return validateScenario(mod[entry.exportName], entry);
 }
-
 
 /** Runs set-up untraced and the snippet traced, on a fresh pool file in `dir`. */
 export function recordScenario(scenario: TsScenario, dir: string): RecordedScenario {
@@ -49,7 +50,12 @@ export function recordScenario(scenario: TsScenario, dir: string): RecordedScena
     scenario,
     initial,
     trace: {
-      header: { formatVersion: TRACE_FORMAT_VERSION, source: 'ts', program: [scenario.name], pools: [{ id: 0, path, size: scenario.poolSize }] },
+      header: {
+        formatVersion: TRACE_FORMAT_VERSION,
+        source: 'ts',
+        program: [scenario.name],
+        pools: [{ id: 0, path, size: scenario.poolSize }],
+      },
       mappings: [],
       events: recorder.events,
     },

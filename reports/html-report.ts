@@ -49,7 +49,12 @@ export function embedJson(report: Report): string {
 }
 
 function esc(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 function verdictBadge(verdict: string): string {
@@ -116,9 +121,13 @@ function renderDetail(f: Finding): string {
     stores.length === 0
       ? ''
       : `<h4 class="${cls}">${title} (${stores.length})</h4><table class="stores"><thead><tr><th>#</th><th>offset</th><th>size</th><th>line</th><th>site</th></tr></thead><tbody>${stores
-          .map((s) => `<tr><td>${s.seq}</td><td>${s.offset}</td><td>${s.size}</td><td>${Math.floor(s.offset / LINE)}</td><td>${esc(s.site ?? '—')}</td></tr>`)
+          .map(
+            (s) =>
+              `<tr><td>${s.seq}</td><td>${s.offset}</td><td>${s.size}</td><td>${Math.floor(s.offset / LINE)}</td><td>${esc(s.site ?? '—')}</td></tr>`,
+          )
           .join('')}</tbody></table>`;
-  const pre = (label: string, text: string | undefined) => (text === undefined ? '' : `<h4>${label}</h4><pre>${esc(text || '(no output)')}</pre>`);
+  const pre = (label: string, text: string | undefined) =>
+    text === undefined ? '' : `<h4>${label}</h4><pre>${esc(text || '(no output)')}</pre>`;
   return `<h3><span class="kind k-${esc(f.kind)}">${esc(f.kind)}</span> crash point ${f.crashPoint}</h3>
 <p class="msg">${esc(f.message)}</p>
 ${f.lastEvent ? `<p class="last">after ${esc(f.lastEvent)}</p>` : ''}
@@ -147,7 +156,10 @@ function linesOf(s: LostStore): number[] {
 function collectMarks(findings: readonly Finding[]): Mark[] {
   const marks = new Map<string, Mark>();
   findings.forEach((f, i) => {
-    for (const [stores, lost] of [[f.lostStores, true], [f.keptStores, false]] as const) {
+    for (const [stores, lost] of [
+      [f.lostStores, true],
+      [f.keptStores, false],
+    ] as const) {
       for (const s of stores) {
         for (const line of linesOf(s)) {
           const key = `${i}/${s.seq}/${line}`;
@@ -190,11 +202,15 @@ function renderTimeline(result: ScenarioResult, r: number): string {
   lines.forEach((line, k) => {
     const y = top + k * rowH;
     parts.push(`<rect class="row${k % 2 ? ' odd' : ''}" x="${labelW}" y="${y}" width="${plotW}" height="${rowH}"/>`);
-    parts.push(`<text class="lbl" x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">line ${line} · ${line * LINE}–${line * LINE + LINE - 1}</text>`);
+    parts.push(
+      `<text class="lbl" x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">line ${line} · ${line * LINE}–${line * LINE + LINE - 1}</text>`,
+    );
   });
   const step = Math.max(1, Math.ceil(span / 20));
   for (let v = Math.ceil(from / step) * step; v <= to; v += step) {
-    parts.push(`<line class="tick" x1="${x(v)}" x2="${x(v)}" y1="${top}" y2="${top + lines.length * rowH + 4}"/><text class="axis" x="${x(v)}" y="${height - 6}" text-anchor="middle">${v}</text>`);
+    parts.push(
+      `<line class="tick" x1="${x(v)}" x2="${x(v)}" y1="${top}" y2="${top + lines.length * rowH + 4}"/><text class="axis" x="${x(v)}" y="${height - 6}" text-anchor="middle">${v}</text>`,
+    );
   }
   const w = Math.max(2, cell - 2);
   result.findings.forEach((f, i) => {
@@ -205,17 +221,26 @@ function renderTimeline(result: ScenarioResult, r: number): string {
       const mx = x(m.seq) + (cell - w) / 2;
       const title = `<title>${esc(m.text)}</title>`;
       if (m.lost && m.kept) {
-        group.push(`<g class="mark">${title}<rect class="kept" x="${mx}" y="${y}" width="${w}" height="${h / 2}" rx="2"/><rect class="lost" x="${mx}" y="${y + h / 2}" width="${w}" height="${h / 2}" rx="2"/></g>`);
+        group.push(
+          `<g class="mark">${title}<rect class="kept" x="${mx}" y="${y}" width="${w}" height="${h / 2}" rx="2"/><rect class="lost" x="${mx}" y="${y + h / 2}" width="${w}" height="${h / 2}" rx="2"/></g>`,
+        );
       } else {
-        group.push(`<rect class="mark ${m.lost ? 'lost' : 'kept'}" x="${mx}" y="${y}" width="${w}" height="${h}" rx="2">${title}</rect>`);
+        group.push(
+          `<rect class="mark ${m.lost ? 'lost' : 'kept'}" x="${mx}" y="${y}" width="${w}" height="${h}" rx="2">${title}</rect>`,
+        );
       }
     }
     const cx = x(f.crashPoint);
     group.push(`<line class="crash" x1="${cx}" x2="${cx}" y1="${top - 6}" y2="${top + lines.length * rowH}"/>`);
     group.push(`<text class="crash-lbl" x="${cx}" y="${top - 10}" text-anchor="middle">crash ${f.crashPoint}</text>`);
-    parts.push(`<g class="fgroup${i === 0 ? ' selected' : ''}" data-result="${r}" data-finding="${i}"><title>${esc(`${f.kind} at crash point ${f.crashPoint}: ${f.replayId}`)}</title>${group.join('')}</g>`);
+    parts.push(
+      `<g class="fgroup${i === 0 ? ' selected' : ''}" data-result="${r}" data-finding="${i}"><title>${esc(`${f.kind} at crash point ${f.crashPoint}: ${f.replayId}`)}</title>${group.join('')}</g>`,
+    );
   });
-  const more = allLines.length > lines.length ? `<p class="note">${allLines.length - lines.length} more cache line(s) not drawn.</p>` : '';
+  const more =
+    allLines.length > lines.length
+      ? `<p class="note">${allLines.length - lines.length} more cache line(s) not drawn.</p>`
+      : '';
   return `<figure class="timeline">
 <svg viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="stores lost and kept per cache line, by event index">
 ${parts.join('\n')}
@@ -228,14 +253,20 @@ ${more}
 
 function renderPerf(result: ScenarioResult): string {
   if (result.perfFindings.length === 0) return '';
-  const items = result.perfFindings.map((p) => `<li><span class="kind perf">${esc(p.kind)}</span> ${esc(p.message)}${p.site ? ` <code>${esc(p.site)}</code>` : ''}</li>`);
+  const items = result.perfFindings.map(
+    (p) =>
+      `<li><span class="kind perf">${esc(p.kind)}</span> ${esc(p.message)}${p.site ? ` <code>${esc(p.site)}</code>` : ''}</li>`,
+  );
   return `<details class="perf"><summary>Performance notes (${result.perfFindings.length}, not failures)</summary><ul>${items.join('')}</ul></details>`;
 }
 
 function renderGroups(result: ScenarioResult): string {
   if (result.groups.length === 0) return '';
   const body = result.groups
-    .map((g) => `<div class="group"><div class="iters">Output for iterations: ${esc(formatRanges(g.iterations))} <span class="dim">(${g.images} image${g.images === 1 ? '' : 's'})</span></div><pre>${esc(g.output || '(no output)')}</pre></div>`)
+    .map(
+      (g) =>
+        `<div class="group"><div class="iters">Output for iterations: ${esc(formatRanges(g.iterations))} <span class="dim">(${g.images} image${g.images === 1 ? '' : 's'})</span></div><pre>${esc(g.output || '(no output)')}</pre></div>`,
+    )
     .join('\n');
   return `<details class="groups"><summary>Output groups (${result.groups.length}) — allcounts collation</summary>${body}</details>`;
 }

@@ -21,7 +21,11 @@ function overallSummary(results: ScenarioResult[], findings: number, wallMs: num
   const verdicts = results.map((r) => r.summary.verdict);
   const sum = (pick: (s: RunSummary) => number) => results.reduce((n, r) => n + pick(r.summary), 0);
   return {
-    verdict: verdicts.includes('inconsistent') ? 'inconsistent' : verdicts.includes('unknown') ? 'unknown' : 'consistent',
+    verdict: verdicts.includes('inconsistent')
+      ? 'inconsistent'
+      : verdicts.includes('unknown')
+        ? 'unknown'
+        : 'consistent',
     crashPoints: sum((s) => s.crashPoints),
     images: sum((s) => s.images),
     distinctImages: sum((s) => s.distinctImages),

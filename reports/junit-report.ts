@@ -43,8 +43,18 @@ function renderSuite(result: ScenarioResult): string {
   const cases =
     result.findings.length > 0
       ? result.findings.map((f) => renderFailure(name, f))
-      : [`    <testcase classname="${xmlAttr(name)}" name="${xmlAttr(passName(result))}" time="${seconds(s.wallMs)}"/>`];
-  return [`  <testsuite ${attrs}>`, '    <properties>', ...props, '    </properties>', ...cases, `    <system-out>${xmlText(systemOut(result))}</system-out>`, '  </testsuite>'].join('\n');
+      : [
+          `    <testcase classname="${xmlAttr(name)}" name="${xmlAttr(passName(result))}" time="${seconds(s.wallMs)}"/>`,
+        ];
+  return [
+    `  <testsuite ${attrs}>`,
+    '    <properties>',
+    ...props,
+    '    </properties>',
+    ...cases,
+    `    <system-out>${xmlText(systemOut(result))}</system-out>`,
+    '  </testsuite>',
+  ].join('\n');
 }
 
 function passName(result: ScenarioResult): string {
@@ -64,7 +74,11 @@ function renderFailure(suite: string, f: Finding): string {
 /** The allcounts collation and the performance notes, as the suite's captured output. */
 function systemOut(result: ScenarioResult): string {
   const lines: string[] = [];
-  for (const g of result.groups) lines.push(`Output for iterations: ${formatRanges(g.iterations)}`, ...(g.output || '(no output)').split('\n').map((l) => `  ${l}`));
+  for (const g of result.groups)
+    lines.push(
+      `Output for iterations: ${formatRanges(g.iterations)}`,
+      ...(g.output || '(no output)').split('\n').map((l) => `  ${l}`),
+    );
   for (const p of result.perfFindings) lines.push(`performance [${p.kind}] ${p.message}`);
   return lines.join('\n');
 }
@@ -76,7 +90,8 @@ function seconds(ms: number): string {
 // XML 1.0 allows only #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF], not
 // even as character references: anything else (control bytes from a torn pool, lone surrogates)
 // is written out visibly as \uXXXX.
-const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const FORBIDDEN =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 function visible(ch: string): string {
   return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;

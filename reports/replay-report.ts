@@ -20,7 +20,12 @@ export interface ReplayFacts {
 
 export function renderReplay(f: ReplayFacts): string {
   const point = crashPointAt(f.trace.events, f.choice.point);
-  const why = f.verdict.status === 'inconsistent' ? ` — ${f.verdict.reason}` : f.verdict.status === 'unknown' ? ` — ${f.verdict.error}` : '';
+  const why =
+    f.verdict.status === 'inconsistent'
+      ? ` — ${f.verdict.reason}`
+      : f.verdict.status === 'unknown'
+        ? ` — ${f.verdict.error}`
+        : '';
   const lines = [
     `replay ${f.id} of ${f.subject} (model ${f.choice.model}, oracle ${f.oracle})`,
     `crash point ${point.index}: instructions ${point.icountFrom}-${point.icountTo}, after ${point.lastEvent ? describeEvent(point.lastEvent) : 'nothing (before the first event)'}`,

@@ -15,24 +15,73 @@ interface Rule {
 }
 
 export const SARIF_RULES: readonly Rule[] = [
-  { id: 'missing-flush', name: 'MissingFlush', short: 'A store was still pending in the cache at the crash: its line was never flushed before a later store depending on it became durable.', level: 'error' },
-  { id: 'missing-fence', name: 'MissingFence', short: 'A flushed store was not yet durable at the crash: no fence ordered it before a later store.', level: 'error' },
-  { id: 'ordering', name: 'Ordering', short: 'Stores became durable in an order the recovery code does not tolerate.', level: 'error' },
-  { id: 'torn-write', name: 'TornWrite', short: 'A store wider than 8 bytes (or unaligned) was only partly durable at the crash.', level: 'error' },
-  { id: 'inconsistent', name: 'Inconsistent', short: 'The recovery check judged a crash image inconsistent.', level: 'error' },
-  { id: 'crash', name: 'CheckCrashed', short: 'The recovery check was killed by a signal on a crash image.', level: 'error' },
-  { id: 'timeout', name: 'CheckTimedOut', short: 'The recovery check ran out of time on a crash image.', level: 'error' },
+  {
+    id: 'missing-flush',
+    name: 'MissingFlush',
+    short:
+      'A store was still pending in the cache at the crash: its line was never flushed before a later store depending on it became durable.',
+    level: 'error',
+  },
+  {
+    id: 'missing-fence',
+    name: 'MissingFence',
+    short: 'A flushed store was not yet durable at the crash: no fence ordered it before a later store.',
+    level: 'error',
+  },
+  {
+    id: 'ordering',
+    name: 'Ordering',
+    short: 'Stores became durable in an order the recovery code does not tolerate.',
+    level: 'error',
+  },
+  {
+    id: 'torn-write',
+    name: 'TornWrite',
+    short: 'A store wider than 8 bytes (or unaligned) was only partly durable at the crash.',
+    level: 'error',
+  },
+  {
+    id: 'inconsistent',
+    name: 'Inconsistent',
+    short: 'The recovery check judged a crash image inconsistent.',
+    level: 'error',
+  },
+  {
+    id: 'crash',
+    name: 'CheckCrashed',
+    short: 'The recovery check was killed by a signal on a crash image.',
+    level: 'error',
+  },
+  {
+    id: 'timeout',
+    name: 'CheckTimedOut',
+    short: 'The recovery check ran out of time on a crash image.',
+    level: 'error',
+  },
   { id: 'unknown', name: 'Unknown', short: 'The check could not give a verdict on a crash image.', level: 'error' },
-  { id: 'redundant-flush', name: 'RedundantFlush', short: 'A flush of a line whose stores were already flushed.', level: 'note' },
+  {
+    id: 'redundant-flush',
+    name: 'RedundantFlush',
+    short: 'A flush of a line whose stores were already flushed.',
+    level: 'note',
+  },
   { id: 'clean-flush', name: 'CleanFlush', short: 'A flush of a line with no pending store.', level: 'note' },
   { id: 'idle-fence', name: 'IdleFence', short: 'A fence with nothing to order.', level: 'note' },
-  { id: 'never-durable', name: 'NeverDurable', short: 'A store that never became durable before the snippet ended.', level: 'note' },
+  {
+    id: 'never-durable',
+    name: 'NeverDurable',
+    short: 'A store that never became durable before the snippet ended.',
+    level: 'note',
+  },
 ];
 
 export const sarifReporter: Reporter = {
   kind: 'sarif',
   render: (report: Report) => {
-    const results = report.results.flatMap((r) => [...r.findings.map(findingResult), ...r.perfFindings.map((p) => perfResult(r, p))]);
+    const results = report.results.flatMap((r) => [
+      ...r.findings.map(findingResult),
+      ...r.perfFindings.map((p) => perfResult(r, p)),
+    ]);
     const log = {
       $schema: SARIF_SCHEMA,
       version: '2.1.0',
@@ -48,7 +97,12 @@ export const sarifReporter: Reporter = {
                 name: r.name,
                 shortDescription: { text: r.short },
                 defaultConfiguration: { level: r.level },
-                properties: { tags: r.level === 'error' ? ['crash-consistency', 'persistent-memory'] : ['performance', 'persistent-memory'] },
+                properties: {
+                  tags:
+                    r.level === 'error'
+                      ? ['crash-consistency', 'persistent-memory']
+                      : ['performance', 'persistent-memory'],
+                },
               })),
             },
           },
@@ -81,8 +135,14 @@ function findingResult(f: Finding) {
     ruleIndex: ruleIndex(ruleOf(f.kind)),
     level: 'error' as Level,
     message: { text: `${f.message}\nReplay: ${f.replayCommand}` },
-    locations: primary ? [{ physicalLocation: primary.loc, message: { text: storeText(primary.role, primary.s) } }] : [],
-    relatedLocations: related.map(({ s, role, loc }, i) => ({ id: i + 1, physicalLocation: loc, message: { text: storeText(role, s) } })),
+    locations: primary
+      ? [{ physicalLocation: primary.loc, message: { text: storeText(primary.role, primary.s) } }]
+      : [],
+    relatedLocations: related.map(({ s, role, loc }, i) => ({
+      id: i + 1,
+      physicalLocation: loc,
+      message: { text: storeText(role, s) },
+    })),
     partialFingerprints: { 'pmfitFinding/v1': `${f.scenario}:${f.model}:${f.replayId}` },
     properties: {
       scenario: f.scenario,

@@ -8,7 +8,9 @@ export const textReporter: Reporter = {
   render: (report: Report) => {
     const parts = report.results.map(renderResult);
     const s = report.summary;
-    parts.push(`pmfit: ${s.verdict}: ${s.findings} finding(s); ${s.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct checked, ${s.wallMs} ms`);
+    parts.push(
+      `pmfit: ${s.verdict}: ${s.findings} finding(s); ${s.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct checked, ${s.wallMs} ms`,
+    );
     return `${parts.join('\n\n')}\n`;
   },
 };
@@ -16,7 +18,10 @@ export const textReporter: Reporter = {
 function renderResult(result: ScenarioResult): string {
   const s = result.summary;
   const c = result.coverage;
-  const partial = c.partialPoints.length > 0 ? `; ${c.partialPoints.length} crash point(s) only sampled (state space above --max-states)` : '';
+  const partial =
+    c.partialPoints.length > 0
+      ? `; ${c.partialPoints.length} crash point(s) only sampled (state space above --max-states)`
+      : '';
   const lines = [
     `== ${result.scenario} — model ${result.model}, strategy ${result.strategy}, oracle ${result.oracle}: ${s.verdict}`,
     `   ${s.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct checked, ${s.findings} finding(s); coverage ${formatFraction(c.fraction)} of ${c.stateSpace} allowed images${partial}`,
@@ -29,7 +34,13 @@ function renderResult(result: ScenarioResult): string {
   }
   for (const group of groupFindings(result.findings)) {
     lines.push('', renderFinding(group[0]!));
-    if (group.length > 1) lines.push(`  the same failure (class, reason, lost stores) at ${group.length - 1} more crash point(s): ${group.slice(1).map((f) => f.crashPoint).join(', ')}`);
+    if (group.length > 1)
+      lines.push(
+        `  the same failure (class, reason, lost stores) at ${group.length - 1} more crash point(s): ${group
+          .slice(1)
+          .map((f) => f.crashPoint)
+          .join(', ')}`,
+      );
   }
   if (result.perfFindings.length > 0) {
     lines.push('', `performance (${result.perfFindings.length}, not failures):`);
@@ -56,7 +67,10 @@ export function renderFinding(f: Finding): string {
   const lines = [`FINDING [${f.kind}] ${f.message}`];
   if (f.expected !== undefined) lines.push(`  expected:\n${indent(f.expected, 4)}`);
   if (f.actual !== undefined) lines.push(`  actual:\n${indent(f.actual || '(no output)', 4)}`);
-  for (const [title, stores] of [['lost stores', f.lostStores], ['persisted early', f.keptStores]] as const) {
+  for (const [title, stores] of [
+    ['lost stores', f.lostStores],
+    ['persisted early', f.keptStores],
+  ] as const) {
     if (stores.length === 0) continue;
     lines.push(`  ${title}:`);
     for (const s of stores) lines.push(`    #${s.seq} [${s.offset}, +${s.size})${s.site ? ` at ${s.site}` : ''}`);
@@ -67,5 +81,8 @@ export function renderFinding(f: Finding): string {
 
 function indent(text: string, by = 2): string {
   const pad = ' '.repeat(by);
-  return text.split('\n').map((l) => pad + l).join('\n');
+  return text
+    .split('\n')
+    .map((l) => pad + l)
+    .join('\n');
 }

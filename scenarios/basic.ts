@@ -8,7 +8,7 @@ const STRINGS = ['Hello', 'pmem', 'world'];
 
 const basic: TsScenario = {
   name: 'basic',
-  description: 'strings stored with no atomicity (the seed\'s basic): crashes show partial strings',
+  description: "strings stored with no atomicity (the seed's basic): crashes show partial strings",
   poolSize: 4096,
   oracle: 'collate',
   models: ['eadr'],

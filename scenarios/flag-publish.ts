@@ -19,7 +19,12 @@ export function checkFlagData(pool: Pool): CheckOutcome {
   if (pool.readU64(FLAG) === 0n) return { output: 'flag=0', passed: true };
   for (let i = 0; i < WORDS; i++) {
     const word = pool.readU64(DATA + 8 * i);
-    if (word !== dataWord(i)) return { output: 'flag=1 data=partial', passed: false, detail: `flag is set but data word ${i} is ${word.toString(16)}` };
+    if (word !== dataWord(i))
+      return {
+        output: 'flag=1 data=partial',
+        passed: false,
+        detail: `flag is set but data word ${i} is ${word.toString(16)}`,
+      };
   }
   return { output: 'flag=1 data=ok', passed: true };
 }

@@ -74,9 +74,16 @@ export const builtInScenarios: ScenarioEntry[] = [
   ...twins('nt-publish'),
 ];
 
-const NATIVE_BUILD = join(buildDir(), 'scenarios') + '/';
+const NATIVE_BUILD = `${join(buildDir(), 'scenarios')}/`;
 
-const native = (prog: string, description: string, poolSize: number, oracle: OracleName, models: ModelName[], runArgs: string[] = []): NativeScenarioEntry => ({
+const native = (
+  prog: string,
+  description: string,
+  poolSize: number,
+  oracle: OracleName,
+  models: ModelName[],
+  runArgs: string[] = [],
+): NativeScenarioEntry => ({
   kind: 'native',
   name: `native/${prog}`,
   description,
@@ -93,12 +100,20 @@ const nativeTwins = (prog: string, what: string, bug: string): NativeScenarioEnt
 ];
 
 export const nativeScenarios: NativeScenarioEntry[] = [
-  native('trivial', 'mmap + msync of a string (the seed\'s trivial)', 4096, 'collate', ['eadr', 'adr']),
-  native('basic', 'strings stored with no atomicity (the seed\'s basic): partial strings', 4096, 'collate', ['eadr']),
-  native('binarytree', 'word-count tree on a crash-safe allocator: inserts all-or-nothing, no leak', 65536, 'exit', ['eadr', 'adr']),
-  native('binarytree-buggy', 'the tree linking a node before its contents are persisted (buggy)', 65536, 'exit', ['eadr', 'adr']),
+  native('trivial', "mmap + msync of a string (the seed's trivial)", 4096, 'collate', ['eadr', 'adr']),
+  native('basic', "strings stored with no atomicity (the seed's basic): partial strings", 4096, 'collate', ['eadr']),
+  native('binarytree', 'word-count tree on a crash-safe allocator: inserts all-or-nothing, no leak', 65536, 'exit', [
+    'eadr',
+    'adr',
+  ]),
+  native('binarytree-buggy', 'the tree linking a node before its contents are persisted (buggy)', 65536, 'exit', [
+    'eadr',
+    'adr',
+  ]),
   native('pmemobj-tx', 'a libpmemobj transaction keeping a + b constant', 8 << 20, 'exit', ['adr']),
-  native('pmemobj-tx-buggy', 'the transaction changing b without adding it to the undo log (buggy)', 8 << 20, 'exit', ['adr']),
+  native('pmemobj-tx-buggy', 'the transaction changing b without adding it to the undo log (buggy)', 8 << 20, 'exit', [
+    'adr',
+  ]),
   ...nativeTwins('flag-data', 'data then its flag', 'flag persisted before the data (missing-flush)'),
   ...nativeTwins('fence-flag', 'data flushed with clwb then a flag', 'no sfence before the flag (missing-fence)'),
   ...nativeTwins('torn16', 'a 16-byte record', 'overwritten in place by one SSE store (torn-write)'),

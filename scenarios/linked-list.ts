@@ -35,16 +35,24 @@ export function writeNode(pool: Pool, index: number, value: number): number {
 
 /** Recovery + check: walks the list; every reachable node must be whole and values 1, 2, 3… */
 export function checkList(pool: Pool): CheckOutcome {
-  if (pool.readU64(HEADER.magic) !== LIST_MAGIC) return { output: 'no list', passed: false, detail: 'the list header has no magic' };
+  if (pool.readU64(HEADER.magic) !== LIST_MAGIC)
+    return { output: 'no list', passed: false, detail: 'the list header has no magic' };
   const values: string[] = [];
   const seen = new Set<number>();
   for (let node = Number(pool.readU64(HEADER.head)); node !== 0; node = Number(pool.readU64(node + NODE.next))) {
     const output = `list: ${values.join(' ')}`.trimEnd();
-    if (node + SLOT_BYTES > pool.size || seen.has(node)) return { output, passed: false, detail: `link to ${node} points outside the pool or loops` };
+    if (node + SLOT_BYTES > pool.size || seen.has(node))
+      return { output, passed: false, detail: `link to ${node} points outside the pool or loops` };
     seen.add(node);
-    if (pool.readU64(node + NODE.magic) !== NODE_MAGIC) return { output, passed: false, detail: `node at ${node} is linked but not initialized (magic ${pool.readU64(node)})` };
+    if (pool.readU64(node + NODE.magic) !== NODE_MAGIC)
+      return {
+        output,
+        passed: false,
+        detail: `node at ${node} is linked but not initialized (magic ${pool.readU64(node)})`,
+      };
     const value = pool.readU64(node + NODE.value);
-    if (value !== BigInt(values.length + 1)) return { output, passed: false, detail: `node at ${node} holds ${value}, expected ${values.length + 1}` };
+    if (value !== BigInt(values.length + 1))
+      return { output, passed: false, detail: `node at ${node} holds ${value}, expected ${values.length + 1}` };
     values.push(value.toString());
   }
   return { output: `list: ${values.join(' ')}`.trimEnd(), passed: true };

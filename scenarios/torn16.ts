@@ -19,7 +19,12 @@ function check(pool: Pool): CheckOutcome {
   const slot = SLOTS[Number(index)]!;
   const value = pool.readU64(slot);
   const complement = pool.readU64(slot + 8);
-  if ((~value & 0xffffffffffffffffn) !== complement) return { output: 'value=torn', passed: false, detail: `record torn: value ${value.toString(16)} with complement ${complement.toString(16)}` };
+  if ((~value & 0xffffffffffffffffn) !== complement)
+    return {
+      output: 'value=torn',
+      passed: false,
+      detail: `record torn: value ${value.toString(16)} with complement ${complement.toString(16)}`,
+    };
   return { output: `value=${value}`, passed: true };
 }
 

@@ -20,7 +20,13 @@ const LAYERS = [
 
 function rank(file) {
   const rel = relative(ROOT, file);
-  for (let i = 0; i < LAYERS.length; i++) if (LAYERS[i].some((p) => rel === p || rel.startsWith(p.replace(/\.ts$/, '') + (p.endsWith('.ts') ? '.ts' : '/')) || rel === p)) return i;
+  for (let i = 0; i < LAYERS.length; i++)
+    if (
+      LAYERS[i].some(
+        (p) => rel === p || rel.startsWith(p.replace(/\.ts$/, '') + (p.endsWith('.ts') ? '.ts' : '/')) || rel === p,
+      )
+    )
+      return i;
   return -1;
 }
 

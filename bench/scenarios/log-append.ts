@@ -31,7 +31,9 @@ function checkLog(pool: Pool) {
   const head = Number(pool.readU64(HEAD));
   if (head === 0) return { output: 'empty', passed: true };
   const value = Number(pool.readU64(FIRST + 8 * (head % SLOTS)));
-  return value === head ? { output: 'ok', passed: true } : { output: 'broken', passed: false, detail: `head ${head} but its record holds ${value}` };
+  return value === head
+    ? { output: 'ok', passed: true }
+    : { output: 'broken', passed: false, detail: `head ${head} but its record holds ${value}` };
 }
 
 /** The check alone, for the check workers. */

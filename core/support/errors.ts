@@ -13,11 +13,13 @@ export const EXIT = { clean: 0, finding: 1, usage: 2, internal: 3, interrupted: 
 /** Refuses, before any work, an output path whose directory does not exist. */
 export function requireParentDir(path: string, flag: string): void {
   const dir = dirname(resolve(path));
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`${flag} ${path}: directory ${dir} does not exist`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new UsageError(`${flag} ${path}: directory ${dir} does not exist`);
 }
 
 /** Refuses an output path that exists (pmfit never overwrites a file) or whose directory does not. */
 export function requireNewFile(path: string, flag: string): void {
-  if (existsSync(path)) throw new UsageError(`${flag} ${path} already exists; pmfit never overwrites a file: name a new one`);
+  if (existsSync(path))
+    throw new UsageError(`${flag} ${path} already exists; pmfit never overwrites a file: name a new one`);
   requireParentDir(path, flag);
 }

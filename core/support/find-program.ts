@@ -5,7 +5,9 @@ import { UsageError } from './errors.js';
 
 /** The program's absolute path, looked up in PATH like a shell would. */
 export function findProgram(program: string): string {
-  const candidates = program.includes('/') ? [resolve(program)] : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, program));
+  const candidates = program.includes('/')
+    ? [resolve(program)]
+    : (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, program));
   const found = candidates.find((p) => existsSync(p) && statSync(p).isFile());
   if (!found) throw new UsageError(`program ${program} not found`);
   return found;

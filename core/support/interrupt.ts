@@ -29,7 +29,9 @@ function installInterruptHandlers(): void {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(signal, () => {
       if (listening > 0 && !graceful.signal.aborted) {
-        process.stderr.write(`\npmfit: ${signal}: finishing the checks in flight and writing a partial report (again to stop at once)\n`);
+        process.stderr.write(
+          `\npmfit: ${signal}: finishing the checks in flight and writing a partial report (again to stop at once)\n`,
+        );
         graceful.abort();
         return;
       }

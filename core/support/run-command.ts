@@ -12,9 +12,16 @@ export function substitutePool(command: string, path: string): string {
 }
 
 /** Runs one check command and describes how it ended. */
-export function runCommand(command: string, options: { timeoutMs: number; env?: Record<string, string> }): Promise<CheckOutcome> {
+export function runCommand(
+  command: string,
+  options: { timeoutMs: number; env?: Record<string, string> },
+): Promise<CheckOutcome> {
   return new Promise((resolve) => {
-    const child = spawn('/bin/sh', ['-c', command], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn('/bin/sh', ['-c', command], {
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const stdout = new BoundedCapture();
     const stderr = new BoundedCapture();
     child.stdout.on('data', (b: Buffer) => stdout.add(b));
@@ -33,7 +40,13 @@ export function runCommand(command: string, options: { timeoutMs: number; env?: 
       clearTimeout(timer);
       const output = stdout.text();
       const detail = lastLine(stderr.text()) || (code !== null ? `exit status ${code}` : undefined);
-      if (timedOut) return resolve({ output, passed: false, crash: 'timeout', detail: `check ran longer than ${options.timeoutMs} ms` });
+      if (timedOut)
+        return resolve({
+          output,
+          passed: false,
+          crash: 'timeout',
+          detail: `check ran longer than ${options.timeoutMs} ms`,
+        });
       if (signal) return resolve({ output, passed: false, crash: signal, ...(detail ? { detail } : {}) });
       const crashSignal = shellSignal(code);
       if (crashSignal) return resolve({ output, passed: false, crash: crashSignal, ...(detail ? { detail } : {}) });

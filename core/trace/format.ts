@@ -91,8 +91,19 @@ export function kindCode(event: TraceEvent): number {
 }
 
 /** Decodes an event record (kinds 1–5). `payload` is a view into the read buffer: copied where kept. */
-export function decodeEvent(head: RecordHead, payload: Buffer, site: string | undefined, pcIsSiteId = false): TraceEvent {
-  const base = { seq: head.seq, icount: head.icount, pc: pcIsSiteId ? 0 : head.pc, pool: head.pool, ...(site ? { site } : {}) };
+export function decodeEvent(
+  head: RecordHead,
+  payload: Buffer,
+  site: string | undefined,
+  pcIsSiteId = false,
+): TraceEvent {
+  const base = {
+    seq: head.seq,
+    icount: head.icount,
+    pc: pcIsSiteId ? 0 : head.pc,
+    pool: head.pool,
+    ...(site ? { site } : {}),
+  };
   switch (head.kind) {
     case RecordKind.store:
       need(payload, 8, 'store');
@@ -105,21 +116,32 @@ export function decodeEvent(head: RecordHead, payload: Buffer, site: string | un
       };
     case RecordKind.flush:
       need(payload, 8, 'flush');
-      return { ...base, kind: 'flush', offset: readSafeU64(payload, 0), flushKind: pick(FLUSH_KINDS, head.flags, 'flush') };
+      return {
+        ...base,
+        kind: 'flush',
+        offset: readSafeU64(payload, 0),
+        flushKind: pick(FLUSH_KINDS, head.flags, 'flush'),
+      };
     case RecordKind.fence:
       return { ...base, kind: 'fence', fenceKind: pick(FENCE_KINDS, head.flags, 'fence') };
     case RecordKind.msync:
       need(payload, 16, 'msync');
       return { ...base, kind: 'msync', offset: readSafeU64(payload, 0), length: readSafeU64(payload, 8) };
     case RecordKind.marker:
-      return { ...base, kind: 'marker', markerKind: pick(MARKER_KINDS, head.flags, 'marker'), name: payload.toString('utf8') };
+      return {
+        ...base,
+        kind: 'marker',
+        markerKind: pick(MARKER_KINDS, head.flags, 'marker'),
+        name: payload.toString('utf8'),
+      };
     default:
       throw new TraceFormatError(`unknown record kind ${head.kind} at event ${head.seq}`);
   }
 }
 
 function need(payload: Buffer, bytes: number, what: string): void {
-  if (payload.length < bytes) throw new TraceFormatError(`${what} record has ${payload.length} payload bytes, needs ${bytes}`);
+  if (payload.length < bytes)
+    throw new TraceFormatError(`${what} record has ${payload.length} payload bytes, needs ${bytes}`);
 }
 
 function pick<T>(table: readonly T[], code: number, what: string): T {

@@ -68,7 +68,10 @@ function readHeader(source: ByteSource): TraceHeader {
   const pre = source.take(FILE_PREAMBLE_BYTES, 'the preamble');
   if (!pre || pre.toString('latin1', 0, 8) !== TRACE_MAGIC) throw new TraceFormatError('not a pmfit trace (bad magic)');
   const version = pre.readUInt32LE(8);
-  if (version !== TRACE_FORMAT_VERSION) throw new TraceFormatError(`trace format version ${version} is not supported (this pmfit reads ${TRACE_FORMAT_VERSION})`);
+  if (version !== TRACE_FORMAT_VERSION)
+    throw new TraceFormatError(
+      `trace format version ${version} is not supported (this pmfit reads ${TRACE_FORMAT_VERSION})`,
+    );
   const json = source.take(pre.readUInt32LE(12), 'the header');
   if (!json) throw new TraceFormatError('trace is truncated inside the header');
   try {
@@ -78,7 +81,12 @@ function readHeader(source: ByteSource): TraceHeader {
   }
 }
 
-function* eventGenerator(source: ByteSource, fd: number, mappings: PoolMapping[], pcIsSiteId: boolean): Generator<TraceEvent> {
+function* eventGenerator(
+  source: ByteSource,
+  fd: number,
+  mappings: PoolMapping[],
+  pcIsSiteId: boolean,
+): Generator<TraceEvent> {
   const sites = new Map<number, string>();
   try {
     for (;;) {
@@ -105,7 +113,8 @@ export function readTrace(path: string): Trace {
   const stream = streamTrace(path);
   const events: TraceEvent[] = [];
   for (const event of stream.events) {
-    if (event.seq !== events.length) throw new TraceFormatError(`event ${events.length} has sequence number ${event.seq}`);
+    if (event.seq !== events.length)
+      throw new TraceFormatError(`event ${events.length} has sequence number ${event.seq}`);
     events.push(event);
   }
   return { header: stream.header, mappings: stream.mappings, events };

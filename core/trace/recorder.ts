@@ -31,7 +31,8 @@ export class TraceRecorder {
   flushRange(offset: number, length: number, flushKind: FlushKind = 'clwb'): void {
     if (length <= 0) return;
     const first = Math.floor(offset / CACHE_LINE) * CACHE_LINE;
-    for (let line = first; line < offset + length; line += CACHE_LINE) this.push({ kind: 'flush', offset: line, flushKind });
+    for (let line = first; line < offset + length; line += CACHE_LINE)
+      this.push({ kind: 'flush', offset: line, flushKind });
   }
 
   fence(fenceKind: FenceKind = 'sfence'): void {
@@ -97,8 +98,12 @@ function sourceLocation(name: string, line: number, column: number): string {
   const key = `${name}:${line}:${column}`;
   let location = locations.get(key);
   if (location === undefined) {
-    const entry = findSourceMap(name)?.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number } | undefined;
-    const mapped = entry?.originalSource ? { file: entry.originalSource, line: entry.originalLine! + 1, column: entry.originalColumn! + 1 } : { file: name, line, column };
+    const entry = findSourceMap(name)?.findEntry(line - 1, column - 1) as
+      | { originalSource?: string; originalLine?: number; originalColumn?: number }
+      | undefined;
+    const mapped = entry?.originalSource
+      ? { file: entry.originalSource, line: entry.originalLine! + 1, column: entry.originalColumn! + 1 }
+      : { file: name, line, column };
     const file = mapped.file.replace(/^file:\/\//, '');
     location = `${relative(process.cwd(), file) || file}:${mapped.line}:${mapped.column}`;
     locations.set(key, location);

@@ -21,7 +21,10 @@ export class TraceWriter {
   private readonly siteIds = new Map<string, number>();
   private readonly nativeSites = new Set<number>();
 
-  constructor(path: string, private readonly header: TraceHeader) {
+  constructor(
+    path: string,
+    private readonly header: TraceHeader,
+  ) {
     this.fd = openSync(path, 'w');
     this.push(encodePreamble(header));
   }
@@ -32,7 +35,15 @@ export class TraceWriter {
     if (!ts && event.site !== undefined && event.pc !== 0) this.nativeSite(event.pc, event.site);
     const { flags, payload } = encodePayload(event);
     const head = Buffer.allocUnsafe(RECORD_HEAD_BYTES);
-    writeRecordHead(head, 0, { kind: kindCode(event), flags, pool: event.pool, len: payload.length, seq: event.seq, icount: event.icount, pc });
+    writeRecordHead(head, 0, {
+      kind: kindCode(event),
+      flags,
+      pool: event.pool,
+      len: payload.length,
+      seq: event.seq,
+      icount: event.icount,
+      pc,
+    });
     this.push(head, payload);
   }
 
@@ -99,7 +110,12 @@ function encodePreamble(header: TraceHeader): Buffer {
 }
 
 /** Writes a whole in-memory trace to a file. */
-export function writeTrace(path: string, header: TraceHeader, events: Iterable<TraceEvent>, mappings: PoolMapping[] = []): void {
+export function writeTrace(
+  path: string,
+  header: TraceHeader,
+  events: Iterable<TraceEvent>,
+  mappings: PoolMapping[] = [],
+): void {
   const writer = new TraceWriter(path, header);
   for (const m of mappings) writer.appendMapping(m);
   for (const e of events) writer.append(e);

@@ -15,7 +15,6 @@ export interface ExternalCheckOptions {
   env?: Record<string, string>;
 }
 
-
 export class ExternalCheckPool implements Checker {
   private readonly free: string[] = [];
   private readonly waiting: Array<() => void> = [];

@@ -30,7 +30,8 @@ interface Slot {
  * caller gave it away), else a copy — a Buffer from Node's shared pool must not be transferred.
  */
 function transferable(image: Buffer): ArrayBuffer {
-  if (image.byteOffset === 0 && image.buffer.byteLength === image.length && image.buffer instanceof ArrayBuffer) return image.buffer;
+  if (image.byteOffset === 0 && image.buffer.byteLength === image.length && image.buffer instanceof ArrayBuffer)
+    return image.buffer;
   const copy = new Uint8Array(image.length);
   copy.set(image);
   return copy.buffer;
@@ -66,7 +67,9 @@ export class TsCheckPool implements Checker {
 
   /** Starts a worker for `slot`; events of a worker the slot no longer owns are ignored. */
   private startWorker(slot: Slot): void {
-    const worker = new Worker(WORKER_URL, { workerData: { scenarioModule: this.options.scenarioModule, exportName: this.options.exportName } });
+    const worker = new Worker(WORKER_URL, {
+      workerData: { scenarioModule: this.options.scenarioModule, exportName: this.options.exportName },
+    });
     slot.worker = worker;
     worker.on('message', (msg: { id: number; outcome: CheckOutcome }) => {
       if (slot.worker === worker) this.finish(slot, msg.outcome);
@@ -112,7 +115,12 @@ export class TsCheckPool implements Checker {
     const [running, ...rest] = slot.inFlight;
     if (!running) return;
     this.restart(slot, rest);
-    running.resolve({ output: '', passed: false, crash: 'timeout', detail: `check ran longer than ${this.options.timeoutMs} ms` });
+    running.resolve({
+      output: '',
+      passed: false,
+      crash: 'timeout',
+      detail: `check ran longer than ${this.options.timeoutMs} ms`,
+    });
     this.dispatch();
   }
 

@@ -35,7 +35,7 @@ function fail(err: unknown): void {
     process.exitCode = EXIT.usage;
     return;
   }
-  process.stderr.write(`pmfit: internal error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`pmfit: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = EXIT.internal;
 }
 
@@ -55,31 +55,57 @@ await yargs(hideBin(process.argv))
     'init [file]',
     'write a commented starter scenario file (default ./pmfit-scenario.ts; never overwrites)',
     (y) =>
-      y
-        .positional('file', { type: 'string', describe: 'the new scenario file (.ts)' })
-        .option('native', { type: 'boolean', default: false, describe: 'a native spec: a program with init, run and check commands' }),
+      y.positional('file', { type: 'string', describe: 'the new scenario file (.ts)' }).option('native', {
+        type: 'boolean',
+        default: false,
+        describe: 'a native spec: a program with init, run and check commands',
+      }),
     (argv) => settle(() => initCommand(argv as never)),
   )
   .command(
     'merge <files..>',
-    'combine the JSON reports of --shard K/N runs into the whole run\'s report',
+    "combine the JSON reports of --shard K/N runs into the whole run's report",
     (y) =>
       y
         .positional('files', { type: 'string', array: true, demandOption: true })
-        .option('report', { type: 'string', array: true, default: [] as string[], describe: 'write the merged report: KIND=PATH' })
+        .option('report', {
+          type: 'string',
+          array: true,
+          default: [] as string[],
+          describe: 'write the merged report: KIND=PATH',
+        })
         .option('quiet', { alias: 'q', type: 'boolean', default: false }),
     (argv) => settle(() => mergeCommand(argv as never)),
   )
-  .command('check', 'crash-test a native program: -- PROGRAM [ARGS...]', (y) => checkBuilder(y), (argv) => settle(() => checkCommand(argv as never)))
+  .command(
+    'check',
+    'crash-test a native program: -- PROGRAM [ARGS...]',
+    (y) => checkBuilder(y),
+    (argv) => settle(() => checkCommand(argv as never)),
+  )
   .command(
     'allcounts',
     "the seed's allcounts from one traced run: -- PROGRAM [ARGS...]",
     (y) =>
       withNativeOptions(y)
-        .option('check', { type: 'string', demandOption: true, describe: 'command run on every crash image; {pool} stands for it' })
+        .option('check', {
+          type: 'string',
+          demandOption: true,
+          describe: 'command run on every crash image; {pool} stands for it',
+        })
         .option('jobs', { alias: 'j', type: 'number', default: DEFAULT_JOBS, describe: 'checks run in parallel' })
-        .option('dry-run', { alias: 'n', type: 'boolean', default: false, describe: 'print what would run, run nothing' })
-        .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'also list every crash point with the event before it' })
+        .option('dry-run', {
+          alias: 'n',
+          type: 'boolean',
+          default: false,
+          describe: 'print what would run, run nothing',
+        })
+        .option('verbose', {
+          alias: 'v',
+          type: 'boolean',
+          default: false,
+          describe: 'also list every crash point with the event before it',
+        })
         .option('timeout', { type: 'number', default: 10_000, describe: 'per-check timeout in ms' }),
     (argv) => settle(() => allcountsCommand(argv as never)),
   )
@@ -97,7 +123,11 @@ await yargs(hideBin(process.argv))
     'rebuild one crash image from its replay id (or a saved failure file) and re-run its check',
     (y) =>
       y
-        .positional('id', { type: 'string', demandOption: true, describe: 'a replay id, or the file of a saved failure' })
+        .positional('id', {
+          type: 'string',
+          demandOption: true,
+          describe: 'a replay id, or the file of a saved failure',
+        })
         .option('scenario', { type: 'string', describe: 'the scenario the id came from' })
         .option('out', { type: 'string', describe: 'write the rebuilt image to this new file' })
         .option('timeout', { type: 'number', default: 10_000, describe: 'check timeout in ms' }),
@@ -105,7 +135,12 @@ await yargs(hideBin(process.argv))
   )
   .command('trace', 'work with trace files', (y) =>
     y
-      .command('dump <file>', 'print a trace readably', (z) => z.positional('file', { type: 'string', demandOption: true }), (argv) => settle(() => traceDumpCommand(argv as never)))
+      .command(
+        'dump <file>',
+        'print a trace readably',
+        (z) => z.positional('file', { type: 'string', demandOption: true }),
+        (argv) => settle(() => traceDumpCommand(argv as never)),
+      )
       .demandCommand(1, 'name a trace subcommand: dump'),
   )
   .demandCommand(1, 'name a command: run, check, allcounts, icount, replay, merge, init, list, trace')

@@ -11,7 +11,14 @@ import type { Checker } from '../../core/api.js';
 import type { Progress } from '../engine/engine.js';
 import type { CheckSettings } from './options.js';
 import { rebuildImage } from '../engine/model/image-builder.js';
-import { NATIVE_ENV, checkTarget, prepareWorkingPool, traceTarget, type NativeTarget, type TracedTarget } from '../../icount/target.js';
+import {
+  NATIVE_ENV,
+  checkTarget,
+  prepareWorkingPool,
+  traceTarget,
+  type NativeTarget,
+  type TracedTarget,
+} from '../../icount/target.js';
 import type { ImageChoice } from '../engine/replay-id.js';
 import { makeTempDir, removeTempDir } from '../../core/support/temp-dir.js';
 
@@ -38,9 +45,19 @@ export async function checkNative(target: NativeTarget, options: NativeCheckOpti
   try {
     const working = await prepareWorkingPool(target, dir, options.timeoutMs);
     const traced = await traceTarget(target, binary, working, dir);
-    options.log?.debug({ program: target.program, events: traced.trace.events.length, instructions: traced.summary.instructions }, 'traced the snippet');
-    if (options.saveTrace) writeTrace(options.saveTrace, traced.trace.header, traced.trace.events, traced.trace.mappings);
-    const { checker, note } = externalChecker({ command: options.check, jobs: options.jobs, timeoutMs: options.timeoutMs, dir, env: { ...NATIVE_ENV, ...target.env } });
+    options.log?.debug(
+      { program: target.program, events: traced.trace.events.length, instructions: traced.summary.instructions },
+      'traced the snippet',
+    );
+    if (options.saveTrace)
+      writeTrace(options.saveTrace, traced.trace.header, traced.trace.events, traced.trace.mappings);
+    const { checker, note } = externalChecker({
+      command: options.check,
+      jobs: options.jobs,
+      timeoutMs: options.timeoutMs,
+      dir,
+      env: { ...NATIVE_ENV, ...target.env },
+    });
     options.log?.debug({ note }, 'how checks run');
     const results: ScenarioResult[] = [];
     for (const model of options.models) {
@@ -63,7 +80,13 @@ export async function checkNative(target: NativeTarget, options: NativeCheckOpti
       });
       results.push(result);
       if (options.saveFailures && result.findings.length > 0) {
-        saveFailures(result.findings, { dir: options.saveFailures, trace: traced.trace, initial: traced.initial, log, check: { kind: 'command', command: options.check } });
+        saveFailures(result.findings, {
+          dir: options.saveFailures,
+          trace: traced.trace,
+          initial: traced.initial,
+          log,
+          check: { kind: 'command', command: options.check },
+        });
       }
     }
     await checker.close();
@@ -83,7 +106,10 @@ export function externalChecker(options: ExternalCheckOptions): { checker: Check
     try {
       return { checker: new ForkServerCheckPool(options), note: 'checks ran through the fork server' };
     } catch (err) {
-      return { checker: new ExternalCheckPool(options), note: `checks ran by plain spawning: ${(err as Error).message}` };
+      return {
+        checker: new ExternalCheckPool(options),
+        note: `checks ran by plain spawning: ${(err as Error).message}`,
+      };
     }
   }
   return { checker: new ExternalCheckPool(options), note: `checks ran by plain spawning: ${support.reason}` };

@@ -29,7 +29,11 @@ export interface CheckArgv {
   timeout: number;
 }
 
-export function checkSettings(argv: CheckArgv, log: Logger, controls: { signal: AbortSignal; shard?: Shard }): CheckSettings {
+export function checkSettings(
+  argv: CheckArgv,
+  log: Logger,
+  controls: { signal: AbortSignal; shard?: Shard },
+): CheckSettings {
   return {
     ...(argv.strategy ? { strategy: argv.strategy as StrategyName } : {}),
     samples: argv.samples,

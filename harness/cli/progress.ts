@@ -23,7 +23,9 @@ export function progressLine(enabled = process.stderr.isTTY === true): ProgressL
         const seconds = Math.max((now - started) / 1000, 0.001);
         const eta = p.pointsDone > 0 ? ((p.pointsTotal - p.pointsDone) * seconds) / p.pointsDone : 0;
         const pct = Math.floor((100 * p.pointsDone) / p.pointsTotal);
-        process.stderr.write(`\r\x1b[K${label}: crash points ${p.pointsDone}/${p.pointsTotal} (${pct}%), ${Math.round(p.distinct / seconds)} images/s, failing images ${p.failing}, ETA ${eta.toFixed(0)} s`);
+        process.stderr.write(
+          `\r\x1b[K${label}: crash points ${p.pointsDone}/${p.pointsTotal} (${pct}%), ${Math.round(p.distinct / seconds)} images/s, failing images ${p.failing}, ETA ${eta.toFixed(0)} s`,
+        );
         shown = true;
       };
     },

@@ -2,7 +2,12 @@
 import { cpus } from 'node:os';
 import type { ModelName, OracleName, Report, ScenarioResult } from '../../core/api.js';
 import { buildReport } from '../../reports/json-report.js';
-import type { NativeFileScenarioEntry, NativeScenarioEntry, RunnableScenarioEntry, ScenarioEntry } from '../../scenarios/index.js';
+import type {
+  NativeFileScenarioEntry,
+  NativeScenarioEntry,
+  RunnableScenarioEntry,
+  ScenarioEntry,
+} from '../../scenarios/index.js';
 import { checkNative } from './native-runner.js';
 import type { NativeTarget } from '../../icount/target.js';
 import { shellQuote } from '../../core/support/shell-quote.js';
@@ -35,7 +40,12 @@ export const DEFAULT_JOBS = Math.max(1, cpus().length);
 export async function runScenarios(entries: readonly RunnableScenarioEntry[], options: RunOptions): Promise<Report> {
   const started = Date.now();
   const results: ScenarioResult[] = [];
-  for (const entry of entries) results.push(...(entry.kind === 'native' || entry.kind === 'native-file' ? await runNativeScenario(entry, options) : await runOne(entry, options)));
+  for (const entry of entries)
+    results.push(
+      ...(entry.kind === 'native' || entry.kind === 'native-file'
+        ? await runNativeScenario(entry, options)
+        : await runOne(entry, options)),
+    );
   return buildReport(results, Date.now() - started);
 }
 
@@ -48,7 +58,14 @@ export type NativeEntry = NativeScenarioEntry | NativeFileScenarioEntry;
  */
 export function nativeScenarioTarget(entry: NativeEntry, dir: string): NativeTarget {
   const fresh = join(dir, 'new.pool');
-  if (entry.kind === 'native') return { pool: fresh, size: entry.poolSize, init: `${entry.program} init {pool}`, program: entry.program, args: ['run', '{pool}', ...entry.runArgs] };
+  if (entry.kind === 'native')
+    return {
+      pool: fresh,
+      size: entry.poolSize,
+      init: `${entry.program} init {pool}`,
+      program: entry.program,
+      args: ['run', '{pool}', ...entry.runArgs],
+    };
   return {
     pool: entry.pool ?? fresh,
     ...(entry.poolSize ? { size: entry.poolSize } : {}),
@@ -98,7 +115,12 @@ async function runNativeScenario(entry: NativeEntry, options: RunOptions): Promi
 async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<ScenarioResult[]> {
   const scenario = await loadScenario(entry);
   const dir = makeTempDir();
-  const checker = new TsCheckPool({ scenarioModule: entry.module, exportName: entry.exportName, jobs: options.jobs, timeoutMs: options.timeoutMs });
+  const checker = new TsCheckPool({
+    scenarioModule: entry.module,
+    exportName: entry.exportName,
+    jobs: options.jobs,
+    timeoutMs: options.timeoutMs,
+  });
   try {
     const recorded = recordScenario(scenario, dir);
     options.log?.debug({ scenario: scenario.name, events: recorded.trace.events.length }, 'recorded the snippet');
@@ -117,12 +139,25 @@ async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<Scenar
         ...(options.maxStates ? { maxStates: options.maxStates } : {}),
         checker,
         inFlight: options.jobs * 4,
-        replayCommand: (id) => `pmfit replay ${id} --scenario ${entry.file === undefined ? scenario.name : shellQuote(entry.file)}`,
+        replayCommand: (id) =>
+          `pmfit replay ${id} --scenario ${entry.file === undefined ? scenario.name : shellQuote(entry.file)}`,
         ...runControls(options, `${scenario.name} (${model})`),
       });
       results.push(result);
       if (options.saveFailures && result.findings.length > 0) {
-        saveFailures(result.findings, { dir: options.saveFailures, trace: recorded.trace, initial: recorded.initial, log, check: { kind: 'ts', scenario: scenario.name, module: entry.module, exportName: entry.exportName, ...(entry.file ? { file: resolve(entry.file) } : {}) } });
+        saveFailures(result.findings, {
+          dir: options.saveFailures,
+          trace: recorded.trace,
+          initial: recorded.initial,
+          log,
+          check: {
+            kind: 'ts',
+            scenario: scenario.name,
+            module: entry.module,
+            exportName: entry.exportName,
+            ...(entry.file ? { file: resolve(entry.file) } : {}),
+          },
+        });
       }
     }
     return results;

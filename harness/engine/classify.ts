@@ -11,7 +11,10 @@ import type { FindingKind } from '../../core/api.js';
 import type { PendingUnit } from './model/persistency-tracker.js';
 import { lineOf } from './model/units.js';
 
-export type PersistencyClass = Extract<FindingKind, 'torn-write' | 'missing-flush' | 'missing-fence' | 'ordering' | 'unknown' | 'inconsistent'>;
+export type PersistencyClass = Extract<
+  FindingKind,
+  'torn-write' | 'missing-flush' | 'missing-fence' | 'ordering' | 'unknown' | 'inconsistent'
+>;
 
 export function classify(kept: readonly PendingUnit[], lost: readonly PendingUnit[]): PersistencyClass {
   if (lost.length === 0) return 'inconsistent';
@@ -21,7 +24,8 @@ export function classify(kept: readonly PendingUnit[], lost: readonly PendingUni
   const keptAfter = (u: PendingUnit, after: number, flushedToo = false) =>
     kept.some((v) => v.seq > after && lineOf(v.offset) !== lineOf(u.offset) && (!flushedToo || v.flushing));
   // A non-temporal store needs only a fence: anything issued after it that persisted first lacked one.
-  if (lost.some((u) => (u.flushing && keptAfter(u, u.flushedBy!)) || (u.nonTemporal && keptAfter(u, u.seq)))) return 'missing-fence';
+  if (lost.some((u) => (u.flushing && keptAfter(u, u.flushedBy!)) || (u.nonTemporal && keptAfter(u, u.seq))))
+    return 'missing-fence';
   if (lost.some((u) => u.flushing && keptAfter(u, u.seq, true))) return 'ordering';
   return 'unknown';
 }

@@ -2,7 +2,16 @@
 // leave, checks every distinct image once (deduplicated by digest), and records what it saw in a
 // RunLog that the judge (harness/judge/judge-run.ts) turns into verdicts, findings and output groups. Deterministic: the log
 // depends only on the trace, the initial image, the model, the strategy and the seed.
-import type { Checker, ImageRecord, ModelName, OracleName, PointRecord, RunLog, StrategyName, Trace } from '../../core/api.js';
+import type {
+  Checker,
+  ImageRecord,
+  ModelName,
+  OracleName,
+  PointRecord,
+  RunLog,
+  StrategyName,
+  Trace,
+} from '../../core/api.js';
 import { classify } from './classify.js';
 import { crashPointAt, finalIcount } from './crash-points.js';
 import { UsageError } from '../../core/support/errors.js';
@@ -69,7 +78,11 @@ export async function observe(input: EngineInput): Promise<RunLog> {
   const strategyName = input.strategy ?? defaultStrategy(input.model);
   const strategy = strategyFor(input.model, strategyName);
   if (!strategy) throw new UsageError(`strategy '${strategyName}' does not apply to model '${input.model}'`);
-  const settings: StrategySettings = { seed: input.seed, samples: input.samples ?? DEFAULT_SAMPLES, maxStates: input.maxStates ?? DEFAULT_MAX_STATES };
+  const settings: StrategySettings = {
+    seed: input.seed,
+    samples: input.samples ?? DEFAULT_SAMPLES,
+    maxStates: input.maxStates ?? DEFAULT_MAX_STATES,
+  };
   const { events } = input.trace;
   const total = finalIcount(events);
   const boundaries = input.oracle === 'ops' ? operationBoundaries(events) : [];
@@ -88,7 +101,12 @@ export async function observe(input: EngineInput): Promise<RunLog> {
   const pending = new Set<Promise<void>>();
   // Many images give the same output: keep one copy of each text.
   const outputs = new Map<string, string>();
-  const intern = (text: string) => outputs.get(text) ?? (outputs.set(text, text), text);
+  const intern = (text: string) => {
+    const known = outputs.get(text);
+    if (known !== undefined) return known;
+    outputs.set(text, text);
+    return text;
+  };
   const padded = paddedImage(input.initial);
   const tracker = new PersistencyTracker(padded, hashImage(padded));
   let images = 0;
@@ -114,7 +132,13 @@ export async function observe(input: EngineInput): Promise<RunLog> {
       ...(boundaries.length > 0 ? { allowed: allowedBoundaries(boundaries, index, tracker) } : {}),
     };
     log.points.push(record);
-    input.onProgress?.({ pointsDone: index + 1, pointsTotal: events.length + 1, images, distinct: Object.keys(log.images).length, failing });
+    input.onProgress?.({
+      pointsDone: index + 1,
+      pointsTotal: events.length + 1,
+      images,
+      distinct: Object.keys(log.images).length,
+      failing,
+    });
     while (pending.size >= input.inFlight) await Promise.race(pending);
   }
   await Promise.all(pending);
@@ -152,23 +176,42 @@ async function referenceOutputs(input: EngineInput, boundaries: number[]): Promi
   const images = imagesAt(input.trace, input.initial, boundaries);
   const outcomes = await Promise.all(images.map((image) => input.checker.check(image)));
   outcomes.forEach((o, i) => {
-    if (o.error || o.crash || !o.passed) throw new UsageError(`the ops oracle needs a passing check at every operation boundary, but at event ${boundaries[i]} it ${o.error ?? o.crash ?? `failed: ${o.detail ?? 'check did not pass'}`}`);
+    if (o.error || o.crash || !o.passed)
+      throw new UsageError(
+        `the ops oracle needs a passing check at every operation boundary, but at event ${boundaries[i]} it ${o.error ?? o.crash ?? `failed: ${o.detail ?? 'check did not pass'}`}`,
+      );
   });
   return { boundaries: outcomes.map((o) => o.output) };
 }
 
 /** The executed image after each of the given numbers of events. */
 function imagesAt(trace: Trace, initial: Buffer, points: number[]): Buffer[] {
-  return rebuildImages(trace, initial, points.map((point) => ({ model: 'eadr', point, kept: new Map() }))).map((r) => r.image);
+  return rebuildImages(
+    trace,
+    initial,
+    points.map((point) => ({ model: 'eadr', point, kept: new Map() })),
+  ).map((r) => r.image);
 }
 
 /** The outputs before and after the snippet, which the atomic oracle compares with. */
-export async function oracleReference(oracle: OracleName, trace: Trace, initial: Buffer, checker: Checker): Promise<{ before?: string; after?: string }> {
+export async function oracleReference(
+  oracle: OracleName,
+  trace: Trace,
+  initial: Buffer,
+  checker: Checker,
+): Promise<{ before?: string; after?: string }> {
   if (oracle !== 'atomic') return {};
-  const [before, after] = await Promise.all(imagesAt(trace, initial, [0, trace.events.length]).map((image) => checker.check(image)));
-  for (const [what, outcome] of [['before', before!], ['after', after!]] as const) {
+  const [before, after] = await Promise.all(
+    imagesAt(trace, initial, [0, trace.events.length]).map((image) => checker.check(image)),
+  );
+  for (const [what, outcome] of [
+    ['before', before!],
+    ['after', after!],
+  ] as const) {
     if (outcome.error || outcome.crash || !outcome.passed) {
-      throw new UsageError(`the atomic oracle needs a passing check on the state ${what} the snippet, but it ${outcome.error ?? outcome.crash ?? `failed: ${outcome.detail ?? 'check did not pass'}`}`);
+      throw new UsageError(
+        `the atomic oracle needs a passing check on the state ${what} the snippet, but it ${outcome.error ?? outcome.crash ?? `failed: ${outcome.detail ?? 'check did not pass'}`}`,
+      );
     }
   }
   return { before: before!.output, after: after!.output };

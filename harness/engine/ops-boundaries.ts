@@ -14,9 +14,14 @@ export function operationBoundaries(events: readonly TraceEvent[]): number[] {
 }
 
 /** Indexes into `boundaries` of the states a crash after `point` events may show. */
-export function allowedBoundaries(boundaries: readonly number[], point: number, tracker: PersistencyTracker): [number, number] {
+export function allowedBoundaries(
+  boundaries: readonly number[],
+  point: number,
+  tracker: PersistencyTracker,
+): [number, number] {
   let oldestPending = Infinity;
-  for (const units of tracker.pendingLines.values()) for (const u of units) oldestPending = Math.min(oldestPending, u.seq);
+  for (const units of tracker.pendingLines.values())
+    for (const u of units) oldestPending = Math.min(oldestPending, u.seq);
   // The last boundary not after the crash whose every earlier store is durable.
   let from = 0;
   for (let i = 0; i < boundaries.length && boundaries[i]! <= point; i++) if (boundaries[i]! <= oldestPending) from = i;

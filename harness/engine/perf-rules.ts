@@ -26,10 +26,12 @@ function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
 
   for (const e of trace.events) {
     if (e.kind === 'store') {
-      for (let line = lineOf(e.offset); line <= lineOf(e.offset + e.data.length - 1); line++) flushedSinceStore.delete(line);
+      for (let line = lineOf(e.offset); line <= lineOf(e.offset + e.data.length - 1); line++)
+        flushedSinceStore.delete(line);
     } else if (e.kind === 'flush') {
       const line = lineOf(e.offset);
-      if (flushedSinceStore.has(line)) note('redundant-flush', e, 'line flushed again with no store since the last flush');
+      if (flushedSinceStore.has(line))
+        note('redundant-flush', e, 'line flushed again with no store since the last flush');
       else if (!tracker.pendingLines.has(line)) note('clean-flush', e, 'flush of a line with no pending store');
       flushedSinceStore.add(line);
     } else if (e.kind === 'fence' && tracker.linesAwaitingFence.size === 0) {
@@ -38,6 +40,7 @@ function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
     tracker.apply(e);
   }
   const never = [...new Set([...tracker.pendingLines.values()].flat().map((u) => u.seq))].sort((a, b) => a - b);
-  for (const seq of never) note('never-durable', trace.events[seq]!, 'store never made durable by the end of the snippet');
+  for (const seq of never)
+    note('never-durable', trace.events[seq]!, 'store never made durable by the end of the snippet');
   return out;
 }

@@ -22,7 +22,7 @@ const ID_PATTERN = /^(eadr|adr)@(\d+)(?:\/(\*)?,?((?:\d+:\d+)(?:,\d+:\d+)*)?)?$/
  * is written in the `*` form, so ids stay short either way.
  */
 export function formatReplayId(choice: ImageChoice, units?: ReadonlyMap<number, number>): string {
-  const keptOf = (line: number) => choice.kept.get(line) ?? (choice.rest === 'all' ? units?.get(line) ?? 0 : 0);
+  const keptOf = (line: number) => choice.kept.get(line) ?? (choice.rest === 'all' ? (units?.get(line) ?? 0) : 0);
   const lines = units ? [...units.keys()] : [...choice.kept.keys()];
   const full = units ? lines.filter((l) => keptOf(l) === units.get(l) && units.get(l)! > 0) : [];
   const useStar = full.length > 0 && full.length > lines.length / 2;

@@ -38,7 +38,12 @@ export type Strategy = (tracker: PersistencyTracker, point: number, settings: St
 type Kept = Map<number, number>;
 
 /** Builds the candidates for a list of choices, dropping repeated choices. */
-function candidatesFor(composer: CrashImageComposer, model: ModelName, point: number, choices: Kept[]): CandidateImage[] {
+function candidatesFor(
+  composer: CrashImageComposer,
+  model: ModelName,
+  point: number,
+  choices: Kept[],
+): CandidateImage[] {
   const units = new Map(composer.pendingLines().map((l) => [l.line, l.units]));
   const seen = new Set<string>();
   const out: CandidateImage[] = [];
@@ -47,7 +52,13 @@ function candidatesFor(composer: CrashImageComposer, model: ModelName, point: nu
     const replayId = formatReplayId(choice, units);
     if (seen.has(replayId)) continue;
     seen.add(replayId);
-    out.push({ choice, replayId, digest: composer.digest(kept), build: () => composer.build(kept), split: () => composer.split(kept) });
+    out.push({
+      choice,
+      replayId,
+      digest: composer.digest(kept),
+      build: () => composer.build(kept),
+      split: () => composer.split(kept),
+    });
   }
   return out;
 }
@@ -60,7 +71,11 @@ function stateSpace(lines: Array<{ units: number }>): number {
 const strict: Strategy = (tracker, point) => {
   const composer = new CrashImageComposer(tracker);
   const lines = composer.pendingLines();
-  return { candidates: candidatesFor(composer, 'adr', point, [new Map()]), stateSpace: stateSpace(lines), partial: false };
+  return {
+    candidates: candidatesFor(composer, 'adr', point, [new Map()]),
+    stateSpace: stateSpace(lines),
+    partial: false,
+  };
 };
 
 /**
@@ -87,7 +102,11 @@ const exhaustive: Strategy = (tracker, point, settings) => {
   const lines = composer.pendingLines();
   const space = stateSpace(lines);
   if (space > settings.maxStates) {
-    return { candidates: candidatesFor(composer, 'adr', point, sampleChoices(lines, settings.maxStates, settings.seed, point)), stateSpace: space, partial: true };
+    return {
+      candidates: candidatesFor(composer, 'adr', point, sampleChoices(lines, settings.maxStates, settings.seed, point)),
+      stateSpace: space,
+      partial: true,
+    };
   }
   const choices: Kept[] = [];
   const digits = lines.map(() => 0);
@@ -102,10 +121,19 @@ const exhaustive: Strategy = (tracker, point, settings) => {
 const random: Strategy = (tracker, point, settings) => {
   const composer = new CrashImageComposer(tracker);
   const lines = composer.pendingLines();
-  return { candidates: candidatesFor(composer, 'adr', point, sampleChoices(lines, settings.samples, settings.seed, point)), stateSpace: stateSpace(lines), partial: false };
+  return {
+    candidates: candidatesFor(composer, 'adr', point, sampleChoices(lines, settings.samples, settings.seed, point)),
+    stateSpace: stateSpace(lines),
+    partial: false,
+  };
 };
 
-function sampleChoices(lines: Array<{ line: number; units: number }>, count: number, seed: string, point: number): Kept[] {
+function sampleChoices(
+  lines: Array<{ line: number; units: number }>,
+  count: number,
+  seed: string,
+  point: number,
+): Kept[] {
   const rng = seedrandom(`${seed}:${point}`);
   return Array.from({ length: count }, () => new Map(lines.map((l) => [l.line, Math.floor(rng() * (l.units + 1))])));
 }

@@ -21,14 +21,22 @@ export function finalize(log: RunLog, wallMs: number): ScenarioResult {
       partialPoints: log.points.filter((p) => p.partial).map((p) => p.index),
     },
     summary: {
-      verdict: findings.some((f) => f.kind !== 'unknown') ? 'inconsistent' : findings.length > 0 ? 'unknown' : 'consistent',
+      verdict: findings.some((f) => f.kind !== 'unknown')
+        ? 'inconsistent'
+        : findings.length > 0
+          ? 'unknown'
+          : 'consistent',
       crashPoints: log.points.length,
       images,
       distinctImages: Object.keys(log.images).length,
       findings: findings.length,
       wallMs,
     },
-    groups: collateOutputs(log.points.flatMap((p) => p.images.map((key) => ({ output: renderOutput(log.images[key]!), from: p.icountFrom, to: p.icountTo })))),
+    groups: collateOutputs(
+      log.points.flatMap((p) =>
+        p.images.map((key) => ({ output: renderOutput(log.images[key]!), from: p.icountFrom, to: p.icountTo })),
+      ),
+    ),
     findings,
     perfFindings: log.perfFindings,
     ...(log.incomplete ? { incomplete: true } : {}),
@@ -82,7 +90,14 @@ function renderOutput(image: ImageRecord): string {
 
 function toFinding(log: RunLog, point: PointRecord, image: ImageRecord, verdict: Verdict): Finding {
   const crash = image.outcome.crash;
-  const kind = verdict.status === 'unknown' ? 'unknown' : crash === 'timeout' ? 'timeout' : crash ? (`crash:${crash}` as const) : image.class;
+  const kind =
+    verdict.status === 'unknown'
+      ? 'unknown'
+      : crash === 'timeout'
+        ? 'timeout'
+        : crash
+          ? (`crash:${crash}` as const)
+          : image.class;
   const why = verdict.status === 'unknown' ? verdict.error : verdict.status === 'inconsistent' ? verdict.reason : '';
   const where = `crash point ${point.index} (instructions ${point.icountFrom}-${point.icountTo}${point.lastEvent ? `, after ${point.lastEvent}` : ', before the first event'})`;
   return {

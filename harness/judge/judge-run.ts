@@ -29,4 +29,3 @@ function describeFailingPoints(log: RunLog, events: Trace['events']): void {
     if (fails) point.lastEvent = describeEvent(events[point.index - 1]!);
   }
 }
-

@@ -11,7 +11,8 @@ export function mergeShards(reports: readonly Report[]): { results: ScenarioResu
   const byRun = new Map<string, ScenarioResult[]>();
   for (const report of reports) {
     for (const result of report.results) {
-      if (!result.shard || !result.log) throw new UsageError(`a result of ${result.scenario} is not from a sharded run (run with --shard K/N)`);
+      if (!result.shard || !result.log)
+        throw new UsageError(`a result of ${result.scenario} is not from a sharded run (run with --shard K/N)`);
       const key = `${result.scenario}\0${result.model}\0${result.strategy}\0${result.oracle}\0${result.seed}`;
       byRun.set(key, [...(byRun.get(key) ?? []), result]);
     }
@@ -25,9 +26,14 @@ function mergeRun(shards: ScenarioResult[]): ScenarioResult {
   const first = shards[0]!;
   const count = first.shard!.count;
   const indexes = new Set(shards.map((s) => s.shard!.index));
-  if (shards.some((s) => s.shard!.count !== count)) throw new UsageError(`the shards of ${first.scenario} disagree on N (${[...new Set(shards.map((s) => s.shard!.count))].join(', ')})`);
-  for (let k = 1; k <= count; k++) if (!indexes.has(k)) throw new UsageError(`shard ${k}/${count} of ${first.scenario} (${first.model}) is missing`);
-  if (indexes.size !== shards.length) throw new UsageError(`a shard of ${first.scenario} (${first.model}) is given twice`);
+  if (shards.some((s) => s.shard!.count !== count))
+    throw new UsageError(
+      `the shards of ${first.scenario} disagree on N (${[...new Set(shards.map((s) => s.shard!.count))].join(', ')})`,
+    );
+  for (let k = 1; k <= count; k++)
+    if (!indexes.has(k)) throw new UsageError(`shard ${k}/${count} of ${first.scenario} (${first.model}) is missing`);
+  if (indexes.size !== shards.length)
+    throw new UsageError(`a shard of ${first.scenario} (${first.model}) is given twice`);
   const logs = shards.map((s) => s.log!);
   const log: RunLog = {
     ...logs[0]!,

@@ -13,12 +13,23 @@ export interface OracleReference {
 
 export function judge(oracle: OracleName, outcome: CheckOutcome, reference: OracleReference): Verdict {
   if (outcome.error) return { status: 'unknown', error: outcome.error };
-  if (outcome.crash) return { status: 'inconsistent', reason: outcome.crash === 'timeout' ? 'the check timed out' : `the check was killed by ${outcome.crash}`, actual: outcome.output };
+  if (outcome.crash)
+    return {
+      status: 'inconsistent',
+      reason: outcome.crash === 'timeout' ? 'the check timed out' : `the check was killed by ${outcome.crash}`,
+      actual: outcome.output,
+    };
   switch (oracle) {
     case 'collate':
       return { status: 'consistent' };
     case 'exit':
-      return outcome.passed ? { status: 'consistent' } : { status: 'inconsistent', reason: outcome.detail ?? 'the check reported an inconsistent state', actual: outcome.output };
+      return outcome.passed
+        ? { status: 'consistent' }
+        : {
+            status: 'inconsistent',
+            reason: outcome.detail ?? 'the check reported an inconsistent state',
+            actual: outcome.output,
+          };
     case 'atomic':
       return judgeAtomic(outcome, reference);
     case 'ops':
@@ -28,7 +39,12 @@ export function judge(oracle: OracleName, outcome: CheckOutcome, reference: Orac
 
 /** Durable linearizability: the state is the one at an operation boundary the crash allows. */
 function judgeOps(outcome: CheckOutcome, allowed: string[]): Verdict {
-  if (!outcome.passed) return { status: 'inconsistent', reason: outcome.detail ?? 'the check reported an inconsistent state', actual: outcome.output };
+  if (!outcome.passed)
+    return {
+      status: 'inconsistent',
+      reason: outcome.detail ?? 'the check reported an inconsistent state',
+      actual: outcome.output,
+    };
   if (allowed.includes(outcome.output)) return { status: 'consistent' };
   return {
     status: 'inconsistent',
@@ -39,7 +55,12 @@ function judgeOps(outcome: CheckOutcome, allowed: string[]): Verdict {
 }
 
 function judgeAtomic(outcome: CheckOutcome, reference: OracleReference): Verdict {
-  if (!outcome.passed) return { status: 'inconsistent', reason: outcome.detail ?? 'the check reported an inconsistent state', actual: outcome.output };
+  if (!outcome.passed)
+    return {
+      status: 'inconsistent',
+      reason: outcome.detail ?? 'the check reported an inconsistent state',
+      actual: outcome.output,
+    };
   if (outcome.output === reference.before || outcome.output === reference.after) return { status: 'consistent' };
   return {
     status: 'inconsistent',

@@ -68,7 +68,11 @@ export function saveFailures(findings: readonly Finding[], ctx: SaveContext): st
   mkdirSync(ctx.dir, { recursive: true });
   const digest = traceDigest(ctx.trace);
   const commandLine = ['pmfit', ...process.argv.slice(2)].map(shellQuote).join(' ');
-  const images = rebuildImages(ctx.trace, ctx.initial, findings.map((f) => parseReplayId(f.replayId)!));
+  const images = rebuildImages(
+    ctx.trace,
+    ctx.initial,
+    findings.map((f) => parseReplayId(f.replayId)!),
+  );
   return findings.map((finding, i) => {
     const image = Buffer.from(images[i]!.image);
     const point = ctx.log.points.find((p) => p.index === finding.crashPoint);
@@ -96,7 +100,8 @@ export function saveFailures(findings: readonly Finding[], ctx: SaveContext): st
 /** What the oracle would accept at the finding's point: before/after (atomic) or boundaries (ops). */
 function acceptedOutputs(log: RunLog, point: RunLog['points'][number] | undefined): string[] {
   if (log.oracle === 'atomic') return [log.reference.before ?? '', log.reference.after ?? ''];
-  if (log.oracle === 'ops' && point?.allowed && log.reference.boundaries) return log.reference.boundaries.slice(point.allowed[0], point.allowed[1] + 1);
+  if (log.oracle === 'ops' && point?.allowed && log.reference.boundaries)
+    return log.reference.boundaries.slice(point.allowed[0], point.allowed[1] + 1);
   return [];
 }
 
@@ -117,9 +122,12 @@ export function loadSavedFailure(path: string): { saved: SavedFailure; image: Bu
   } catch (err) {
     throw new UsageError(`${path} is not a saved failure: ${(err as Error).message}`);
   }
-  if (saved.pmfitFailure !== FAILURE_FORMAT) throw new UsageError(`${path} is not a saved failure of this pmfit (format ${saved.pmfitFailure ?? 'missing'}, expected ${FAILURE_FORMAT})`);
+  if (saved.pmfitFailure !== FAILURE_FORMAT)
+    throw new UsageError(
+      `${path} is not a saved failure of this pmfit (format ${saved.pmfitFailure ?? 'missing'}, expected ${FAILURE_FORMAT})`,
+    );
   const image = gunzipSync(Buffer.from(saved.image.gzipBase64, 'base64'));
-  if (image.length !== saved.image.bytes || sha256(image) !== saved.image.sha256) throw new UsageError(`${path}: the crash image does not match its digest (the file is damaged)`);
+  if (image.length !== saved.image.bytes || sha256(image) !== saved.image.sha256)
+    throw new UsageError(`${path}: the crash image does not match its digest (the file is damaged)`);
   return { saved, image };
 }
-

@@ -5,7 +5,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { findScenario, type NativeFileScenarioEntry, type RunnableScenarioEntry, type ScenarioEntry } from '../index.js';
+import {
+  findScenario,
+  type NativeFileScenarioEntry,
+  type RunnableScenarioEntry,
+  type ScenarioEntry,
+} from '../index.js';
 import { UsageError } from '../../core/support/errors.js';
 import { validateNativeSpec } from './native-spec.js';
 import { javaScriptSyntaxError, transpileScenario } from './transpile.js';
@@ -28,17 +33,25 @@ export async function resolveScenario(name: string): Promise<RunnableScenarioEnt
 export async function loadScenarioFile(file: string): Promise<ScenarioEntry | NativeFileScenarioEntry> {
   const path = resolve(file);
   if (!existsSync(path)) throw new UsageError(`${file}: no such scenario file`);
-  if (!statSync(path).isFile()) throw new UsageError(`${file}: is not a file (a scenario file is a .ts, .js or .mjs module)`);
+  if (!statSync(path).isFile())
+    throw new UsageError(`${file}: is not a file (a scenario file is a .ts, .js or .mjs module)`);
   const ext = extname(path);
-  if (!EXTENSIONS.includes(ext)) throw new UsageError(`${file}: a scenario file must end in ${EXTENSIONS.join(', ')}, got '${ext || 'no extension'}'`);
+  if (!EXTENSIONS.includes(ext))
+    throw new UsageError(
+      `${file}: a scenario file must end in ${EXTENSIONS.join(', ')}, got '${ext || 'no extension'}'`,
+    );
   const url = ext === '.ts' ? transpileScenario(file, path, makeTempDir('pmfit-scenario-')) : pathToFileURL(path).href;
   const mod = await importFile(file, url);
   const exportName = mod.scenario !== undefined ? 'scenario' : mod.default !== undefined ? 'default' : undefined;
-  if (!exportName) throw new UsageError(`${file}: exports no scenario: expected a default export or an export named 'scenario'`);
+  if (!exportName)
+    throw new UsageError(`${file}: exports no scenario: expected a default export or an export named 'scenario'`);
   const value = mod[exportName];
   const kind = typeof value === 'object' && value !== null ? (value as { kind?: unknown }).kind : undefined;
   if (kind === 'native') return validateNativeSpec(value as Record<string, unknown>, file, dirname(path));
-  if (kind !== undefined) throw new UsageError(`${file}: field 'kind' must be 'native' (or absent for a TS scenario), got ${describeValue(kind)}`);
+  if (kind !== undefined)
+    throw new UsageError(
+      `${file}: field 'kind' must be 'native' (or absent for a TS scenario), got ${describeValue(kind)}`,
+    );
   const entry: ScenarioEntry = { name: file, module: url, exportName, file };
   return { ...entry, name: validateScenario(value, entry).name };
 }
@@ -51,9 +64,12 @@ async function importFile(file: string, url: string): Promise<Record<string, unk
     const e = err as Error & { code?: string };
     const message = String(e?.message ?? e).split('\n')[0];
     if (e?.code === 'ERR_MODULE_NOT_FOUND' && /'pmfit'/.test(message)) {
-      throw new UsageError(`${file}: imports a value from 'pmfit': a scenario file imports only types from pmfit (import type { TsScenario } from 'pmfit')`);
+      throw new UsageError(
+        `${file}: imports a value from 'pmfit': a scenario file imports only types from pmfit (import type { TsScenario } from 'pmfit')`,
+      );
     }
-    if (e instanceof SyntaxError) throw new UsageError(javaScriptSyntaxError(file, fileURLToPath(url)) ?? `${file}: syntax error: ${message}`);
+    if (e instanceof SyntaxError)
+      throw new UsageError(javaScriptSyntaxError(file, fileURLToPath(url)) ?? `${file}: syntax error: ${message}`);
     throw new UsageError(`${file}: cannot load the scenario: ${message}`);
   }
 }

@@ -13,7 +13,21 @@ import { describeValue } from './validate.js';
 
 const ORACLES: readonly OracleName[] = ['exit', 'atomic', 'ops', 'collate'];
 const MODELS: readonly ModelName[] = ['eadr', 'adr'];
-const FIELDS = ['kind', 'name', 'description', 'pool', 'poolSize', 'init', 'program', 'args', 'check', 'oracle', 'models', 'from', 'to'];
+const FIELDS = [
+  'kind',
+  'name',
+  'description',
+  'pool',
+  'poolSize',
+  'init',
+  'program',
+  'args',
+  'check',
+  'oracle',
+  'models',
+  'from',
+  'to',
+];
 
 /** The spec a native scenario file exports, as the user writes it: the entry it becomes, with defaults left out. */
 export type NativeSpec = Omit<NativeFileScenarioEntry, 'kind' | 'file' | 'description' | 'models'> & {
@@ -26,7 +40,11 @@ export type NativeSpec = Omit<NativeFileScenarioEntry, 'kind' | 'file' | 'descri
 export function validateNativeSpec(value: Record<string, unknown>, file: string, dir: string): NativeFileScenarioEntry {
   const fail = (name: string, expected: string): never => {
     const got = value[name];
-    throw new UsageError(got === undefined ? `${file}: field '${name}' is missing: expected ${expected}` : `${file}: field '${name}' must be ${expected}, got ${describeValue(got)}`);
+    throw new UsageError(
+      got === undefined
+        ? `${file}: field '${name}' is missing: expected ${expected}`
+        : `${file}: field '${name}' must be ${expected}, got ${describeValue(got)}`,
+    );
   };
   const text = (name: string, optional: boolean): string | undefined => {
     const v = value[name];
@@ -35,12 +53,15 @@ export function validateNativeSpec(value: Record<string, unknown>, file: string,
     return v;
   };
   const unknown = Object.keys(value).find((k) => !FIELDS.includes(k));
-  if (unknown !== undefined) throw new UsageError(`${file}: field '${unknown}' is not a native spec field (known: ${FIELDS.join(', ')})`);
+  if (unknown !== undefined)
+    throw new UsageError(`${file}: field '${unknown}' is not a native spec field (known: ${FIELDS.join(', ')})`);
 
   const name = text('name', false)!;
   if (value.description !== undefined && typeof value.description !== 'string') fail('description', 'a string');
   if ((value.pool === undefined) === (value.poolSize === undefined)) {
-    throw new UsageError(`${file}: give exactly one of field 'pool' (an existing pool file to start from) and field 'poolSize' (bytes of a new zeroed pool)`);
+    throw new UsageError(
+      `${file}: give exactly one of field 'pool' (an existing pool file to start from) and field 'poolSize' (bytes of a new zeroed pool)`,
+    );
   }
   let pool: string | undefined;
   if (value.pool !== undefined) {
@@ -48,19 +69,25 @@ export function validateNativeSpec(value: Record<string, unknown>, file: string,
     if (!existsSync(pool) || !statSync(pool).isFile()) fail('pool', `an existing pool file (no file ${pool})`);
   }
   const poolSize = value.poolSize as number | undefined;
-  if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize > 0 && poolSize % LINE_BYTES === 0)) fail('poolSize', `a positive multiple of ${LINE_BYTES}`);
+  if (poolSize !== undefined && !(Number.isInteger(poolSize) && poolSize > 0 && poolSize % LINE_BYTES === 0))
+    fail('poolSize', `a positive multiple of ${LINE_BYTES}`);
   const init = text('init', true);
-  const program = programPath(text('program', false)!, dir, () => fail('program', 'an existing program (a path relative to the scenario file, or a name on PATH)'));
+  const program = programPath(text('program', false)!, dir, () =>
+    fail('program', 'an existing program (a path relative to the scenario file, or a name on PATH)'),
+  );
   const args = value.args;
-  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) return fail('args', "a list of strings ('{pool}' stands for the pool)");
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string'))
+    return fail('args', "a list of strings ('{pool}' stands for the pool)");
   const check = text('check', false)!;
   const oracle = value.oracle as OracleName;
   if (!ORACLES.includes(oracle)) fail('oracle', `one of ${ORACLES.join(', ')}`);
   const models = value.models as ModelName[] | undefined;
-  if (models !== undefined && !(Array.isArray(models) && models.length > 0 && models.every((m) => MODELS.includes(m)))) fail('models', `a list of models among ${MODELS.join(', ')}`);
+  if (models !== undefined && !(Array.isArray(models) && models.length > 0 && models.every((m) => MODELS.includes(m))))
+    fail('models', `a list of models among ${MODELS.join(', ')}`);
   const from = text('from', true);
   const to = text('to', true);
-  if (to !== undefined && from === undefined) throw new UsageError(`${file}: field 'to' needs field 'from' (the function where tracing starts)`);
+  if (to !== undefined && from === undefined)
+    throw new UsageError(`${file}: field 'to' needs field 'from' (the function where tracing starts)`);
 
   return {
     kind: 'native-file',
@@ -98,7 +125,10 @@ const RELATIVE_WORD = /(^|\s)(\.\.?\/[^\s'"]*)/g;
 
 /** A shell command with its ./ and ../ words and `{dir}` made absolute against `dir`. */
 function resolveCommand(command: string, dir: string): string {
-  return command.replace(RELATIVE_WORD, (_, space: string, path: string) => space + shellQuote(resolve(dir, path))).split('{dir}').join(shellQuote(dir));
+  return command
+    .replace(RELATIVE_WORD, (_, space: string, path: string) => space + shellQuote(resolve(dir, path)))
+    .split('{dir}')
+    .join(shellQuote(dir));
 }
 
 function resolveArg(arg: string, dir: string): string {

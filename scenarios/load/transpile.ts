@@ -10,7 +10,11 @@ import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { UsageError } from '../../core/support/errors.js';
 
-const COMPILER_OPTIONS: ts.CompilerOptions = { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: true };
+const COMPILER_OPTIONS: ts.CompilerOptions = {
+  module: ts.ModuleKind.ESNext,
+  target: ts.ScriptTarget.ES2022,
+  sourceMap: true,
+};
 
 /** Transpiles `path` (and the .ts files it imports relatively) into `outDir`; returns the module URL. */
 export function transpileScenario(file: string, path: string, outDir: string): string {
@@ -36,7 +40,10 @@ class Transpiler {
       transformers: { after: [(context) => (source) => this.rewriteImports(context, source, path)] },
     });
     const error = result.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error);
-    if (error) throw new UsageError(`${where(file, error)}: syntax error: ${ts.flattenDiagnosticMessageText(error.messageText, ' ')}`);
+    if (error)
+      throw new UsageError(
+        `${where(file, error)}: syntax error: ${ts.flattenDiagnosticMessageText(error.messageText, ' ')}`,
+      );
     writeFileSync(out, withInlineMap(result.outputText, result.sourceMapText, path));
     return url;
   }
@@ -54,10 +61,23 @@ class Transpiler {
         if (spec) return f.updateImportDeclaration(node, node.modifiers, node.importClause, spec, node.attributes);
       } else if (ts.isExportDeclaration(node) && node.moduleSpecifier) {
         const spec = target(node.moduleSpecifier);
-        if (spec) return f.updateExportDeclaration(node, node.modifiers, node.isTypeOnly, node.exportClause, spec, node.attributes);
-      } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments.length > 0) {
+        if (spec)
+          return f.updateExportDeclaration(
+            node,
+            node.modifiers,
+            node.isTypeOnly,
+            node.exportClause,
+            spec,
+            node.attributes,
+          );
+      } else if (
+        ts.isCallExpression(node) &&
+        node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+        node.arguments.length > 0
+      ) {
         const spec = target(node.arguments[0]!);
-        if (spec) return f.updateCallExpression(node, node.expression, node.typeArguments, [spec, ...node.arguments.slice(1)]);
+        if (spec)
+          return f.updateCallExpression(node, node.expression, node.typeArguments, [spec, ...node.arguments.slice(1)]);
       }
       return ts.visitEachChild(node, visit, context);
     };
@@ -67,7 +87,9 @@ class Transpiler {
   /** The URL a relative import resolves to: the file itself, or the transpiled copy of a .ts file. */
   private resolveImport(from: string, spec: string): string {
     const path = resolve(dirname(from), spec);
-    const tsTwin = [path.replace(/\.js$/, '.ts'), path.replace(/\.mjs$/, '.mts'), `${path}.ts`].find((p) => p !== path && existsSync(p));
+    const tsTwin = [path.replace(/\.js$/, '.ts'), path.replace(/\.mjs$/, '.mts'), `${path}.ts`].find(
+      (p) => p !== path && existsSync(p),
+    );
     if (/\.m?ts$/.test(path) && existsSync(path)) return this.module(relative(process.cwd(), path), path);
     if (!existsSync(path) && tsTwin) return this.module(relative(process.cwd(), tsTwin), tsTwin);
     return pathToFileURL(path).href;
@@ -76,7 +98,11 @@ class Transpiler {
 
 /** The compiler's one-line syntax error in a JavaScript file (Node's SyntaxError has no position), if it sees one. */
 export function javaScriptSyntaxError(file: string, path: string): string | undefined {
-  const result = ts.transpileModule(readFileSync(path, 'utf8'), { fileName: path, reportDiagnostics: true, compilerOptions: { ...COMPILER_OPTIONS, allowJs: true } });
+  const result = ts.transpileModule(readFileSync(path, 'utf8'), {
+    fileName: path,
+    reportDiagnostics: true,
+    compilerOptions: { ...COMPILER_OPTIONS, allowJs: true },
+  });
   const error = result.diagnostics?.find((d) => d.category === ts.DiagnosticCategory.Error);
   return error && `${where(file, error)}: syntax error: ${ts.flattenDiagnosticMessageText(error.messageText, ' ')}`;
 }

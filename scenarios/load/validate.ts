@@ -11,18 +11,34 @@ const MODELS: readonly ModelName[] = ['eadr', 'adr'];
 /** Checks a scenario object field by field; errors name where it came from (a file, or a built-in's module). */
 export function validateScenario(value: unknown, entry: ScenarioEntry): TsScenario {
   const where = entry.file ?? `scenario ${entry.name} (${entry.module})`;
-  if (typeof value !== 'object' || value === null) throw new UsageError(`${where}: export '${entry.exportName}' must be a scenario object, got ${describeValue(value)}`);
+  if (typeof value !== 'object' || value === null)
+    throw new UsageError(
+      `${where}: export '${entry.exportName}' must be a scenario object, got ${describeValue(value)}`,
+    );
   const s = value as Partial<TsScenario>;
   const field = (name: keyof TsScenario, ok: boolean, expected: string) => {
     if (ok) return;
     const got = s[name];
-    throw new UsageError(got === undefined ? `${where}: field '${name}' is missing: expected ${expected}` : `${where}: field '${name}' must be ${expected}, got ${describeValue(got)}`);
+    throw new UsageError(
+      got === undefined
+        ? `${where}: field '${name}' is missing: expected ${expected}`
+        : `${where}: field '${name}' must be ${expected}, got ${describeValue(got)}`,
+    );
   };
   field('name', typeof s.name === 'string' && s.name !== '', 'a non-empty string');
   field('description', typeof s.description === 'string', 'a string');
-  field('poolSize', Number.isInteger(s.poolSize) && s.poolSize! > 0 && s.poolSize! % LINE_BYTES === 0, `a positive multiple of ${LINE_BYTES}`);
+  field(
+    'poolSize',
+    Number.isInteger(s.poolSize) && s.poolSize! > 0 && s.poolSize! % LINE_BYTES === 0,
+    `a positive multiple of ${LINE_BYTES}`,
+  );
   field('oracle', ORACLES.includes(s.oracle as OracleName), `one of ${ORACLES.join(', ')}`);
-  field('models', s.models === undefined || (Array.isArray(s.models) && s.models.length > 0 && s.models.every((m) => MODELS.includes(m))), `a list of models among ${MODELS.join(', ')}`);
+  field(
+    'models',
+    s.models === undefined ||
+      (Array.isArray(s.models) && s.models.length > 0 && s.models.every((m) => MODELS.includes(m))),
+    `a list of models among ${MODELS.join(', ')}`,
+  );
   field('setup', s.setup === undefined || typeof s.setup === 'function', 'a function');
   field('run', typeof s.run === 'function', 'a function');
   field('check', typeof s.check === 'function', 'a function');

@@ -41,7 +41,10 @@ test('open maps an existing file at its size; create refuses an existing file', 
 
 test('libpmem errors become PoolErrors with pmem_errormsg text', (t) => {
   const missing = join(tempDir(t), 'nope', 'pool');
-  t.throws(() => Pool.create(missing, 4096), { instanceOf: PoolError, message: /cannot map pool .*No such file or directory/ });
+  t.throws(() => Pool.create(missing, 4096), {
+    instanceOf: PoolError,
+    message: /cannot map pool .*No such file or directory/,
+  });
 });
 
 test('out-of-range access and use after close are refused', (t) => {
@@ -63,12 +66,21 @@ test('a recording Pool traces stores with bytes, flushes per line, fences, msync
   pool.writeNonTemporal(256, Buffer.from('nt'));
   pool.marker('op1');
   pool.close();
-  t.deepEqual(recorder.events.map((e) => e.kind), ['store', 'flush', 'flush', 'fence', 'flush', 'fence', 'msync', 'store', 'marker']);
-  t.deepEqual(recorder.events.map((e) => e.seq), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+  t.deepEqual(
+    recorder.events.map((e) => e.kind),
+    ['store', 'flush', 'flush', 'fence', 'flush', 'fence', 'msync', 'store', 'marker'],
+  );
+  t.deepEqual(
+    recorder.events.map((e) => e.seq),
+    [0, 1, 2, 3, 4, 5, 6, 7, 8],
+  );
   const store = recorder.events[0] as StoreEvent;
   t.is(store.offset, 60);
   t.is(Buffer.from(store.data).readBigUInt64LE(0), 0x1122334455667788n);
-  t.deepEqual(recorder.events.slice(1, 3).map((e) => (e as FlushEvent).offset), [0, 64]);
+  t.deepEqual(
+    recorder.events.slice(1, 3).map((e) => (e as FlushEvent).offset),
+    [0, 64],
+  );
   t.true((recorder.events[7] as StoreEvent).nonTemporal);
   t.regex(store.site ?? '', /^test\/core\/pool\.test\.ts:\d+:\d+$/, 'the TypeScript line, through the source map');
 });
@@ -76,9 +88,15 @@ test('a recording Pool traces stores with bytes, flushes per line, fences, msync
 test('persistRanges flushes every range and drains once', (t) => {
   const recorder = new TraceRecorder();
   const pool = Pool.create(join(tempDir(t), 'pool'), 4096, recorder);
-  pool.persistRanges([{ offset: 0, length: 8 }, { offset: 512, length: 100 }]);
+  pool.persistRanges([
+    { offset: 0, length: 8 },
+    { offset: 512, length: 100 },
+  ]);
   pool.close();
-  t.deepEqual(recorder.events.map((e) => (e.kind === 'flush' ? e.offset : e.kind)), [0, 512, 576, 'fence']);
+  t.deepEqual(
+    recorder.events.map((e) => (e.kind === 'flush' ? e.offset : e.kind)),
+    [0, 512, 576, 'fence'],
+  );
 });
 
 test('memcpy/memset persist and nodrain record stores + flushes, the persist ones a fence too', (t) => {
@@ -87,6 +105,9 @@ test('memcpy/memset persist and nodrain record stores + flushes, the persist one
   pool.memcpyPersist(0, Buffer.from('abc'));
   pool.memsetNodrain(64, 0x7a, 4);
   pool.close();
-  t.deepEqual(recorder.events.map((e) => e.kind), ['store', 'flush', 'fence', 'store', 'flush']);
+  t.deepEqual(
+    recorder.events.map((e) => e.kind),
+    ['store', 'flush', 'fence', 'store', 'flush'],
+  );
   t.is(Buffer.from((recorder.events[3] as StoreEvent).data).toString(), 'zzzz');
 });

@@ -8,13 +8,36 @@ import { readTrace } from '../../core/trace/reader.js';
 import { writeTrace } from '../../core/trace/writer.js';
 import { tempDir } from '../helpers.js';
 
-const header: TraceHeader = { formatVersion: 1, source: 'ts', program: ['demo'], pools: [{ id: 0, path: '/tmp/p', size: 4096 }] };
+const header: TraceHeader = {
+  formatVersion: 1,
+  source: 'ts',
+  program: ['demo'],
+  pools: [{ id: 0, path: '/tmp/p', size: 4096 }],
+};
 
 function sampleEvents(): TraceEvent[] {
   const base = { pc: 0, pool: 0 };
   return [
-    { ...base, seq: 0, icount: 1, kind: 'store', offset: 64, data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]), nonTemporal: false, site: 'a.ts:1:1' },
-    { ...base, seq: 1, icount: 2, kind: 'store', offset: 200, data: Uint8Array.from([9]), nonTemporal: true, site: 'a.ts:2:1' },
+    {
+      ...base,
+      seq: 0,
+      icount: 1,
+      kind: 'store',
+      offset: 64,
+      data: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]),
+      nonTemporal: false,
+      site: 'a.ts:1:1',
+    },
+    {
+      ...base,
+      seq: 1,
+      icount: 2,
+      kind: 'store',
+      offset: 200,
+      data: Uint8Array.from([9]),
+      nonTemporal: true,
+      site: 'a.ts:2:1',
+    },
     { ...base, seq: 2, icount: 3, kind: 'flush', offset: 64, flushKind: 'clwb', site: 'a.ts:1:1' },
     { ...base, seq: 3, icount: 4, kind: 'flush', offset: 128, flushKind: 'clflushopt' },
     { ...base, seq: 4, icount: 5, kind: 'flush', offset: 192, flushKind: 'clflush' },
@@ -41,7 +64,16 @@ test('native traces keep program counters; large traces stream across read chunk
   const path = join(tempDir(t), 'big.pmtrace');
   const events: TraceEvent[] = [];
   for (let i = 0; i < 30_000; i++) {
-    events.push({ seq: i, icount: i * 3, pc: 0x400000 + i, pool: 0, kind: 'store', offset: (i * 8) % 4096, data: new Uint8Array(40).fill(i & 0xff), nonTemporal: false });
+    events.push({
+      seq: i,
+      icount: i * 3,
+      pc: 0x400000 + i,
+      pool: 0,
+      kind: 'store',
+      offset: (i * 8) % 4096,
+      data: new Uint8Array(40).fill(i & 0xff),
+      nonTemporal: false,
+    });
   }
   writeTrace(path, { ...header, source: 'native' }, events);
   const trace = readTrace(path);

@@ -4,18 +4,20 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pmfit, tempDir } from '../helpers.js';
 
-
 test('exit 0 when every crash state is consistent', (t) => {
   const r = pmfit(['run', 'list-append', '--jobs', '1']);
   t.is(r.status, 0, r.stderr);
-  t.regex(r.stdout, /Output for iterations: 0-\d+\n  list:\n/);
+  t.regex(r.stdout, /Output for iterations: 0-\d+\n {2}list:\n/);
   t.regex(r.stdout, /pmfit: consistent: 0 finding/);
 });
 
 test('exit 1 on a finding, with the crash point and the replay command', (t) => {
   const r = pmfit(['run', 'list-append-buggy', '--model', 'adr', '--strategy', 'strict']);
   t.is(r.status, 1, r.stderr);
-  t.regex(r.stdout, /FINDING \[missing-flush\] list-append-buggy: inconsistent state \(missing-flush\) at crash point 6/);
+  t.regex(
+    r.stdout,
+    /FINDING \[missing-flush\] list-append-buggy: inconsistent state \(missing-flush\) at crash point 6/,
+  );
   t.regex(r.stdout, /replay: pmfit replay adr@6 --scenario list-append-buggy/);
 });
 
@@ -24,7 +26,11 @@ for (const [what, args, message] of [
   ['bad option', ['run', 'basic', '--frobnicate'], /Unknown argument: frobnicate/],
   ['bad option value', ['run', 'basic', '--model', 'dram'], /Invalid values/],
   ['bad jobs', ['run', 'basic', '--jobs', '0'], /--jobs must be a positive integer/],
-  ['missing directory of a report', ['run', 'basic', '--report', 'json=/no/such/dir/r.json'], /directory \/no\/such\/dir does not exist/],
+  [
+    'missing directory of a report',
+    ['run', 'basic', '--report', 'json=/no/such/dir/r.json'],
+    /directory \/no\/such\/dir does not exist/,
+  ],
   ['unknown report kind', ['run', 'basic', '--report', 'pdf=x.pdf'], /unknown report kind 'pdf'/],
   ['bad replay id', ['replay', 'nonsense', '--scenario', 'basic'], /not a replay id/],
   ['replay id past the trace', ['replay', 'adr@9999', '--scenario', 'list-append'], /past the end of the trace/],
@@ -53,14 +59,19 @@ test('the JSON report is deterministic: same run, same bytes apart from wallMs',
   t.is(json.schemaVersion, 1);
   t.deepEqual(Object.keys(json.summary), ['verdict', 'crashPoints', 'images', 'distinctImages', 'findings', 'wallMs']);
   t.is(json.summary.findings, json.findings.length);
-  t.true(json.findings.every((f: { kind: string; crashPoint: number; replayId: string; message: string }) => f.kind && Number.isInteger(f.crashPoint) && f.replayId && f.message));
+  t.true(
+    json.findings.every(
+      (f: { kind: string; crashPoint: number; replayId: string; message: string }) =>
+        f.kind && Number.isInteger(f.crashPoint) && f.replayId && f.message,
+    ),
+  );
 });
 
 test('replay rebuilds the failing image into a new file and re-runs its check', (t) => {
   const out = join(tempDir(t), 'image.pool');
   const r = pmfit(['replay', 'adr@6', '--scenario', 'list-append-buggy', '--out', out]);
   t.is(r.status, 1, r.stderr);
-  t.regex(r.stdout, /lost:\n  #0 store \[64, \+8\)/);
+  t.regex(r.stdout, /lost:\n {2}#0 store \[64, \+8\)/);
   t.regex(r.stdout, /verdict: inconsistent — node at 64 is linked but not initialized/);
   t.is(statSync(out).size, 4096);
   t.is(readFileSync(out).readBigUInt64LE(8), 64n, 'the durable link points at the node');

@@ -15,7 +15,7 @@ interface Example {
 }
 
 /** Splits a command line like a POSIX shell would for the simple lines the README uses. */
-export function shellWords(line: string): string[] {
+function shellWords(line: string): string[] {
   const words: string[] = [];
   let word: string | null = null;
   for (let i = 0; i < line.length; i++) {
@@ -52,7 +52,9 @@ function expandGlobs(args: string[], cwd: string): string[] {
   return args.flatMap((a) => {
     if (!a.includes('*')) return [a];
     const pattern = new RegExp(`^${a.replace(/\./g, '\\.').replace(/\*/g, '.*')}$`);
-    return readdirSync(cwd).filter((f) => pattern.test(f)).sort();
+    return readdirSync(cwd)
+      .filter((f) => pattern.test(f))
+      .sort();
   });
 }
 
@@ -63,7 +65,11 @@ test('every pmfit command in the README runs and exits as documented', (t) => {
   const cwd = tempDir(t);
   symlinkSync(join(REPO, 'build'), join(cwd, 'build'));
   for (const example of list) {
-    const r = spawnSync(process.execPath, [PMFIT_BIN, ...expandGlobs(example.args, cwd)], { cwd, encoding: 'utf8', timeout: 300_000 });
+    const r = spawnSync(process.execPath, [PMFIT_BIN, ...expandGlobs(example.args, cwd)], {
+      cwd,
+      encoding: 'utf8',
+      timeout: 300_000,
+    });
     t.is(r.status, example.status, `${example.line}\n${r.stderr}`);
   }
 });

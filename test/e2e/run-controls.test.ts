@@ -11,10 +11,28 @@ test('merge of --shard K/N reports is byte for byte the unsharded report (apart 
   const dir = tempDir(t);
   const scenarios = ['list-append-buggy', 'fence-flag-buggy', 'basic', 'torn16-buggy'];
   t.is(pmfit(['run', ...scenarios, '--quiet', '--report', `json=${join(dir, 'full.json')}`]).status, 1);
-  for (const k of [1, 2, 3]) t.true([0, 1].includes(pmfit(['run', ...scenarios, '--quiet', '--shard', `${k}/3`, '--report', `json=${join(dir, `s${k}.json`)}`]).status ?? -1));
+  for (const k of [1, 2, 3])
+    t.true(
+      [0, 1].includes(
+        pmfit(['run', ...scenarios, '--quiet', '--shard', `${k}/3`, '--report', `json=${join(dir, `s${k}.json`)}`])
+          .status ?? -1,
+      ),
+    );
   const shard1 = JSON.parse(readFileSync(join(dir, 's1.json'), 'utf8'));
-  t.true(shard1.results[0].summary.crashPoints < JSON.parse(readFileSync(join(dir, 'full.json'), 'utf8')).results[0].summary.crashPoints, 'a shard checks only its share');
-  const merged = pmfit(['merge', join(dir, 's3.json'), join(dir, 's1.json'), join(dir, 's2.json'), '--quiet', '--report', `json=${join(dir, 'merged.json')}`]);
+  t.true(
+    shard1.results[0].summary.crashPoints <
+      JSON.parse(readFileSync(join(dir, 'full.json'), 'utf8')).results[0].summary.crashPoints,
+    'a shard checks only its share',
+  );
+  const merged = pmfit([
+    'merge',
+    join(dir, 's3.json'),
+    join(dir, 's1.json'),
+    join(dir, 's2.json'),
+    '--quiet',
+    '--report',
+    `json=${join(dir, 'merged.json')}`,
+  ]);
   t.is(merged.status, 1, merged.stderr);
   t.is(normalize(join(dir, 'merged.json')), normalize(join(dir, 'full.json')));
 });
@@ -37,8 +55,30 @@ test('Ctrl-C stops the checks, writes the partial report marked incomplete, remo
   const tmp = tempDir(t);
   const prog = join(REPO, 'build', 'scenarios', 'binarytree');
   const report = join(dir, 'partial.json');
-  const args = ['check', '--pool', join(dir, 'p'), '--size', '65536', '--init', `${prog} init {pool}`, '--check', 'sleep 0.2; exit 0', '--jobs', '2', '--quiet', '--report', `json=${report}`, '--', prog, 'run', '{pool}'];
-  const child = spawn(process.execPath, [PMFIT_BIN, ...args], { env: { ...process.env, PMFIT_TMPDIR: tmp }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = [
+    'check',
+    '--pool',
+    join(dir, 'p'),
+    '--size',
+    '65536',
+    '--init',
+    `${prog} init {pool}`,
+    '--check',
+    'sleep 0.2; exit 0',
+    '--jobs',
+    '2',
+    '--quiet',
+    '--report',
+    `json=${report}`,
+    '--',
+    prog,
+    'run',
+    '{pool}',
+  ];
+  const child = spawn(process.execPath, [PMFIT_BIN, ...args], {
+    env: { ...process.env, PMFIT_TMPDIR: tmp },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
   await new Promise((r) => setTimeout(r, 2500));
@@ -53,8 +93,16 @@ test('Ctrl-C stops the checks, writes the partial report marked incomplete, remo
 });
 
 test('ops oracle: intermediate operation boundaries are legal states, a torn append is not', (t) => {
-  t.is(pmfit(['run', 'list-append', '--oracle', 'atomic', '--model', 'adr', '--quiet']).status, 1, 'atomic rejects "list: 1" after a crash in the middle');
-  t.is(pmfit(['run', 'list-append', '--oracle', 'ops', '--model', 'adr', '--quiet']).status, 0, 'ops accepts every operation boundary');
+  t.is(
+    pmfit(['run', 'list-append', '--oracle', 'atomic', '--model', 'adr', '--quiet']).status,
+    1,
+    'atomic rejects "list: 1" after a crash in the middle',
+  );
+  t.is(
+    pmfit(['run', 'list-append', '--oracle', 'ops', '--model', 'adr', '--quiet']).status,
+    0,
+    'ops accepts every operation boundary',
+  );
   const buggy = pmfit(['run', 'list-append-buggy', '--oracle', 'ops', '--model', 'adr']);
   t.is(buggy.status, 1);
   t.regex(buggy.stdout, /FINDING \[missing-flush\]/);

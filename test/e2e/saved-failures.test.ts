@@ -6,14 +6,35 @@ import { pmfit, tempDir } from '../helpers.js';
 
 test('every finding is saved with what reproduces it, and replay FILE reproduces it', (t) => {
   const dir = join(tempDir(t), 'failures');
-  const r = pmfit(['run', 'fence-flag-buggy', 'native/flag-data-buggy', '--quiet', '--save-failures', dir, '--report', `json=${join(dir, '..', 'r.json')}`]);
+  const r = pmfit([
+    'run',
+    'fence-flag-buggy',
+    'native/flag-data-buggy',
+    '--quiet',
+    '--save-failures',
+    dir,
+    '--report',
+    `json=${join(dir, '..', 'r.json')}`,
+  ]);
   t.is(r.status, 1, r.stderr);
   const report = JSON.parse(readFileSync(join(dir, '..', 'r.json'), 'utf8'));
   const files = readdirSync(dir).sort();
   t.is(files.length, report.findings.length);
   for (const file of files) {
     const saved = JSON.parse(readFileSync(join(dir, file), 'utf8'));
-    for (const field of ['replayId', 'scenario', 'model', 'strategy', 'seed', 'traceDigest', 'commandLine', 'check', 'finding', 'image']) t.truthy(saved[field], `${file}: ${field}`);
+    for (const field of [
+      'replayId',
+      'scenario',
+      'model',
+      'strategy',
+      'seed',
+      'traceDigest',
+      'commandLine',
+      'check',
+      'finding',
+      'image',
+    ])
+      t.truthy(saved[field], `${file}: ${field}`);
     t.regex(saved.commandLine, /^pmfit run fence-flag-buggy native\/flag-data-buggy/);
     t.regex(saved.traceDigest, /^[0-9a-f]{64}$/);
     const replay = pmfit(['replay', join(dir, file)]);

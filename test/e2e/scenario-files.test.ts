@@ -46,7 +46,11 @@ function write(dir: string, name: string, text: string): string {
   return join(dir, name);
 }
 
-function jsonRun(dir: string, args: string[], cwd?: string): { status: number | null; stderr: string; stdout: string; report?: Report } {
+function jsonRun(
+  dir: string,
+  args: string[],
+  cwd?: string,
+): { status: number | null; stderr: string; stdout: string; report?: Report } {
   const path = join(dir, `r-${Math.random().toString(36).slice(2)}.json`);
   const r = pmfit(['run', ...args, '--report', `json=${path}`], cwd ? { cwd } : {});
   return { ...r, ...(existsSync(path) ? { report: JSON.parse(readFileSync(path, 'utf8')) as Report } : {}) };
@@ -58,10 +62,13 @@ test('a correct TS scenario file runs clean, importing pmfit types and a .ts hel
   write(dir, 'good.ts', flagScenario('user-flag-data', false));
   const r = jsonRun(dir, ['./good.ts', '--quiet'], dir);
   t.is(r.status, 0, r.stderr);
-  t.deepEqual(r.report!.results.map((x) => [x.scenario, x.model, x.summary.verdict]), [
-    ['user-flag-data', 'eadr', 'consistent'],
-    ['user-flag-data', 'adr', 'consistent'],
-  ]);
+  t.deepEqual(
+    r.report!.results.map((x) => [x.scenario, x.model, x.summary.verdict]),
+    [
+      ['user-flag-data', 'eadr', 'consistent'],
+      ['user-flag-data', 'adr', 'consistent'],
+    ],
+  );
 });
 
 test('a buggy TS scenario file gives a finding at its .ts lines and a replay command that works', (t) => {
@@ -73,7 +80,11 @@ test('a buggy TS scenario file gives a finding at its .ts lines and a replay com
   const finding = r.report!.findings[0]!;
   t.is(finding.kind, 'missing-flush');
   t.is(finding.scenario, 'user-flag-data-buggy');
-  t.regex(finding.lostStores[0]!.site ?? '', /bad\.ts:11:\d+$/, 'the call site is the user\'s .ts line, through the source map');
+  t.regex(
+    finding.lostStores[0]!.site ?? '',
+    /bad\.ts:11:\d+$/,
+    "the call site is the user's .ts line, through the source map",
+  );
   const replay = /replay: (pmfit replay \S+ --scenario \.\/bad\.ts)$/m.exec(r.stdout);
   t.truthy(replay, r.stdout);
   const again = pmfit(replay![1]!.split(' ').slice(1), { cwd: dir });
@@ -91,7 +102,10 @@ test('a .js scenario file (named export `scenario`) runs', (t) => {
   const dir = tempDir(t);
   const r = jsonRun(dir, [join(FIXTURES, 'flag-data.js'), '--quiet']);
   t.is(r.status, 0, r.stderr);
-  t.deepEqual(r.report!.results.map((x) => x.scenario), ['js-flag-data', 'js-flag-data']);
+  t.deepEqual(
+    r.report!.results.map((x) => x.scenario),
+    ['js-flag-data', 'js-flag-data'],
+  );
 });
 
 test('a native spec file runs the C program through the tracer: missing-flush, and its replay works', (t) => {
@@ -119,10 +133,17 @@ test('a native spec starts from a copy of its pool file (never modified), paths 
   writeFileSync(pool, Buffer.alloc(4096));
   t.is(spawnSync(join(sub, 'prog'), ['init', pool], { env: { ...process.env, PMEM_IS_PMEM_FORCE: '1' } }).status, 0);
   const before = readFileSync(pool);
-  write(sub, 'spec.mjs', "export const scenario = { kind: 'native', name: 'from-pool', pool: './start.pool', program: './prog', args: ['run', '{pool}'], check: '{dir}/prog check {pool}', oracle: 'exit' };\n");
+  write(
+    sub,
+    'spec.mjs',
+    "export const scenario = { kind: 'native', name: 'from-pool', pool: './start.pool', program: './prog', args: ['run', '{pool}'], check: '{dir}/prog check {pool}', oracle: 'exit' };\n",
+  );
   const r = jsonRun(dir, ['sub/spec.mjs', '--quiet'], dir);
   t.is(r.status, 0, r.stderr);
-  t.deepEqual(r.report!.results.map((x) => [x.scenario, x.model, x.summary.verdict]), [['from-pool', 'adr', 'consistent']]);
+  t.deepEqual(
+    r.report!.results.map((x) => [x.scenario, x.model, x.summary.verdict]),
+    [['from-pool', 'adr', 'consistent']],
+  );
   t.true(readFileSync(pool).equals(before), 'the pool file is untouched');
 });
 
@@ -130,18 +151,66 @@ test('a native spec starts from a copy of its pool file (never modified), paths 
 const GOOD_FIELDS = `name: 's', description: 'd', poolSize: 4096, oracle: 'exit', run() {}, check() { return 'ok'; }`;
 const NATIVE_FIELDS = `kind: 'native', name: 'n', poolSize: 4096, program: '/bin/true', args: [], oracle: 'exit'`;
 for (const [what, text, message] of [
-  ['a missing field', `export default { name: 's', description: 'd', poolSize: 4096, oracle: 'exit', check() { return 'ok'; } };`, /^pmfit: \.\/s\.ts: field 'run' is missing: expected a function$/],
-  ['a field of the wrong type', `export default { ${GOOD_FIELDS.replace("name: 's'", 'name: 7')} };`, /^pmfit: \.\/s\.ts: field 'name' must be a non-empty string, got 7$/],
-  ['a bad poolSize', `export default { ${GOOD_FIELDS.replace('4096', '100')} };`, /^pmfit: \.\/s\.ts: field 'poolSize' must be a positive multiple of 64, got 100$/],
-  ['an unknown oracle', `export default { ${GOOD_FIELDS.replace("'exit'", "'always'")} };`, /^pmfit: \.\/s\.ts: field 'oracle' must be one of exit, atomic, ops, collate, got "always"$/],
-  ['a syntax error', `export default {\n  name: 's',\n  poolSize: 4096 4096,\n};`, /^pmfit: \.\/s\.ts:3:18: syntax error: ',' expected\.$/],
-  ['no scenario export', `export const other = 1;`, /^pmfit: \.\/s\.ts: exports no scenario: expected a default export or an export named 'scenario'$/],
-  ['a value import from pmfit', `import { Pool } from 'pmfit';\nexport default { ${GOOD_FIELDS}, setup: () => Pool };`, /^pmfit: \.\/s\.ts: imports a value from 'pmfit': .*import type/],
-  ['a native spec without check', `export default { ${NATIVE_FIELDS} };`, /^pmfit: \.\/s\.ts: field 'check' is missing: expected a non-empty string$/],
-  ['a native spec naming a missing program', `export default { ${NATIVE_FIELDS.replace('/bin/true', './no-such-program')}, check: 'true' };`, /^pmfit: \.\/s\.ts: field 'program' must be an existing program .*, got "\.\/no-such-program"$/],
-  ['a native spec with a misspelt field', `export default { ${NATIVE_FIELDS}, chek: 'true' };`, /^pmfit: \.\/s\.ts: field 'chek' is not a native spec field/],
-  ['a native spec with both pool and poolSize', `export default { ${NATIVE_FIELDS}, pool: './p', check: 'true' };`, /^pmfit: \.\/s\.ts: give exactly one of field 'pool' .* and field 'poolSize'/],
-  ['an unknown kind', `export default { ${GOOD_FIELDS}, kind: 'natve' };`, /^pmfit: \.\/s\.ts: field 'kind' must be 'native' \(or absent for a TS scenario\), got "natve"$/],
+  [
+    'a missing field',
+    `export default { name: 's', description: 'd', poolSize: 4096, oracle: 'exit', check() { return 'ok'; } };`,
+    /^pmfit: \.\/s\.ts: field 'run' is missing: expected a function$/,
+  ],
+  [
+    'a field of the wrong type',
+    `export default { ${GOOD_FIELDS.replace("name: 's'", 'name: 7')} };`,
+    /^pmfit: \.\/s\.ts: field 'name' must be a non-empty string, got 7$/,
+  ],
+  [
+    'a bad poolSize',
+    `export default { ${GOOD_FIELDS.replace('4096', '100')} };`,
+    /^pmfit: \.\/s\.ts: field 'poolSize' must be a positive multiple of 64, got 100$/,
+  ],
+  [
+    'an unknown oracle',
+    `export default { ${GOOD_FIELDS.replace("'exit'", "'always'")} };`,
+    /^pmfit: \.\/s\.ts: field 'oracle' must be one of exit, atomic, ops, collate, got "always"$/,
+  ],
+  [
+    'a syntax error',
+    `export default {\n  name: 's',\n  poolSize: 4096 4096,\n};`,
+    /^pmfit: \.\/s\.ts:3:18: syntax error: ',' expected\.$/,
+  ],
+  [
+    'no scenario export',
+    `export const other = 1;`,
+    /^pmfit: \.\/s\.ts: exports no scenario: expected a default export or an export named 'scenario'$/,
+  ],
+  [
+    'a value import from pmfit',
+    `import { Pool } from 'pmfit';\nexport default { ${GOOD_FIELDS}, setup: () => Pool };`,
+    /^pmfit: \.\/s\.ts: imports a value from 'pmfit': .*import type/,
+  ],
+  [
+    'a native spec without check',
+    `export default { ${NATIVE_FIELDS} };`,
+    /^pmfit: \.\/s\.ts: field 'check' is missing: expected a non-empty string$/,
+  ],
+  [
+    'a native spec naming a missing program',
+    `export default { ${NATIVE_FIELDS.replace('/bin/true', './no-such-program')}, check: 'true' };`,
+    /^pmfit: \.\/s\.ts: field 'program' must be an existing program .*, got "\.\/no-such-program"$/,
+  ],
+  [
+    'a native spec with a misspelt field',
+    `export default { ${NATIVE_FIELDS}, chek: 'true' };`,
+    /^pmfit: \.\/s\.ts: field 'chek' is not a native spec field/,
+  ],
+  [
+    'a native spec with both pool and poolSize',
+    `export default { ${NATIVE_FIELDS}, pool: './p', check: 'true' };`,
+    /^pmfit: \.\/s\.ts: give exactly one of field 'pool' .* and field 'poolSize'/,
+  ],
+  [
+    'an unknown kind',
+    `export default { ${GOOD_FIELDS}, kind: 'natve' };`,
+    /^pmfit: \.\/s\.ts: field 'kind' must be 'native' \(or absent for a TS scenario\), got "natve"$/,
+  ],
 ] as const) {
   test(`a scenario file with ${what} exits 2 with one line naming the file`, (t) => {
     const dir = tempDir(t);
@@ -171,21 +240,36 @@ test('a .js file with a syntax error names the file and line', (t) => {
   t.regex(r.stderr, /^pmfit: \.\/s\.mjs:3:18: syntax error: ',' expected\.\n$/);
 });
 
-test('pmfit init writes a starter that runs clean and type-checks against pmfit\'s types; it never overwrites', (t) => {
+test("pmfit init writes a starter that runs clean and type-checks against pmfit's types; it never overwrites", (t) => {
   const dir = tempDir(t);
   const init = pmfit(['init'], { cwd: dir });
   t.is(init.status, 0, init.stderr);
   t.is(init.stdout, 'wrote ./pmfit-scenario.ts: crash-test it with: pmfit run ./pmfit-scenario.ts\n');
   const file = join(dir, 'pmfit-scenario.ts');
   const text = readFileSync(file, 'utf8');
-  for (const word of ['oracle', 'models', 'setup', 'run', 'check', "'atomic'", "'collate'", "'eadr'", "'adr'"]) t.true(text.includes(word), word);
+  for (const word of ['oracle', 'models', 'setup', 'run', 'check', "'atomic'", "'collate'", "'eadr'", "'adr'"])
+    t.true(text.includes(word), word);
   const run = pmfit(['run', './pmfit-scenario.ts'], { cwd: dir });
   t.is(run.status, 0, run.stderr + run.stdout);
   t.regex(run.stdout, /log: \[0, 1, 2\]/);
 
   // Type-checked as a user's editor would, with 'pmfit' mapped to pmfit's contract module.
-  const program = ts.createProgram([file], { strict: true, noEmit: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022, types: ['node'], typeRoots: [join(REPO, 'node_modules', '@types')], skipLibCheck: true, baseUrl: dir, paths: { pmfit: [join(REPO, 'core', 'api.ts')] } });
-  const errors = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === file).map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '));
+  const program = ts.createProgram([file], {
+    strict: true,
+    noEmit: true,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    types: ['node'],
+    typeRoots: [join(REPO, 'node_modules', '@types')],
+    skipLibCheck: true,
+    baseUrl: dir,
+    paths: { pmfit: [join(REPO, 'core', 'api.ts')] },
+  });
+  const errors = ts
+    .getPreEmitDiagnostics(program)
+    .filter((d) => d.file?.fileName === file)
+    .map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '));
   t.deepEqual(errors, []);
 
   // The starter, made buggy as its comment says, is caught.
@@ -196,11 +280,14 @@ test('pmfit init writes a starter that runs clean and type-checks against pmfit\
 
   const again = pmfit(['init'], { cwd: dir });
   t.is(again.status, 2);
-  t.is(again.stderr, 'pmfit: init ./pmfit-scenario.ts: the file already exists; pmfit never overwrites a file: name a new one\n');
+  t.is(
+    again.stderr,
+    'pmfit: init ./pmfit-scenario.ts: the file already exists; pmfit never overwrites a file: name a new one\n',
+  );
   t.is(readFileSync(file, 'utf8'), text, 'the existing file is untouched');
 });
 
-test('pmfit init --native writes a native spec that validates and runs pmfit\'s C example', (t) => {
+test("pmfit init --native writes a native spec that validates and runs pmfit's C example", (t) => {
   const dir = tempDir(t);
   const init = pmfit(['init', 'native-scenario.ts', '--native'], { cwd: dir });
   t.is(init.status, 0, init.stderr);
@@ -209,7 +296,10 @@ test('pmfit init --native writes a native spec that validates and runs pmfit\'s 
   t.regex(text, /const PROGRAM = "\.\.\/.*build\/scenarios\/flag-data";/, 'relative to the file');
   const r = jsonRun(dir, ['./native-scenario.ts', '--quiet'], dir);
   t.is(r.status, 0, r.stderr);
-  t.deepEqual(r.report!.results.map((x) => [x.scenario, x.model, x.summary.verdict]), [['flag-data', 'adr', 'consistent']]);
+  t.deepEqual(
+    r.report!.results.map((x) => [x.scenario, x.model, x.summary.verdict]),
+    [['flag-data', 'adr', 'consistent']],
+  );
 });
 
 test('pmfit init refuses a file that is not .ts and a missing directory', (t) => {

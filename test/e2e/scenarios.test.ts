@@ -15,20 +15,29 @@ test('basic shows partial strings, collated, and is no failure under collate', a
   t.is(report.summary.findings, 0);
   t.is(result!.oracle, 'collate');
   const outputs = result!.groups.map((g) => g.output);
-  t.true(outputs.some((o) => o.includes('slot 0: "Hel"')), 'a crash mid-copy leaves a partial string');
+  t.true(
+    outputs.some((o) => o.includes('slot 0: "Hel"')),
+    'a crash mid-copy leaves a partial string',
+  );
   t.true(outputs.at(-1)!.includes('slot 2: "world"'));
   t.deepEqual(result!.groups[0]!.iterations[0], [0, 0]);
 });
 
 test('list-append is clean under both models', async (t) => {
   const report = await run('list-append', ['eadr', 'adr']);
-  t.deepEqual(report.results.map((r) => [r.model, r.summary.verdict, r.summary.findings]), [
-    ['eadr', 'consistent', 0],
-    ['adr', 'consistent', 0],
-  ]);
+  t.deepEqual(
+    report.results.map((r) => [r.model, r.summary.verdict, r.summary.findings]),
+    [
+      ['eadr', 'consistent', 0],
+      ['adr', 'consistent', 0],
+    ],
+  );
   t.true(report.results.every((r) => r.summary.distinctImages > 1));
   t.is(report.results[0]!.summary.images, report.results[0]!.summary.crashPoints, 'eadr: one image per crash point');
-  t.true(report.results[1]!.summary.images > report.results[1]!.summary.crashPoints, 'adr extremes: several images per point');
+  t.true(
+    report.results[1]!.summary.images > report.results[1]!.summary.crashPoints,
+    'adr extremes: several images per point',
+  );
 });
 
 test('list-append-buggy is inconsistent under strict adr with the first failing crash point and its replay id', async (t) => {
@@ -41,7 +50,10 @@ test('list-append-buggy is inconsistent under strict adr with the first failing 
   t.is(first.replayId, 'adr@6');
   t.is(first.replayCommand, 'pmfit replay adr@6 --scenario list-append-buggy');
   t.regex(first.message, /linked but not initialized/);
-  t.deepEqual(first.lostStores.map((s) => s.offset), [64, 72, 80]);
+  t.deepEqual(
+    first.lostStores.map((s) => s.offset),
+    [64, 72, 80],
+  );
   t.regex(first.lostStores[0]!.site ?? '', /scenarios\/linked-list\.ts:\d+:\d+/);
   t.is(first.kind, 'missing-flush', 'the node was never flushed when the link became durable');
 });
@@ -51,8 +63,14 @@ test('extremes finds the buggy append earlier: the link evicted to pmem before t
   const first = result!.findings[0]!;
   t.is(first.crashPoint, 4);
   t.is(first.kind, 'missing-flush');
-  t.true(first.keptStores.some((s) => s.offset === 8), 'the link store persisted early');
-  t.true(first.lostStores.some((s) => s.offset >= 64 && s.offset < 128), 'while part of the node was lost');
+  t.true(
+    first.keptStores.some((s) => s.offset === 8),
+    'the link store persisted early',
+  );
+  t.true(
+    first.lostStores.some((s) => s.offset >= 64 && s.offset < 128),
+    'while part of the node was lost',
+  );
 });
 
 test('a deduplicated image is checked once: distinct images never exceed images', async (t) => {

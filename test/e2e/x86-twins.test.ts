@@ -8,7 +8,14 @@ import { findBuiltIn } from '../../scenarios/index.js';
 const STRATEGIES: StrategyName[] = ['strict', 'extremes', 'exhaustive', 'random'];
 
 async function verdict(name: string, strategy: StrategyName) {
-  const report = await runScenarios([findBuiltIn(name)!], { models: ['adr'], strategy, jobs: 2, seed: '7', timeoutMs: 10_000, samples: 32 });
+  const report = await runScenarios([findBuiltIn(name)!], {
+    models: ['adr'],
+    strategy,
+    jobs: 2,
+    seed: '7',
+    timeoutMs: 10_000,
+    samples: 32,
+  });
   return report.results[0]!;
 }
 
@@ -35,7 +42,8 @@ for (const [name, bugClass, finders] of twins) {
 }
 
 test('strict cannot see a missing fence, a torn store or undrained non-temporal data', async (t) => {
-  for (const name of ['fence-flag-buggy', 'torn16-buggy', 'nt-publish-buggy']) t.is((await verdict(name, 'strict')).summary.verdict, 'consistent', name);
+  for (const name of ['fence-flag-buggy', 'torn16-buggy', 'nt-publish-buggy'])
+    t.is((await verdict(name, 'strict')).summary.verdict, 'consistent', name);
 });
 
 test('a finding is minimized: the reported image loses as few lines as any failing image of its point', async (t) => {
@@ -43,20 +51,36 @@ test('a finding is minimized: the reported image loses as few lines as any faili
   const finding = result.findings[0]!;
   const lines = new Set(finding.lostStores.map((s) => Math.floor(s.offset / 64)));
   t.is(lines.size, 1);
-  t.true(finding.keptStores.some((s) => s.offset === 0), 'the flag persisted early');
-  t.true(finding.lostStores.every((s) => s.offset >= 64 && s.offset < 128), 'only data stores were lost');
+  t.true(
+    finding.keptStores.some((s) => s.offset === 0),
+    'the flag persisted early',
+  );
+  t.true(
+    finding.lostStores.every((s) => s.offset >= 64 && s.offset < 128),
+    'only data stores were lost',
+  );
 });
 
 test('random draws the same images for the same seed, and reports coverage', async (t) => {
   const a = await verdict('fence-flag-buggy', 'random');
   const b = await verdict('fence-flag-buggy', 'random');
-  t.deepEqual(a.findings.map((f) => f.replayId), b.findings.map((f) => f.replayId));
+  t.deepEqual(
+    a.findings.map((f) => f.replayId),
+    b.findings.map((f) => f.replayId),
+  );
   t.true(a.coverage.stateSpace >= a.summary.crashPoints);
   t.true(a.coverage.fraction > 0 && a.coverage.fraction <= 1);
 });
 
 test('exhaustive above --max-states samples and reports the partly covered points', async (t) => {
-  const report = await runScenarios([findBuiltIn('fence-flag-buggy')!], { models: ['adr'], strategy: 'exhaustive', maxStates: 3, jobs: 2, seed: '1', timeoutMs: 10_000 });
+  const report = await runScenarios([findBuiltIn('fence-flag-buggy')!], {
+    models: ['adr'],
+    strategy: 'exhaustive',
+    maxStates: 3,
+    jobs: 2,
+    seed: '1',
+    timeoutMs: 10_000,
+  });
   const result = report.results[0]!;
   t.true(result.coverage.partialPoints.length > 0);
   t.true(result.coverage.fraction < 1);

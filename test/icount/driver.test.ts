@@ -22,11 +22,22 @@ test.before(() => {
 
 test.after.always(() => rmSync(work, { recursive: true, force: true }));
 
-async function trace(program: string, args: (pool: string) => string[], extra: Partial<Parameters<typeof traceNative>[0]> = {}): Promise<{ run: TraceNativeResult; trace: Trace; pool: string }> {
+async function trace(
+  program: string,
+  args: (pool: string) => string[],
+  extra: Partial<Parameters<typeof traceNative>[0]> = {},
+): Promise<{ run: TraceNativeResult; trace: Trace; pool: string }> {
   const dir = join(work, `run${runs++}`);
   execFileSync('mkdir', ['-p', dir]);
   const pool = join(dir, 'pool');
-  const run = await traceNative({ pool, program: join(programs, program), args: args(pool), out: join(dir, 'trace.pmtrace'), timeoutMs: 60_000, ...extra });
+  const run = await traceNative({
+    pool,
+    program: join(programs, program),
+    args: args(pool),
+    out: join(dir, 'trace.pmtrace'),
+    timeoutMs: 60_000,
+    ...extra,
+  });
   return { run, trace: readTrace(run.tracePath), pool };
 }
 
@@ -56,18 +67,29 @@ test('pool-ops: stores with offsets and bytes, nt flags, flush kinds, fences, ms
     [4096 + 328, '08090a0b0c0d0e0f', true],
   ]);
   t.is(s[6]![0], 4096 + 512, 'the lock add stores into the pool');
-  t.deepEqual(flushes(tr.events).map((e) => [e.offset, e.flushKind]), [
-    [4096 + 64, 'clwb'],
-    [4096 + 133, 'clflushopt'],
-    [4096 + 193, 'clflush'],
-  ]);
+  t.deepEqual(
+    flushes(tr.events).map((e) => [e.offset, e.flushKind]),
+    [
+      [4096 + 64, 'clwb'],
+      [4096 + 133, 'clflushopt'],
+      [4096 + 193, 'clflush'],
+    ],
+  );
   const fences = tr.events.filter((e) => e.kind === 'fence').map((e) => (e.kind === 'fence' ? e.fenceKind : ''));
   t.deepEqual(fences, ['sfence', 'mfence', 'locked']);
   const lockIndex = tr.events.findIndex((e) => e.kind === 'fence' && e.fenceKind === 'locked');
   t.is(tr.events[lockIndex + 1]!.kind, 'store', 'a locked instruction is a fence, then its store');
   const msync = tr.events.find((e) => e.kind === 'msync');
   t.like(msync, { offset: 4096, length: 4096 });
-  t.deepEqual(markers(tr.events).map((e) => [e.markerKind, e.name]), [['start', ''], ['user', 'flushes'], ['user', 'msync'], ['stop', '']]);
+  t.deepEqual(
+    markers(tr.events).map((e) => [e.markerKind, e.name]),
+    [
+      ['start', ''],
+      ['user', 'flushes'],
+      ['user', 'msync'],
+      ['stop', ''],
+    ],
+  );
   // seq is consecutive (readTrace checks it) and icounts never go back
   t.true(tr.events.every((e, i) => i === 0 || e.icount >= tr.events[i - 1]!.icount));
   t.is(tr.events.at(-1)!.icount, run.summary.instructions);
@@ -92,13 +114,28 @@ test('flush addresses computed in the same block force an exact -singlestep re-r
   t.true(run.reran);
   t.true(run.summary.singlestep);
   t.is(run.summary.inexactFlushes, 0);
-  t.deepEqual(flushes(tr.events).map((e) => [e.offset, e.flushKind]), [[192, 'clwb'], [256, 'clflushopt'], [448, 'clflush']]);
-  t.deepEqual(stores(tr.events).map((e) => [e.offset, hex(e.data)]), [[320, '07']]);
+  t.deepEqual(
+    flushes(tr.events).map((e) => [e.offset, e.flushKind]),
+    [
+      [192, 'clwb'],
+      [256, 'clflushopt'],
+      [448, 'clflush'],
+    ],
+  );
+  t.deepEqual(
+    stores(tr.events).map((e) => [e.offset, hex(e.data)]),
+    [[320, '07']],
+  );
 });
 
 test('the instruction count between the markers equals a ptrace single-step count', async (t) => {
   const { run, trace: tr } = await trace('count-loop', () => ['300']);
-  const ptrace = JSON.parse(execFileSync(join(root, 'build/ptrace-count'), [join(programs, 'count-loop'), '300'], { encoding: 'utf8' }).trim().split('\n').pop()!) as { window: number; windows: number };
+  const ptrace = JSON.parse(
+    execFileSync(join(root, 'build/ptrace-count'), [join(programs, 'count-loop'), '300'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!,
+  ) as { window: number; windows: number };
   t.is(ptrace.windows, 1);
   t.true(ptrace.window > 3000, 'the snippet is not trivially short');
   t.is(run.summary.instructions, ptrace.window);
@@ -114,8 +151,14 @@ test('icount_start(N) kills the program after N instructions', async (t) => {
   t.false(run.stdout.includes('survived'));
   // two set-up instructions, then 5 per iteration with the store third: stores land at 3, 8, … 48
   const s = stores(tr.events);
-  t.deepEqual(s.map((e) => e.icount), [3, 8, 13, 18, 23, 28, 33, 38, 43, 48]);
-  t.deepEqual(s.map((e) => e.offset), [0, 8, 16, 24, 32, 40, 48, 56, 64, 72]);
+  t.deepEqual(
+    s.map((e) => e.icount),
+    [3, 8, 13, 18, 23, 28, 33, 38, 43, 48],
+  );
+  t.deepEqual(
+    s.map((e) => e.offset),
+    [0, 8, 16, 24, 32, 40, 48, 56, 64, 72],
+  );
   t.is(hex(s[9]!.data), '0a00000000000000');
   const survivor = await trace('life', (p) => [p, '0']);
   t.is(survivor.run.exitCode, 0);
@@ -148,7 +191,13 @@ test('from=fill traces one function of an unmodified binary until it returns', a
   t.true(offsets.includes(4096));
   t.false(offsets.includes(0), 'prepare() is before the window');
   t.false(offsets.includes(1), 'finish() is after the window');
-  t.deepEqual(markers(tr.events).map((e) => [e.markerKind, e.name]), [['start', 'fill'], ['stop', 'return']]);
+  t.deepEqual(
+    markers(tr.events).map((e) => [e.markerKind, e.name]),
+    [
+      ['start', 'fill'],
+      ['stop', 'return'],
+    ],
+  );
   t.is(tr.events[0]!.icount, 0);
 });
 
@@ -157,15 +206,23 @@ test('from=prepare,to=finish opens at one entry and closes at the other', async 
   const offsets = stores(tr.events).map((e) => e.offset);
   t.true(offsets.includes(0) && offsets.includes(4096));
   t.false(offsets.includes(1));
-  t.deepEqual(markers(tr.events).map((e) => e.name), ['prepare', 'finish']);
+  t.deepEqual(
+    markers(tr.events).map((e) => e.name),
+    ['prepare', 'finish'],
+  );
 });
 
 test('an unknown function is a clear error', async (t) => {
-  await t.throwsAsync(trace('pmem-persist', (p) => [p], { from: 'no_such_function' }), { message: /function no_such_function not found/ });
+  await t.throwsAsync(
+    trace('pmem-persist', (p) => [p], { from: 'no_such_function' }),
+    { message: /function no_such_function not found/ },
+  );
 });
 
 test('the plugin refuses bad arguments with a message and a non-zero status', (t) => {
-  const r = spawnSync('qemu-x86_64', ['-plugin', `${tracerPluginPath()},pool=/tmp/x,bogus=1`, '/bin/true'], { encoding: 'utf8' });
+  const r = spawnSync('qemu-x86_64', ['-plugin', `${tracerPluginPath()},pool=/tmp/x,bogus=1`, '/bin/true'], {
+    encoding: 'utf8',
+  });
   t.not(r.status, 0);
   t.regex(r.stderr, /pmfit-tracer: unknown argument 'bogus'/);
 });

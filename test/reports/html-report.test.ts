@@ -28,7 +28,10 @@ test('the HTML report is self-contained and embeds the JSON report exactly', asy
   t.notRegex(html, /<(link|img|iframe)\b|\bsrc=|@import|url\(/i, 'nothing loaded from elsewhere');
   t.deepEqual(embedded(html), JSON.parse(JSON.stringify(report)));
   for (const f of report.findings) t.true(html.includes(f.replayCommand.replace(/'/g, '&#39;')), f.replayId);
-  t.is((html.match(/<details class="groups">/g) ?? []).length, report.results.filter((r) => r.groups.length > 0).length);
+  t.is(
+    (html.match(/<details class="groups">/g) ?? []).length,
+    report.results.filter((r) => r.groups.length > 0).length,
+  );
   t.notRegex(html, /<details[^>]* open/, 'output groups are collapsed');
   t.true(html.includes('Output for iterations: 0-3'));
 });
@@ -45,7 +48,18 @@ async function chromium(args: string[], dir: string): Promise<string> {
   const profile = mkdtempSync(join(dir, 'profile-'));
   const { stdout } = await run(
     CHROMIUM,
-    ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, ...args],
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${profile}`,
+      ...args,
+    ],
     { timeout: 60_000, maxBuffer: 64 << 20 },
   );
   return stdout;
@@ -75,19 +89,26 @@ test('the HTML report renders in headless Chromium: timeline drawn, script ran',
     // Store marks are solid blocks 18 px tall; legend swatches (10 px) and text do not reach 14.
     const lost = tallRunPixels(shot, LOST, 14);
     const kept = tallRunPixels(shot, KEPT, 14);
-    t.log(`blank page: ${blank.size} color(s); report: ${colors.size} colors, ${lost} lost-red and ${kept} kept-green pixels in store marks`);
+    t.log(
+      `blank page: ${blank.size} color(s); report: ${colors.size} colors, ${lost} lost-red and ${kept} kept-green pixels in store marks`,
+    );
     t.true(blank.size <= 2, 'the measure sees a blank page as blank');
     t.true(colors.size > 100, 'text, badges and the timeline give many colors');
     t.true(lost > 300, 'lost stores drawn in red on the timeline');
     t.true(kept > 300, 'kept stores drawn in green on the timeline');
     // The same page without its timelines must fail that measure.
     const bare = await screenshot(html.replace(/<svg[\s\S]*?<\/svg>/g, ''), dir, 'no-timeline');
-    t.is(tallRunPixels(bare, LOST, 14) + tallRunPixels(bare, KEPT, 14), 0, 'the measure sees no marks without the timeline');
+    t.is(
+      tallRunPixels(bare, LOST, 14) + tallRunPixels(bare, KEPT, 14),
+      0,
+      'the measure sees no marks without the timeline',
+    );
     // The script parsed the embedded JSON and rebuilt each detail panel (it marks the panel it filled).
     const dom = await chromium(['--dump-dom', `file://${join(dir, 'report.html')}`], dir);
     t.true(dom.includes('data-ready="true"'), 'the script ran to its end');
     report.results.forEach((r, i) => {
-      if (r.findings.length > 0) t.regex(dom, new RegExp(`id="detail-${i}"[^>]*data-finding="0"`), `detail panel of result ${i}`);
+      if (r.findings.length > 0)
+        t.regex(dom, new RegExp(`id="detail-${i}"[^>]*data-finding="0"`), `detail panel of result ${i}`);
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -14,7 +14,10 @@ test('the JUnit report of a real run is well-formed XML with the right counts', 
   t.is(Number(root.attrs.tests), expectedTests);
   t.is(Number(root.attrs.failures), report.findings.length);
   const suites = kids(root, 'testsuite');
-  t.deepEqual(suites.map((s) => s.attrs.name), report.results.map(suiteName));
+  t.deepEqual(
+    suites.map((s) => s.attrs.name),
+    report.results.map(suiteName),
+  );
   t.true(suites.map((s) => s.attrs.name).includes('list-append-buggy [adr/extremes]'));
   let cases = 0;
   suites.forEach((suite, i) => {
@@ -36,7 +39,9 @@ test('the JUnit report of a real run is well-formed XML with the right counts', 
 test('each finding is a failing testcase whose message is the finding and whose body replays it', async (t) => {
   const report = await realReport();
   const root = parseXml(junitReporter.render(report));
-  const failures = kids(root, 'testsuite').flatMap((s) => kids(s, 'testcase')).flatMap((c) => kids(c, 'failure'));
+  const failures = kids(root, 'testsuite')
+    .flatMap((s) => kids(s, 'testcase'))
+    .flatMap((c) => kids(c, 'failure'));
   t.is(failures.length, report.findings.length);
   failures.forEach((failure, i) => {
     const f = report.findings[i]!;
@@ -51,8 +56,14 @@ test('hostile text (markup, quotes, controls XML forbids, lone surrogates) stays
   const report = hostileReport(await realReport());
   const xml = junitReporter.render(report);
   const root = parseXml(xml);
-  const failure = kids(root, 'testsuite').flatMap((s) => kids(s, 'testcase')).flatMap((c) => kids(c, 'failure'))[0]!;
-  t.true(failure.attrs.message!.includes('a</script><!-- & "q" \'s\' ]]> \\u0001\\u0008\\u000b\\u001f \\ud800 \u{1F600} <b>x</b>'));
+  const failure = kids(root, 'testsuite')
+    .flatMap((s) => kids(s, 'testcase'))
+    .flatMap((c) => kids(c, 'failure'))[0]!;
+  t.true(
+    failure.attrs.message!.includes(
+      'a</script><!-- & "q" \'s\' ]]> \\u0001\\u0008\\u000b\\u001f \\ud800 \u{1F600} <b>x</b>',
+    ),
+  );
   t.true(failure.text.includes('<b>x</b>'));
   t.false(xml.includes('\u0001'));
   t.true(HOSTILE.includes('\u0001'));

@@ -23,7 +23,8 @@ export function decodePng(file: Buffer): Png {
       width = data.readUInt32BE(0);
       height = data.readUInt32BE(4);
       const [depth, colorType, , , interlace] = [data[8], data[9], data[10], data[11], data[12]];
-      if (depth !== 8 || (colorType !== 2 && colorType !== 6) || interlace !== 0) throw new Error(`unsupported PNG: depth ${depth}, color type ${colorType}, interlace ${interlace}`);
+      if (depth !== 8 || (colorType !== 2 && colorType !== 6) || interlace !== 0)
+        throw new Error(`unsupported PNG: depth ${depth}, color type ${colorType}, interlace ${interlace}`);
       channels = colorType === 6 ? 4 : 3;
     } else if (type === 'IDAT') idat.push(data);
     else if (type === 'IEND') break;
@@ -80,7 +81,8 @@ export function tallRunPixels(png: Png, color: string, minRun: number): number {
     let run = 0;
     for (let y = 0; y <= png.height; y++) {
       const p = (y * png.width + x) * 4;
-      if (y < png.height && png.rgba[p] === want[0] && png.rgba[p + 1] === want[1] && png.rgba[p + 2] === want[2]) run++;
+      if (y < png.height && png.rgba[p] === want[0] && png.rgba[p + 1] === want[1] && png.rgba[p + 2] === want[2])
+        run++;
       else {
         if (run >= minRun) total += run;
         run = 0;

@@ -32,9 +32,18 @@ export function hostileReport(report: Report): Report {
   f.message = `${f.message} ${HOSTILE}`;
   f.actual = HOSTILE;
   f.expected = HOSTILE;
-  f.lostStores = [{ seq: 1, offset: 72, size: 8, site: 'not a site' }, ...f.lostStores, { seq: 2, offset: 80, size: 8, site: '/abs/dir with space/n.c:42' }];
+  f.lostStores = [
+    { seq: 1, offset: 72, size: 8, site: 'not a site' },
+    ...f.lostStores,
+    { seq: 2, offset: 80, size: 8, site: '/abs/dir with space/n.c:42' },
+  ];
   result.groups[0]!.output = HOSTILE;
-  result.perfFindings.push({ kind: 'idle-fence', seq: 3, message: `fence with nothing to order ${HOSTILE}`, site: 'scenarios/native/x.c:7' });
+  result.perfFindings.push({
+    kind: 'idle-fence',
+    seq: 3,
+    message: `fence with nothing to order ${HOSTILE}`,
+    site: 'scenarios/native/x.c:7',
+  });
   copy.findings = copy.results.flatMap((r) => r.findings);
   return copy;
 }

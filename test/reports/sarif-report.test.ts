@@ -4,7 +4,10 @@ import { parseSite, SARIF_SCHEMA, sarifReporter } from '../../reports/sarif-repo
 import { hostileReport, realReport } from './real-report.js';
 
 interface Loc {
-  physicalLocation: { artifactLocation: { uri: string; uriBaseId?: string }; region: { startLine: number; startColumn?: number } };
+  physicalLocation: {
+    artifactLocation: { uri: string; uriBaseId?: string };
+    region: { startLine: number; startColumn?: number };
+  };
 }
 interface Result {
   ruleId: string;
@@ -19,10 +22,24 @@ interface Result {
 function render(report: Report) {
   const log = JSON.parse(sarifReporter.render(report));
   const run = log.runs[0];
-  return { log, run, rules: run.tool.driver.rules as { id: string; defaultConfiguration: { level: string } }[], results: run.results as Result[] };
+  return {
+    log,
+    run,
+    rules: run.tool.driver.rules as { id: string; defaultConfiguration: { level: string } }[],
+    results: run.results as Result[],
+  };
 }
 
-const REQUIRED = ['missing-flush', 'missing-fence', 'ordering', 'torn-write', 'inconsistent', 'crash', 'timeout', 'unknown'];
+const REQUIRED = [
+  'missing-flush',
+  'missing-fence',
+  'ordering',
+  'torn-write',
+  'inconsistent',
+  'crash',
+  'timeout',
+  'unknown',
+];
 const PERF = ['redundant-flush', 'clean-flush', 'idle-fence', 'never-durable'];
 
 test('the SARIF log of a real run is structurally valid 2.1.0', async (t) => {
@@ -69,8 +86,17 @@ test('sites that do not parse are skipped; absolute paths become file URIs; perf
   const report = hostileReport(await realReport());
   const { results, rules } = render(report);
   const first = results[0]!;
-  t.is(first.locations[0]!.physicalLocation.artifactLocation.uri, parseSite(report.findings[0]!.lostStores[1]!.site)!.file);
-  t.true(first.relatedLocations!.some((l) => l.physicalLocation.artifactLocation.uri === 'file:///abs/dir%20with%20space/n.c' && l.physicalLocation.region.startLine === 42));
+  t.is(
+    first.locations[0]!.physicalLocation.artifactLocation.uri,
+    parseSite(report.findings[0]!.lostStores[1]!.site)!.file,
+  );
+  t.true(
+    first.relatedLocations!.some(
+      (l) =>
+        l.physicalLocation.artifactLocation.uri === 'file:///abs/dir%20with%20space/n.c' &&
+        l.physicalLocation.region.startLine === 42,
+    ),
+  );
   const perf = results.find((r) => r.level === 'note')!;
   t.is(perf.ruleId, 'idle-fence');
   t.is(rules[perf.ruleIndex]!.id, 'idle-fence');

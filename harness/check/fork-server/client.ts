@@ -183,14 +183,18 @@ export class ForkServerCheckPool implements Checker {
     };
     child.on('error', (err) => fail(`could not start: ${err.message}`));
     child.on('exit', (code, signal) => fail(signal ? `was killed by ${signal}` : `exited with status ${code}`));
-    child.stderr!.on('data', (b: Buffer) => (server.diagnostics = (server.diagnostics + b.toString('utf8')).slice(-4096)));
+    child.stderr!.on(
+      'data',
+      (b: Buffer) => (server.diagnostics = (server.diagnostics + b.toString('utf8')).slice(-4096)),
+    );
     server.commands.on('error', () => {
       /* the exit event reports it */
     });
     server.statuses.on('data', (b: Buffer) => this.receive(server, b));
     // Idle servers must not keep the process alive; a pending check holds its own timer.
     child.unref();
-    for (const stream of [child.stderr, child.stdio[3], child.stdio[4]]) (stream as unknown as { unref?: () => void }).unref?.();
+    for (const stream of [child.stderr, child.stdio[3], child.stdio[4]])
+      (stream as unknown as { unref?: () => void }).unref?.();
     return server;
   }
 
@@ -259,7 +263,13 @@ export class ForkServerCheckPool implements Checker {
 }
 
 /** Turns a wait status into the outcome runCommand would give for the same ending. */
-function describe(wstatus: number, timedOut: boolean, output: string, stderrLast: string, timeoutMs: number): CheckOutcome {
+function describe(
+  wstatus: number,
+  timedOut: boolean,
+  output: string,
+  stderrLast: string,
+  timeoutMs: number,
+): CheckOutcome {
   if (timedOut) return { output, passed: false, crash: 'timeout', detail: `check ran longer than ${timeoutMs} ms` };
   const signal = wstatus & 0x7f;
   if (signal !== 0) {

@@ -19,7 +19,10 @@ const MACHINES: Record<string, number> = { x64: 62, arm64: 183, ia32: 3, arm: 40
  * the argv to start, still holding `{pool}`. The reason is one line, for the caller to report.
  */
 export function forkServerSupport(command: string): ForkServerSupport {
-  const words = command.trim().split(/[ \t]+/).filter((w) => w.length > 0);
+  const words = command
+    .trim()
+    .split(/[ \t]+/)
+    .filter((w) => w.length > 0);
   if (words.length === 0) return { ok: false, reason: 'the check command is empty' };
   for (const word of words) {
     if (!PLAIN_WORD.test(word.split('{pool}').join('P'))) {
@@ -69,7 +72,8 @@ function elfKind(path: string): string {
     const type = u16(16);
     if (type !== ET_EXEC && type !== ET_DYN) return 'an ELF file that is not an executable';
     const machine = u16(18);
-    if (MACHINES[process.arch] !== undefined && machine !== MACHINES[process.arch]) return `an ELF executable for another machine (e_machine ${machine})`;
+    if (MACHINES[process.arch] !== undefined && machine !== MACHINES[process.arch])
+      return `an ELF executable for another machine (e_machine ${machine})`;
     const phoff = is64 ? Number(le ? head.readBigUInt64LE(32) : head.readBigUInt64BE(32)) : u32(28);
     const phentsize = u16(is64 ? 54 : 42);
     const phnum = u16(is64 ? 56 : 44);
@@ -77,7 +81,9 @@ function elfKind(path: string): string {
     const table = Buffer.alloc(phnum * phentsize);
     if (readSync(fd, table, 0, table.length, phoff) !== table.length) return 'a truncated ELF file';
     for (let i = 0; i < phnum; i++) if (u32(i * phentsize, table) === PT_INTERP) return 'dynamic';
-    return type === ET_DYN ? 'a shared library or a static-pie executable (no PT_INTERP)' : 'statically linked (no PT_INTERP)';
+    return type === ET_DYN
+      ? 'a shared library or a static-pie executable (no PT_INTERP)'
+      : 'statically linked (no PT_INTERP)';
   } finally {
     closeSync(fd);
   }

@@ -10,13 +10,21 @@ import { crashPointAt, describeEvent } from '../../engine/crash-points.js';
 import { checkJobs } from './run.js';
 import { targetFrom, type NativeArgs } from './native-options.js';
 
-type AllcountsArgs = NativeArgs & { check: string; jobs: number; 'dry-run': boolean; verbose: boolean; timeout: number };
+type AllcountsArgs = NativeArgs & {
+  check: string;
+  jobs: number;
+  'dry-run': boolean;
+  verbose: boolean;
+  timeout: number;
+};
 
 export async function allcountsCommand(argv: AllcountsArgs): Promise<number> {
   checkJobs(argv.jobs, argv.timeout);
   const target = targetFrom(argv);
   if (argv['dry-run']) {
-    process.stdout.write(`would trace: ${[target.program, ...target.args].map(shellQuote).join(' ')}  (on a private copy of ${target.pool})\n`);
+    process.stdout.write(
+      `would trace: ${[target.program, ...target.args].map(shellQuote).join(' ')}  (on a private copy of ${target.pool})\n`,
+    );
     process.stdout.write(`would run at every crash point: ${argv.check}  ({pool} = that crash image)\n`);
     return EXIT.clean;
   }
@@ -32,7 +40,8 @@ export async function allcountsCommand(argv: AllcountsArgs): Promise<number> {
   });
   const result = results[0]!;
   const out = [`Total instruction count: ${traced.summary.instructions}`];
-  if (argv.verbose) out.push(`${result.summary.crashPoints} crash points, ${result.summary.distinctImages} distinct images checked`);
+  if (argv.verbose)
+    out.push(`${result.summary.crashPoints} crash points, ${result.summary.distinctImages} distinct images checked`);
   for (const group of result.groups) {
     out.push(`Output for iterations: ${formatRanges(group.iterations)}`);
     out.push(group.output.replace(/\n$/, ''));

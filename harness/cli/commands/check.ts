@@ -15,15 +15,30 @@ import { parseReplayId } from '../../engine/replay-id.js';
 import { renderReplay } from '../../../reports/replay-report.js';
 import { pmfitCommandWith } from '../../../core/support/shell-quote.js';
 import { makeTempDir, removeTempDir } from '../../../core/support/temp-dir.js';
-import { checkCounts, logSeed, parseReportRequests, withCheckOptions, withRunControls, type CommonCheckOptions } from './run.js';
+import {
+  checkCounts,
+  logSeed,
+  parseReportRequests,
+  withCheckOptions,
+  withRunControls,
+  type CommonCheckOptions,
+} from './run.js';
 import { targetFrom, withNativeOptions, type NativeArgs } from './native-options.js';
 
-type CheckArgs = CommonCheckOptions & NativeArgs & { check: string; replay?: string; out?: string; 'save-trace'?: string };
+type CheckArgs = CommonCheckOptions &
+  NativeArgs & { check: string; replay?: string; out?: string; 'save-trace'?: string };
 
 export function checkBuilder<T>(y: Argv<T>) {
   return withNativeOptions(withCheckOptions(y))
-    .option('check', { type: 'string', demandOption: true, describe: 'recovery + check command; {pool} stands for the crash image' })
-    .option('replay', { type: 'string', describe: 'rebuild the crash image with this replay id and re-run the check on it' })
+    .option('check', {
+      type: 'string',
+      demandOption: true,
+      describe: 'recovery + check command; {pool} stands for the crash image',
+    })
+    .option('replay', {
+      type: 'string',
+      describe: 'rebuild the crash image with this replay id and re-run the check on it',
+    })
     .option('out', { type: 'string', describe: 'with --replay: write the image to this new file' })
     .option('save-trace', { type: 'string', describe: 'keep the trace in this new file (see pmfit trace dump)' });
 }
@@ -31,7 +46,16 @@ export function checkBuilder<T>(y: Argv<T>) {
 export async function checkCommand(argv: CheckArgs): Promise<number> {
   checkCounts(argv);
   const target = targetFrom(argv);
-  if (argv.replay) return replayNative({ target, check: argv.check, oracle: (argv.oracle ?? 'exit') as OracleName, id: argv.replay, timeoutMs: argv.timeout, subject: target.program, ...(argv.out ? { out: argv.out } : {}) });
+  if (argv.replay)
+    return replayNative({
+      target,
+      check: argv.check,
+      oracle: (argv.oracle ?? 'exit') as OracleName,
+      id: argv.replay,
+      timeoutMs: argv.timeout,
+      subject: target.program,
+      ...(argv.out ? { out: argv.out } : {}),
+    });
   const requests = parseReportRequests(argv.report);
   const saveTrace = argv['save-trace'];
   if (saveTrace) requireNewFile(saveTrace, '--save-trace');
@@ -73,20 +97,38 @@ export async function replayNative(r: NativeReplay): Promise<number> {
   const choice = parseReplayId(r.id);
   if (!choice) throw new UsageError(`'${r.id}' is not a replay id (expected MODEL@POINT or MODEL@POINT/LINE:KEPT,...)`);
   if (r.out) requireNewFile(r.out, '--out');
-  let replayed;
+  let replayed: Awaited<ReturnType<typeof rebuildNativeImage>>;
   try {
     replayed = await rebuildNativeImage(r.target, choice, r.timeoutMs, r.out);
   } catch (err) {
-    if (err instanceof RangeError) throw new UsageError(`replay id ${r.id} does not fit this program's trace: ${err.message}`);
+    if (err instanceof RangeError)
+      throw new UsageError(`replay id ${r.id} does not fit this program's trace: ${err.message}`);
     throw err;
   }
   const dir = makeTempDir();
   try {
     const checker = new ExternalCheckPool({ command: r.check, jobs: 1, timeoutMs: r.timeoutMs, dir, env: NATIVE_ENV });
     const outcome = await checker.check(replayed.rebuilt.image);
-    const verdict = judge(r.oracle, outcome, await oracleReference(r.oracle, replayed.traced.trace, replayed.traced.initial, checker));
+    const verdict = judge(
+      r.oracle,
+      outcome,
+      await oracleReference(r.oracle, replayed.traced.trace, replayed.traced.initial, checker),
+    );
     const { kept, lost } = replayed.rebuilt;
-    process.stdout.write(renderReplay({ id: r.id, subject: r.subject, oracle: r.oracle, choice, trace: replayed.traced.trace, kept, lost, ...(r.out ? { out: r.out } : {}), outcome, verdict }));
+    process.stdout.write(
+      renderReplay({
+        id: r.id,
+        subject: r.subject,
+        oracle: r.oracle,
+        choice,
+        trace: replayed.traced.trace,
+        kept,
+        lost,
+        ...(r.out ? { out: r.out } : {}),
+        outcome,
+        verdict,
+      }),
+    );
     return verdict.status === 'consistent' ? EXIT.clean : EXIT.finding;
   } finally {
     removeTempDir(dir);

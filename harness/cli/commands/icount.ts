@@ -12,11 +12,19 @@ export async function icountCommand(argv: NativeArgs & { json: boolean; timeout:
   try {
     const working = await prepareWorkingPool(target, dir, argv.timeout);
     const { summary } = await traceTarget(target, binary, working, dir);
-    const counts = { instructions: summary.instructions, stores: summary.stores, flushes: summary.flushes, fences: summary.fences, ntStores: summary.ntStores };
+    const counts = {
+      instructions: summary.instructions,
+      stores: summary.stores,
+      flushes: summary.flushes,
+      fences: summary.fences,
+      ntStores: summary.ntStores,
+    };
     if (argv.json) process.stdout.write(`${JSON.stringify(counts)}\n`);
     else {
       process.stdout.write(`Total instruction count: ${counts.instructions}\n`);
-      process.stdout.write(`pool stores: ${counts.stores} (non-temporal: ${counts.ntStores}), flushes: ${counts.flushes}, fences: ${counts.fences}\n`);
+      process.stdout.write(
+        `pool stores: ${counts.stores} (non-temporal: ${counts.ntStores}), flushes: ${counts.flushes}, fences: ${counts.fences}\n`,
+      );
     }
     return EXIT.clean;
   } finally {

@@ -12,14 +12,18 @@ const EXAMPLE_PROGRAM = join(buildDir(), 'scenarios/flag-data');
 
 export function initCommand(argv: { file?: string; native?: boolean }): number {
   const file = argv.file ?? DEFAULT_SCENARIO_FILE;
-  if (!file.endsWith('.ts')) throw new UsageError(`init ${file}: a starter scenario is TypeScript: name a file ending in .ts`);
+  if (!file.endsWith('.ts'))
+    throw new UsageError(`init ${file}: a starter scenario is TypeScript: name a file ending in .ts`);
   requireParentDir(file, 'init');
   const shown = file.includes('/') ? file : `./${file}`;
-  const text = (argv.native ? nativeTemplate(relativeTo(dirname(resolve(file)), EXAMPLE_PROGRAM)) : TS_TEMPLATE).replaceAll('./FILE', shown);
+  const text = (
+    argv.native ? nativeTemplate(relativeTo(dirname(resolve(file)), EXAMPLE_PROGRAM)) : TS_TEMPLATE
+  ).replaceAll('./FILE', shown);
   try {
     writeFileSync(file, text, { flag: 'wx' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`init ${file}: the file already exists; pmfit never overwrites a file: name a new one`);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new UsageError(`init ${file}: the file already exists; pmfit never overwrites a file: name a new one`);
     throw err;
   }
   process.stdout.write(`wrote ${shown}: crash-test it with: pmfit run ${shown}\n`);

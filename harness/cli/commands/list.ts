@@ -9,7 +9,8 @@ export async function listCommand(): Promise<number> {
     const s = await loadScenario(entry);
     rows.push([s.name, `${s.description} [TS; oracle ${s.oracle}; models ${(s.models ?? ['adr']).join(', ')}]`]);
   }
-  for (const s of nativeScenarios) rows.push([s.name, `${s.description} [C; oracle ${s.oracle}; models ${s.models.join(', ')}]`]);
+  for (const s of nativeScenarios)
+    rows.push([s.name, `${s.description} [C; oracle ${s.oracle}; models ${s.models.join(', ')}]`]);
   const width = Math.max(...rows.map(([name]) => name.length));
   for (const [name, text] of rows) process.stdout.write(`${name.padEnd(width)}  ${text}\n`);
   return EXIT.clean;

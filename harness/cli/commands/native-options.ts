@@ -14,7 +14,11 @@ export interface NativeArgs {
 
 export function withNativeOptions<T>(y: Argv<T>) {
   return y
-    .option('pool', { type: 'string', demandOption: true, describe: 'the pool file (pmfit works on a private copy; the file is never modified)' })
+    .option('pool', {
+      type: 'string',
+      demandOption: true,
+      describe: 'the pool file (pmfit works on a private copy; the file is never modified)',
+    })
     .option('size', { type: 'number', describe: 'start from a zeroed pool of BYTES when --pool does not exist' })
     .option('init', { type: 'string', describe: 'untraced set-up command run on the copy first; {pool} stands for it' })
     .option('from', { type: 'string', describe: 'trace from each entry of this function of the program' })

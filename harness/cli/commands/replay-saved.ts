@@ -27,7 +27,11 @@ export async function replaySavedCommand(path: string, timeoutMs: number): Promi
     'check output:',
     ...(outcome.output || '(no output)').split('\n').map((l) => `  ${l}`),
     `verdict: ${verdict.status}${verdict.status === 'inconsistent' ? ` — ${verdict.reason}` : verdict.status === 'unknown' ? ` — ${verdict.error}` : ''}`,
-    { consistent: 'the failure no longer reproduces', inconsistent: 'the failure reproduces', unknown: 'the check could not give a verdict: the failure is neither confirmed nor gone' }[verdict.status],
+    {
+      consistent: 'the failure no longer reproduces',
+      inconsistent: 'the failure reproduces',
+      unknown: 'the check could not give a verdict: the failure is neither confirmed nor gone',
+    }[verdict.status],
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   return verdict.status === 'consistent' ? EXIT.clean : EXIT.finding;
@@ -35,7 +39,8 @@ export async function replaySavedCommand(path: string, timeoutMs: number): Promi
 
 async function loadTsScenarioFile(file: string): Promise<ScenarioEntry> {
   const entry = await loadScenarioFile(file);
-  if (entry.kind === 'native-file') throw new UsageError(`${file} now holds a native scenario, not the TS scenario the failure was saved from`);
+  if (entry.kind === 'native-file')
+    throw new UsageError(`${file} now holds a native scenario, not the TS scenario the failure was saved from`);
   return entry;
 }
 
@@ -43,7 +48,13 @@ async function runSavedCheck(saved: SavedFailure, image: Buffer, timeoutMs: numb
   if (saved.check.kind === 'command') {
     const dir = makeTempDir();
     try {
-      return await new ExternalCheckPool({ command: saved.check.command, jobs: 1, timeoutMs, dir, env: NATIVE_ENV }).check(image);
+      return await new ExternalCheckPool({
+        command: saved.check.command,
+        jobs: 1,
+        timeoutMs,
+        dir,
+        env: NATIVE_ENV,
+      }).check(image);
     } finally {
       removeTempDir(dir);
     }
@@ -51,7 +62,11 @@ async function runSavedCheck(saved: SavedFailure, image: Buffer, timeoutMs: numb
   // A built-in is found by name (the checkout may sit elsewhere); a scenario file is loaded again
   // (a .ts one was transpiled into a temporary directory that is gone).
   const builtIn = findScenario(saved.check.scenario);
-  const entry = saved.check.file ? await loadTsScenarioFile(saved.check.file) : builtIn && builtIn.kind !== 'native' ? builtIn : saved.check;
+  const entry = saved.check.file
+    ? await loadTsScenarioFile(saved.check.file)
+    : builtIn && builtIn.kind !== 'native'
+      ? builtIn
+      : saved.check;
   const checker = new TsCheckPool({ scenarioModule: entry.module, exportName: entry.exportName, jobs: 1, timeoutMs });
   try {
     return await checker.check(image);

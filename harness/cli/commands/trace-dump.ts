@@ -9,14 +9,19 @@ export function traceDumpCommand(argv: { file: string }): number {
   if (!existsSync(argv.file)) throw new UsageError(`trace file ${argv.file} does not exist`);
   try {
     const stream = streamTrace(argv.file);
-    const out: string[] = [`# pmfit trace v${stream.header.formatVersion}, source ${stream.header.source}, program ${JSON.stringify(stream.header.program)}`];
+    const out: string[] = [
+      `# pmfit trace v${stream.header.formatVersion}, source ${stream.header.source}, program ${JSON.stringify(stream.header.program)}`,
+    ];
     for (const pool of stream.header.pools) out.push(`# pool ${pool.id}: ${pool.path} (${pool.size} bytes)`);
     for (const event of stream.events) {
       out.push(`${String(event.icount).padStart(8)}  ${describeEvent(event)}`);
-      if (out.length >= 4096) process.stdout.write(out.splice(0).join('\n') + '\n');
+      if (out.length >= 4096) process.stdout.write(`${out.splice(0).join('\n')}\n`);
     }
-    for (const m of stream.mappings) out.push(`# mapping of pool ${m.pool}: base 0x${m.base.toString(16)}, ${m.length} bytes at file offset ${m.fileOffset}`);
-    process.stdout.write(out.join('\n') + '\n');
+    for (const m of stream.mappings)
+      out.push(
+        `# mapping of pool ${m.pool}: base 0x${m.base.toString(16)}, ${m.length} bytes at file offset ${m.fileOffset}`,
+      );
+    process.stdout.write(`${out.join('\n')}\n`);
     return EXIT.clean;
   } catch (err) {
     if (err instanceof TraceFormatError) throw new UsageError(`${argv.file}: ${err.message}`);

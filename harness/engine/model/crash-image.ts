@@ -29,7 +29,8 @@ export class CrashImageComposer {
     for (const [line, k] of kept) {
       if (k === 0) continue;
       const prefixes = this.prefixes(line);
-      for (let lane = 0; lane < 4; lane++) acc[lane] = (acc[lane]! - prefixes.hashes[0]![lane]! + prefixes.hashes[k]![lane]!) >>> 0;
+      for (let lane = 0; lane < 4; lane++)
+        acc[lane] = (acc[lane]! - prefixes.hashes[0]![lane]! + prefixes.hashes[k]![lane]!) >>> 0;
     }
     return acc;
   }
@@ -37,7 +38,8 @@ export class CrashImageComposer {
   /** A fresh copy of the image keeping `kept` units per line. */
   build(kept: ReadonlyMap<number, number>): Buffer {
     const image = Buffer.from(this.tracker.durable);
-    for (const [line, k] of kept) for (const u of this.tracker.pendingLines.get(line)!.slice(0, k)) image.set(u.data, u.offset);
+    for (const [line, k] of kept)
+      for (const u of this.tracker.pendingLines.get(line)!.slice(0, k)) image.set(u.data, u.offset);
     return image;
   }
 

@@ -19,7 +19,8 @@ export function rebuildImage(trace: Trace, initial: Buffer, choice: ImageChoice)
 /** Rebuilds several images (in the order given) from one walk over the trace. */
 export function rebuildImages(trace: Trace, initial: Buffer, choices: readonly ImageChoice[]): RebuiltImage[] {
   for (const c of choices) {
-    if (c.point > trace.events.length) throw new RangeError(`crash point ${c.point} is past the end of the trace (${trace.events.length} events)`);
+    if (c.point > trace.events.length)
+      throw new RangeError(`crash point ${c.point} is past the end of the trace (${trace.events.length} events)`);
   }
   const padded = paddedImage(initial);
   const tracker = new PersistencyTracker(padded, hashImage(padded));
@@ -36,13 +37,21 @@ export function rebuildImages(trace: Trace, initial: Buffer, choices: readonly I
 /** The image `choice` names at the tracker's point: a copy, with copies of its units. */
 function imageAt(tracker: PersistencyTracker, choice: ImageChoice, size: number): RebuiltImage {
   const pending = [...tracker.pendingLines];
-  if (choice.model === 'eadr') return { image: Buffer.from(tracker.executed.subarray(0, size)), kept: pending.flatMap(([, units]) => units.map((u) => ({ ...u }))), lost: [] };
+  if (choice.model === 'eadr')
+    return {
+      image: Buffer.from(tracker.executed.subarray(0, size)),
+      kept: pending.flatMap(([, units]) => units.map((u) => ({ ...u }))),
+      lost: [],
+    };
   const image = Buffer.from(tracker.durable);
   const kept: PendingUnit[] = [];
   const lost: PendingUnit[] = [];
   for (const [line, units] of pending) {
     const k = choice.kept.get(line) ?? (choice.rest === 'all' ? units.length : 0);
-    if (k > units.length) throw new RangeError(`line ${line} has ${units.length} pending units at crash point ${choice.point}, the id keeps ${k}`);
+    if (k > units.length)
+      throw new RangeError(
+        `line ${line} has ${units.length} pending units at crash point ${choice.point}, the id keeps ${k}`,
+      );
     units.forEach((u, i) => (i < k ? kept : lost).push({ ...u }));
   }
   for (const u of kept) image.set(u.data, u.offset);

@@ -65,7 +65,9 @@ export class PersistencyTracker {
 
   private store(event: StoreEvent): void {
     if (event.offset + event.data.length > this.executed.length) {
-      throw new RangeError(`store #${event.seq} at [${event.offset}, ${event.offset + event.data.length}) is outside the pool of ${this.executed.length} bytes`);
+      throw new RangeError(
+        `store #${event.seq} at [${event.offset}, ${event.offset + event.data.length}) is outside the pool of ${this.executed.length} bytes`,
+      );
     }
     const units = splitStore(event);
     for (const unit of units) {

@@ -17,7 +17,10 @@ const image = (first: number, fill = 0x5a): Buffer => {
 };
 
 test.before(() => {
-  execFileSync('make', ['-s', '-f', 'harness/check/fork-server/fork-server.mk', 'fork-server'], { cwd: REPO, stdio: 'pipe' });
+  execFileSync('make', ['-s', '-f', 'harness/check/fork-server/fork-server.mk', 'fork-server'], {
+    cwd: REPO,
+    stdio: 'pipe',
+  });
 });
 
 /** Pids of the processes whose parent is `ppid`. */
@@ -46,7 +49,12 @@ const alive = (pid: number): boolean => {
   }
 };
 
-async function bothWays(t: { teardown: (f: () => void) => void } & Parameters<typeof tempDir>[0], name: string, images: Buffer[], timeoutMs = 500) {
+async function bothWays(
+  t: { teardown: (f: () => void) => void } & Parameters<typeof tempDir>[0],
+  name: string,
+  images: Buffer[],
+  timeoutMs = 500,
+) {
   const dir = tempDir(t);
   const command = `${program(name)} {pool}`;
   const forked = new ForkServerCheckPool({ command, jobs: 1, timeoutMs, dir });
@@ -77,14 +85,24 @@ test.serial('a check that segfaults on a torn image: crash SIGSEGV, as under pla
     t.deepEqual({ ...forked, detail: undefined }, { ...spawned, detail: undefined });
   }
   const [torn] = results[1]!;
-  t.deepEqual(torn, { output: 'first byte 255\n', passed: false, crash: 'SIGSEGV', detail: 'following a torn pointer' });
+  t.deepEqual(torn, {
+    output: 'first byte 255\n',
+    passed: false,
+    crash: 'SIGSEGV',
+    detail: 'following a torn pointer',
+  });
   t.true(results[2]![0].passed);
 });
 
 test.serial('a check that never ends: timeout, and the pool keeps working afterwards', async (t) => {
   const results = await bothWays(t, 'loop', [image(0), image(1), image(2), image(1), image(0)], 300);
   for (const [forked, spawned] of results) t.deepEqual(forked, spawned);
-  t.deepEqual(results[1]![0], { output: 'first byte 1\n', passed: false, crash: 'timeout', detail: 'check ran longer than 300 ms' });
+  t.deepEqual(results[1]![0], {
+    output: 'first byte 1\n',
+    passed: false,
+    crash: 'timeout',
+    detail: 'check ran longer than 300 ms',
+  });
   t.deepEqual(results[4]![0], { output: 'first byte 0\n', passed: true });
 });
 
@@ -113,13 +131,16 @@ test.serial('parallel jobs give each image its own result, in order', async (t) 
   }
 });
 
-test.serial('the check sees the fds and variables it sees under plain spawn: no control fds, no fork-server variables', async (t) => {
-  // fds the test runner leaves open to its children show up both ways; the server's own never do
-  const [[forked, spawned]] = await bothWays(t, 'env-fds', [image(0)]);
-  t.deepEqual(forked, spawned);
-  t.regex(forked!.output, /^fds: 0 1 2( \d+)*\n$/);
-  t.notRegex(forked!.output, /env: /);
-});
+test.serial(
+  'the check sees the fds and variables it sees under plain spawn: no control fds, no fork-server variables',
+  async (t) => {
+    // fds the test runner leaves open to its children show up both ways; the server's own never do
+    const [[forked, spawned]] = await bothWays(t, 'env-fds', [image(0)]);
+    t.deepEqual(forked, spawned);
+    t.regex(forked!.output, /^fds: 0 1 2( \d+)*\n$/);
+    t.notRegex(forked!.output, /env: /);
+  },
+);
 
 test.serial('a lost server is an error, never a pass, and the next check gets a new server', async (t) => {
   const dir = tempDir(t);
@@ -154,7 +175,11 @@ test.serial('forkServerSupport takes plain argvs of dynamic ELF programs and say
   refused('', /empty/);
   const staticProgram = join(dir, 'static-check');
   try {
-    execFileSync('gcc', ['-static', '-O1', '-o', staticProgram, join(REPO, 'test/harness/check/programs/read-byte.c')], { stdio: 'pipe' });
+    execFileSync(
+      'gcc',
+      ['-static', '-O1', '-o', staticProgram, join(REPO, 'test/harness/check/programs/read-byte.c')],
+      { stdio: 'pipe' },
+    );
   } catch {
     /* no static libc: skip that case */
   }
@@ -165,7 +190,9 @@ test.serial('forkServerSupport takes plain argvs of dynamic ELF programs and say
     argv: [program('read-byte'), '--pool={pool}', '{pool}'],
   });
   t.true(forkServerSupport('cat {pool}').ok, 'programs are found on PATH');
-  t.throws(() => new ForkServerCheckPool({ command: `${script} {pool}`, jobs: 1, timeoutMs: 100, dir }), { message: /cannot run this check: .*script/ });
+  t.throws(() => new ForkServerCheckPool({ command: `${script} {pool}`, jobs: 1, timeoutMs: 100, dir }), {
+    message: /cannot run this check: .*script/,
+  });
 });
 
 test.serial('close stops every server and any running check: no process is left behind', async (t) => {
@@ -187,6 +214,9 @@ test.serial('close stops every server and any running check: no process is left 
   // PR_SET_PDEATHSIG reaps the checks a moment after their servers
   for (let i = 0; i < 50 && checks.some(alive); i++) await new Promise((r) => setTimeout(r, 20));
   t.deepEqual([...servers, ...checks].filter(alive), []);
-  t.deepEqual(childrenOf(process.pid).filter((pid) => !before.has(pid)), []);
+  t.deepEqual(
+    childrenOf(process.pid).filter((pid) => !before.has(pid)),
+    [],
+  );
   t.deepEqual(await pool.check(image(0)), { output: '', passed: false, error: 'the check pool is closed' });
 });

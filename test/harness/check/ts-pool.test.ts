@@ -25,5 +25,5 @@ test('a throwing check is an error with its message; a writing check works on it
   t.false(thrown!.passed);
   t.regex(thrown!.error ?? '', /check threw: recovery read past the end/);
   t.deepEqual(fine, { output: 'ok 9', passed: true });
-  t.is(original[1], 0, 'the caller\'s image is not written by the check');
+  t.is(original[1], 0, "the caller's image is not written by the check");
 });

@@ -24,7 +24,12 @@ function randomTrace(rng: () => number, length: number): TraceEvent[] {
       const data = Uint8Array.from({ length: size }, () => 1 + Math.floor(rng() * 255));
       events.push({ ...base, kind: 'store', offset, data, nonTemporal: rng() < 0.15 });
     } else if (r < 0.8) {
-      events.push({ ...base, kind: 'flush', offset: Math.floor(rng() * POOL), flushKind: FLUSHES[Math.floor(rng() * 3)]! });
+      events.push({
+        ...base,
+        kind: 'flush',
+        offset: Math.floor(rng() * POOL),
+        flushKind: FLUSHES[Math.floor(rng() * 3)]!,
+      });
     } else if (r < 0.95) {
       events.push({ ...base, kind: 'fence', fenceKind: 'sfence' });
     } else {
@@ -60,7 +65,9 @@ function referenceImages(events: TraceEvent[], point: number): Set<string> {
     // Per line, the surviving pending units must be a prefix in program order.
     const prefixOk = units.every((u, i) => {
       if (keep(i) || durableByRules(events, u, point)) return true;
-      return !units.some((v, j) => j > i && keep(j) && !durableByRules(events, v, point) && lineOf(v.offset) === lineOf(u.offset));
+      return !units.some(
+        (v, j) => j > i && keep(j) && !durableByRules(events, v, point) && lineOf(v.offset) === lineOf(u.offset),
+      );
     });
     if (!prefixOk) continue;
     const image = Buffer.alloc(POOL);

@@ -14,13 +14,19 @@ test('redundant flushes, clean-line flushes, idle fences and never-durable store
     { ...base, seq: 5, kind: 'flush', offset: 128, flushKind: 'clflushopt' },
     { ...base, seq: 6, kind: 'store', offset: 64, data: Uint8Array.of(2), nonTemporal: false },
   ];
-  const found = perfFindings({ header: { formatVersion: 1, source: 'ts', program: [], pools: [] }, mappings: [], events }, Buffer.alloc(256));
-  t.deepEqual(found.map((f) => [f.kind, f.seq]), [
-    ['redundant-flush', 2],
-    ['idle-fence', 4],
-    ['clean-flush', 5],
-    ['never-durable', 6],
-  ]);
+  const found = perfFindings(
+    { header: { formatVersion: 1, source: 'ts', program: [], pools: [] }, mappings: [], events },
+    Buffer.alloc(256),
+  );
+  t.deepEqual(
+    found.map((f) => [f.kind, f.seq]),
+    [
+      ['redundant-flush', 2],
+      ['idle-fence', 4],
+      ['clean-flush', 5],
+      ['never-durable', 6],
+    ],
+  );
 });
 
 test('a tidy trace has no performance findings', (t) => {
@@ -29,5 +35,11 @@ test('a tidy trace has no performance findings', (t) => {
     { ...base, seq: 1, kind: 'flush', offset: 0, flushKind: 'clwb' },
     { ...base, seq: 2, kind: 'fence', fenceKind: 'sfence' },
   ];
-  t.deepEqual(perfFindings({ header: { formatVersion: 1, source: 'ts', program: [], pools: [] }, mappings: [], events }, Buffer.alloc(64)), []);
+  t.deepEqual(
+    perfFindings(
+      { header: { formatVersion: 1, source: 'ts', program: [], pools: [] }, mappings: [], events },
+      Buffer.alloc(64),
+    ),
+    [],
+  );
 });

@@ -6,8 +6,21 @@ import { PersistencyTracker } from '../../../harness/engine/model/persistency-tr
 
 const base = { pc: 0, pool: 0, icount: 0 };
 let seq = 0;
-const store = (offset: number, bytes: number[], nonTemporal = false): TraceEvent => ({ ...base, seq: seq++, kind: 'store', offset, data: Uint8Array.from(bytes), nonTemporal });
-const flush = (offset: number, flushKind: 'clflush' | 'clflushopt' | 'clwb'): TraceEvent => ({ ...base, seq: seq++, kind: 'flush', offset, flushKind });
+const store = (offset: number, bytes: number[], nonTemporal = false): TraceEvent => ({
+  ...base,
+  seq: seq++,
+  kind: 'store',
+  offset,
+  data: Uint8Array.from(bytes),
+  nonTemporal,
+});
+const flush = (offset: number, flushKind: 'clflush' | 'clflushopt' | 'clwb'): TraceEvent => ({
+  ...base,
+  seq: seq++,
+  kind: 'flush',
+  offset,
+  flushKind,
+});
 const fence = (): TraceEvent => ({ ...base, seq: seq++, kind: 'fence', fenceKind: 'sfence' });
 const msync = (offset: number, length: number): TraceEvent => ({ ...base, seq: seq++, kind: 'msync', offset, length });
 
@@ -47,7 +60,10 @@ test('a store after the flush stays pending across the fence', (t) => {
   m.apply(store(1, [2]));
   m.apply(fence());
   t.deepEqual([m.durable[0], m.durable[1]], [1, 0]);
-  t.deepEqual(m.pendingLines.get(0)!.map((u) => u.offset), [1]);
+  t.deepEqual(
+    m.pendingLines.get(0)!.map((u) => u.offset),
+    [1],
+  );
 });
 
 test('a flush of another line does not make this one durable', (t) => {
@@ -80,14 +96,27 @@ test('wide and unaligned stores are split into 8-byte units per line', (t) => {
   m.apply(store(60, [1, 2, 3, 4, 5, 6, 7, 8]));
   const line0 = m.pendingLines.get(0)!;
   const line1 = m.pendingLines.get(1)!;
-  t.deepEqual(line0.map((u) => [u.offset, u.data.length]), [[60, 4]]);
-  t.deepEqual(line1.map((u) => [u.offset, u.data.length]), [[64, 4]]);
+  t.deepEqual(
+    line0.map((u) => [u.offset, u.data.length]),
+    [[60, 4]],
+  );
+  t.deepEqual(
+    line1.map((u) => [u.offset, u.data.length]),
+    [[64, 4]],
+  );
   t.is(line0[0]!.parts, 2);
 });
 
 test('incremental digests always equal a digest of the whole image', (t) => {
   const m = tracker(512);
-  const events = [store(0, [1, 2, 3]), store(100, Array(40).fill(9)), flush(0, 'clwb'), fence(), store(300, [4]), msync(256, 64)];
+  const events = [
+    store(0, [1, 2, 3]),
+    store(100, Array(40).fill(9)),
+    flush(0, 'clwb'),
+    fence(),
+    store(300, [4]),
+    msync(256, 64),
+  ];
   for (const e of events) {
     m.apply(e);
     t.is(digestKey(m.executedDigest), digestKey(hashImage(m.executed)));
@@ -98,5 +127,8 @@ test('incremental digests always equal a digest of the whole image', (t) => {
 
 test('a store outside the pool is an error, not a silent write', (t) => {
   const m = tracker(128);
-  t.throws(() => m.apply(store(124, [1, 2, 3, 4, 5, 6, 7, 8])), { instanceOf: RangeError, message: /outside the pool/ });
+  t.throws(() => m.apply(store(124, [1, 2, 3, 4, 5, 6, 7, 8])), {
+    instanceOf: RangeError,
+    message: /outside the pool/,
+  });
 });
