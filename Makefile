@@ -78,6 +78,7 @@ test: build $(BUILD)/.apt-test-ok lint
 
 # Benchmarks print their figures and write bench/results/*.json with the machine noted.
 bench: build
+	node dist/bench/engine.js
 	node dist/bench/checks.js
 	node dist/bench/scaling.js
 	node dist/bench/tracer.js

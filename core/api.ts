@@ -119,10 +119,45 @@ export interface CheckOutcome {
   error?: string;
 }
 
+/**
+ * The changes of one image, line by line, as a run moves on (harness/engine/model/line-journal.ts):
+ * position p is the image after the first p changes.
+ */
+export interface LineJournalView {
+  /** Oldest position still kept; an image before it cannot be rebuilt any more. */
+  readonly start: number;
+  readonly end: number;
+  /** Bytes of the whole (line-padded) image. */
+  readonly imageBytes: number;
+  /** The line the change at `position` wrote, and its new 64 bytes. */
+  lineAt(position: number): number;
+  contentAt(position: number): Uint8Array;
+  /** Writes the image at `position` into `target`. */
+  materialize(position: number, target: Uint8Array): void;
+}
+
+/**
+ * A crash image as the lines that differ: the journal's image at `position` with a few 64-byte lines
+ * replaced. A checker that keeps its own copy writes only what changed since the image it held last.
+ */
+export interface LineImage {
+  kind: 'lines';
+  /** Bytes of the image (the pool's size; the journal's image may be padded past it). */
+  size: number;
+  journal: LineJournalView;
+  position: number;
+  /** Lines replaced, ascending, and their contents (immutable: shared between images). */
+  overrideLines: readonly number[];
+  overrideContents: readonly Uint8Array[];
+}
+
 /** Runs the program's recovery and check on a private copy of one crash image. */
 export interface Checker {
-  /** Takes ownership of `image`: the caller must not use it afterwards (it may be transferred). */
-  check(image: Buffer): Promise<CheckOutcome>;
+  /**
+   * Takes ownership of `image`: the caller must not use it afterwards (it may be transferred). A
+   * LineImage's journal position must not be trimmed away before the check resolves.
+   */
+  check(image: Buffer | LineImage): Promise<CheckOutcome>;
   close(): Promise<void>;
 }
 

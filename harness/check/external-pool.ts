@@ -1,10 +1,10 @@
 // Runs an external check command on crash images: each of --jobs slots owns a private image file
 // (tmpfs when there is one) that `{pool}` in the command stands for. A check killed by a signal or
 // past its timeout is an outcome of its own kind; captured output is bounded.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CheckOutcome, Checker } from '../../core/api.js';
+import type { CheckOutcome, Checker, LineImage } from '../../core/api.js';
 import { runCommand, substitutePool } from '../../core/support/run-command.js';
+import { SlotImage } from './slot-image.js';
 
 export interface ExternalCheckOptions {
   /** The check command, run by /bin/sh; `{pool}` stands for the image file. */
@@ -16,18 +16,23 @@ export interface ExternalCheckOptions {
 }
 
 export class ExternalCheckPool implements Checker {
-  private readonly free: string[] = [];
+  private readonly free: SlotImage[] = [];
+  private readonly slots: SlotImage[] = [];
   private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly options: ExternalCheckOptions) {
-    for (let i = 0; i < Math.max(1, options.jobs); i++) this.free.push(join(options.dir, `check-${i}.pool`));
+    for (let i = 0; i < Math.max(1, options.jobs); i++)
+      this.slots.push(new SlotImage(join(options.dir, `check-${i}.pool`)));
+    this.free.push(...this.slots);
   }
 
-  async check(image: Buffer): Promise<CheckOutcome> {
+  async check(image: Buffer | LineImage): Promise<CheckOutcome> {
     const slot = await this.acquire();
     try {
-      writeFileSync(slot, image);
-      return await runCommand(substitutePool(this.options.command, slot), this.options);
+      slot.present(image);
+      return await runCommand(substitutePool(this.options.command, slot.path), this.options).finally(() =>
+        slot.checked(),
+      );
     } catch (err) {
       return { output: '', passed: false, error: `could not run the check: ${(err as Error).message}` };
     } finally {
@@ -35,15 +40,17 @@ export class ExternalCheckPool implements Checker {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    for (const slot of this.slots) slot.close();
+  }
 
-  private acquire(): Promise<string> {
+  private acquire(): Promise<SlotImage> {
     const slot = this.free.pop();
     if (slot) return Promise.resolve(slot);
     return new Promise((resolve) => this.waiting.push(() => resolve(this.free.pop()!)));
   }
 
-  private release(slot: string): void {
+  private release(slot: SlotImage): void {
     this.free.push(slot);
     this.waiting.shift()?.();
   }

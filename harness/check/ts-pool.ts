@@ -3,7 +3,8 @@
 // worker. A check that runs past its timeout has its worker terminated and replaced: that image's
 // outcome is `timeout` (a finding, never a pass) and the worker's other images are checked again.
 import { Worker } from 'node:worker_threads';
-import type { CheckOutcome, Checker } from '../../core/api.js';
+import type { CheckOutcome, Checker, LineImage, LineJournalView } from '../../core/api.js';
+import { LINE_BYTES } from '../../core/geometry.js';
 
 export interface TsCheckPoolOptions {
   scenarioModule: string;
@@ -14,7 +15,7 @@ export interface TsCheckPoolOptions {
 
 interface Job {
   id: number;
-  image: Buffer;
+  image: Buffer | LineImage;
   resolve: (outcome: CheckOutcome) => void;
 }
 
@@ -23,6 +24,22 @@ interface Slot {
   /** Jobs sent to the worker, oldest (the one running) first. */
   inFlight: Job[];
   timer?: NodeJS.Timeout;
+  /** The journal image the worker holds as its base, once sent: later images go as the lines that changed. */
+  synced?: { journal: LineJournalView; position: number };
+}
+
+/** What the worker is sent for one image (see ts-worker.ts). */
+export interface WorkerImage {
+  id: number;
+  /** An image given whole; or else one built from the worker's base: */
+  whole?: ArrayBuffer;
+  /** A new base (a whole journal image), then journal entries to apply to the base, then overrides. */
+  base?: ArrayBuffer;
+  changedLines?: Int32Array;
+  changedContents?: Uint8Array;
+  size?: number;
+  overrideLines?: Int32Array;
+  overrideContents?: Uint8Array;
 }
 
 /**
@@ -35,6 +52,44 @@ function transferable(image: Buffer): ArrayBuffer {
   const copy = new Uint8Array(image.length);
   copy.set(image);
   return copy.buffer;
+}
+
+/** The message for one job: a whole image, or the lines that changed since the worker's base. */
+function toWorker(slot: Slot, job: Job): WorkerImage {
+  const image = job.image;
+  if (Buffer.isBuffer(image)) return { id: job.id, whole: transferable(image) };
+  const journal = image.journal;
+  const message: WorkerImage = { id: job.id, size: image.size };
+  const from = slot.synced;
+  if (from && from.journal === journal && image.position >= from.position && from.position >= journal.start) {
+    const count = image.position - from.position;
+    message.changedLines = new Int32Array(count);
+    message.changedContents = new Uint8Array(count * LINE_BYTES);
+    for (let i = 0; i < count; i++) {
+      message.changedLines[i] = journal.lineAt(from.position + i);
+      message.changedContents.set(journal.contentAt(from.position + i), i * LINE_BYTES);
+    }
+  } else {
+    const base = new Uint8Array(journal.imageBytes);
+    journal.materialize(image.position, base);
+    message.base = base.buffer;
+  }
+  slot.synced = { journal, position: image.position };
+  message.overrideLines = Int32Array.from(image.overrideLines);
+  message.overrideContents = new Uint8Array(image.overrideLines.length * LINE_BYTES);
+  image.overrideContents.forEach((c, i) => message.overrideContents!.set(c, i * LINE_BYTES));
+  return message;
+}
+
+function transfers(message: WorkerImage): ArrayBuffer[] {
+  return [
+    message.whole,
+    message.base,
+    message.changedLines?.buffer,
+    message.changedContents?.buffer,
+    message.overrideLines?.buffer,
+    message.overrideContents?.buffer,
+  ].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
 }
 
 /** Images queued per worker: enough to hide the message round trip, few enough to rebalance. */
@@ -54,7 +109,7 @@ export class TsCheckPool implements Checker {
     }
   }
 
-  check(image: Buffer): Promise<CheckOutcome> {
+  check(image: Buffer | LineImage): Promise<CheckOutcome> {
     return new Promise((resolve) => {
       this.queue.push({ id: this.nextId++, image, resolve });
       this.dispatch();
@@ -71,6 +126,7 @@ export class TsCheckPool implements Checker {
       workerData: { scenarioModule: this.options.scenarioModule, exportName: this.options.exportName },
     });
     slot.worker = worker;
+    slot.synced = undefined;
     worker.on('message', (msg: { id: number; outcome: CheckOutcome }) => {
       if (slot.worker === worker) this.finish(slot, msg.outcome);
     });
@@ -90,8 +146,8 @@ export class TsCheckPool implements Checker {
       while (slot.inFlight.length < PIPELINE_DEPTH && this.queue.length > 0) {
         const job = this.queue.shift()!;
         slot.inFlight.push(job);
-        const image = transferable(job.image);
-        slot.worker.postMessage({ id: job.id, image }, [image]);
+        const message = toWorker(slot, job);
+        slot.worker.postMessage(message, transfers(message));
         if (slot.inFlight.length === 1) this.armTimer(slot);
       }
     }

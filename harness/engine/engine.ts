@@ -17,6 +17,7 @@ import { crashPointAt, finalIcount } from './crash-points.js';
 import { UsageError } from '../../core/support/errors.js';
 import { rebuildImages } from './model/image-builder.js';
 import { digestKey, hashImage, paddedImage } from './model/image-hash.js';
+import { LineJournal } from './model/line-journal.js';
 import type { PendingUnit } from './model/persistency-tracker.js';
 import { PersistencyTracker } from './model/persistency-tracker.js';
 import { lineOf } from './model/units.js';
@@ -108,9 +109,22 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     return text;
   };
   const padded = paddedImage(input.initial);
-  const tracker = new PersistencyTracker(padded, hashImage(padded));
+  // The model's images as a journal of line changes: checkers take only the lines that differ.
+  const journal = new LineJournal(padded);
+  const tracker = new PersistencyTracker(
+    padded,
+    hashImage(padded),
+    input.model === 'eadr' ? { executed: journal } : { durable: journal },
+  );
   let images = 0;
+  let distinct = 0;
   let failing = 0;
+  // Journal positions of the images in flight, in the order they were sent: the journal keeps what
+  // the oldest of them still needs, and folds the rest away.
+  const inFlightPositions: Array<{ position: number; done: boolean }> = [];
+  let oldestInFlight = 0;
+  // The previous point's images, reused while the tracker has not changed (a flush, a marker...).
+  let previous: { version: number; record: Pick<PointRecord, 'images' | 'stateSpace' | 'partial'> } | undefined;
 
   for (let index = 0; index <= events.length; index++) {
     if (input.signal?.aborted) {
@@ -119,27 +133,27 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     }
     if (index > 0) tracker.apply(events[index - 1]!);
     if (!inShard(index, input.shard)) continue;
-    const { candidates, stateSpace, partial } = strategy(tracker, index, settings);
-    images += candidates.length;
+    let same = previous?.version === tracker.version ? previous.record : undefined;
+    if (!same) {
+      const { candidates, stateSpace, partial, sameForSameState } = strategy(tracker, index, settings);
+      same = { images: candidates.map((c) => admit(c, index)), stateSpace, partial };
+      previous = sameForSameState ? { version: tracker.version, record: same } : undefined;
+    }
+    images += same.images.length;
     const point = crashPointAt(events, index, total);
     const record: PointRecord = {
       index,
       icountFrom: point.icountFrom,
       icountTo: point.icountTo,
-      images: candidates.map((c) => admit(c, index)),
-      stateSpace,
-      partial,
+      images: same.images,
+      stateSpace: same.stateSpace,
+      partial: same.partial,
       ...(boundaries.length > 0 ? { allowed: allowedBoundaries(boundaries, index, tracker) } : {}),
     };
     log.points.push(record);
-    input.onProgress?.({
-      pointsDone: index + 1,
-      pointsTotal: events.length + 1,
-      images,
-      distinct: Object.keys(log.images).length,
-      failing,
-    });
+    input.onProgress?.({ pointsDone: index + 1, pointsTotal: events.length + 1, images, distinct, failing });
     while (pending.size >= input.inFlight) await Promise.race(pending);
+    if (journal.size > JOURNAL_TRIM_ENTRIES) trimJournal();
   }
   await Promise.all(pending);
   return log;
@@ -159,15 +173,31 @@ export async function observe(input: EngineInput): Promise<RunLog> {
       keptStores: storesOf(kept, input.trace),
     };
     log.images[key] = { ...record, outcome: { output: '', passed: false, error: 'not checked' } };
-    const job = input.checker.check(candidate.build().subarray(0, input.initial.length)).then((outcome) => {
+    distinct += 1;
+    const image = candidate.image(input.initial.length);
+    const slot = { position: image.position, done: false };
+    inFlightPositions.push(slot);
+    const job = input.checker.check(image).then((outcome) => {
       log.images[key]!.outcome = { ...outcome, output: intern(outcome.output) };
       if (!outcome.passed) failing += 1;
+      slot.done = true;
       pending.delete(job);
     });
     pending.add(job);
     return key;
   }
+
+  /** Folds the journal up to the oldest image still in flight. */
+  function trimJournal(): void {
+    while (oldestInFlight < inFlightPositions.length && inFlightPositions[oldestInFlight]!.done) oldestInFlight++;
+    inFlightPositions.splice(0, oldestInFlight);
+    oldestInFlight = 0;
+    journal.trim(inFlightPositions[0]?.position ?? journal.end);
+  }
 }
+
+/** Journal entries kept before the engine folds the ones no image in flight needs. */
+const JOURNAL_TRIM_ENTRIES = 1 << 14;
 
 /** The outputs the atomic and ops oracles compare with, computed once from the same trace. */
 async function referenceOutputs(input: EngineInput, boundaries: number[]): Promise<RunLog['reference']> {

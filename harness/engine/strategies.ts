@@ -2,18 +2,25 @@
 // An adr image is a choice of how many pending 8-byte units each pending line keeps (a prefix in
 // program order); the state space of a point is the product over pending lines of (units + 1).
 import seedrandom from 'seedrandom';
-import type { ModelName, StrategyName } from '../../core/api.js';
-import { CrashImageComposer } from './model/crash-image.js';
+import type { LineImage, ModelName, StrategyName } from '../../core/api.js';
+import { CrashImageComposer, type PendingLine, type Rest } from './model/crash-image.js';
+import { lineImage } from './model/line-journal.js';
 import type { PendingUnit, PersistencyTracker } from './model/persistency-tracker.js';
 import { formatReplayId, type ImageChoice } from './replay-id.js';
 
+/**
+ * One image a strategy picked: its digest, computed at once, and a description (the per-line
+ * choices) from which everything else is derived on demand — and only before the tracker moves on.
+ */
 export interface CandidateImage {
-  choice: ImageChoice;
-  replayId: string;
   digest: Uint32Array;
-  /** A fresh copy of the image; call before the tracker moves on. */
+  readonly choice: ImageChoice;
+  readonly replayId: string;
+  /** A fresh copy of the image (padded to whole lines). */
   build(): Buffer;
-  /** The pending units this image keeps and loses; call before the tracker moves on. */
+  /** The image as the lines that differ from the run's line journal, `size` bytes long. */
+  image(size: number): LineImage;
+  /** The pending units this image keeps and loses. */
   split(): { kept: PendingUnit[]; lost: PendingUnit[] };
 }
 
@@ -31,81 +38,125 @@ export interface PointImages {
   stateSpace: number;
   /** True when `exhaustive` had to sample: the point is only partly covered. */
   partial: boolean;
+  /**
+   * The same candidates come out at any point where the tracker has not changed: depends on the
+   * tracker's state alone, not on the point's number (random and sampled choices do).
+   */
+  sameForSameState: boolean;
 }
 
 export type Strategy = (tracker: PersistencyTracker, point: number, settings: StrategySettings) => PointImages;
 
 type Kept = Map<number, number>;
 
+/** An adr image: `rest` of every pending line's units, except the lines `kept` lists. */
+class ChoiceCandidate implements CandidateImage {
+  constructor(
+    private readonly composer: CrashImageComposer,
+    private readonly point: number,
+    private readonly kept: ReadonlyMap<number, number>,
+    private readonly rest: Rest,
+    readonly digest: Uint32Array,
+    private readonly id?: string,
+  ) {}
+  get choice(): ImageChoice {
+    return { model: 'adr', point: this.point, kept: this.kept, ...(this.rest === 'all' ? { rest: 'all' } : {}) };
+  }
+  get replayId(): string {
+    return this.id ?? formatReplayId(this.choice, this.composer.units());
+  }
+  build(): Buffer {
+    return this.composer.build(this.kept, this.rest);
+  }
+  image(size: number): LineImage {
+    return this.composer.image(this.kept, this.rest, size);
+  }
+  split(): { kept: PendingUnit[]; lost: PendingUnit[] } {
+    return this.composer.split(this.kept, this.rest);
+  }
+}
+
 /** Builds the candidates for a list of choices, dropping repeated choices. */
-function candidatesFor(
-  composer: CrashImageComposer,
-  model: ModelName,
-  point: number,
-  choices: Kept[],
-): CandidateImage[] {
-  const units = new Map(composer.pendingLines().map((l) => [l.line, l.units]));
+function candidatesFor(composer: CrashImageComposer, point: number, choices: Kept[]): CandidateImage[] {
+  const units = composer.units();
   const seen = new Set<string>();
   const out: CandidateImage[] = [];
   for (const kept of choices) {
-    const choice: ImageChoice = { model, point, kept };
-    const replayId = formatReplayId(choice, units);
+    const replayId = formatReplayId({ model: 'adr', point, kept }, units);
     if (seen.has(replayId)) continue;
     seen.add(replayId);
-    out.push({
-      choice,
-      replayId,
-      digest: composer.digest(kept),
-      build: () => composer.build(kept),
-      split: () => composer.split(kept),
-    });
+    out.push(new ChoiceCandidate(composer, point, kept, 'none', composer.digest(kept), replayId));
   }
   return out;
 }
 
-function stateSpace(lines: Array<{ units: number }>): number {
+function stateSpace(lines: readonly PendingLine[]): number {
   return lines.reduce((n, l) => n * (l.units + 1), 1);
 }
 
 /** Only durable stores survive (the seed's "fit" mode): the pessimistic corner of adr. */
 const strict: Strategy = (tracker, point) => {
-  const composer = new CrashImageComposer(tracker);
-  const lines = composer.pendingLines();
+  const composer = CrashImageComposer.of(tracker);
   return {
-    candidates: candidatesFor(composer, 'adr', point, [new Map()]),
-    stateSpace: stateSpace(lines),
+    candidates: [new ChoiceCandidate(composer, point, new Map(), 'none', Uint32Array.from(tracker.durableDigest))],
+    stateSpace: stateSpace(composer.pendingLines()),
     partial: false,
+    sameForSameState: true,
   };
 };
 
+const NO_LINES: ReadonlyMap<number, number> = new Map();
+
 /**
  * Strict, everything persisted, and for each pending line each prefix of its units with every
- * other line at its durable state and with every other line fully persisted. Linear in pending units.
+ * other line at its durable state and with every other line fully persisted. Linear in pending
+ * units: each candidate is the durable (or all-persisted) image with one line swapped, so it costs
+ * one line, and no map of every line is built.
  */
 const extremes: Strategy = (tracker, point) => {
-  const composer = new CrashImageComposer(tracker);
+  const composer = CrashImageComposer.of(tracker);
   const lines = composer.pendingLines();
-  const all: Kept = new Map(lines.map((l) => [l.line, l.units]));
-  const choices: Kept[] = [new Map(), all];
+  const out: CandidateImage[] = [];
+  // The same image can be named twice only when few lines are pending (see `vector`): with three or
+  // more, the none-form and all-form choices never coincide, and within a form only k = rest does.
+  const seen = lines.length <= 2 ? new Set<string>() : undefined;
+  const add = (rest: Rest, line: number, k: number): void => {
+    if (seen) {
+      const key = vector(lines, rest, line, k);
+      if (seen.has(key)) return;
+      seen.add(key);
+    }
+    const kept = line < 0 ? NO_LINES : new Map([[line, k]]);
+    const digest = line < 0 ? composer.digest(NO_LINES, rest) : composer.digestWith(rest, line, k);
+    out.push(new ChoiceCandidate(composer, point, kept, rest, digest));
+  };
+  add('none', -1, 0);
+  if (lines.length > 0) add('all', -1, 0);
   for (const { line, units } of lines) {
     for (let k = 0; k <= units; k++) {
-      choices.push(new Map([[line, k]]));
-      choices.push(new Map([...all, [line, k]]));
+      if (k > 0) add('none', line, k);
+      if (k < units) add('all', line, k);
     }
   }
-  return { candidates: candidatesFor(composer, 'adr', point, choices), stateSpace: stateSpace(lines), partial: false };
+  return { candidates: out, stateSpace: stateSpace(lines), partial: false, sameForSameState: true };
 };
+
+/** The per-line choice an extremes candidate stands for, as a string (only for one or two lines). */
+function vector(lines: readonly PendingLine[], rest: Rest, line: number, k: number): string {
+  return lines.map((l) => (l.line === line ? k : rest === 'all' ? l.units : 0)).join(',');
+}
 
 /** Every combination of per-line prefixes, up to maxStates; above it, maxStates sampled ones. */
 const exhaustive: Strategy = (tracker, point, settings) => {
-  const composer = new CrashImageComposer(tracker);
+  const composer = CrashImageComposer.of(tracker);
   const lines = composer.pendingLines();
   const space = stateSpace(lines);
   if (space > settings.maxStates) {
     return {
-      candidates: candidatesFor(composer, 'adr', point, sampleChoices(lines, settings.maxStates, settings.seed, point)),
+      candidates: candidatesFor(composer, point, sampleChoices(lines, settings.maxStates, settings.seed, point)),
       stateSpace: space,
       partial: true,
+      sameForSameState: false,
     };
   }
   const choices: Kept[] = [];
@@ -114,26 +165,27 @@ const exhaustive: Strategy = (tracker, point, settings) => {
     choices.push(new Map(lines.map((l, i) => [l.line, digits[i]!])));
     for (let i = 0; i < digits.length && ++digits[i]! > lines[i]!.units; i++) digits[i] = 0;
   }
-  return { candidates: candidatesFor(composer, 'adr', point, choices), stateSpace: space, partial: false };
+  return {
+    candidates: candidatesFor(composer, point, choices),
+    stateSpace: space,
+    partial: false,
+    sameForSameState: true,
+  };
 };
 
 /** `samples` combinations per point, drawn from (seed, point) so any one can be rebuilt alone. */
 const random: Strategy = (tracker, point, settings) => {
-  const composer = new CrashImageComposer(tracker);
+  const composer = CrashImageComposer.of(tracker);
   const lines = composer.pendingLines();
   return {
-    candidates: candidatesFor(composer, 'adr', point, sampleChoices(lines, settings.samples, settings.seed, point)),
+    candidates: candidatesFor(composer, point, sampleChoices(lines, settings.samples, settings.seed, point)),
     stateSpace: stateSpace(lines),
     partial: false,
+    sameForSameState: false,
   };
 };
 
-function sampleChoices(
-  lines: Array<{ line: number; units: number }>,
-  count: number,
-  seed: string,
-  point: number,
-): Kept[] {
+function sampleChoices(lines: readonly PendingLine[], count: number, seed: string, point: number): Kept[] {
   const rng = seedrandom(`${seed}:${point}`);
   return Array.from({ length: count }, () => new Map(lines.map((l) => [l.line, Math.floor(rng() * (l.units + 1))])));
 }
@@ -146,9 +198,14 @@ const eadr: Strategy = (tracker, point) => {
     replayId: formatReplayId(choice),
     digest: Uint32Array.from(tracker.executedDigest),
     build: () => Buffer.from(tracker.executed),
+    image: (size) => {
+      const journal = tracker.journals.executed;
+      if (!journal) throw new Error('the tracker keeps no executed journal: images can only be built whole');
+      return lineImage(journal, size);
+    },
     split: () => ({ kept: [], lost: [] }),
   };
-  return { candidates: [candidate], stateSpace: 1, partial: false };
+  return { candidates: [candidate], stateSpace: 1, partial: false, sameForSameState: true };
 };
 
 /** Strategies each model supports, its default first. */

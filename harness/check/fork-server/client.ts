@@ -6,12 +6,13 @@
 // where the server keeps the first MAX_CAPTURE_BYTES of the check's stdout and stderr (pipes it drains;
 // the status gives the full sizes, so the truncation note is the one runCommand writes).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildDir } from '../../../core/support/paths.js';
 import type { Readable, Writable } from 'node:stream';
-import type { CheckOutcome, Checker } from '../../../core/api.js';
+import type { CheckOutcome, Checker, LineImage } from '../../../core/api.js';
 import type { ExternalCheckOptions } from '../external-pool.js';
+import { SlotImage } from '../slot-image.js';
 import { MAX_CAPTURE_BYTES, signalName } from '../../../core/support/run-command.js';
 export { forkServerSupport } from './support.js';
 import { forkServerSupport } from './support.js';
@@ -59,7 +60,8 @@ interface Server {
 
 interface Slot {
   imagePath: string;
-  imageFd: number;
+  /** The image file, rewritten before each check only where the next image differs. */
+  image: SlotImage;
   outFd: number;
   errFd: number;
   outPath: string;
@@ -91,7 +93,7 @@ export class ForkServerCheckPool implements Checker {
         imagePath: `${base}.pool`,
         outPath: `${base}.out`,
         errPath: `${base}.err`,
-        imageFd: openSync(`${base}.pool`, 'w+', 0o600),
+        image: new SlotImage(`${base}.pool`),
         outFd: openSync(`${base}.out`, 'w+', 0o600),
         errFd: openSync(`${base}.err`, 'w+', 0o600),
       };
@@ -100,7 +102,7 @@ export class ForkServerCheckPool implements Checker {
     }
   }
 
-  async check(image: Buffer): Promise<CheckOutcome> {
+  async check(image: Buffer | LineImage): Promise<CheckOutcome> {
     const slot = await this.acquire();
     if (!slot) return { output: '', passed: false, error: 'the check pool is closed' };
     try {
@@ -118,14 +120,16 @@ export class ForkServerCheckPool implements Checker {
     this.closed = true;
     for (const resolve of this.waiting.splice(0)) resolve(undefined);
     await Promise.all(this.slots.map((slot) => this.stop(slot)));
-    for (const slot of this.slots) for (const fd of [slot.imageFd, slot.outFd, slot.errFd]) closeSync(fd);
+    for (const slot of this.slots) {
+      slot.image.close();
+      for (const fd of [slot.outFd, slot.errFd]) closeSync(fd);
+    }
   }
 
-  private async run(slot: Slot, image: Buffer): Promise<CheckOutcome> {
-    writeSync(slot.imageFd, image, 0, image.length, 0);
-    ftruncateSync(slot.imageFd, image.length);
+  private async run(slot: Slot, image: Buffer | LineImage): Promise<CheckOutcome> {
+    slot.image.present(image);
     const server = slot.server && !slot.server.exited ? slot.server : this.start(slot);
-    const result = await this.ask(slot, server);
+    const result = await this.ask(slot, server).finally(() => slot.image.checked());
     if (result instanceof Error) return { output: '', passed: false, error: result.message };
     if (result.kind === KIND_FAILED) {
       return { output: '', passed: false, error: `the fork server could not start the check (errno ${result.value})` };

@@ -4,6 +4,7 @@
 // cache line's pending stores in program order. Both images keep incremental digests.
 import type { FlushEvent, MsyncEvent, StoreEvent, TraceEvent } from '../../../core/api.js';
 import { mixLine } from './image-hash.js';
+import type { LineJournal } from './line-journal.js';
 import type { StoreUnit } from './units.js';
 import { LINE_BYTES, lineOf, splitStore } from './units.js';
 
@@ -26,11 +27,24 @@ export class PersistencyTracker {
   private readonly versions = new Map<number, number>();
   private nextVersion = 1;
 
-  constructor(initial: Buffer, initialDigest: Uint32Array) {
+  /**
+   * `journals`: where to record every change of the durable (adr images) or executed (eadr images)
+   * lines, for checkers that keep their own copy of the image and take only the lines that change.
+   */
+  constructor(
+    initial: Buffer,
+    initialDigest: Uint32Array,
+    readonly journals: { durable?: LineJournal; executed?: LineJournal } = {},
+  ) {
     this.executed = Buffer.from(initial);
     this.durable = Buffer.from(initial);
     this.executedDigest = Uint32Array.from(initialDigest);
     this.durableDigest = Uint32Array.from(initialDigest);
+  }
+
+  /** A number that changes whenever any line's durable bytes or pending units change. */
+  get version(): number {
+    return this.nextVersion;
   }
 
   /** Lines with stores not yet durable, each with its units in program order. */
@@ -76,7 +90,7 @@ export class PersistencyTracker {
       // durable, and the per-line prefix order of what is still pending holds.
       if (unit.nonTemporal && unit.part === 0) this.persist(line, () => true);
       else if (unit.nonTemporal && lineOf(units[unit.part - 1]!.offset) !== line) this.persist(line, () => true);
-      writeLine(this.executed, this.executedDigest, line, [unit]);
+      writeLine(this.executed, this.executedDigest, line, [unit], this.journals.executed);
       let list = this.pending.get(line);
       if (!list) this.pending.set(line, (list = []));
       list.push({ ...unit, flushing: false });
@@ -119,7 +133,7 @@ export class PersistencyTracker {
     if (!units) return;
     const durable = units.filter(matches);
     const rest = units.filter((u) => !matches(u));
-    if (durable.length > 0) writeLine(this.durable, this.durableDigest, line, durable);
+    if (durable.length > 0) writeLine(this.durable, this.durableDigest, line, durable, this.journals.durable);
     if (rest.length > 0) this.pending.set(line, rest);
     else this.pending.delete(line);
     this.versions.set(line, this.nextVersion++);
@@ -127,10 +141,17 @@ export class PersistencyTracker {
 }
 
 /** Writes units into one line of an image, keeping the image's digest current. */
-export function writeLine(image: Buffer, digest: Uint32Array, line: number, units: readonly StoreUnit[]): void {
+export function writeLine(
+  image: Buffer,
+  digest: Uint32Array,
+  line: number,
+  units: readonly StoreUnit[],
+  journal?: LineJournal,
+): void {
   mixLine(digest, line, image, -1);
   for (const unit of units) image.set(unit.data, unit.offset);
   mixLine(digest, line, image, 1);
+  journal?.record(line, image.subarray(line * LINE_BYTES, (line + 1) * LINE_BYTES));
 }
 
 export { LINE_BYTES };

@@ -1,0 +1,389 @@
+// Benchmark of the crash-state engine with real native checks through the fork server, on
+// synthetic traces (built here, so the figures are the engine's and the checks', not the tracer's):
+//   (a) a 4 KiB non-temporal copy (256 movnt of 16 bytes: 64 pending lines), adr/extremes, with
+//       /bin/true and with a real check (bench/programs/record-flag-check.c) as the check;
+//   (b) the record/flag workload: N records of 64 B (eight 8-byte stores each) and a flag, every line
+//       written back, ONE fence — the flag may persist before a record: the check must catch it;
+//   (d) engine-only images/s and peak RSS at 10^4.. stores (adr/strict, a checker that answers at once,
+//       each size in a child process of its own so its peak RSS is its own);
+//   (e) the physical limit in the same run: the fork server checking one unchanged image in a loop,
+//       and pmfit's distinct images/s with /bin/true as a fraction of it, from 1 to 64 pending lines
+//       and from a 64 KiB to a 16 MiB pool.
+// Run: node dist/bench/engine.js [--quick] [--max-n 1000] [--stores 10000,100000,1000000] [--out FILE]
+// Writes bench/results/engine.json (or --out), with the machine and its load noted.
+import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CheckOutcome, Checker, ModelName, StrategyName, Trace, TraceEvent } from '../core/api.js';
+import { makeTempDir, removeTempDir } from '../core/support/temp-dir.js';
+import { ForkServerCheckPool } from '../harness/check/fork-server/client.js';
+import { observe } from '../harness/engine/engine.js';
+import { machine } from './machine.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const CHECK = join(root, 'build/bench/record-flag-check');
+const JOBS = 2;
+const TIMEOUT_MS = 30_000;
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+const quick = process.argv.includes('--quick');
+
+// ------------------------------------------------------------------ synthetic traces
+
+class TraceBuilder {
+  readonly events: TraceEvent[] = [];
+  private icount = 0;
+  private base() {
+    return { seq: this.events.length, icount: (this.icount += 3), pc: 0, pool: 0 };
+  }
+  store(offset: number, data: Uint8Array, nonTemporal = false): void {
+    this.events.push({ ...this.base(), kind: 'store', offset, data, nonTemporal });
+  }
+  clwb(offset: number): void {
+    this.events.push({ ...this.base(), kind: 'flush', offset, flushKind: 'clwb' });
+  }
+  sfence(): void {
+    this.events.push({ ...this.base(), kind: 'fence', fenceKind: 'sfence' });
+  }
+  trace(size: number): Trace {
+    return {
+      header: { formatVersion: 1, source: 'native', program: ['bench'], pools: [{ id: 0, path: 'bench.pool', size }] },
+      mappings: [],
+      events: this.events,
+    };
+  }
+}
+
+function word(value: number): Uint8Array {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(value));
+  return b;
+}
+
+/** The content of record i (every word i + 1), or of the flag line. */
+function recordLine(i: number, n: number): Buffer {
+  const b = Buffer.alloc(64);
+  if (i === n) b.writeBigUInt64LE(1n, 0);
+  else for (let w = 0; w < 8; w++) b.writeBigUInt64LE(BigInt(i + 1), w * 8);
+  return b;
+}
+
+/** pmem_memcpy_nodrain of the 63 records and the flag (4 KiB) with 16-byte movnt, then pmem_drain. */
+function ntCopy(poolBytes: number): Trace {
+  const t = new TraceBuilder();
+  for (let line = 0; line < 64; line++) {
+    const bytes = recordLine(line, 63);
+    for (let part = 0; part < 4; part++)
+      t.store(line * 64 + part * 16, bytes.subarray(part * 16, part * 16 + 16), true);
+  }
+  t.sfence();
+  return t.trace(poolBytes);
+}
+
+/** N records (eight 8-byte stores each), the flag, every line written back, one fence. */
+function recordFlag(n: number, poolBytes: number): Trace {
+  const t = new TraceBuilder();
+  for (let i = 0; i < n; i++) for (let w = 0; w < 8; w++) t.store(i * 64 + w * 8, word(i + 1));
+  t.store(n * 64, word(1));
+  for (let i = 0; i <= n; i++) t.clwb(i * 64);
+  t.sfence();
+  return t.trace(poolBytes);
+}
+
+/** Rounds of: P 8-byte stores to P lines, each written back, a fence. P pending lines at the top. */
+function widePending(p: number, rounds: number, poolBytes: number): Trace {
+  const t = new TraceBuilder();
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < p; i++) t.store(((r * p + i) * 64) % poolBytes, word(r * 1000 + i + 1));
+    for (let i = 0; i < p; i++) t.clwb(((r * p + i) * 64) % poolBytes);
+    t.sfence();
+  }
+  return t.trace(poolBytes);
+}
+
+/** `stores` 8-byte stores, each written back and fenced: one durable change per crash point. */
+function appendLog(stores: number, poolBytes: number): Trace {
+  const t = new TraceBuilder();
+  for (let i = 0; i < stores; i++) {
+    const offset = (i * 8) % poolBytes;
+    t.store(offset, word(i + 1));
+    t.clwb(offset);
+    t.sfence();
+  }
+  return t.trace(poolBytes);
+}
+
+// ------------------------------------------------------------------ measuring
+
+interface EngineRow {
+  workload: string;
+  check: string;
+  model: ModelName;
+  strategy: StrategyName;
+  events: number;
+  images: number;
+  distinct: number;
+  failing: number;
+  seconds: number;
+  distinctPerSecond: number;
+}
+
+async function withForkServer<T>(command: string, body: (checker: Checker) => Promise<T>): Promise<T> {
+  const dir = makeTempDir('pmfit-bench-engine-');
+  const checker = new ForkServerCheckPool({ command, jobs: JOBS, timeoutMs: TIMEOUT_MS, dir });
+  try {
+    return await body(checker);
+  } finally {
+    await checker.close();
+    removeTempDir(dir);
+  }
+}
+
+async function runEngineOn(
+  workload: string,
+  check: string,
+  trace: Trace,
+  checker: Checker,
+  model: ModelName = 'adr',
+  strategy: StrategyName = 'extremes',
+): Promise<EngineRow> {
+  const initial = Buffer.alloc(trace.header.pools[0]!.size);
+  const started = process.hrtime.bigint();
+  const log = await observe({
+    scenario: workload,
+    trace,
+    initial,
+    model,
+    strategy,
+    oracle: 'exit',
+    seed: '0',
+    checker,
+    inFlight: JOBS * 4,
+    replayCommand: (id) => id,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const records = Object.values(log.images);
+  const images = log.points.reduce((n, p) => n + p.images.length, 0);
+  const errors = records.filter((r) => r.outcome.error);
+  if (errors.length > 0)
+    throw new Error(`${workload}: ${errors.length} checks could not run: ${errors[0]!.outcome.error}`);
+  const row: EngineRow = {
+    workload,
+    check,
+    model,
+    strategy,
+    events: trace.events.length,
+    images,
+    distinct: records.length,
+    failing: records.filter((r) => !r.outcome.passed).length,
+    seconds: Number(seconds.toFixed(3)),
+    distinctPerSecond: Math.round(records.length / seconds),
+  };
+  console.log(
+    `${workload.padEnd(34)} ${check.padEnd(18)} ${`${model}/${strategy}`.padEnd(13)} ${String(row.distinct).padStart(8)} distinct ${String(row.failing).padStart(6)} failing ${row.seconds.toFixed(2).padStart(8)} s ${String(row.distinctPerSecond).padStart(7)}/s`,
+  );
+  return row;
+}
+
+/** The physical limit: the fork server checking one unchanged image, `count` times. */
+async function bareLoop(command: string, poolBytes: number, count: number): Promise<number> {
+  return withForkServer(command, async (checker) => {
+    const image = Buffer.alloc(poolBytes);
+    const one = (): Promise<CheckOutcome> => checker.check(sameImage(image));
+    for (let i = 0; i < 20; i++) await one();
+    const started = process.hrtime.bigint();
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next++ < count) {
+        const o = await one();
+        if (o.error) throw new Error(o.error);
+      }
+    };
+    await Promise.all(Array.from({ length: JOBS * 4 }, worker));
+    const rate = count / (Number(process.hrtime.bigint() - started) / 1e9);
+    console.log(
+      `${'bare fork-server loop'.padEnd(34)} ${command.split('/').pop()!.padEnd(18)} pool ${String(poolBytes / 1024).padStart(5)} KiB ${String(Math.round(rate)).padStart(7)}/s`,
+    );
+    return rate;
+  });
+}
+
+/**
+ * The same image given to the checker again and again: a LineImage of an unchanged journal where
+ * the engine has one (the slot writes nothing), else the bytes (then every check rewrites them).
+ */
+let unchanged: ((image: Buffer) => unknown) | undefined;
+function sameImage(image: Buffer): Buffer {
+  return (unchanged ? unchanged(image) : Buffer.from(image)) as Buffer;
+}
+
+// ------------------------------------------------------------------ engine-only scaling (d)
+
+interface ScaleRow {
+  stores: number;
+  events: number;
+  distinct: number;
+  seconds: number;
+  distinctPerSecond: number;
+  peakRssMiB: number;
+}
+
+async function scaleOne(stores: number): Promise<ScaleRow> {
+  const trace = appendLog(stores, 1 << 20);
+  const answer: Checker = { check: async () => ({ output: '', passed: true }), close: async () => {} };
+  const started = process.hrtime.bigint();
+  const log = await observe({
+    scenario: 'append',
+    trace,
+    initial: Buffer.alloc(1 << 20),
+    model: 'adr',
+    strategy: 'strict',
+    oracle: 'exit',
+    seed: '0',
+    checker: answer,
+    inFlight: 8,
+    replayCommand: (id) => id,
+  });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const distinct = Object.keys(log.images).length;
+  return {
+    stores,
+    events: trace.events.length,
+    distinct,
+    seconds: Number(seconds.toFixed(3)),
+    distinctPerSecond: Math.round(distinct / seconds),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+}
+
+function scaleInChild(stores: number): ScaleRow | { stores: number; error: string } {
+  try {
+    const out = execFileSync(
+      process.execPath,
+      ['--max-old-space-size=4096', fileURLToPath(import.meta.url), '--scale-one', String(stores)],
+      { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    return JSON.parse(out) as ScaleRow;
+  } catch (err) {
+    return { stores, error: String((err as Error).message).split('\n')[0]! };
+  }
+}
+
+// ------------------------------------------------------------------ main
+
+async function main(): Promise<void> {
+  const one = process.argv.indexOf('--scale-one');
+  if (one >= 0) {
+    process.stdout.write(JSON.stringify(await scaleOne(Number(process.argv[one + 1]))));
+    return;
+  }
+  try {
+    const journal = await import(['../harness/engine/model', 'line-journal.js'].join('/'));
+    unchanged = journal.fixedImage;
+  } catch {
+    // an engine without line images: the bare loop rewrites the image every time
+  }
+  mkdirSync(join(root, 'build/bench'), { recursive: true });
+  execFileSync('cc', ['-O2', '-Wall', '-o', CHECK, join(root, 'bench/programs/record-flag-check.c')], {
+    stdio: 'inherit',
+  });
+  const load = { before: loadavg(), uptime: execFileSync('uptime', { encoding: 'utf8' }).trim() };
+  console.log(`load: ${load.uptime}`);
+  const trueCheck = '/bin/true {pool}';
+  const rows: EngineRow[] = [];
+  const maxN = Number(arg('max-n', quick ? '100' : '1000'));
+  const KiB = 1024;
+
+  // (e) the physical limit first and last, so drift in the machine's load shows
+  const loopCount = quick ? 500 : 2000;
+  const bare: Record<string, number> = {};
+  for (const pool of [64 * KiB, 16 * 1024 * KiB]) bare[`true-${pool}`] = await bareLoop(trueCheck, pool, loopCount);
+  bare.real = await bareLoop(`${CHECK} {pool} 63`, 64 * KiB, loopCount);
+
+  // (a) the wide non-temporal copy
+  await withForkServer(trueCheck, async (c) =>
+    rows.push(await runEngineOn('nt-copy-4KiB', '/bin/true', ntCopy(64 * KiB), c)),
+  );
+  await withForkServer(`${CHECK} {pool} 63`, async (c) =>
+    rows.push(await runEngineOn('nt-copy-4KiB', 'record-flag-check', ntCopy(64 * KiB), c)),
+  );
+
+  // (b) record/flag, time to verdict
+  for (const n of [1, 10, 100, 1000].filter((x) => x <= maxN)) {
+    const pool = Math.max(64 * KiB, Math.ceil((64 * (n + 1)) / 4096) * 4096);
+    await withForkServer(`${CHECK} {pool} ${n}`, async (c) =>
+      rows.push(await runEngineOn(`record-flag N=${n}`, 'record-flag-check', recordFlag(n, pool), c)),
+    );
+  }
+
+  // (e) flatness: pending lines 1..64 at 64 KiB, pool 64 KiB..16 MiB at 8 pending lines
+  const flat: Array<{ pending: number; poolBytes: number; row: EngineRow; fractionOfBare: number }> = [];
+  const target = quick ? 600 : 3000;
+  for (const [p, pool] of [
+    [1, 64 * KiB],
+    [8, 64 * KiB],
+    [64, 64 * KiB],
+    [8, 1024 * KiB],
+    [8, 16 * 1024 * KiB],
+  ] as const) {
+    const rounds = Math.max(1, Math.ceil(target / (2 * p * p + 3)));
+    const row = await withForkServer(trueCheck, (c) =>
+      runEngineOn(`pending ${p}, pool ${pool / KiB} KiB`, '/bin/true', widePending(p, rounds, pool), c),
+    );
+    rows.push(row);
+    const limit = pool >= 16 * 1024 * KiB ? bare[`true-${16 * 1024 * KiB}`]! : bare[`true-${64 * KiB}`]!;
+    flat.push({ pending: p, poolBytes: pool, row, fractionOfBare: Number((row.distinctPerSecond / limit).toFixed(3)) });
+  }
+  bare['true-65536-after'] = await bareLoop(trueCheck, 64 * KiB, loopCount);
+
+  // (d) engine-only scaling
+  const storeCounts = arg('stores', quick ? '10000,100000' : '10000,100000,1000000')
+    .split(',')
+    .map(Number);
+  const scaling = storeCounts.map(scaleInChild);
+  for (const s of scaling) console.log(`engine only, adr/strict, ${JSON.stringify(s)}`);
+
+  const rates = flat.map((f) => f.row.distinctPerSecond);
+  const summary = {
+    fractionOfBareLoop: flat.map((f) => ({
+      pending: f.pending,
+      poolKiB: f.poolBytes / KiB,
+      fraction: f.fractionOfBare,
+    })),
+    flatnessPendingLines1to64: Number((Math.max(...rates.slice(0, 3)) / Math.min(...rates.slice(0, 3))).toFixed(2)),
+    flatnessPool64KiBto16MiB: Number(
+      (Math.max(rates[1]!, rates[3]!, rates[4]!) / Math.min(rates[1]!, rates[3]!, rates[4]!)).toFixed(2),
+    ),
+  };
+  console.log(`summary: ${JSON.stringify(summary)}`);
+  load.before = [...load.before, ...loadavg()];
+  const out = arg('out', join(root, 'bench/results/engine.json'));
+  mkdirSync(join(out, '..'), { recursive: true });
+  writeFileSync(
+    out,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: machine(),
+        load: { uptimeAtStart: load.uptime, loadavgStartThenEnd: load.before },
+        command: `node dist/bench/engine.js ${process.argv.slice(2).join(' ')}`.trim(),
+        jobs: JOBS,
+        bareLoopPerSecond: bare,
+        rows,
+        flat,
+        scaling,
+        summary,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`wrote ${out}`);
+}
+
+await main();
