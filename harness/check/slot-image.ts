@@ -6,8 +6,12 @@
 // A check may change the file behind our back. Recovery writes to the pool (libpmemobj always does):
 // the file's mtime is set to a fixed sentinel after every write of ours, and any later write — by
 // write(2) or through a shared mapping — moves it, so after the check `checked()` sees it and the next
-// image is written whole. Whether this file system moves mtime for writes through a mapping is probed
-// once per directory; where it does not, every image is written whole. A check that deleted or
+// image is written whole (from the in-memory mirror: no image is rebuilt). That holds on file systems
+// that track writes to mapped pages (ext4, xfs, btrfs: a write to a page first read takes a fault
+// that updates mtime) but not on tmpfs, where a page read first is mapped writable and later writes
+// go unseen. So it is probed once per directory, reading before writing as recovery does; where
+// writes cannot be seen every image is written whole — always right, but then a check's cost grows
+// with the pool. A check that deleted or
 // replaced the file (another inode, a symlink) gets a fresh file, written whole: the slot never
 // writes through a symlink into a file that is not its own (O_NOFOLLOW, O_EXCL on a path it unlinked).
 import {
@@ -72,13 +76,30 @@ export class SlotImage {
       this.writeAt(image, 0);
       this.resize(image.length);
       this.stats.whole++;
-      // Not an image of any journal: the next line image is written whole.
-      this.journal = undefined;
+      // Not an image of the journal: the file must be written whole for the next line image.
       this.stale = true;
-    } else if (this.canFollow(image)) {
-      this.follow(image);
     } else {
-      this.rewrite(image);
+      const changed = this.syncMirror(image);
+      const next = new Map<number, Uint8Array>();
+      image.overrideLines.forEach((line, i) => next.set(line, image.overrideContents[i]!));
+      if (this.stale || !changed || image.size !== this.size) {
+        this.overrides = next;
+        this.writeAt(this.mirror!.subarray(0, image.size), 0);
+        this.resize(image.size);
+        this.writeLines([...next.keys()], image.size);
+        this.stats.whole++;
+        this.stale = false;
+      } else {
+        const writes = new Set<number>();
+        for (const line of changed) if (!next.has(line)) writes.add(line);
+        for (const line of this.overrides.keys()) if (!next.has(line)) writes.add(line);
+        for (const [line, content] of next) if (this.overrides.get(line) !== content) writes.add(line);
+        this.overrides = next;
+        this.writeLines(
+          [...writes].sort((a, b) => a - b),
+          image.size,
+        );
+      }
     }
     futimesSync(this.fd, SENTINEL_SECONDS, SENTINEL_SECONDS);
   }
@@ -130,58 +151,30 @@ export class SlotImage {
     this.dev = st.dev;
     this.size = 0;
     this.stale = true;
-    this.overrides.clear();
   }
 
-  private canFollow(image: LineImage): boolean {
-    return (
-      !this.stale &&
-      this.journal === image.journal &&
-      this.mirror !== undefined &&
-      image.position >= this.position &&
-      this.position >= image.journal.start &&
-      image.size === this.size
-    );
-  }
-
-  /** Writes the whole image: the journal's image at its position, then its overrides. */
-  private rewrite(image: LineImage): void {
-    const bytes = image.journal.imageBytes;
-    if (!this.mirror || this.mirror.length !== bytes) this.mirror = Buffer.alloc(bytes);
-    image.journal.materialize(image.position, this.mirror);
-    this.journal = image.journal;
-    this.position = image.position;
-    this.writeAt(this.mirror.subarray(0, image.size), 0);
-    this.resize(image.size);
-    this.overrides = new Map();
-    image.overrideLines.forEach((line, i) => this.overrides.set(line, image.overrideContents[i]!));
-    this.writeLines([...image.overrideLines], image.size);
-    this.stats.whole++;
-    this.stale = false;
-  }
-
-  /** Writes only the lines that differ from what the file holds. */
-  private follow(image: LineImage): void {
+  /**
+   * Brings the mirror to the image's journal position: by the entries since, returning the lines
+   * they changed, or (another journal, an earlier position, entries folded away) rebuilt, returning
+   * undefined.
+   */
+  private syncMirror(image: LineImage): Set<number> | undefined {
     const journal = image.journal;
-    const mirror = this.mirror!;
-    const changed = new Set<number>();
-    for (let p = this.position; p < image.position; p++) {
-      const line = journal.lineAt(p);
-      mirror.set(journal.contentAt(p), line * LINE_BYTES);
-      changed.add(line);
+    if (this.mirror && this.journal === journal && image.position >= this.position && this.position >= journal.start) {
+      const changed = new Set<number>();
+      for (let p = this.position; p < image.position; p++) {
+        const line = journal.lineAt(p);
+        this.mirror.set(journal.contentAt(p), line * LINE_BYTES);
+        changed.add(line);
+      }
+      this.position = image.position;
+      return changed;
     }
+    if (!this.mirror || this.mirror.length !== journal.imageBytes) this.mirror = Buffer.alloc(journal.imageBytes);
+    journal.materialize(image.position, this.mirror);
+    this.journal = journal;
     this.position = image.position;
-    const next = new Map<number, Uint8Array>();
-    image.overrideLines.forEach((line, i) => next.set(line, image.overrideContents[i]!));
-    const writes = new Set<number>();
-    for (const line of changed) if (!next.has(line)) writes.add(line);
-    for (const line of this.overrides.keys()) if (!next.has(line)) writes.add(line);
-    for (const [line, content] of next) if (this.overrides.get(line) !== content) writes.add(line);
-    this.overrides = next;
-    this.writeLines(
-      [...writes].sort((a, b) => a - b),
-      image.size,
-    );
+    return undefined;
   }
 
   /** Writes the given lines (ascending) as the file should hold them, contiguous runs in one call. */
@@ -232,8 +225,10 @@ export function mtimeMovesOnMappedWrites(dir: string): boolean {
     try {
       ftruncateSync(fd, 4096);
       futimesSync(fd, SENTINEL_SECONDS, SENTINEL_SECONDS);
+      // Read first: where a read fault maps the page writable (tmpfs), the write that follows
+      // takes no fault and the mtime does not move — recovery reads before it writes.
       const pool = Pool.open(path);
-      pool.writeU8(100, 1);
+      pool.writeU8(100, pool.readU8(100) ^ 1);
       pool.close();
       moves = fstatSync(fd, { bigint: true }).mtimeNs !== SENTINEL_NS;
     } finally {
