@@ -2,18 +2,22 @@
 // synthetic traces (built here, so the figures are the engine's and the checks', not the tracer's):
 //   (a) a 4 KiB non-temporal copy (256 movnt of 16 bytes: 64 pending lines), adr/extremes, with
 //       /bin/true and with a real check (bench/programs/record-flag-check.c) as the check;
-//   (b) the record/flag workload: N records of 64 B (eight 8-byte stores each) and a flag, every line
-//       written back, ONE fence — the flag may persist before a record: the check must catch it;
+//   (b) the record/flag workload: N records of 64 B (one 64-byte store each) and a flag, every line
+//       written back, ONE fence — the flag may persist before a record: the check must catch it. The
+//       time to the first failing image (the verdict) and, up to N = 100, to the end of the run
+//       (extremes has O(N^2) distinct images here: every all-persisted-but-one-line image differs);
 //   (d) engine-only images/s and peak RSS at 10^4.. stores (adr/strict, a checker that answers at once,
 //       each size in a child process of its own so its peak RSS is its own);
 //   (e) the physical limit in the same run: the fork server checking one unchanged image in a loop,
 //       and pmfit's distinct images/s with /bin/true as a fraction of it, from 1 to 64 pending lines
-//       and from a 64 KiB to a 16 MiB pool.
+//       and from a 64 KiB to a 16 MiB pool — slot files in pmfit's temp dir (tmpfs) and on disk
+//       (the OS temp dir): tmpfs cannot show a check's writes to its file, so there every image is
+//       written whole (harness/check/slot-image.ts).
 // Run: node dist/bench/engine.js [--quick] [--max-n 1000] [--stores 10000,100000,1000000] [--out FILE]
 // Writes bench/results/engine.json (or --out), with the machine and its load noted.
 import { execFileSync } from 'node:child_process';
-import { loadavg } from 'node:os';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CheckOutcome, Checker, ModelName, StrategyName, Trace, TraceEvent } from '../core/api.js';
@@ -85,10 +89,10 @@ function ntCopy(poolBytes: number): Trace {
   return t.trace(poolBytes);
 }
 
-/** N records (eight 8-byte stores each), the flag, every line written back, one fence. */
+/** N records (one 64-byte store each), the flag, every line written back, one fence. */
 function recordFlag(n: number, poolBytes: number): Trace {
   const t = new TraceBuilder();
-  for (let i = 0; i < n; i++) for (let w = 0; w < 8; w++) t.store(i * 64 + w * 8, word(i + 1));
+  for (let i = 0; i < n; i++) t.store(i * 64, recordLine(i, n));
   t.store(n * 64, word(1));
   for (let i = 0; i <= n; i++) t.clwb(i * 64);
   t.sfence();
@@ -131,16 +135,29 @@ interface EngineRow {
   failing: number;
   seconds: number;
   distinctPerSecond: number;
+  /** Seconds to the first failing image: the verdict. */
+  firstFailureSeconds?: number;
+  /** The run was stopped at its first failing image. */
+  stoppedAtFirstFailure?: boolean;
+  slotDir?: string;
 }
 
-async function withForkServer<T>(command: string, body: (checker: Checker) => Promise<T>): Promise<T> {
-  const dir = makeTempDir('pmfit-bench-engine-');
+type SlotDir = 'tmpfs' | 'disk';
+
+async function withForkServer<T>(
+  command: string,
+  body: (checker: Checker) => Promise<T>,
+  where: SlotDir = 'tmpfs',
+): Promise<T> {
+  const dir =
+    where === 'disk' ? mkdtempSync(join(tmpdir(), 'pmfit-bench-engine-')) : makeTempDir('pmfit-bench-engine-');
   const checker = new ForkServerCheckPool({ command, jobs: JOBS, timeoutMs: TIMEOUT_MS, dir });
   try {
     return await body(checker);
   } finally {
     await checker.close();
-    removeTempDir(dir);
+    if (where === 'disk') rmSync(dir, { recursive: true, force: true });
+    else removeTempDir(dir);
   }
 }
 
@@ -149,11 +166,14 @@ async function runEngineOn(
   check: string,
   trace: Trace,
   checker: Checker,
+  options: { stopAtFirstFailure?: boolean; slotDir?: SlotDir } = {},
   model: ModelName = 'adr',
   strategy: StrategyName = 'extremes',
 ): Promise<EngineRow> {
   const initial = Buffer.alloc(trace.header.pools[0]!.size);
   const started = process.hrtime.bigint();
+  const stop = new AbortController();
+  let firstFailure: number | undefined;
   const log = await observe({
     scenario: workload,
     trace,
@@ -165,6 +185,13 @@ async function runEngineOn(
     checker,
     inFlight: JOBS * 4,
     replayCommand: (id) => id,
+    signal: stop.signal,
+    onProgress: (p) => {
+      if (p.failing > 0 && firstFailure === undefined) {
+        firstFailure = Number(process.hrtime.bigint() - started) / 1e9;
+        if (options.stopAtFirstFailure) stop.abort();
+      }
+    },
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const records = Object.values(log.images);
@@ -183,34 +210,41 @@ async function runEngineOn(
     failing: records.filter((r) => !r.outcome.passed).length,
     seconds: Number(seconds.toFixed(3)),
     distinctPerSecond: Math.round(records.length / seconds),
+    ...(firstFailure !== undefined ? { firstFailureSeconds: Number(firstFailure.toFixed(3)) } : {}),
+    ...(log.incomplete ? { stoppedAtFirstFailure: true } : {}),
+    ...(options.slotDir ? { slotDir: options.slotDir } : {}),
   };
   console.log(
-    `${workload.padEnd(34)} ${check.padEnd(18)} ${`${model}/${strategy}`.padEnd(13)} ${String(row.distinct).padStart(8)} distinct ${String(row.failing).padStart(6)} failing ${row.seconds.toFixed(2).padStart(8)} s ${String(row.distinctPerSecond).padStart(7)}/s`,
+    `${workload.padEnd(34)} ${check.padEnd(18)} ${`${model}/${strategy}`.padEnd(13)} ${String(row.distinct).padStart(8)} distinct ${String(row.failing).padStart(6)} failing ${row.seconds.toFixed(2).padStart(8)} s ${String(row.distinctPerSecond).padStart(7)}/s${firstFailure !== undefined ? `  first failure ${firstFailure.toFixed(2)} s` : ''}${log.incomplete ? ' (stopped there)' : ''}`,
   );
   return row;
 }
 
 /** The physical limit: the fork server checking one unchanged image, `count` times. */
-async function bareLoop(command: string, poolBytes: number, count: number): Promise<number> {
-  return withForkServer(command, async (checker) => {
-    const image = Buffer.alloc(poolBytes);
-    const one = (): Promise<CheckOutcome> => checker.check(sameImage(image));
-    for (let i = 0; i < 20; i++) await one();
-    const started = process.hrtime.bigint();
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next++ < count) {
-        const o = await one();
-        if (o.error) throw new Error(o.error);
-      }
-    };
-    await Promise.all(Array.from({ length: JOBS * 4 }, worker));
-    const rate = count / (Number(process.hrtime.bigint() - started) / 1e9);
-    console.log(
-      `${'bare fork-server loop'.padEnd(34)} ${command.split('/').pop()!.padEnd(18)} pool ${String(poolBytes / 1024).padStart(5)} KiB ${String(Math.round(rate)).padStart(7)}/s`,
-    );
-    return rate;
-  });
+async function bareLoop(command: string, poolBytes: number, count: number, where: SlotDir = 'tmpfs'): Promise<number> {
+  return withForkServer(
+    command,
+    async (checker) => {
+      const image = Buffer.alloc(poolBytes);
+      const one = (): Promise<CheckOutcome> => checker.check(sameImage(image));
+      for (let i = 0; i < 20; i++) await one();
+      const started = process.hrtime.bigint();
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next++ < count) {
+          const o = await one();
+          if (o.error) throw new Error(o.error);
+        }
+      };
+      await Promise.all(Array.from({ length: JOBS * 4 }, worker));
+      const rate = count / (Number(process.hrtime.bigint() - started) / 1e9);
+      console.log(
+        `${`bare fork-server loop (${where})`.padEnd(34)} ${command.split('/').pop()!.padEnd(18)} pool ${String(poolBytes / 1024).padStart(5)} KiB ${String(Math.round(rate)).padStart(7)}/s`,
+      );
+      return rate;
+    },
+    where,
+  );
 }
 
 /**
@@ -302,8 +336,10 @@ async function main(): Promise<void> {
   // (e) the physical limit first and last, so drift in the machine's load shows
   const loopCount = quick ? 500 : 2000;
   const bare: Record<string, number> = {};
-  for (const pool of [64 * KiB, 16 * 1024 * KiB]) bare[`true-${pool}`] = await bareLoop(trueCheck, pool, loopCount);
-  bare.real = await bareLoop(`${CHECK} {pool} 63`, 64 * KiB, loopCount);
+  for (const where of ['tmpfs', 'disk'] as const)
+    for (const pool of [64 * KiB, 16 * 1024 * KiB])
+      bare[`true-${where}-${pool / KiB}KiB`] = await bareLoop(trueCheck, pool, loopCount, where);
+  bare.realCheck = await bareLoop(`${CHECK} {pool} 63`, 64 * KiB, loopCount);
 
   // (a) the wide non-temporal copy
   await withForkServer(trueCheck, async (c) =>
@@ -313,33 +349,51 @@ async function main(): Promise<void> {
     rows.push(await runEngineOn('nt-copy-4KiB', 'record-flag-check', ntCopy(64 * KiB), c)),
   );
 
-  // (b) record/flag, time to verdict
+  // (b) record/flag: time to the verdict (first failing image); whole runs up to N = 100
   for (const n of [1, 10, 100, 1000].filter((x) => x <= maxN)) {
     const pool = Math.max(64 * KiB, Math.ceil((64 * (n + 1)) / 4096) * 4096);
     await withForkServer(`${CHECK} {pool} ${n}`, async (c) =>
-      rows.push(await runEngineOn(`record-flag N=${n}`, 'record-flag-check', recordFlag(n, pool), c)),
+      rows.push(
+        await runEngineOn(`record-flag N=${n}`, 'record-flag-check', recordFlag(n, pool), c, {
+          stopAtFirstFailure: n > 100,
+        }),
+      ),
     );
   }
 
   // (e) flatness: pending lines 1..64 at 64 KiB, pool 64 KiB..16 MiB at 8 pending lines
-  const flat: Array<{ pending: number; poolBytes: number; row: EngineRow; fractionOfBare: number }> = [];
+  const flat: Array<{ pending: number; poolBytes: number; slotDir: SlotDir; row: EngineRow; fractionOfBare: number }> =
+    [];
   const target = quick ? 600 : 3000;
-  for (const [p, pool] of [
-    [1, 64 * KiB],
-    [8, 64 * KiB],
-    [64, 64 * KiB],
-    [8, 1024 * KiB],
-    [8, 16 * 1024 * KiB],
-  ] as const) {
-    const rounds = Math.max(1, Math.ceil(target / (2 * p * p + 3)));
-    const row = await withForkServer(trueCheck, (c) =>
-      runEngineOn(`pending ${p}, pool ${pool / KiB} KiB`, '/bin/true', widePending(p, rounds, pool), c),
-    );
-    rows.push(row);
-    const limit = pool >= 16 * 1024 * KiB ? bare[`true-${16 * 1024 * KiB}`]! : bare[`true-${64 * KiB}`]!;
-    flat.push({ pending: p, poolBytes: pool, row, fractionOfBare: Number((row.distinctPerSecond / limit).toFixed(3)) });
+  for (const where of ['tmpfs', 'disk'] as const) {
+    for (const [p, pool] of [
+      [1, 64 * KiB],
+      [8, 64 * KiB],
+      [64, 64 * KiB],
+      [8, 1024 * KiB],
+      [8, 16 * 1024 * KiB],
+    ] as const) {
+      const rounds = Math.max(1, Math.ceil(target / (2 * p * p + 3)));
+      const row = await withForkServer(
+        trueCheck,
+        (c) =>
+          runEngineOn(`pending ${p}, pool ${pool / KiB} KiB`, '/bin/true', widePending(p, rounds, pool), c, {
+            slotDir: where,
+          }),
+        where,
+      );
+      rows.push(row);
+      const limit = bare[`true-${where}-${pool >= 16 * 1024 * KiB ? 16 * 1024 : 64}KiB`]!;
+      flat.push({
+        pending: p,
+        poolBytes: pool,
+        slotDir: where,
+        row,
+        fractionOfBare: Number((row.distinctPerSecond / limit).toFixed(3)),
+      });
+    }
   }
-  bare['true-65536-after'] = await bareLoop(trueCheck, 64 * KiB, loopCount);
+  bare['true-tmpfs-64KiB-after'] = await bareLoop(trueCheck, 64 * KiB, loopCount);
 
   // (d) engine-only scaling
   const storeCounts = arg('stores', quick ? '10000,100000' : '10000,100000,1000000')
@@ -348,18 +402,25 @@ async function main(): Promise<void> {
   const scaling = storeCounts.map(scaleInChild);
   for (const s of scaling) console.log(`engine only, adr/strict, ${JSON.stringify(s)}`);
 
-  const rates = flat.map((f) => f.row.distinctPerSecond);
+  const spread = (xs: number[]) => Number((Math.max(...xs) / Math.min(...xs)).toFixed(2));
   const summary = {
     fractionOfBareLoop: flat.map((f) => ({
       pending: f.pending,
       poolKiB: f.poolBytes / KiB,
+      slotDir: f.slotDir,
       fraction: f.fractionOfBare,
     })),
-    flatnessPendingLines1to64: Number((Math.max(...rates.slice(0, 3)) / Math.min(...rates.slice(0, 3))).toFixed(2)),
-    flatnessPool64KiBto16MiB: Number(
-      (Math.max(rates[1]!, rates[3]!, rates[4]!) / Math.min(rates[1]!, rates[3]!, rates[4]!)).toFixed(2),
+    flatness: Object.fromEntries(
+      (['tmpfs', 'disk'] as const).map((where) => {
+        const rates = flat.filter((f) => f.slotDir === where).map((f) => f.row.distinctPerSecond);
+        return [
+          where,
+          { pendingLines1to64: spread(rates.slice(0, 3)), pool64KiBto16MiB: spread([rates[1]!, rates[3]!, rates[4]!]) },
+        ];
+      }),
     ),
   };
+
   console.log(`summary: ${JSON.stringify(summary)}`);
   load.before = [...load.before, ...loadavg()];
   const out = arg('out', join(root, 'bench/results/engine.json'));

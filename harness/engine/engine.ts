@@ -16,7 +16,7 @@ import { classify } from './classify.js';
 import { crashPointAt, finalIcount } from './crash-points.js';
 import { UsageError } from '../../core/support/errors.js';
 import { rebuildImages } from './model/image-builder.js';
-import { digestKey, hashImage, paddedImage } from './model/image-hash.js';
+import { digestKey, digestLookupKey, hashImage, paddedImage } from './model/image-hash.js';
 import { LineJournal } from './model/line-journal.js';
 import type { PendingUnit } from './model/persistency-tracker.js';
 import { PersistencyTracker } from './model/persistency-tracker.js';
@@ -118,6 +118,8 @@ export async function observe(input: EngineInput): Promise<RunLog> {
   );
   let images = 0;
   let distinct = 0;
+  // The key of every image admitted, by a shorter key that is cheaper to build for each candidate.
+  const keys = new Map<string, string>();
   let failing = 0;
   // Journal positions of the images in flight, in the order they were sent: the journal keeps what
   // the oldest of them still needs, and folds the rest away.
@@ -159,20 +161,23 @@ export async function observe(input: EngineInput): Promise<RunLog> {
   return log;
 
   function admit(candidate: CandidateImage, index: number): string {
+    const lookup = digestLookupKey(candidate.digest);
+    const known = keys.get(lookup);
+    if (known !== undefined) return known;
     const key = digestKey(candidate.digest);
-    if (log.images[key]) return key;
+    keys.set(lookup, key);
     // Snapshot what the image kept and lost now: the tracker mutates its units as it moves on.
     const { kept, lost } = candidate.split();
-    const record: Omit<ImageRecord, 'outcome'> = {
+    log.images[key] = {
       replayId: candidate.replayId,
       firstPoint: index,
       class: classify(kept, lost),
-      lostLines: new Set(lost.map((u) => lineOf(u.offset))).size,
+      lostLines: countLines(lost),
       lostUnits: lost.length,
       lostStores: storesOf(lost, input.trace),
       keptStores: storesOf(kept, input.trace),
+      outcome: NOT_CHECKED,
     };
-    log.images[key] = { ...record, outcome: { output: '', passed: false, error: 'not checked' } };
     distinct += 1;
     const image = candidate.image(input.initial.length);
     const slot = { position: image.position, done: false };
@@ -195,6 +200,8 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     journal.trim(inFlightPositions[0]?.position ?? journal.end);
   }
 }
+
+const NOT_CHECKED: ImageRecord['outcome'] = Object.freeze({ output: '', passed: false, error: 'not checked' });
 
 /** Journal entries kept before the engine folds the ones no image in flight needs. */
 const JOURNAL_TRIM_ENTRIES = 1 << 14;
@@ -247,16 +254,31 @@ export async function oracleReference(
   return { before: before!.output, after: after!.output };
 }
 
+/** The number of distinct lines among `units`. */
+function countLines(units: readonly PendingUnit[]): number {
+  if (units.length === 0) return 0;
+  const lines = new Set<number>();
+  for (const u of units) lines.add(lineOf(u.offset));
+  return lines.size;
+}
+
 /**
  * The stores some units belong to, one entry per store (its units merged), in program order; at
  * most MAX_LISTED_STORES of them, the earliest.
  */
 function storesOf(units: PendingUnit[], trace: Trace): ImageRecord['lostStores'] {
-  const seqs = [...new Set(units.map((u) => u.seq))].sort((a, b) => a - b).slice(0, MAX_LISTED_STORES);
-  return seqs.map((seq) => {
+  if (units.length === 0) return [];
+  const all: number[] = [];
+  for (const u of units) all.push(u.seq);
+  all.sort((a, b) => a - b);
+  const out: ImageRecord['lostStores'] = [];
+  for (let i = 0; i < all.length && out.length < MAX_LISTED_STORES; i++) {
+    const seq = all[i]!;
+    if (i > 0 && all[i - 1] === seq) continue;
     const event = trace.events[seq]!;
     const size = event.kind === 'store' ? event.data.length : 0;
     const offset = event.kind === 'store' ? event.offset : 0;
-    return { seq, offset, size, ...(event.site ? { site: event.site } : {}) };
-  });
+    out.push({ seq, offset, size, ...(event.site ? { site: event.site } : {}) });
+  }
+  return out;
 }

@@ -49,6 +49,8 @@ export type Strategy = (tracker: PersistencyTracker, point: number, settings: St
 
 type Kept = Map<number, number>;
 
+const NO_LINES: ReadonlyMap<number, number> = new Map();
+
 /** An adr image: `rest` of every pending line's units, except the lines `kept` lists. */
 class ChoiceCandidate implements CandidateImage {
   constructor(
@@ -73,6 +75,53 @@ class ChoiceCandidate implements CandidateImage {
   }
   split(): { kept: PendingUnit[]; lost: PendingUnit[] } {
     return this.composer.split(this.kept, this.rest);
+  }
+}
+
+/**
+ * An extremes image: `rest` of every line but `k` units of `line` (none when line < 0). Its map of
+ * kept lines is made only if asked for: most candidates are repeats and only their digest is read.
+ */
+class OneLineCandidate extends ChoiceCandidate {
+  constructor(composer: CrashImageComposer, point: number, line: number, k: number, rest: Rest, digest: Uint32Array) {
+    super(composer, point, line < 0 ? NO_LINES : new LazyKept(line, k), rest, digest);
+  }
+}
+
+/** A one-entry ReadonlyMap, built on first use. */
+class LazyKept implements ReadonlyMap<number, number> {
+  private map: Map<number, number> | undefined;
+  constructor(
+    private readonly line: number,
+    private readonly k: number,
+  ) {}
+  private get m(): Map<number, number> {
+    if (!this.map) this.map = new Map([[this.line, this.k]]);
+    return this.map;
+  }
+  get size(): number {
+    return 1;
+  }
+  get(key: number): number | undefined {
+    return key === this.line ? this.k : undefined;
+  }
+  has(key: number): boolean {
+    return key === this.line;
+  }
+  forEach(fn: (value: number, key: number, map: ReadonlyMap<number, number>) => void): void {
+    fn(this.k, this.line, this);
+  }
+  entries(): MapIterator<[number, number]> {
+    return this.m.entries();
+  }
+  keys(): MapIterator<number> {
+    return this.m.keys();
+  }
+  values(): MapIterator<number> {
+    return this.m.values();
+  }
+  [Symbol.iterator](): MapIterator<[number, number]> {
+    return this.m[Symbol.iterator]();
   }
 }
 
@@ -105,8 +154,6 @@ const strict: Strategy = (tracker, point) => {
   };
 };
 
-const NO_LINES: ReadonlyMap<number, number> = new Map();
-
 /**
  * Strict, everything persisted, and for each pending line each prefix of its units with every
  * other line at its durable state and with every other line fully persisted. Linear in pending
@@ -126,9 +173,8 @@ const extremes: Strategy = (tracker, point) => {
       if (seen.has(key)) return;
       seen.add(key);
     }
-    const kept = line < 0 ? NO_LINES : new Map([[line, k]]);
     const digest = line < 0 ? composer.digest(NO_LINES, rest) : composer.digestWith(rest, line, k);
-    out.push(new ChoiceCandidate(composer, point, kept, rest, digest));
+    out.push(new OneLineCandidate(composer, point, line, k, rest, digest));
   };
   add('none', -1, 0);
   if (lines.length > 0) add('all', -1, 0);

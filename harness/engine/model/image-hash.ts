@@ -39,7 +39,20 @@ export function hashImage(image: Uint8Array): Uint32Array {
 }
 
 export function digestKey(acc: Uint32Array): string {
-  return Array.from(acc, (v) => v.toString(16).padStart(8, '0')).join('');
+  return hex8(acc[0]!) + hex8(acc[1]!) + hex8(acc[2]!) + hex8(acc[3]!);
+}
+
+function hex8(v: number): string {
+  return v.toString(16).padStart(8, '0');
+}
+
+/** A short key of a digest for lookups (8 UTF-16 code units): cheaper to build than digestKey. */
+export function digestLookupKey(acc: Uint32Array): string {
+  const a = acc[0]!;
+  const b = acc[1]!;
+  const c = acc[2]!;
+  const d = acc[3]!;
+  return String.fromCharCode(a >>> 16, a & 0xffff, b >>> 16, b & 0xffff, c >>> 16, c & 0xffff, d >>> 16, d & 0xffff);
 }
 
 /** A copy of `image` zero-padded to whole cache lines, the shape every model image has. */
