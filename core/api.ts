@@ -313,6 +313,8 @@ export interface RunLog {
   images: Record<string, ImageRecord>;
   perfFindings: PerfFinding[];
   incomplete?: boolean;
+  /** Crash points not checked because their place was seen often enough (`points: unique`). */
+  skippedPoints?: number;
 }
 
 export interface Report {

@@ -11,6 +11,7 @@ import type {
   RunLog,
   StrategyName,
   Trace,
+  TraceEvent,
 } from '../../core/api.js';
 import { classify } from './classify.js';
 import { crashPointAt, finalIcount } from './crash-points.js';
@@ -59,6 +60,12 @@ export interface EngineInput {
   replayCommand(replayId: string): string;
   /** Check only this deterministic share of the crash points. */
   shard?: Shard;
+  /**
+   * `unique`: check a crash point only while the event before it comes from a place (its source site,
+   * else its pc) seen at most `limit` times before — Mumak's unique failure points, for large
+   * programs. Skipped points are counted in the log (`skippedPoints`). Default: every point.
+   */
+  points?: { mode: 'all' } | { mode: 'unique'; limit: number };
   /** Stop early (Ctrl-C): the result is marked incomplete. */
   signal?: AbortSignal;
   onProgress?(progress: Progress): void;
@@ -118,6 +125,8 @@ export async function observe(input: EngineInput): Promise<RunLog> {
   );
   let images = 0;
   let distinct = 0;
+  const placesSeen = new Map<string, number>();
+  let skippedPoints = 0;
   // The key of every image admitted, by a shorter key that is cheaper to build for each candidate.
   const keys = new Map<string, string>();
   let failing = 0;
@@ -135,6 +144,15 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     }
     if (index > 0) tracker.apply(events[index - 1]!);
     if (!inShard(index, input.shard)) continue;
+    if (input.points?.mode === 'unique' && index > 0) {
+      const place = placeOf(events[index - 1]!);
+      const seen = placesSeen.get(place) ?? 0;
+      placesSeen.set(place, seen + 1);
+      if (seen > input.points.limit) {
+        skippedPoints++;
+        continue;
+      }
+    }
     let same = previous?.version === tracker.version ? previous.record : undefined;
     if (!same) {
       const { candidates, stateSpace, partial, sameForSameState } = strategy(tracker, index, settings);
@@ -158,6 +176,7 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     if (journal.size > JOURNAL_TRIM_ENTRIES) trimJournal();
   }
   await Promise.all(pending);
+  if (input.points?.mode === 'unique') log.skippedPoints = skippedPoints;
   return log;
 
   function admit(candidate: CandidateImage, index: number): string {
@@ -197,7 +216,9 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     while (oldestInFlight < inFlightPositions.length && inFlightPositions[oldestInFlight]!.done) oldestInFlight++;
     inFlightPositions.splice(0, oldestInFlight);
     oldestInFlight = 0;
-    journal.trim(inFlightPositions[0]?.position ?? journal.end);
+    const upTo = inFlightPositions[0]?.position ?? journal.end;
+    // Only when it halves the journal at least: each trim moves what is left, so this keeps it amortized.
+    if ((upTo - journal.start) * 2 >= journal.size) journal.trim(upTo);
   }
 }
 
@@ -252,6 +273,11 @@ export async function oracleReference(
     }
   }
   return { before: before!.output, after: after!.output };
+}
+
+/** Where an event comes from, for `points: unique`: its source site, else its kind and pc. */
+function placeOf(event: TraceEvent): string {
+  return event.site ?? `${event.kind}@${event.pc}`;
 }
 
 /** The number of distinct lines among `units`. */
