@@ -116,11 +116,12 @@ export function wholeImage(image: Buffer | LineImage): Buffer {
  * the benchmarks use for the bare fork-server loop, where the slot then writes nothing.
  */
 export function fixedImage(image: Buffer): LineImage {
-  const padded = Buffer.alloc(Math.ceil(image.length / LINE_BYTES) * LINE_BYTES);
-  padded.set(image);
-  const cache = fixedJournals.get(image);
-  const journal = cache ?? new LineJournal(padded);
-  if (!cache) fixedJournals.set(image, journal);
+  let journal = fixedJournals.get(image);
+  if (!journal) {
+    const padded = Buffer.alloc(Math.ceil(image.length / LINE_BYTES) * LINE_BYTES);
+    padded.set(image);
+    fixedJournals.set(image, (journal = new LineJournal(padded)));
+  }
   return lineImage(journal, image.length);
 }
 const fixedJournals = new WeakMap<Buffer, LineJournal>();
