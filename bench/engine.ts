@@ -13,7 +13,7 @@
 //       and from a 64 KiB to a 16 MiB pool — slot files in pmfit's temp dir (tmpfs) and on disk
 //       (the OS temp dir): tmpfs cannot show a check's writes to its file, so there every image is
 //       written whole (harness/check/slot-image.ts).
-// Run: node dist/bench/engine.js [--quick] [--max-n 1000] [--stores 10000,100000,1000000] [--out FILE]
+// Run: node dist/bench/engine.js [--quick] [--only a,b,d,e] [--max-n 1000] [--stores 10000,100000,1000000] [--out FILE]
 // Writes bench/results/engine.json (or --out), with the machine and its load noted.
 import { execFileSync } from 'node:child_process';
 import { loadavg, tmpdir } from 'node:os';
@@ -36,6 +36,8 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
 }
 const quick = process.argv.includes('--quick');
+/** Which parts to run (--only a,b,d,e); the bare loops always run. */
+const parts = new Set(arg('only', 'a,b,d,e').split(','));
 
 // ------------------------------------------------------------------ synthetic traces
 
@@ -342,15 +344,17 @@ async function main(): Promise<void> {
   bare.realCheck = await bareLoop(`${CHECK} {pool} 63`, 64 * KiB, loopCount);
 
   // (a) the wide non-temporal copy
-  await withForkServer(trueCheck, async (c) =>
-    rows.push(await runEngineOn('nt-copy-4KiB', '/bin/true', ntCopy(64 * KiB), c)),
-  );
-  await withForkServer(`${CHECK} {pool} 63`, async (c) =>
-    rows.push(await runEngineOn('nt-copy-4KiB', 'record-flag-check', ntCopy(64 * KiB), c)),
-  );
+  if (parts.has('a')) {
+    await withForkServer(trueCheck, async (c) =>
+      rows.push(await runEngineOn('nt-copy-4KiB', '/bin/true', ntCopy(64 * KiB), c)),
+    );
+    await withForkServer(`${CHECK} {pool} 63`, async (c) =>
+      rows.push(await runEngineOn('nt-copy-4KiB', 'record-flag-check', ntCopy(64 * KiB), c)),
+    );
+  }
 
   // (b) record/flag: time to the verdict (first failing image); whole runs up to N = 100
-  for (const n of [1, 10, 100, 1000].filter((x) => x <= maxN)) {
+  for (const n of [1, 10, 100, 1000].filter((x) => x <= maxN && parts.has('b'))) {
     const pool = Math.max(64 * KiB, Math.ceil((64 * (n + 1)) / 4096) * 4096);
     await withForkServer(`${CHECK} {pool} ${n}`, async (c) =>
       rows.push(
@@ -365,7 +369,7 @@ async function main(): Promise<void> {
   const flat: Array<{ pending: number; poolBytes: number; slotDir: SlotDir; row: EngineRow; fractionOfBare: number }> =
     [];
   const target = quick ? 600 : 3000;
-  for (const where of ['tmpfs', 'disk'] as const) {
+  for (const where of parts.has('e') ? (['tmpfs', 'disk'] as const) : []) {
     for (const [p, pool] of [
       [1, 64 * KiB],
       [8, 64 * KiB],
@@ -396,9 +400,11 @@ async function main(): Promise<void> {
   bare['true-tmpfs-64KiB-after'] = await bareLoop(trueCheck, 64 * KiB, loopCount);
 
   // (d) engine-only scaling
-  const storeCounts = arg('stores', quick ? '10000,100000' : '10000,100000,1000000')
-    .split(',')
-    .map(Number);
+  const storeCounts = parts.has('d')
+    ? arg('stores', quick ? '10000,100000' : '10000,100000,1000000')
+        .split(',')
+        .map(Number)
+    : [];
   const scaling = storeCounts.map(scaleInChild);
   for (const s of scaling) console.log(`engine only, adr/strict, ${JSON.stringify(s)}`);
 
