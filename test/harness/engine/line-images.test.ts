@@ -6,6 +6,7 @@
 import test from 'ava';
 import seedrandom from 'seedrandom';
 import type { Checker, FlushKind, LineImage, Trace, TraceEvent } from '../../../core/api.js';
+import { TsCheckPool } from '../../../harness/check/ts-pool.js';
 import { observe } from '../../../harness/engine/engine.js';
 import { digestKey, hashImage, paddedImage } from '../../../harness/engine/model/image-hash.js';
 import { wholeImage } from '../../../harness/engine/model/line-journal.js';
@@ -150,4 +151,44 @@ test('points unique checks only points whose place was seen at most K times, wit
   t.true(unique.skippedPoints! > 200);
   for (const p of unique.points) t.deepEqual(p.images, full.points[p.index]!.images);
   t.is(full.skippedPoints, undefined);
+});
+
+test('a TS worker composes each image from line deltas exactly, though its check writes to it', async (t) => {
+  const rng = seedrandom('ts-deltas');
+  const pool = new TsCheckPool({
+    scenarioModule: new URL('./fixtures/digest-check.js', import.meta.url).href,
+    exportName: 'digestCheck',
+    jobs: 2,
+    timeoutMs: 60_000,
+  });
+  let checked = 0;
+  try {
+    for (let round = 0; round < 4; round++) {
+      const trace = randomTrace(rng, 80);
+      for (const [model, strategy] of [
+        ['adr', 'extremes'],
+        ['eadr', 'eadr'],
+      ] as const) {
+        const log = await observe({
+          scenario: 't',
+          trace,
+          initial: Buffer.alloc(POOL, 5),
+          model,
+          strategy,
+          oracle: 'exit',
+          seed: 's',
+          checker: pool,
+          inFlight: 8,
+          replayCommand: (id) => id,
+        });
+        for (const [key, record] of Object.entries(log.images)) {
+          t.is(record.outcome.output, `${POOL}:${key}`, `${model}/${strategy} ${record.replayId}`);
+          checked++;
+        }
+      }
+    }
+  } finally {
+    await pool.close();
+  }
+  t.true(checked > 300, `${checked} images`);
 });
