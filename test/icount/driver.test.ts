@@ -101,7 +101,7 @@ test('pool-ops: stores with offsets and bytes, nt flags, flush kinds, fences, ms
 test('resolveSites maps a PIE store pc to its source line', async (t) => {
   const { trace: tr } = await trace('pool-ops', (p) => [p]);
   const first = stores(tr.events)[0]!;
-  const mainBase = (tr.header as unknown as { mainBase: number }).mainBase;
+  const mainBase = tr.header.mainBase;
   const sites = await resolveSites(join(programs, 'pool-ops'), [first.pc, 0x10], mainBase);
   const source = readFileSync(join(root, 'test/icount/programs/pool-ops.c'), 'utf8').split('\n');
   const line = source.findIndex((l) => l.includes('0x1122334455667788ULL')) + 1;
