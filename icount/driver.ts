@@ -210,8 +210,11 @@ interface ProcessRun {
   interrupted?: NodeJS.Signals;
 }
 
-/** Process groups of the traced programs still running: killed whatever way pmfit ends. */
-const liveGroups = new Set<number>();
+/**
+ * Process groups of the traced programs still running, each with what its run does when pmfit gets a
+ * stop signal: killed whatever way pmfit ends.
+ */
+const liveGroups = new Map<number, (signal: NodeJS.Signals) => void>();
 let groupsGuarded = false;
 
 function killGroup(pid: number): void {
@@ -226,13 +229,29 @@ function guardGroups(): void {
   if (groupsGuarded) return;
   groupsGuarded = true;
   const killAll = () => {
-    for (const pid of liveGroups) killGroup(pid);
+    for (const pid of liveGroups.keys()) killGroup(pid);
   };
   onHardInterrupt(killAll);
   process.on('exit', killAll);
 }
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** While a traced program runs, one listener per stop signal tells every run (they stop their group). */
+function onStopSignal(signal: NodeJS.Signals): void {
+  for (const stopped of liveGroups.values()) stopped(signal);
+}
+
+function watchGroup(pid: number, stopped: (signal: NodeJS.Signals) => void): void {
+  // first in line: the program must be dead before any other listener removes its files
+  if (liveGroups.size === 0) for (const signal of STOP_SIGNALS) process.prependListener(signal, onStopSignal);
+  liveGroups.set(pid, stopped);
+}
+
+function unwatchGroup(pid: number): void {
+  if (!liveGroups.delete(pid) || liveGroups.size > 0) return;
+  for (const signal of STOP_SIGNALS) process.off(signal, onStopSignal);
+}
 
 /**
  * Runs the traced program in a process group of its own, so that it and everything it starts can be
@@ -244,7 +263,6 @@ function runProcess(cmd: string, argv: string[], env: NodeJS.ProcessEnv, timeout
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const pid = child.pid;
-    if (pid !== undefined) liveGroups.add(pid);
     const stop = () => {
       if (pid !== undefined) killGroup(pid);
     };
@@ -252,11 +270,11 @@ function runProcess(cmd: string, argv: string[], env: NodeJS.ProcessEnv, timeout
     const err: Buffer[] = [];
     let timedOut = false;
     let interrupted: NodeJS.Signals | undefined;
-    const onSignal = (signal: NodeJS.Signals) => {
-      interrupted ??= signal;
-      stop();
-    };
-    for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+    if (pid !== undefined)
+      watchGroup(pid, (signal) => {
+        interrupted ??= signal;
+        stop();
+      });
     const timer = setTimeout(() => {
       timedOut = true;
       stop();
@@ -265,8 +283,7 @@ function runProcess(cmd: string, argv: string[], env: NodeJS.ProcessEnv, timeout
     const settle = () => {
       clearTimeout(timer);
       clearTimeout(grace);
-      for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
-      if (pid !== undefined) liveGroups.delete(pid);
+      if (pid !== undefined) unwatchGroup(pid);
     };
     child.stdout.on('data', (b: Buffer) => capped(out, b));
     child.stderr.on('data', (b: Buffer) => capped(err, b));

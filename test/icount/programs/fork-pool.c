@@ -32,7 +32,7 @@ main(int argc, char *argv[])
 {
 	if (argc < 2)
 		return 2;
-	int fd = open(argv[1], O_RDWR);
+	int fd = open(argv[1], O_RDWR | O_CREAT, 0644);
 	if (fd < 0 || ftruncate(fd, POOL_SIZE) != 0)
 		return 1;
 	volatile uint8_t *p = mmap(NULL, POOL_SIZE, PROT_READ | PROT_WRITE,
