@@ -8,11 +8,12 @@
  * the end hand that pointer to C as `env`. Those values are exact at the
  * start of a translation block and right after any guest memory access in
  * it (TCG writes dirty guest registers back before every load or store); in
- * between they may be stale. Whether a flush's address registers are exact
- * is decided at translation (tracer.c, x86_regs_exact); the flushes where
- * they may not be are counted ("inexactFlushes" in the summary) and the
- * driver then re-runs under -singlestep, where every instruction starts its
- * own block and all of them are exact.
+ * between they may be stale. Each flush's address is built at translation
+ * as an expression over registers that are exact when it runs, following
+ * the simple register arithmetic in between (tracer.c, x86_flush_expr); the
+ * flushes where that fails are counted ("inexactFlushes" in the summary) and
+ * the driver then re-runs under -singlestep, where every instruction starts
+ * its own block and all of them are exact.
  *
  * Every callback belongs to vCPU 0, except that another vCPU's store or
  * flush is looked at to refuse a second thread touching the pool.
@@ -105,7 +106,7 @@ tracer_marker_insn(const struct tracer_insn *in)
 static uint64_t
 tracer_flush_addr(const struct tracer_insn *in, const uint64_t *env)
 {
-	return x86_operand_addr(&in->mem, env, in->pc + in->len);
+	return x86_expr_eval(&in->addr, env);
 }
 
 /* tracer_flush -- a flush instruction executes inside the window */

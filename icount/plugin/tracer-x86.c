@@ -399,6 +399,119 @@ x86_fence_or_flush(const struct x86_prefixes *d, struct x86_insn *out)
 	return 0;
 }
 
+/* x86_imm -- a little-endian immediate of `bytes` bytes at b[at], or 0 */
+static int
+x86_imm(const struct x86_prefixes *d, size_t at, size_t bytes, int sext,
+	int64_t *imm)
+{
+	uint64_t v = 0;
+
+	if (at + bytes > d->n)
+		return 0;
+	memcpy(&v, d->b + at, bytes);
+	if (sext && bytes < 8 && (v >> (bytes * 8 - 1)) & 1)
+		v |= ~(uint64_t)0 << (bytes * 8);
+	*imm = (int64_t)v;
+	return 1;
+}
+
+/* x86_set_regop -- record a simple register operation */
+static void
+x86_set_regop(struct x86_insn *out, int op, unsigned dst, unsigned src,
+	int64_t imm)
+{
+	out->regop = (uint8_t)op;
+	out->dst = (int8_t)dst;
+	out->src = (int8_t)src;
+	out->imm = imm;
+}
+
+/*
+ * x86_regop -- the simple 64-bit register operations of enum x86_regop
+ * (and the 32-bit zeroing forms, which clear the upper half)
+ */
+static void
+x86_regop(const struct x86_prefixes *d, struct x86_insn *out)
+{
+	uint8_t o;
+	unsigned mod, reg, rm, r3;
+	size_t after = d->op + 2; /* the byte after a register-form ModRM */
+	int64_t imm;
+
+	if (d->map != 0 || d->lock || d->p66 || d->seg)
+		return;
+	o = d->b[d->op];
+	mod = d->modrm >> 6;
+	r3 = (d->modrm >> 3) & 7;
+	reg = r3 | (d->rex_r << 3);
+	rm = (d->modrm & 7) | (d->rex_b << 3);
+	if (o >= 0xB8 && o <= 0xBF) { /* mov $imm, r: imm64 or zero-extended */
+		if (x86_imm(d, d->op + 1, d->rex_w ? 8 : 4, 0, &imm))
+			x86_set_regop(out, X86_RO_SETI, (o & 7) | (d->rex_b << 3),
+				0, imm);
+		return;
+	}
+	if ((o == 0x31 || o == 0x33) && d->has_modrm && mod == 3 && reg == rm) {
+		x86_set_regop(out, X86_RO_SETI, reg, 0, 0); /* xor r, r */
+		return;
+	}
+	if (!d->rex_w)
+		return;
+	if (o == 0x05 || o == 0x2D) { /* add/sub $imm32, %rax */
+		if (x86_imm(d, d->op + 1, 4, 1, &imm))
+			x86_set_regop(out, X86_RO_ADDI, X86_RAX, 0,
+				o == 0x05 ? imm : -imm);
+		return;
+	}
+	if (!d->has_modrm)
+		return;
+	if (o == 0x8D) { /* lea: the operand was decoded into out->mem */
+		if (mod != 3 && !d->addr32)
+			x86_set_regop(out, X86_RO_LEA, reg, 0, 0);
+		return;
+	}
+	if (mod != 3)
+		return;
+	switch (o) {
+	case 0x89:
+		x86_set_regop(out, X86_RO_MOV, rm, reg, 0);
+		break;
+	case 0x8B:
+		x86_set_regop(out, X86_RO_MOV, reg, rm, 0);
+		break;
+	case 0x01:
+		x86_set_regop(out, X86_RO_ADD, rm, reg, 0);
+		break;
+	case 0x03:
+		x86_set_regop(out, X86_RO_ADD, reg, rm, 0);
+		break;
+	case 0x29:
+		x86_set_regop(out, X86_RO_SUB, rm, reg, 0);
+		break;
+	case 0x2B:
+		x86_set_regop(out, X86_RO_SUB, reg, rm, 0);
+		break;
+	case 0x83:
+	case 0x81:
+		if ((r3 == 0 || r3 == 5) &&
+		    x86_imm(d, after, o == 0x83 ? 1 : 4, 1, &imm))
+			x86_set_regop(out, X86_RO_ADDI, rm, 0, r3 == 0 ? imm : -imm);
+		break;
+	case 0xC1:
+		if (r3 == 4 && x86_imm(d, after, 1, 0, &imm))
+			x86_set_regop(out, X86_RO_SHLI, rm, 0, imm & 63);
+		break;
+	case 0xC7:
+		if (r3 == 0 && x86_imm(d, after, 4, 1, &imm))
+			x86_set_regop(out, X86_RO_SETI, rm, 0, imm);
+		break;
+	case 0xFF:
+		if (r3 <= 1)
+			x86_set_regop(out, X86_RO_ADDI, rm, 0, r3 == 0 ? 1 : -1);
+		break;
+	}
+}
+
 void
 x86_decode(const uint8_t *b, size_t n, struct x86_insn *out)
 {
@@ -424,6 +537,7 @@ x86_decode(const uint8_t *b, size_t n, struct x86_insn *out)
 		out->has_mem = 1;
 	}
 	o = b[d.op];
+	x86_regop(&d, out);
 	if (x86_fence_or_flush(&d, out))
 		return;
 	if (d.map == 0)
@@ -441,47 +555,177 @@ x86_decode(const uint8_t *b, size_t n, struct x86_insn *out)
 	}
 }
 
-int
-x86_regs_exact(const struct x86_insn *insns, size_t k, unsigned need)
+/* x86_expr_reg -- the expression "register r" */
+static void
+x86_expr_reg(struct x86_expr *e, int r)
 {
-	if (!need)
-		return 1;
-	/* walk back to the block start: a write to one of them makes the
-	 * value possibly stale; a memory access syncs all registers */
-	while (k-- > 0) {
-		if (insns[k].gpr_writes & need)
-			return 0;
-		if (insns[k].syncs)
-			return 1;
+	memset(e, 0, sizeof(*e));
+	e->n = 1;
+	e->reg[0] = (int8_t)r;
+	e->k[0] = 1;
+}
+
+/* x86_expr_add -- a += mul * b; 0 when the terms do not fit */
+static int
+x86_expr_add(struct x86_expr *a, const struct x86_expr *b, uint64_t mul)
+{
+	a->c += mul * b->c;
+	for (unsigned j = 0; j < b->n; j++) {
+		unsigned i = 0;
+		while (i < a->n && a->reg[i] != b->reg[j])
+			i++;
+		if (i == a->n) {
+			if (a->n == X86_EXPR_TERMS)
+				return 0;
+			a->reg[a->n] = b->reg[j];
+			a->k[a->n++] = 0;
+		}
+		a->k[i] += mul * b->k[j];
+	}
+	for (unsigned i = 0; i < a->n;) { /* drop terms that cancelled out */
+		if (a->k[i] != 0) {
+			i++;
+			continue;
+		}
+		a->n--;
+		a->reg[i] = a->reg[a->n];
+		a->k[i] = a->k[a->n];
 	}
 	return 1;
 }
 
-unsigned
-x86_operand_regs(const struct x86_operand *m)
+/* x86_expr_scale -- e *= mul */
+static void
+x86_expr_scale(struct x86_expr *e, uint64_t mul)
 {
-	unsigned need = 0;
+	e->c *= mul;
+	for (unsigned i = 0; i < e->n; i++)
+		e->k[i] *= mul;
+}
 
-	if (m->base >= 0)
-		need |= 1u << m->base;
-	if (m->index >= 0)
-		need |= 1u << m->index;
-	return need;
+/* struct x86_value -- a register since the last exact point: known or not */
+struct x86_value {
+	int known;
+	struct x86_expr e;
+};
+
+/*
+ * x86_operand_expr -- an operand's address from the registers' values
+ * (riprel needs next_pc: have_pc); 0 when a register it uses is unknown
+ */
+static int
+x86_operand_expr(const struct x86_operand *m, const struct x86_value *v,
+	uint64_t next_pc, int have_pc, struct x86_expr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->c = (uint64_t)(int64_t)m->disp;
+	out->addr32 = m->addr32;
+	if (m->riprel) {
+		if (!have_pc)
+			return 0;
+		out->c += next_pc;
+	}
+	if (m->base >= 0 && !(v[m->base].known &&
+	    x86_expr_add(out, &v[m->base].e, 1)))
+		return 0;
+	if (m->index >= 0 && !(v[m->index].known &&
+	    x86_expr_add(out, &v[m->index].e, m->scale)))
+		return 0;
+	return !m->seg; /* fs/gs bases are not modeled */
+}
+
+/* x86_step -- follow one instruction's effect on the registers */
+static void
+x86_step(const struct x86_insn *x, uint64_t next_pc, int have_pc,
+	struct x86_value *v, unsigned *written)
+{
+	struct x86_value nv = { 0 };
+
+	switch (x->regop) {
+	case X86_RO_MOV:
+		nv = v[x->src];
+		break;
+	case X86_RO_LEA:
+		nv.known = x86_operand_expr(&x->mem, v, next_pc, have_pc, &nv.e) &&
+			!x->mem.addr32;
+		break;
+	case X86_RO_ADDI:
+		nv = v[x->dst];
+		nv.e.c += (uint64_t)x->imm;
+		break;
+	case X86_RO_ADD:
+	case X86_RO_SUB:
+		nv = v[x->dst];
+		nv.known = nv.known && v[x->src].known &&
+			x86_expr_add(&nv.e, &v[x->src].e,
+			x->regop == X86_RO_ADD ? 1 : (uint64_t)-1);
+		break;
+	case X86_RO_SHLI:
+		nv = v[x->dst];
+		x86_expr_scale(&nv.e, (uint64_t)1 << x->imm);
+		break;
+	case X86_RO_SETI:
+		nv.known = 1;
+		nv.e.c = (uint64_t)x->imm;
+		break;
+	default:
+		for (unsigned r = 0; r < 16; r++)
+			if (x->gpr_writes & (1u << r))
+				v[r].known = 0;
+		*written |= x->gpr_writes;
+		return;
+	}
+	v[x->dst] = nv;
+	*written |= 1u << x->dst;
+}
+
+int
+x86_flush_expr(const struct x86_insn *insns, const uint64_t *next_pcs,
+	size_t k, struct x86_expr *out)
+{
+	const struct x86_operand *m = &insns[k].mem;
+	struct x86_value v[16], plain[16];
+	unsigned written = 0;
+	size_t start = k;
+	int have_pc = next_pcs != NULL;
+	uint64_t pc = have_pc ? next_pcs[k] : 0;
+
+	/* the last exact point: the block start, or after a memory access */
+	while (start > 0 && !insns[start - 1].syncs)
+		start--;
+	for (unsigned r = 0; r < 16; r++) {
+		v[r].known = 1;
+		x86_expr_reg(&v[r].e, (int)r);
+		plain[r] = v[r];
+	}
+	if (start > 0) { /* what the syncing instruction itself wrote lags */
+		for (unsigned r = 0; r < 16; r++)
+			if (insns[start - 1].gpr_writes & (1u << r))
+				v[r].known = 0;
+		written = insns[start - 1].gpr_writes;
+	}
+	for (size_t i = start; i < k; i++)
+		x86_step(&insns[i], have_pc ? next_pcs[i] : 0, have_pc, v, &written);
+	if (x86_operand_expr(m, v, pc, have_pc, out)) {
+		unsigned used = 0;
+		for (unsigned i = 0; i < out->n; i++)
+			used |= 1u << out->reg[i];
+		if (!(used & written))
+			return 1; /* every register it reads is exact */
+	}
+	if (!x86_operand_expr(m, plain, pc, have_pc, out))
+		out->addr32 = m->addr32; /* seg or no pc: the plain sum anyway */
+	return 0;
 }
 
 uint64_t
-x86_operand_addr(const struct x86_operand *m, const uint64_t *regs,
-	uint64_t next_pc)
+x86_expr_eval(const struct x86_expr *e, const uint64_t *regs)
 {
-	uint64_t a = (uint64_t)(int64_t)m->disp;
+	uint64_t a = e->c;
 
-	if (m->riprel)
-		a += next_pc;
-	if (m->base >= 0)
-		a += regs[m->base];
-	if (m->index >= 0)
-		a += regs[m->index] * m->scale;
-	return m->addr32 ? (uint32_t)a : a;
+	for (unsigned i = 0; i < e->n; i++)
+		a += e->k[i] * regs[e->reg[i]];
+	return e->addr32 ? (uint32_t)a : a;
 }
 
 const char *

@@ -59,6 +59,21 @@ struct x86_operand {
 	int32_t disp;
 };
 
+/*
+ * what an instruction does to one general register, for the few simple
+ * 64-bit forms compilers use to compute addresses (register tracking)
+ */
+enum x86_regop {
+	X86_RO_NONE,	/* anything else: see gpr_writes */
+	X86_RO_MOV,	/* dst = src */
+	X86_RO_LEA,	/* dst = the address of `mem` */
+	X86_RO_ADDI,	/* dst += imm (sub, inc, dec too) */
+	X86_RO_ADD,	/* dst += src */
+	X86_RO_SUB,	/* dst -= src */
+	X86_RO_SHLI,	/* dst <<= imm */
+	X86_RO_SETI,	/* dst = imm (mov $imm, xor r,r) */
+};
+
 /* struct x86_insn -- what x86_decode() says about one instruction */
 struct x86_insn {
 	uint8_t cls;		/* enum x86_class */
@@ -70,26 +85,46 @@ struct x86_insn {
 	uint8_t syncs;		/* surely accesses guest memory: TCG writes all
 				 * guest registers back before it */
 	uint16_t gpr_writes;	/* registers it may write (X86_GPR_ALL: unknown) */
+	uint8_t regop;		/* enum x86_regop */
+	int8_t dst, src;	/* its registers */
+	int64_t imm;		/* its immediate */
 	struct x86_operand mem;
 };
 
 /* x86_decode -- classify the n bytes of one instruction */
 void x86_decode(const uint8_t *bytes, size_t n, struct x86_insn *out);
 
+#define X86_EXPR_TERMS 4
+
+/* struct x86_expr -- an address: c + sum of k[i] * register reg[i] */
+struct x86_expr {
+	uint64_t c;
+	uint64_t k[X86_EXPR_TERMS];
+	int8_t reg[X86_EXPR_TERMS];
+	uint8_t n;		/* terms in use */
+	uint8_t addr32;		/* truncate the sum to 32 bits */
+};
+
 /*
- * x86_regs_exact -- are the registers in `need` (a bit per register) exact
- * in the TCG CPU state when instruction k of a translation block runs?
- * insns[0..k) are the block's earlier instructions, decoded.
+ * x86_flush_expr -- the address of the memory operand of instruction k of
+ * a translation block, as an expression over the guest registers that the
+ * TCG CPU state holds exactly when k runs; returns 1 if it could build one,
+ * else 0 with the plain operand (base + index * scale + disp, possibly stale
+ * registers) in *out.
+ *
+ * The CPU state is exact at the block start and right after a guest memory
+ * access (TCG writes the guest registers back before one); a register
+ * written since then may lag. insns[0..k] are the block's instructions,
+ * decoded; next_pcs[i] is the address after instruction i. Registers
+ * computed since the last exact point by the simple forms of enum
+ * x86_regop are followed as expressions over registers not written since
+ * (e.g. mov %rdi,%rcx; add $64,%rcx; clwb (%rcx) is rdi + 64).
  */
-int x86_regs_exact(const struct x86_insn *insns, size_t k, unsigned need);
+int x86_flush_expr(const struct x86_insn *insns, const uint64_t *next_pcs,
+	size_t k, struct x86_expr *out);
 
-/* x86_operand_regs -- the registers an operand's address is formed from */
-unsigned x86_operand_regs(const struct x86_operand *m);
-
-/* x86_operand_addr -- the operand's address, given the registers and the
- * address of the next instruction (for rip-relative operands) */
-uint64_t x86_operand_addr(const struct x86_operand *m, const uint64_t *regs,
-	uint64_t next_pc);
+/* x86_expr_eval -- the value of an expression, given the registers */
+uint64_t x86_expr_eval(const struct x86_expr *e, const uint64_t *regs);
 
 /* x86_class_name -- "store", "flush", ... (for messages and tests) */
 const char *x86_class_name(int cls);

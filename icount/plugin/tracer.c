@@ -53,9 +53,11 @@ tracer_first_tb(struct qpa_tb *tb)
 
 /* tracer_describe -- the callbacks' descriptor of one decoded instruction */
 static void
-tracer_describe(const struct x86_insn *x, const struct x86_insn *block,
+tracer_describe(const struct x86_insn *block, const uint64_t *next_pcs,
 	size_t k, struct tracer_insn *in)
 {
+	const struct x86_insn *x = &block[k];
+
 	in->cls = x->cls;
 	in->sub = x->sub;
 	in->nt = x->cls == X86_NT_STORE;
@@ -65,9 +67,7 @@ tracer_describe(const struct x86_insn *x, const struct x86_insn *block,
 		!x->mem.addr32;
 	in->exact = 1;
 	if (x->cls == X86_FLUSH)
-		/* fs/gs bases are not modeled */
-		in->exact = !x->mem.seg &&
-			x86_regs_exact(block, k, x86_operand_regs(&x->mem));
+		in->exact = (uint8_t)x86_flush_expr(block, next_pcs, k, &in->addr);
 	if (Guest.from_pc && in->pc == Guest.from_pc)
 		in->func |= 1;
 	if (Guest.to_pc && in->pc == Guest.to_pc)
@@ -81,6 +81,7 @@ tracer_tb_trans(qpa_id_t id, struct qpa_tb *tb)
 	size_t n = qemu_plugin_tb_n_insns(tb);
 	struct tracer_insn *ins;
 	struct x86_insn *block;
+	uint64_t *next_pcs;
 
 	(void)id;
 	if (!Out.header_done && !Run.child)
@@ -88,20 +89,25 @@ tracer_tb_trans(qpa_id_t id, struct qpa_tb *tb)
 	/* the descriptors live as long as the translated code: never freed */
 	ins = calloc(n ? n : 1, sizeof(*ins));
 	block = calloc(n ? n : 1, sizeof(*block));
-	if (!ins || !block)
+	next_pcs = calloc(n ? n : 1, sizeof(*next_pcs));
+	if (!ins || !block || !next_pcs)
 		abort();
 	for (size_t i = 0; i < n; i++) {
 		struct qpa_insn *q = qemu_plugin_tb_get_insn(tb, i);
-		struct tracer_insn *in = &ins[i];
-		in->pc = qemu_plugin_insn_vaddr(q);
-		in->len = (uint8_t)qemu_plugin_insn_size(q);
-		x86_decode(qemu_plugin_insn_data(q), in->len, &block[i]);
-		tracer_describe(&block[i], block, i, in);
-		qemu_plugin_register_vcpu_insn_exec_cb(q, tracer_exec_tramp,
-			QPA_CB_R_REGS, in);
-		qemu_plugin_register_vcpu_mem_cb(q, tracer_store_tramp,
-			QPA_CB_R_REGS, QPA_MEM_W, in);
+		ins[i].pc = qemu_plugin_insn_vaddr(q);
+		ins[i].len = (uint8_t)qemu_plugin_insn_size(q);
+		next_pcs[i] = ins[i].pc + ins[i].len;
+		x86_decode(qemu_plugin_insn_data(q), ins[i].len, &block[i]);
 	}
+	for (size_t i = 0; i < n; i++) {
+		struct qpa_insn *q = qemu_plugin_tb_get_insn(tb, i);
+		tracer_describe(block, next_pcs, i, &ins[i]);
+		qemu_plugin_register_vcpu_insn_exec_cb(q, tracer_exec_tramp,
+			QPA_CB_R_REGS, &ins[i]);
+		qemu_plugin_register_vcpu_mem_cb(q, tracer_store_tramp,
+			QPA_CB_R_REGS, QPA_MEM_W, &ins[i]);
+	}
+	free(next_pcs);
 	free(block);
 }
 

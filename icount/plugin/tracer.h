@@ -61,7 +61,8 @@ struct tracer_insn {
 	uint8_t exact;	/* flush address registers are exact in env */
 	uint8_t len;	/* instruction length in bytes */
 	uint8_t func;	/* 1 entry of `from`, 2 entry of `to` */
-	struct x86_operand mem;	/* flush / env-check operand */
+	struct x86_operand mem;	/* env-check operand */
+	struct x86_expr addr;	/* flush address over the CPU state */
 };
 
 /* struct tracer_map -- one mapping of the pool in the guest */

@@ -128,6 +128,22 @@ test('flush addresses computed in the same block force an exact -singlestep re-r
   );
 });
 
+test('flush addresses computed by simple arithmetic on exact registers are followed: no re-run', async (t) => {
+  const fast = await trace('tracked-flush', (p) => [p]);
+  t.false(fast.run.reran);
+  t.is(fast.run.summary.inexactFlushes, 0);
+  const offsets = (tr: Trace) => flushes(tr.events).map((e) => [e.offset, e.flushKind]);
+  t.deepEqual(offsets(fast.trace), [
+    [192, 'clwb'],
+    [256, 'clflushopt'],
+    [512, 'clwb'],
+    [320, 'clwb'],
+    [1024, 'clflush'],
+  ]);
+  const exact = await trace('tracked-flush', (p) => [p], { exact: 'always' });
+  t.deepEqual(offsets(fast.trace), offsets(exact.trace), 'the same addresses as under -singlestep');
+});
+
 test('the instruction count between the markers equals a ptrace single-step count', async (t) => {
   const { run, trace: tr } = await trace('count-loop', () => ['300']);
   const ptrace = JSON.parse(

@@ -212,11 +212,42 @@ static const struct decode_case Cases[] = {
 		{ .cls = X86_OTHER, OP(RAX, RAX, 1, 0) } },
 };
 
-/* struct block_case -- a translation block: is a flush's operand exact? */
-struct block_case {
+/* struct regop_case -- a simple register operation and what it does */
+struct regop_case {
 	const char *text;
-	const char *insns[4];	/* texts of Cases or Extra entries */
-	int exact;		/* want x86_regs_exact() for the last insn */
+	uint8_t bytes[16];
+	size_t n;
+	int regop, dst, src;
+	int64_t imm;
+};
+
+static const struct regop_case Regops[] = {
+	{ "mov %rdi,%rcx", B(0x48, 0x89, 0xF9), X86_RO_MOV, RCX, RDI, 0 },
+	{ "mov %r12,%r13", B(0x4D, 0x89, 0xE5), X86_RO_MOV, R13, R12, 0 },
+	{ "add $0x40,%rcx", B(0x48, 0x83, 0xC1, 0x40), X86_RO_ADDI, RCX, 0, 0x40 },
+	{ "sub $0x1000,%rsp", B(0x48, 0x81, 0xEC, 0x00, 0x10, 0x00, 0x00),
+		X86_RO_ADDI, RSP, 0, -0x1000 },
+	{ "add $0x12345,%rax", B(0x48, 0x05, 0x45, 0x23, 0x01, 0x00),
+		X86_RO_ADDI, RAX, 0, 0x12345 },
+	{ "inc %rax", B(0x48, 0xFF, 0xC0), X86_RO_ADDI, RAX, 0, 1 },
+	{ "lea 0x80(%rcx),%rsi", B(0x48, 0x8D, 0xB1, 0x80, 0x00, 0x00, 0x00),
+		X86_RO_LEA, RSI, 0, 0 },
+	{ "add %rdi,%rax", B(0x48, 0x01, 0xF8), X86_RO_ADD, RAX, RDI, 0 },
+	{ "sub %rcx,%rax", B(0x48, 0x29, 0xC8), X86_RO_SUB, RAX, RCX, 0 },
+	{ "shl $6,%rax", B(0x48, 0xC1, 0xE0, 0x06), X86_RO_SHLI, RAX, 0, 6 },
+	{ "xor %eax,%eax", B(0x31, 0xC0), X86_RO_SETI, RAX, 0, 0 },
+	{ "mov $0x1000,%eax", B(0xB8, 0x00, 0x10, 0x00, 0x00),
+		X86_RO_SETI, RAX, 0, 0x1000 },
+	{ "movabs $0x123456789a,%rdx",
+		B(0x48, 0xBA, 0x9A, 0x78, 0x56, 0x34, 0x12, 0x00, 0x00, 0x00),
+		X86_RO_SETI, RDX, 0, 0x123456789aLL },
+	{ "movq $-8,%rbx", B(0x48, 0xC7, 0xC3, 0xF8, 0xFF, 0xFF, 0xFF),
+		X86_RO_SETI, 3, 0, -8 },
+	/* 32-bit results and memory operands are not followed */
+	{ "lea 0x40(%rdi),%eax", B(0x8D, 0x47, 0x40), X86_RO_NONE, 0, 0, 0 },
+	{ "add (%rdi),%rax", B(0x48, 0x03, 0x07), X86_RO_NONE, 0, 0, 0 },
+	{ "lock addq $1,(%rdi)", B(0xF0, 0x48, 0x83, 0x07, 0x01),
+		X86_RO_NONE, 0, 0, 0 },
 };
 
 /* a few more instructions used in blocks */
@@ -224,36 +255,101 @@ static const struct decode_case Extra[] = {
 	{ "add $64,%rdi", B(0x48, 0x83, 0xC7, 0x40), { .cls = X86_OTHER } },
 	{ "xor %eax,%eax", B(0x31, 0xC0), { .cls = X86_OTHER } },
 	{ "lea 0x40(%rdi),%rax", B(0x48, 0x8D, 0x47, 0x40), { .cls = X86_OTHER } },
+	{ "lea 0x40(%rdi),%eax", B(0x8D, 0x47, 0x40), { .cls = X86_OTHER } },
+	{ "lea (%rdi,%rcx,8),%rax", B(0x48, 0x8D, 0x04, 0xCF), { .cls = X86_OTHER } },
+	{ "lea 0x80(%rcx),%rsi", B(0x48, 0x8D, 0xB1, 0x80, 0x00, 0x00, 0x00),
+		{ .cls = X86_OTHER } },
+	{ "lea 0x100(%rip),%rax", B(0x48, 0x8D, 0x05, 0x00, 0x01, 0x00, 0x00),
+		{ .cls = X86_OTHER } },
+	{ "mov %rdi,%rcx", B(0x48, 0x89, 0xF9), { .cls = X86_OTHER } },
+	{ "mov %rdi,%rax", B(0x48, 0x89, 0xF8), { .cls = X86_OTHER } },
+	{ "mov $0x1000,%eax", B(0xB8, 0x00, 0x10, 0x00, 0x00), { .cls = X86_OTHER } },
+	{ "add $0x40,%rcx", B(0x48, 0x83, 0xC1, 0x40), { .cls = X86_OTHER } },
+	{ "add $0x40,%rsi", B(0x48, 0x83, 0xC6, 0x40), { .cls = X86_OTHER } },
+	{ "add $0x10,%rax", B(0x48, 0x83, 0xC0, 0x10), { .cls = X86_OTHER } },
+	{ "add %rdi,%rax", B(0x48, 0x01, 0xF8), { .cls = X86_OTHER } },
+	{ "sub %rcx,%rax", B(0x48, 0x29, 0xC8), { .cls = X86_OTHER } },
+	{ "shl $6,%rax", B(0x48, 0xC1, 0xE0, 0x06), { .cls = X86_OTHER } },
+	{ "inc %rax", B(0x48, 0xFF, 0xC0), { .cls = X86_OTHER } },
 	{ "cpuid", B(0x0F, 0xA2), { .cls = X86_OTHER } },
 	{ "clwb (%rax)", B(0x66, 0x0F, 0xAE, 0x30), { .cls = X86_FLUSH } },
+	{ "clwb (%rcx)", B(0x66, 0x0F, 0xAE, 0x31), { .cls = X86_FLUSH } },
+	{ "clwb (%rsi)", B(0x66, 0x0F, 0xAE, 0x36), { .cls = X86_FLUSH } },
+	{ "clflushopt (%rsi)", B(0x66, 0x0F, 0xAE, 0x3E), { .cls = X86_FLUSH } },
+	{ "clflush (%rsi)", B(0x0F, 0xAE, 0x3E), { .cls = X86_FLUSH } },
+	{ "clwb (%rdx,%rax,8)", B(0x66, 0x0F, 0xAE, 0x34, 0xC2),
+		{ .cls = X86_FLUSH, .sub = X86_CLWB, OP(RDX, RAX, 8, 0) } },
+};
+
+#define BLOCK_MAX 8
+#define BLOCK_PC 0x401000ULL /* where a test block starts */
+
+/*
+ * struct block_case -- a translation block ending in a flush: is its
+ * address exact when the flush runs, and what is it? The registers hold
+ * Regs[] at the block start or the last memory access.
+ */
+struct block_case {
+	const char *text;
+	const char *insns[BLOCK_MAX];
+	int exact;		/* want x86_flush_expr() */
+	uint64_t addr;		/* want the expression's value (exact only);
+				 * the block's pcs start at BLOCK_PC */
+};
+
+static const uint64_t Regs[16] = {
+	[RAX] = 0x1000, [RCX] = 0x2000, [RDX] = 0x3000, [3] = 0x4000,
+	[RSP] = 0x7000, [RBP] = 0x5000, [RSI] = 0x6000, [RDI] = 0x8000,
 };
 
 static const struct block_case Blocks[] = {
-	{ "a flush first in its block", { "clwb (%rdi)" }, 1 },
-	{ "its base register computed just before",
-		{ "lea 0x40(%rdi),%rax", "clwb (%rax)" }, 0 },
+	{ "a flush first in its block", { "clwb (%rdi)" }, 1, 0x8000 },
+	{ "its base register computed from an exact one just before",
+		{ "lea 0x40(%rdi),%rax", "clwb (%rax)" }, 1, 0x8040 },
 	{ "computed, then a store syncs the registers",
-		{ "lea 0x40(%rdi),%rax", "movb $1,0x40(%rax)", "clwb (%rax)" }, 1 },
-	{ "libpmem's loop step before the flush",
-		{ "add $64,%rdi", "clwb (%rdi)" }, 0 },
+		{ "lea 0x40(%rdi),%rax", "movb $1,0x40(%rax)", "clwb (%rax)" },
+		1, 0x1000 },
+	{ "libpmem's loop step before the flush: the old value is lost",
+		{ "add $64,%rdi", "clwb (%rdi)" }, 0, 0 },
 	{ "the step, then a load syncs the registers",
-		{ "add $64,%rdi", "movq (%rdi),%rax", "clwb (%rdi)" }, 1 },
+		{ "add $64,%rdi", "movq (%rdi),%rax", "clwb (%rdi)" }, 1, 0x8000 },
 	{ "an unrelated register written",
-		{ "xor %eax,%eax", "clflush (%rdi)" }, 1 },
-	{ "its index register written",
-		{ "xor %eax,%eax", "clwb (%rdx,%rax,8)" }, 0 },
+		{ "xor %eax,%eax", "clflush (%rdi)" }, 1, 0x8000 },
+	{ "its index register zeroed",
+		{ "xor %eax,%eax", "clwb (%rdx,%rax,8)" }, 1, 0x3000 },
 	{ "an instruction the decoder does not know",
-		{ "cpuid", "clwb (%rdi)" }, 0 },
+		{ "cpuid", "clwb (%rdi)" }, 0, 0 },
 	{ "a rip-relative flush needs no register",
-		{ "add $64,%rdi", "clflush 0x10(%rip)" }, 1 },
+		{ "add $64,%rdi", "clflush 0x10(%rip)" }, 1, BLOCK_PC + 4 + 7 + 0x10 },
 	{ "sfence writes no register",
-		{ "sfence", "clwb (%rdi)" }, 1 },
+		{ "sfence", "clwb (%rdi)" }, 1, 0x8000 },
+	{ "stale-flush.c: mov, add, lea, then the flush",
+		{ "mov %rdi,%rcx", "add $0x40,%rcx", "lea 0x80(%rcx),%rsi",
+		"clwb (%rsi)" }, 1, 0x80C0 },
+	{ "stale-flush.c: one more step to the second flush",
+		{ "mov %rdi,%rcx", "add $0x40,%rcx", "lea 0x80(%rcx),%rsi",
+		"clwb (%rsi)", "add $0x40,%rsi", "clflushopt (%rsi)" }, 1, 0x8100 },
+	{ "stepped twice after a store: the synced value is lost",
+		{ "movb $1,0x40(%rax)", "add $0x40,%rsi", "add $0x40,%rsi",
+		"clflush (%rsi)" }, 0, 0 },
+	{ "an indexed lea, then an offset",
+		{ "lea (%rdi,%rcx,8),%rax", "add $0x10,%rax", "clwb (%rax)" },
+		1, 0x8000 + 8 * 0x2000 + 0x10 },
+	{ "a difference of two registers",
+		{ "mov %rdi,%rax", "sub %rcx,%rax", "clwb (%rax)" }, 1, 0x6000 },
+	{ "a constant plus a register",
+		{ "mov $0x1000,%eax", "add %rdi,%rax", "clwb (%rax)" }, 1, 0x9000 },
+	{ "a shifted register",
+		{ "mov %rdi,%rax", "shl $6,%rax", "clwb (%rax)" }, 1, 0x8000 << 6 },
+	{ "a 32-bit lea truncates: not followed",
+		{ "lea 0x40(%rdi),%eax", "clwb (%rax)" }, 0, 0 },
+	{ "a copy of a register written since",
+		{ "mov %rdi,%rcx", "add $64,%rdi", "clwb (%rcx)" }, 0, 0 },
+	{ "a register incremented in place",
+		{ "inc %rax", "clwb (%rax)" }, 0, 0 },
+	{ "a rip-relative lea",
+		{ "lea 0x100(%rip),%rax", "clwb (%rax)" }, 1, BLOCK_PC + 7 + 0x100 },
 };
-
-/* one more flush used by a block */
-static const struct decode_case Index = { "clwb (%rdx,%rax,8)",
-	B(0x66, 0x0F, 0xAE, 0x34, 0xC2),
-	{ .cls = X86_FLUSH, .sub = X86_CLWB, OP(RDX, RAX, 8, 0) } };
 
 static int Passed, Failed;	/* cases */
 static int Mismatches;		/* fields of the case being checked */
@@ -320,19 +416,19 @@ find(const char *text)
 	for (size_t i = 0; i < sizeof(Extra) / sizeof(Extra[0]); i++)
 		if (strcmp(Extra[i].text, text) == 0)
 			return &Extra[i];
-	if (strcmp(Index.text, text) == 0)
-		return &Index;
 	return NULL;
 }
 
-/* check_block -- decode a block; is its last flush's operand exact? */
+/* check_block -- decode a block; is its last flush's address exact? */
 static void
 check_block(const struct block_case *b)
 {
-	struct x86_insn insns[4];
+	struct x86_insn insns[BLOCK_MAX];
+	uint64_t next_pcs[BLOCK_MAX], pc = BLOCK_PC;
+	struct x86_expr e;
 	size_t n = 0;
 
-	for (; n < 4 && b->insns[n]; n++) {
+	for (; n < BLOCK_MAX && b->insns[n]; n++) {
 		const struct decode_case *c = find(b->insns[n]);
 		if (!c) {
 			printf("not ok - %s: no case '%s'\n", b->text, b->insns[n]);
@@ -341,38 +437,65 @@ check_block(const struct block_case *b)
 			return;
 		}
 		x86_decode(c->bytes, c->n, &insns[n]);
+		pc += c->n;
+		next_pcs[n] = pc;
 	}
-	check(x86_regs_exact(insns, n - 1,
-		x86_operand_regs(&insns[n - 1].mem)) == b->exact,
-		"exact", b->text, !b->exact, b->exact);
+	int exact = x86_flush_expr(insns, next_pcs, n - 1, &e);
+	check(exact == b->exact, "exact", b->text, exact, b->exact);
+	if (exact && b->exact) {
+		check(x86_expr_eval(&e, Regs) == b->addr, "address", b->text,
+			(long long)x86_expr_eval(&e, Regs), (long long)b->addr);
+	}
 	settle();
 }
 
-/* check_addresses -- effective addresses from registers */
+/* check_regop -- the simple register operations are recognized */
+static void
+check_regop(const struct regop_case *c)
+{
+	struct x86_insn x;
+
+	x86_decode(c->bytes, c->n, &x);
+	check(x.regop == c->regop, "regop", c->text, x.regop, c->regop);
+	if (c->regop != X86_RO_NONE) {
+		check(x.dst == c->dst, "dst", c->text, x.dst, c->dst);
+		if (c->regop == X86_RO_MOV || c->regop == X86_RO_ADD ||
+		    c->regop == X86_RO_SUB)
+			check(x.src == c->src, "src", c->text, x.src, c->src);
+		check(x.imm == c->imm, "imm", c->text, x.imm, c->imm);
+	}
+	settle();
+}
+
+/* check_addresses -- operand forms evaluated from registers */
 static void
 check_addresses(void)
 {
-	uint64_t regs[16] = { 0 };
-	struct x86_insn x;
+	static const struct {
+		const char *text;
+		uint64_t want;
+	} cases[] = {
+		{ "clwb -0x40(%rdx,%rsi,8)", 0x3000 + 8 * 0x6000 - 0x40 },
+		{ "clflush 0x10(%rip)", 0x401007 + 0x10 },
+		{ "clflush (%eax)", 0x34567890 },
+	};
+	uint64_t regs[16];
 
-	regs[RDX] = 0x1000;
-	regs[RSI] = 2;
-	x86_decode(find("clwb -0x40(%rdx,%rsi,8)")->bytes, 6, &x);
-	check(x86_operand_addr(&x.mem, regs, 0) == 0xFD0, "address",
-		"clwb -0x40(%rdx,%rsi,8)", (long long)x86_operand_addr(&x.mem,
-		regs, 0), 0xFD0);
-	settle();
-	x86_decode(find("clflush 0x10(%rip)")->bytes, 7, &x);
-	check(x86_operand_addr(&x.mem, regs, 0x401007) == 0x401017, "address",
-		"clflush 0x10(%rip)", (long long)x86_operand_addr(&x.mem, regs,
-		0x401007), 0x401017);
-	settle();
+	memcpy(regs, Regs, sizeof(regs));
 	regs[RAX] = 0x1234567890ULL;
-	x86_decode(find("clflush (%eax)")->bytes, 4, &x);
-	check(x86_operand_addr(&x.mem, regs, 0) == 0x34567890, "address",
-		"clflush (%eax)", (long long)x86_operand_addr(&x.mem, regs, 0),
-		0x34567890);
-	settle();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct decode_case *c = find(cases[i].text);
+		struct x86_insn x;
+		struct x86_expr e;
+		uint64_t next_pc = BLOCK_PC + c->n;
+		x86_decode(c->bytes, c->n, &x);
+		check(x86_flush_expr(&x, &next_pc, 0, &e) == 1, "exact",
+			c->text, 0, 1);
+		check(x86_expr_eval(&e, regs) == cases[i].want, "address",
+			c->text, (long long)x86_expr_eval(&e, regs),
+			(long long)cases[i].want);
+		settle();
+	}
 }
 
 /* check_truncated -- cut-off bytes never read past n nor crash */
@@ -393,7 +516,8 @@ main(void)
 {
 	for (size_t i = 0; i < sizeof(Cases) / sizeof(Cases[0]); i++)
 		check_case(&Cases[i]);
-	check_case(&Index);
+	for (size_t i = 0; i < sizeof(Regops) / sizeof(Regops[0]); i++)
+		check_regop(&Regops[i]);
 	for (size_t i = 0; i < sizeof(Blocks) / sizeof(Blocks[0]); i++)
 		check_block(&Blocks[i]);
 	check_addresses();
