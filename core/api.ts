@@ -78,6 +78,17 @@ export interface TraceHeader {
   /** The program (native) or scenario (TS) that produced the trace. */
   program: string[];
   pools: PoolDescriptor[];
+  // The fields below are written by the native tracer only (docs/trace-format.md, "Header extras").
+  /** Load bias of the main binary, 0 unless it is PIE: a pc minus mainBase is what addr2line takes. */
+  mainBase?: number;
+  /** The main binary as QEMU loaded it. */
+  mainPath?: string;
+  /** Host minus guest address in QEMU user mode (0 for x86-64 on x86-64). */
+  guestBase?: number;
+  /** How the traced window was chosen: icount markers (`auto`), the whole run, or --from/--to. */
+  window?: 'auto' | 'whole' | 'function';
+  /** The trace comes from a `qemu -singlestep` run (every flush address exact). */
+  singlestep?: boolean;
 }
 
 /** A whole trace in memory: what the engine consumes. */

@@ -1,7 +1,9 @@
 // Driver of the native tracer: runs a program under qemu-x86_64 with the pmfit-tracer plugin
 // and returns the trace it wrote (docs/trace-format.md, "Native producer notes").
 import { join } from 'node:path';
+import { constants } from 'node:os';
 import { buildDir } from '../core/support/paths.js';
+import { onHardInterrupt } from '../core/support/interrupt.js';
 import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 
@@ -25,9 +27,24 @@ export interface TracerSummary {
   singlestep: boolean;
   /** Load bias of the main binary (0 unless PIE): subtract it from a pc before addr2line. */
   mainBase: number;
-  /** 'exit' (exitCode set), 'icount-life' (icount_start(N) expired: SIGKILL), or 'unknown'. */
-  exitReason: 'exit' | 'icount-life' | 'unknown' | 'bad-function';
+  /**
+   * 'exit' (exitCode set), 'icount-life' (icount_start(N) expired: SIGKILL), 'second-thread' (a thread
+   * other than the first touched the pool: the tracer stopped the program), or 'unknown'.
+   */
+  exitReason: 'exit' | 'icount-life' | 'unknown' | 'bad-function' | 'second-thread';
   exitCode: number | null;
+  /** How the program mapped the pool: shared and writable, read-only, or writable but MAP_PRIVATE. */
+  poolMappings: { readWrite: number; readOnly: number; private: number };
+  /** The program opened the pool file O_RDONLY. */
+  poolOpenedReadOnly: boolean;
+  /** Other regular files the program opened (the loader's and /proc, /sys, /dev, /etc left out). */
+  opened: string[];
+  /** More files were opened than `opened` lists. */
+  openedMore: boolean;
+  /** Child processes the traced program forked: their pool events are not traced. */
+  forks: number;
+  /** With 'second-thread': the pc of that thread's pool access (0 when it was a system call). */
+  threadPc: number;
   writeFailed: boolean;
 }
 
@@ -44,6 +61,7 @@ export interface TraceNativeOptions {
   to?: string;
   /** Trace the whole run even if the program has icount_start markers. */
   whole?: boolean;
+  /** Time limit of one traced run (default DEFAULT_TRACE_TIMEOUT_MS); past it the whole process group is killed. */
   timeoutMs?: number;
   /** 'auto' re-runs under -singlestep only when a flush address may be stale; 'always' starts there. */
   exact?: 'auto' | 'always';
@@ -64,8 +82,26 @@ export class TracerError extends Error {
   override name = 'TracerError';
 }
 
+/** A thread other than the program's first touched the pool (pmfit traces one thread for now). */
+export class SecondThreadError extends TracerError {
+  override name = 'SecondThreadError';
+  constructor(
+    readonly program: string,
+    /** The pc of the access, 0 when it was a system call (mmap, munmap, msync). */
+    readonly pc: number,
+    /** The main binary's load bias (TracerSummary.mainBase), to resolve `pc`. */
+    readonly mainBase: number,
+  ) {
+    super(`a second thread of ${program} touched the pool`);
+  }
+}
+
 const QEMU = process.env.PMFIT_QEMU ?? 'qemu-x86_64';
 const OUTPUT_CAP = 8 << 20;
+/** Ten minutes: the default --trace-timeout. */
+export const DEFAULT_TRACE_TIMEOUT_MS = 600_000;
+/** After the program ended, how long a process it left holding our pipes may keep them. */
+const PIPE_GRACE_MS = 2_000;
 
 /** Absolute path of build/pmfit-tracer.so; throws when it has not been built. */
 export function tracerPluginPath(): string {
@@ -132,9 +168,13 @@ async function runOnce(
     ...opts.args,
   ];
   const env = { ...process.env, PMEM_IS_PMEM_FORCE: '1', ...opts.env };
-  const run = await runProcess(QEMU, argv, env, opts.timeoutMs);
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TRACE_TIMEOUT_MS;
+  const run = await runProcess(QEMU, argv, env, timeoutMs);
+  if (run.interrupted) return dieOf(run.interrupted, opts.program);
   if (run.timedOut)
-    throw new TracerError(`${opts.program} did not finish within ${opts.timeoutMs} ms under the tracer`);
+    throw new TracerError(
+      `${opts.program} did not finish within ${timeoutMs} ms under the tracer: it was stopped, with every process it started (--trace-timeout MS allows longer)`,
+    );
   if (!existsSync(summaryPath)) {
     throw new TracerError(
       `the tracer wrote no summary for ${opts.program} (exit ${run.exitCode ?? run.signal}): ${lastLine(run.stderr)}`,
@@ -142,6 +182,8 @@ async function runOnce(
   }
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as TracerSummary;
   if (summary.exitReason === 'bad-function') throw new TracerError(lastLine(run.stderr));
+  if (summary.exitReason === 'second-thread')
+    throw new SecondThreadError(opts.program, summary.threadPc, summary.mainBase);
   if (summary.writeFailed) throw new TracerError(`the tracer could not write ${opts.out}`);
   return {
     tracePath: opts.out,
@@ -164,36 +206,122 @@ interface ProcessRun {
   stdout: string;
   stderr: string;
   timedOut: boolean;
+  /** pmfit itself got this signal while the program ran (the program was stopped). */
+  interrupted?: NodeJS.Signals;
 }
 
-function runProcess(cmd: string, argv: string[], env: NodeJS.ProcessEnv, timeoutMs?: number): Promise<ProcessRun> {
+/**
+ * Process groups of the traced programs still running, each with what its run does when pmfit gets a
+ * stop signal: killed whatever way pmfit ends.
+ */
+const liveGroups = new Map<number, (signal: NodeJS.Signals) => void>();
+let groupsGuarded = false;
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // the group is gone already
+  }
+}
+
+function guardGroups(): void {
+  if (groupsGuarded) return;
+  groupsGuarded = true;
+  const killAll = () => {
+    for (const pid of liveGroups.keys()) killGroup(pid);
+  };
+  onHardInterrupt(killAll);
+  process.on('exit', killAll);
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/** While a traced program runs, one listener per stop signal tells every run (they stop their group). */
+function onStopSignal(signal: NodeJS.Signals): void {
+  for (const stopped of liveGroups.values()) stopped(signal);
+}
+
+function watchGroup(pid: number, stopped: (signal: NodeJS.Signals) => void): void {
+  // first in line: the program must be dead before any other listener removes its files
+  if (liveGroups.size === 0) for (const signal of STOP_SIGNALS) process.prependListener(signal, onStopSignal);
+  liveGroups.set(pid, stopped);
+}
+
+function unwatchGroup(pid: number): void {
+  if (!liveGroups.delete(pid) || liveGroups.size > 0) return;
+  for (const signal of STOP_SIGNALS) process.off(signal, onStopSignal);
+}
+
+/**
+ * Runs the traced program in a process group of its own, so that it and everything it starts can be
+ * killed at once: at the time limit, when pmfit gets SIGINT/SIGTERM/SIGHUP, and when it exits (a
+ * forked child left behind, or a daemon holding our pipes, never outlives the run).
+ */
+function runProcess(cmd: string, argv: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ProcessRun> {
+  guardGroups();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const pid = child.pid;
+    const stop = () => {
+      if (pid !== undefined) killGroup(pid);
+    };
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
-    const timer = timeoutMs
-      ? setTimeout(() => {
-          timedOut = true;
-          child.kill('SIGKILL');
-        }, timeoutMs)
-      : undefined;
+    let interrupted: NodeJS.Signals | undefined;
+    if (pid !== undefined)
+      watchGroup(pid, (signal) => {
+        interrupted ??= signal;
+        stop();
+      });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      stop();
+    }, timeoutMs);
+    let grace: NodeJS.Timeout | undefined;
+    const settle = () => {
+      clearTimeout(timer);
+      clearTimeout(grace);
+      if (pid !== undefined) unwatchGroup(pid);
+    };
     child.stdout.on('data', (b: Buffer) => capped(out, b));
     child.stderr.on('data', (b: Buffer) => capped(err, b));
     child.on('error', (e) => {
-      clearTimeout(timer);
+      settle();
       reject(new TracerError(`cannot run ${cmd}: ${e.message}`));
     });
+    child.on('exit', () => {
+      stop();
+      grace = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, PIPE_GRACE_MS);
+    });
     child.on('close', (code, signal) => {
-      clearTimeout(timer);
+      settle();
       resolve({
         exitCode: code,
         signal,
         stdout: Buffer.concat(out).toString(),
         stderr: Buffer.concat(err).toString(),
         timedOut,
+        ...(interrupted ? { interrupted } : {}),
       });
     });
+  });
+}
+
+/**
+ * pmfit got `signal` while tracing: the program is stopped; there is no trace to report on, so pmfit
+ * ends as the signal asks (its interrupt handlers remove the temporary files), exit status 128+N.
+ */
+function dieOf(signal: NodeJS.Signals, program: string): Promise<never> {
+  process.stderr.write(`pmfit: ${signal} while tracing ${program}: stopped it\n`);
+  process.kill(process.pid, signal);
+  // Node handles the signal on a later turn of its event loop: keep the loop turning until then
+  return new Promise<never>(() => {
+    setTimeout(() => process.exit(128 + constants.signals[signal]), 10_000);
   });
 }
 

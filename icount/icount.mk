@@ -11,11 +11,19 @@ ICOUNT_BENCH_BIN = $(patsubst bench/programs/%.c,build/bench-programs/%,$(ICOUNT
 
 .PHONY: tracer tracer-clean
 
-tracer: build/pmfit-tracer.so build/ptrace-count $(ICOUNT_TEST_BIN) $(ICOUNT_BENCH_BIN)
+ICOUNT_PLUGIN_SRC = $(wildcard icount/plugin/*.c)
+ICOUNT_PLUGIN_HDR = $(wildcard icount/plugin/*.h)
 
-build/pmfit-tracer.so: icount/plugin/pmfit-tracer.c icount/plugin/qemu-plugin-api.h
+tracer: build/pmfit-tracer.so build/ptrace-count build/x86-decode-test $(ICOUNT_TEST_BIN) $(ICOUNT_BENCH_BIN)
+
+build/pmfit-tracer.so: $(ICOUNT_PLUGIN_SRC) $(ICOUNT_PLUGIN_HDR)
 	@mkdir -p build
-	$(CC) $(ICOUNT_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $<
+	$(CC) $(ICOUNT_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $(ICOUNT_PLUGIN_SRC)
+
+# the x86 decoder alone, tested natively (test/icount/x86-decode.test.ts runs it)
+build/x86-decode-test: test/icount/x86-decode-test.c icount/plugin/tracer-x86.c icount/plugin/tracer-x86.h
+	@mkdir -p build
+	$(CC) $(ICOUNT_CFLAGS) -Iicount/plugin -o $@ test/icount/x86-decode-test.c icount/plugin/tracer-x86.c
 
 build/ptrace-count: icount/ptrace-count.c icount/icount.h
 	@mkdir -p build
@@ -35,4 +43,4 @@ build/bench-programs/%: bench/programs/%.c icount/icount.h
 	$(CC) $(ICOUNT_PROG_CFLAGS) -O2 -o $@ $< -lpmem
 
 tracer-clean:
-	rm -rf build/pmfit-tracer.so build/ptrace-count build/test-programs build/bench-programs
+	rm -rf build/pmfit-tracer.so build/ptrace-count build/x86-decode-test build/test-programs build/bench-programs

@@ -2,11 +2,18 @@
 // file is never touched), optionally initialized untraced, then the program runs once under the
 // QEMU tracer. What comes back is the trace, with program counters resolved to file:line, and the
 // pool's image before the snippet.
-import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { Trace } from '../core/api.js';
 import { readTrace } from '../core/trace/reader.js';
-import { TracerError, resolveSites, traceNative, type TraceNativeResult, type TracerSummary } from './driver.js';
+import {
+  SecondThreadError,
+  TracerError,
+  resolveSites,
+  traceNative,
+  type TraceNativeResult,
+  type TracerSummary,
+} from './driver.js';
 import { UsageError, requireParentDir } from '../core/support/errors.js';
 import { runCommand, substitutePool } from '../core/support/run-command.js';
 import { findProgram } from '../core/support/find-program.js';
@@ -25,6 +32,8 @@ export interface NativeTarget {
   from?: string;
   to?: string;
   env?: Record<string, string>;
+  /** Time limit of the traced run in ms (default: the driver's ten minutes). */
+  traceTimeoutMs?: number;
 }
 
 export interface TracedTarget {
@@ -33,6 +42,8 @@ export interface TracedTarget {
   summary: TracerSummary;
   /** The program's absolute path. */
   binary: string;
+  /** What a person should know about how the run was traced (a fork: the children were not). */
+  notes: string[];
 }
 
 /** Libraries pmfit's own pmem programs use flush with instructions only when told to. */
@@ -93,8 +104,10 @@ export async function traceTarget(
       env: { ...NATIVE_ENV, ...target.env },
       ...(target.from ? { from: target.from } : {}),
       ...(target.to ? { to: target.to } : {}),
+      ...(target.traceTimeoutMs !== undefined ? { timeoutMs: target.traceTimeoutMs } : {}),
     });
   } catch (err) {
+    if (err instanceof SecondThreadError) throw new UsageError(await secondThreadMessage(target.program, err, binary));
     if (err instanceof TracerError) throw new UsageError(err.message.split('\n')[0]!);
     throw err;
   }
@@ -106,15 +119,76 @@ export async function traceTarget(
       (result.signal ? `killed by ${result.signal}` : `exit status ${result.exitCode}`);
     throw new UsageError(`the traced program failed (${why}): pmfit needs a run that completes`);
   }
+  requirePoolMapped(target, result.summary);
   const raw = readTrace(out);
   const trace = { ...raw, events: coalesceInstructionStores(raw.events) };
   await resolveStoreSites(trace, binary);
-  return { trace, initial, summary: result.summary, binary };
+  return { trace, initial, summary: result.summary, binary, notes: runNotes(target, result.summary) };
+}
+
+/**
+ * Refuses a run that cannot say anything about the pool: the program never mapped the copy pmfit
+ * gave it (so the trace has no pool event and every crash image is the initial one), or mapped it
+ * only read-only or privately. Names the files it did open, where the user's real pool often is.
+ */
+function requirePoolMapped(target: NativeTarget, summary: TracerSummary): void {
+  const { readWrite, readOnly, private: privately } = summary.poolMappings;
+  if (readWrite > 0) return;
+  const program = target.program;
+  let what: string;
+  let todo: string;
+  if (readOnly > 0 || summary.poolOpenedReadOnly) {
+    what = readOnly > 0 ? 'mapped the pool copy read-only' : 'opened the pool copy read-only and never mapped it';
+    todo = 'open it O_RDWR and map it PROT_READ|PROT_WRITE, MAP_SHARED (as pmem_map_file and pmemobj_open do)';
+  } else if (privately > 0) {
+    what = 'mapped the pool copy only with MAP_PRIVATE, so its stores never reach the file';
+    todo = 'map it MAP_SHARED';
+  } else {
+    what = 'never mapped the pool copy';
+    todo = target.args.some((a) => a.includes('{pool}'))
+      ? 'it must mmap the file it is given as {pool}'
+      : 'pass {pool} where the program takes its pool file (-- PROGRAM ... {pool})';
+  }
+  const user = realPath(target.pool);
+  const named = summary.opened.map((p) => (realPath(p) === user ? `${p} (your --pool file itself)` : p));
+  const opened =
+    named.length > 0
+      ? `; it opened ${named.join(', ')}${summary.openedMore ? ' and more' : ''}`
+      : '; it opened no other file';
+  throw new UsageError(`${program} ${what}${opened}: ${todo}`);
+}
+
+function realPath(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The notes of a traced run, each said once. */
+function runNotes(target: NativeTarget, summary: TracerSummary): string[] {
+  if (summary.forks === 0) return [];
+  const children = summary.forks === 1 ? 'a child process' : `${summary.forks} child processes`;
+  return [
+    `${target.program} forked ${children}: pmfit traced the parent only; what the children stored into the pool is not in the trace`,
+  ];
+}
+
+/** The one line for a second thread touching the pool, with its source line when known. */
+async function secondThreadMessage(program: string, err: SecondThreadError, binary: string): Promise<string> {
+  let where = err.pc ? ` at pc 0x${err.pc.toString(16)}` : ' in a system call (mmap, munmap or msync)';
+  if (err.pc) {
+    const sites = await resolveSites(binary, [err.pc], err.mainBase).catch(() => new Map<number, string>());
+    const site = sites.get(err.pc);
+    if (site) where = ` at ${isAbsolute(site) ? shortPath(site) : site}`;
+  }
+  return `a second thread of ${program} touched the pool${where}: pmfit traces one thread for now; keep every pool store, flush and mapping on the program's main thread`;
 }
 
 /** Maps the pcs of the trace's events to file:line of the traced binary, where it knows them. */
 async function resolveStoreSites(trace: Trace, binary: string): Promise<void> {
-  const mainBase = (trace.header as { mainBase?: number }).mainBase ?? 0;
+  const mainBase = trace.header.mainBase ?? 0;
   const pcs = [...new Set(trace.events.map((e) => e.pc).filter((pc) => pc !== 0))];
   if (pcs.length === 0) return;
   const sites = await resolveSites(binary, pcs, mainBase);

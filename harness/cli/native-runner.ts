@@ -90,7 +90,7 @@ export async function checkNative(target: NativeTarget, options: NativeCheckOpti
       }
     }
     await checker.close();
-    return { traced, results: results.map((r) => ({ ...r, notes: [...(r.notes ?? []), note] })) };
+    return { traced, results: results.map((r) => ({ ...r, notes: [...(r.notes ?? []), ...traced.notes, note] })) };
   } finally {
     removeTempDir(dir);
   }

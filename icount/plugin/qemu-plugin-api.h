@@ -41,7 +41,6 @@ struct qpa_info {
 
 enum qpa_cb_flags { QPA_CB_NO_REGS, QPA_CB_R_REGS, QPA_CB_RW_REGS };
 enum qpa_mem_rw { QPA_MEM_R = 1, QPA_MEM_W = 2, QPA_MEM_RW = 3 };
-enum qpa_op { QPA_INLINE_ADD_U64 };
 
 typedef void (*qpa_udata_cb_t)(qpa_id_t id, void *udata);
 typedef void (*qpa_vcpu_udata_cb_t)(unsigned vcpu, void *udata);

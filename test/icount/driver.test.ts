@@ -2,7 +2,7 @@
 // single-step counter, icount_start(N) kills, libpmem programs and function windows.
 import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,7 +101,7 @@ test('pool-ops: stores with offsets and bytes, nt flags, flush kinds, fences, ms
 test('resolveSites maps a PIE store pc to its source line', async (t) => {
   const { trace: tr } = await trace('pool-ops', (p) => [p]);
   const first = stores(tr.events)[0]!;
-  const mainBase = (tr.header as unknown as { mainBase: number }).mainBase;
+  const mainBase = tr.header.mainBase;
   const sites = await resolveSites(join(programs, 'pool-ops'), [first.pc, 0x10], mainBase);
   const source = readFileSync(join(root, 'test/icount/programs/pool-ops.c'), 'utf8').split('\n');
   const line = source.findIndex((l) => l.includes('0x1122334455667788ULL')) + 1;
@@ -126,6 +126,22 @@ test('flush addresses computed in the same block force an exact -singlestep re-r
     stores(tr.events).map((e) => [e.offset, hex(e.data)]),
     [[320, '07']],
   );
+});
+
+test('flush addresses computed by simple arithmetic on exact registers are followed: no re-run', async (t) => {
+  const fast = await trace('tracked-flush', (p) => [p]);
+  t.false(fast.run.reran);
+  t.is(fast.run.summary.inexactFlushes, 0);
+  const offsets = (tr: Trace) => flushes(tr.events).map((e) => [e.offset, e.flushKind]);
+  t.deepEqual(offsets(fast.trace), [
+    [192, 'clwb'],
+    [256, 'clflushopt'],
+    [512, 'clwb'],
+    [320, 'clwb'],
+    [1024, 'clflush'],
+  ]);
+  const exact = await trace('tracked-flush', (p) => [p], { exact: 'always' });
+  t.deepEqual(offsets(fast.trace), offsets(exact.trace), 'the same addresses as under -singlestep');
 });
 
 test('the instruction count between the markers equals a ptrace single-step count', async (t) => {
@@ -210,6 +226,51 @@ test('from=prepare,to=finish opens at one entry and closes at the other', async 
     markers(tr.events).map((e) => e.name),
     ['prepare', 'finish'],
   );
+});
+
+test('a forking program: the trace is the parent alone, its sequence whole, the fork counted', async (t) => {
+  for (const variant of [[], ['exec']]) {
+    const { run, trace: tr } = await trace('fork-pool', (p) => [p, ...variant]);
+    t.is(run.exitCode, 0, run.stderr);
+    t.is(run.summary.forks, 1);
+    t.deepEqual(
+      stores(tr.events).map((e) => [e.offset, hex(e.data)]),
+      [
+        [0, 'a1'],
+        [256, 'a3'],
+      ],
+      "the child's stores at 64 and 128 are not in the parent's trace",
+    );
+    t.deepEqual(
+      flushes(tr.events).map((e) => e.offset),
+      [0, 256],
+    );
+    t.is(run.summary.exitReason, 'exit', 'the child did not finish the files in the parent’s stead');
+    t.is(run.summary.poolMappings.readWrite, 1);
+  }
+});
+
+test('the summary tells how the pool was mapped and which other files were opened', async (t) => {
+  const { run } = await trace('map-pool', (p) => {
+    writeFileSync(p, Buffer.alloc(4096));
+    return ['ro', p];
+  });
+  t.deepEqual(run.summary.poolMappings, { readWrite: 0, readOnly: 1, private: 0 });
+  t.true(run.summary.poolOpenedReadOnly);
+  const other = join(work, 'other-file');
+  execFileSync('truncate', ['-s', '4096', other]);
+  const elsewhere = await trace('map-pool', () => ['rw', other]);
+  t.deepEqual(elsewhere.run.summary.poolMappings, { readWrite: 0, readOnly: 0, private: 0 });
+  t.deepEqual(elsewhere.run.summary.opened, [other], 'the loader’s and libc’s files are left out');
+});
+
+test('a run past its time limit is a clear error, and the program is gone', async (t) => {
+  const started = Date.now();
+  await t.throwsAsync(
+    trace('spin', (p) => [p, 'fork'], { timeoutMs: 1500 }),
+    { message: /did not finish within 1500 ms under the tracer/ },
+  );
+  t.true(Date.now() - started < 60_000);
 });
 
 test('an unknown function is a clear error', async (t) => {

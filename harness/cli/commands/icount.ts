@@ -11,7 +11,8 @@ export async function icountCommand(argv: NativeArgs & { json: boolean; timeout:
   const dir = makeTempDir();
   try {
     const working = await prepareWorkingPool(target, dir, argv.timeout);
-    const { summary } = await traceTarget(target, binary, working, dir);
+    const { summary, notes } = await traceTarget(target, binary, working, dir);
+    for (const note of notes) process.stderr.write(`pmfit: note: ${note}\n`);
     const counts = {
       instructions: summary.instructions,
       stores: summary.stores,

@@ -1,7 +1,10 @@
 /*
  * stale-flush.c -- flushes whose address register is computed in the same
- * translation block just before them, with no memory access in between:
- * the case where QEMU's CPU state lags and the tracer must re-run exactly
+ * translation block just before them, with no memory access in between.
+ * The first two the tracer follows from %rdi (register tracking); the last
+ * one's %rsi is stepped in place after the store, so its value at the last
+ * exact point is lost: the case where QEMU's CPU state lags and the tracer
+ * must re-run exactly
  * usage: stale-flush POOL
  */
 #include <fcntl.h>

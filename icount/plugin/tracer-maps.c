@@ -1,0 +1,349 @@
+/*
+ * tracer-maps.c -- the pool's mappings in the guest and the syscalls that
+ * change them (mmap, munmap, mremap), msync records, the program's exit,
+ * forks, and the files it opens
+ *
+ * Syscall arguments are kept per vCPU between the entry and return
+ * callbacks. Only vCPU 0 (the first thread) changes the mapping table; a
+ * second thread that maps, unmaps or msyncs the pool ends the run
+ * (tracer_refuse_thread).
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tracer.h"
+
+/* x86-64 Linux syscall numbers */
+#define SYS_X_OPEN 2
+#define SYS_X_MMAP 9
+#define SYS_X_MUNMAP 11
+#define SYS_X_MREMAP 25
+#define SYS_X_MSYNC 26
+#define SYS_X_CLONE 56
+#define SYS_X_FORK 57
+#define SYS_X_VFORK 58
+#define SYS_X_EXIT 60
+#define SYS_X_CREAT 85
+#define SYS_X_EXIT_GROUP 231
+#define SYS_X_OPENAT 257
+#define SYS_X_CLONE3 435
+#define SYS_X_OPENAT2 437
+
+#define X_CLONE_THREAD 0x10000
+#define X_MAP_TYPE 0x0f		/* MAP_SHARED, MAP_PRIVATE, ... */
+#define X_MAP_PRIVATE 0x02
+#define X_MAP_ANONYMOUS 0x20
+
+/* tracer_maps_bounds -- recompute the quick-reject range of the mappings */
+static void
+tracer_maps_bounds(void)
+{
+	Pool.lo = UINT64_MAX;
+	Pool.hi = 0;
+	for (int i = 0; i < Pool.nmaps; i++) {
+		if (Pool.maps[i].base < Pool.lo)
+			Pool.lo = Pool.maps[i].base;
+		if (Pool.maps[i].base + Pool.maps[i].len > Pool.hi)
+			Pool.hi = Pool.maps[i].base + Pool.maps[i].len;
+	}
+}
+
+/* tracer_maps_add -- remember a new pool mapping and record it */
+static void
+tracer_maps_add(uint64_t base, uint64_t len, uint64_t off)
+{
+	struct tracer_map m = { base, len, off };
+
+	if (Pool.nmaps == TRACER_MAX_MAPS) {
+		fprintf(stderr, "pmfit-tracer: more than %d pool mappings\n",
+			TRACER_MAX_MAPS);
+		return;
+	}
+	Pool.maps[Pool.nmaps++] = m;
+	tracer_maps_bounds();
+	tracer_emit_map(&m);
+}
+
+/* tracer_maps_remove -- forget [addr, addr+len) in the pool mappings */
+static void
+tracer_maps_remove(uint64_t addr, uint64_t len)
+{
+	uint64_t end = addr + len;
+
+	for (int i = 0; i < Pool.nmaps; i++) {
+		struct tracer_map *m = &Pool.maps[i];
+		uint64_t mend = m->base + m->len;
+		if (end <= m->base || addr >= mend)
+			continue;
+		if (addr <= m->base && end >= mend) {
+			Pool.maps[i--] = Pool.maps[--Pool.nmaps];
+		} else if (addr <= m->base) {
+			m->off += end - m->base;
+			m->len = mend - end;
+			m->base = end;
+		} else if (end >= mend) {
+			m->len = addr - m->base;
+		} else if (Pool.nmaps < TRACER_MAX_MAPS) {
+			struct tracer_map tail = { end, mend - end,
+				m->off + (end - m->base) };
+			m->len = addr - m->base;
+			Pool.maps[Pool.nmaps++] = tail;
+		}
+	}
+	tracer_maps_bounds();
+}
+
+/* tracer_pool_offset -- pool offset of guest address a, *room bytes left */
+int
+tracer_pool_offset(uint64_t a, uint64_t *off, uint64_t *room)
+{
+	if (a < Pool.lo || a >= Pool.hi)
+		return 0;
+	for (int i = 0; i < Pool.nmaps; i++) {
+		const struct tracer_map *m = &Pool.maps[i];
+		if (a - m->base < m->len) {
+			*off = m->off + (a - m->base);
+			*room = m->len - (a - m->base);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* tracer_pool_overlaps -- does [addr, addr+len) touch a pool mapping? */
+int
+tracer_pool_overlaps(uint64_t addr, uint64_t len)
+{
+	for (int i = 0; i < Pool.nmaps; i++) {
+		const struct tracer_map *m = &Pool.maps[i];
+		if (addr < m->base + m->len && addr + len > m->base)
+			return 1;
+	}
+	return 0;
+}
+
+/* tracer_is_pool_fd -- does guest fd refer to the pool file? */
+static int
+tracer_is_pool_fd(int fd)
+{
+	struct stat a, b;
+
+	return fd >= 0 && fstat(fd, &a) == 0 && stat(Args.pool_path, &b) == 0 &&
+		a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* tracer_msync -- record an msync's pieces that fall on pool mappings */
+static void
+tracer_msync(uint64_t a1, uint64_t a2)
+{
+	uint64_t off, room, p[2];
+
+	for (uint64_t a = a1; a < a1 + a2; a += room) {
+		if (!tracer_pool_offset(a, &off, &room)) {
+			room = 4096 - (a & 4095); /* skip to the next page */
+			continue;
+		}
+		p[0] = off;
+		p[1] = room < a1 + a2 - a ? room : a1 + a2 - a;
+		Counts.msyncs++;
+		tracer_emit(TK_MSYNC, 0, Win.count, Win.pc, p, sizeof(p), NULL, 0);
+	}
+}
+
+/* tracer_syscall -- remember a syscall's arguments; record msync */
+void
+tracer_syscall(qpa_id_t id, unsigned vcpu, int64_t num, uint64_t a1,
+	uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6,
+	uint64_t a7, uint64_t a8)
+{
+	struct tracer_syscall *sc;
+
+	(void)id; (void)a7; (void)a8;
+	if (Run.child || vcpu >= TRACER_MAX_VCPUS)
+		return;
+	sc = &Run.sc[vcpu];
+	sc->num = num;
+	sc->args[0] = a1; sc->args[1] = a2; sc->args[2] = a3;
+	sc->args[3] = a4; sc->args[4] = a5; sc->args[5] = a6;
+	/* exit (60) ends one thread; only vCPU 0's ends the program */
+	if (num == SYS_X_EXIT_GROUP || (num == SYS_X_EXIT && vcpu == 0)) {
+		Run.exited = 1;
+		Run.exit_code = (int64_t)(int32_t)a1;
+	}
+	if (num != SYS_X_MSYNC)
+		return;
+	if (vcpu != 0) {
+		if (tracer_pool_overlaps(a1, a2))
+			tracer_refuse_thread(0);
+	} else if (Win.open) {
+		tracer_msync(a1, a2);
+	}
+}
+
+/* tracer_system_path -- a file every program opens (loader, locale) */
+static int
+tracer_system_path(const char *p)
+{
+	static const char *prefixes[] = { "/etc/", "/lib/", "/lib64/",
+		"/usr/lib/", "/usr/lib64/", "/usr/local/lib/", "/usr/share/",
+		"/proc/", "/sys/", "/dev/" };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		if (strncmp(p, prefixes[i], strlen(prefixes[i])) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* tracer_opened -- a file was opened: the pool (read-only?) or another */
+static void
+tracer_opened(int fd, const char *path, uint64_t flags)
+{
+	struct stat st;
+
+	if (tracer_is_pool_fd(fd)) {
+		if ((flags & O_ACCMODE) == O_RDONLY)
+			Pool.opened_ro = 1;
+		return;
+	}
+	/* regular files only: directories, pipes and devices say nothing */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    tracer_system_path(path))
+		return;
+	for (int i = 0; i < Pool.nopened; i++) {
+		if (strcmp(Pool.opened[i], path) == 0)
+			return;
+	}
+	if (Pool.nopened == TRACER_MAX_OPENED) {
+		Pool.opened_more = 1;
+		return;
+	}
+	snprintf(Pool.opened[Pool.nopened++], TRACER_PATH_MAX, "%s", path);
+}
+
+/* tracer_guest_str -- a guest string the kernel just accepted */
+static const char *
+tracer_guest_str(uint64_t a)
+{
+	return (const char *)(uintptr_t)(a + Guest.guest_base);
+}
+
+/* tracer_guest_u64 -- a guest word the kernel just accepted */
+static uint64_t
+tracer_guest_u64(uint64_t a)
+{
+	uint64_t v;
+
+	memcpy(&v, (const void *)(uintptr_t)(a + Guest.guest_base), 8);
+	return v;
+}
+
+/* tracer_open_ret -- an open* syscall succeeded with fd */
+static void
+tracer_open_ret(int64_t num, const uint64_t *a, int fd)
+{
+	if (num == SYS_X_OPEN)
+		tracer_opened(fd, tracer_guest_str(a[0]), a[1]);
+	else if (num == SYS_X_CREAT)
+		tracer_opened(fd, tracer_guest_str(a[0]), O_WRONLY);
+	else if (num == SYS_X_OPENAT)
+		tracer_opened(fd, tracer_guest_str(a[1]), a[2]);
+	else if (num == SYS_X_OPENAT2) /* struct open_how starts with flags */
+		tracer_opened(fd, tracer_guest_str(a[1]), tracer_guest_u64(a[2]));
+}
+
+/*
+ * tracer_fork_ret -- fork, vfork or clone returned: in a forked child,
+ * stop tracing (the parent owns the files); in the parent, count it
+ */
+static void
+tracer_fork_ret(int64_t num, const uint64_t *a, int64_t ret)
+{
+	uint64_t flags = 0;
+
+	if (ret == 0 && getpid() != Guest.pid) {
+		Run.child = 1;
+		Win.open = 0;
+		return;
+	}
+	if (ret <= 0)
+		return;
+	if (num == SYS_X_CLONE)
+		flags = a[0];
+	else if (num == SYS_X_CLONE3) /* struct clone_args starts with flags */
+		flags = tracer_guest_u64(a[0]);
+	if (!(flags & X_CLONE_THREAD))
+		__atomic_add_fetch(&Run.forks, 1, __ATOMIC_RELAXED);
+}
+
+/* tracer_map_ret -- vCPU 0's mmap, munmap or mremap returned ret */
+static void
+tracer_map_ret(int64_t num, const uint64_t *a, int64_t ret)
+{
+	if (num == SYS_X_MMAP && !(a[3] & X_MAP_ANONYMOUS)) {
+		tracer_maps_remove((uint64_t)ret, a[1]);
+		if (!tracer_is_pool_fd((int)a[4]))
+			return;
+		if (!(a[2] & PROT_WRITE))
+			Pool.mapped_ro++;
+		else if ((a[3] & X_MAP_TYPE) == X_MAP_PRIVATE)
+			Pool.mapped_private++;
+		else
+			Pool.mapped_rw++;
+		tracer_maps_add((uint64_t)ret, a[1], a[5]);
+	} else if (num == SYS_X_MMAP) {
+		tracer_maps_remove((uint64_t)ret, a[1]); /* MAP_FIXED over it */
+	} else if (num == SYS_X_MUNMAP) {
+		tracer_maps_remove(a[0], a[1]);
+	} else if (num == SYS_X_MREMAP) {
+		uint64_t off, room;
+		int was = tracer_pool_offset(a[0], &off, &room);
+		tracer_maps_remove(a[0], a[1]);
+		if (was)
+			tracer_maps_add((uint64_t)ret, a[2], off);
+	}
+}
+
+/* tracer_other_thread_ret -- another thread's mapping syscall returned */
+static void
+tracer_other_thread_ret(int64_t num, const uint64_t *a, int64_t ret)
+{
+	int touches = 0;
+
+	if (num == SYS_X_MMAP)
+		touches = (!(a[3] & X_MAP_ANONYMOUS) &&
+			tracer_is_pool_fd((int)a[4])) ||
+			tracer_pool_overlaps((uint64_t)ret, a[1]);
+	else if (num == SYS_X_MUNMAP || num == SYS_X_MREMAP)
+		touches = tracer_pool_overlaps(a[0], a[1]);
+	if (touches)
+		tracer_refuse_thread(0);
+}
+
+/* tracer_syscall_ret -- follow forks, opens and the pool's mappings */
+void
+tracer_syscall_ret(qpa_id_t id, unsigned vcpu, int64_t num, int64_t ret)
+{
+	const uint64_t *a;
+
+	(void)id;
+	if (Run.child || vcpu >= TRACER_MAX_VCPUS || Run.sc[vcpu].num != num)
+		return;
+	a = Run.sc[vcpu].args;
+	if (ret < 0 && ret > -4096)
+		return;
+	if (num == SYS_X_CLONE || num == SYS_X_FORK || num == SYS_X_VFORK ||
+	    num == SYS_X_CLONE3)
+		tracer_fork_ret(num, a, ret);
+	else if (vcpu != 0)
+		tracer_other_thread_ret(num, a, ret);
+	else if (num == SYS_X_MMAP || num == SYS_X_MUNMAP || num == SYS_X_MREMAP)
+		tracer_map_ret(num, a, ret);
+	else
+		tracer_open_ret(num, a, (int)ret);
+}

@@ -1,0 +1,346 @@
+/*
+ * tracer-out.c -- the trace writer: records, the header, OUT.summary.json and
+ * the end of the run (docs/trace-format.md)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tracer.h"
+
+/* tracer_out_open -- create the trace file and its buffer */
+int
+tracer_out_open(void)
+{
+	Out.fd = open(Args.out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		0644);
+	Out.buf = malloc(TRACER_OUTBUF);
+	if (Out.fd < 0 || !Out.buf) {
+		fprintf(stderr, "pmfit-tracer: cannot create %s: %s\n",
+			Args.out_path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* tracer_out_flush -- write the buffered records to the trace file */
+static void
+tracer_out_flush(void)
+{
+	size_t done = 0;
+
+	while (done < Out.used) {
+		ssize_t n = write(Out.fd, Out.buf + done, Out.used - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (!Out.write_failed)
+				fprintf(stderr, "pmfit-tracer: write %s: %s\n",
+					Args.out_path, strerror(errno));
+			Out.write_failed = 1;
+			break;
+		}
+		done += (size_t)n;
+	}
+	Out.used = 0;
+}
+
+/* tracer_out_put -- append bytes to the trace through the buffer */
+static void
+tracer_out_put(const void *p, size_t n)
+{
+	if (Out.used + n > TRACER_OUTBUF)
+		tracer_out_flush();
+	if (n > TRACER_OUTBUF) {
+		if (write(Out.fd, p, n) != (ssize_t)n)
+			Out.write_failed = 1;
+		return;
+	}
+	memcpy(Out.buf + Out.used, p, n);
+	Out.used += n;
+}
+
+/* tracer_emit -- write one record: 32-byte head, then up to two payloads */
+void
+tracer_emit(uint8_t kind, uint8_t flags, uint64_t icount, uint64_t pc,
+	const void *p1, size_t n1, const void *p2, size_t n2)
+{
+	uint8_t head[32];
+	uint16_t pool = 0;
+	uint32_t len = (uint32_t)(n1 + n2);
+	uint64_t seq = 0;
+
+	if (kind <= TK_MARKER)
+		seq = Out.seq++;
+	head[0] = kind;
+	head[1] = flags;
+	memcpy(head + 2, &pool, 2); /* the host is little-endian like the format */
+	memcpy(head + 4, &len, 4);
+	memcpy(head + 8, &seq, 8);
+	memcpy(head + 16, &icount, 8);
+	memcpy(head + 24, &pc, 8);
+	tracer_out_put(head, sizeof(head));
+	if (n1)
+		tracer_out_put(p1, n1);
+	if (n2)
+		tracer_out_put(p2, n2);
+}
+
+/* tracer_emit_map -- write a kind-7 record for one pool mapping */
+void
+tracer_emit_map(const struct tracer_map *m)
+{
+	uint64_t p[3] = { m->base, m->len, m->off };
+
+	tracer_emit(TK_MAP, 0, 0, 0, p, sizeof(p), NULL, 0);
+}
+
+/* tracer_json_str -- append a JSON string literal to buf (bounded) */
+static size_t
+tracer_json_str(char *buf, size_t at, size_t cap, const char *s)
+{
+	at += (size_t)snprintf(buf + at, at < cap ? cap - at : 0, "\"");
+	for (; *s && at + 8 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			at += (size_t)snprintf(buf + at, cap - at, "\\%c", c);
+		else if (c < 0x20)
+			at += (size_t)snprintf(buf + at, cap - at, "\\u%04x", c);
+		else
+			buf[at++] = (char)c;
+	}
+	at += (size_t)snprintf(buf + at, at < cap ? cap - at : 0, "\"");
+	return at;
+}
+
+/* tracer_program_json -- the guest argv as a JSON array (from cmdline) */
+static size_t
+tracer_program_json(char *buf, size_t at, size_t cap)
+{
+	static char cmd[65536];
+	const char *bin = qemu_plugin_path_to_binary();
+	ssize_t n = 0;
+	int fd = open("/proc/self/cmdline", O_RDONLY);
+	int found = 0, first = 1;
+
+	if (fd >= 0) {
+		n = read(fd, cmd, sizeof(cmd) - 1);
+		close(fd);
+	}
+	if (n < 0)
+		n = 0;
+	cmd[n] = '\0';
+	at += (size_t)snprintf(buf + at, cap - at, "[");
+	/* QEMU's own options come first; the guest argv starts at the binary */
+	for (char *p = cmd; p < cmd + n; p += strlen(p) + 1) {
+		if (!found && p != cmd && bin && strcmp(p, bin) == 0)
+			found = 1;
+		if (!found)
+			continue;
+		if (!first)
+			buf[at++] = ',';
+		first = 0;
+		at = tracer_json_str(buf, at, cap, p);
+	}
+	if (!found && bin)
+		at = tracer_json_str(buf, at, cap, bin);
+	at += (size_t)snprintf(buf + at, cap - at, "]");
+	return at;
+}
+
+/* tracer_pool_size -- current size of the pool file (0 if absent) */
+static uint64_t
+tracer_pool_size(void)
+{
+	struct stat st;
+
+	return stat(Args.pool_path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* tracer_header_json -- render the header JSON into buf */
+static size_t
+tracer_header_json(char *buf, size_t cap)
+{
+	static const char *modes[] = { "auto", "whole", "function" };
+	char abs[PATH_MAX];
+	const char *pool = realpath(Args.pool_path, abs) ? abs : Args.pool_path;
+	size_t at = (size_t)snprintf(buf, cap,
+		"{\"formatVersion\":1,\"source\":\"native\",\"program\":");
+
+	at = tracer_program_json(buf, at, cap);
+	at += (size_t)snprintf(buf + at, cap - at, ",\"pools\":[{\"id\":0,\"path\":");
+	at = tracer_json_str(buf, at, cap, pool);
+	at += (size_t)snprintf(buf + at, cap - at,
+		",\"size\":%llu}],\"mainBase\":%llu,\"mainPath\":",
+		(unsigned long long)tracer_pool_size(),
+		(unsigned long long)Guest.main_base);
+	at = tracer_json_str(buf, at, cap, qemu_plugin_path_to_binary());
+	at += (size_t)snprintf(buf + at, cap - at,
+		",\"guestBase\":%llu,\"window\":\"%s\",\"singlestep\":%s}",
+		(unsigned long long)Guest.guest_base, modes[Args.mode],
+		Args.singlestep ? "true" : "false");
+	return at < cap ? at : cap - 1;
+}
+
+/* tracer_header_write -- write preamble + header, padded so it can grow */
+void
+tracer_header_write(int final)
+{
+	static char json[70000];
+	size_t n = tracer_header_json(json, sizeof(json) - 1024);
+	uint8_t pre[16];
+	uint32_t version = 1, hlen;
+
+	if (!final)
+		Out.header_room = n + 512; /* room for the final pool size */
+	if (n > Out.header_room)
+		return; /* cannot happen: only numbers grow, by < 512 bytes */
+	/* JSON allows trailing blanks: pad to the reserved room */
+	memset(json + n, ' ', Out.header_room - n);
+	hlen = (uint32_t)Out.header_room;
+	memcpy(pre, "PMFTRACE", 8);
+	memcpy(pre + 8, &version, 4);
+	memcpy(pre + 12, &hlen, 4);
+	if (pwrite(Out.fd, pre, 16, 0) != 16 ||
+	    pwrite(Out.fd, json, hlen, 16) != (ssize_t)hlen)
+		Out.write_failed = 1;
+	Out.header_end = (off_t)(16 + hlen);
+	if (!final)
+		lseek(Out.fd, Out.header_end, SEEK_SET);
+	Out.header_done = 1;
+}
+
+/* tracer_restart -- drop the provisional trace at the first icount_start */
+void
+tracer_restart(void)
+{
+	Out.used = 0;
+	if (ftruncate(Out.fd, Out.header_end) != 0 ||
+	    lseek(Out.fd, Out.header_end, SEEK_SET) < 0)
+		Out.write_failed = 1;
+	Out.seq = 0;
+	Win.count = 0;
+	memset(&Counts, 0, sizeof(Counts));
+	for (int i = 0; i < Pool.nmaps; i++)
+		tracer_emit_map(&Pool.maps[i]);
+}
+
+/* tracer_summary_paths -- the other files the program opened, as JSON */
+static void
+tracer_summary_paths(FILE *f)
+{
+	static char buf[TRACER_PATH_MAX * 6 + 16];
+
+	fprintf(f, "\"opened\":[");
+	for (int i = 0; i < Pool.nopened; i++) {
+		size_t n = tracer_json_str(buf, 0, sizeof(buf), Pool.opened[i]);
+		fprintf(f, "%s%.*s", i ? "," : "", (int)n, buf);
+	}
+	fprintf(f, "],\"openedMore\":%s,", Pool.opened_more ? "true" : "false");
+}
+
+/* tracer_summary -- write OUT.summary.json */
+static void
+tracer_summary(const char *reason)
+{
+	char path[PATH_MAX + 32];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s.summary.json", Args.out_path);
+	f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "pmfit-tracer: cannot write %s: %s\n", path,
+			strerror(errno));
+		return;
+	}
+	fprintf(f, "{\"instructions\":%llu,\"allInstructions\":%llu,"
+		"\"stores\":%llu,\"ntStores\":%llu,\"flushes\":%llu,"
+		"\"fences\":%llu,\"msyncs\":%llu,\"markers\":%llu,"
+		"\"events\":%llu,\"inexactFlushes\":%llu,\"envUnusable\":%s,"
+		"\"envVerified\":%llu,"
+		"\"singlestep\":%s,\"mainBase\":%llu,\"exitReason\":\"%s\","
+		"\"exitCode\":",
+		(unsigned long long)Win.count, (unsigned long long)Win.all,
+		(unsigned long long)Counts.stores,
+		(unsigned long long)Counts.nt_stores,
+		(unsigned long long)Counts.flushes,
+		(unsigned long long)Counts.fences,
+		(unsigned long long)Counts.msyncs,
+		(unsigned long long)Counts.markers,
+		(unsigned long long)Out.seq,
+		(unsigned long long)Counts.inexact_flushes,
+		Env.bad ? "true" : "false",
+		(unsigned long long)Env.verified,
+		Args.singlestep ? "true" : "false",
+		(unsigned long long)Guest.main_base, reason);
+	if (Run.exited)
+		fprintf(f, "%lld,", (long long)Run.exit_code);
+	else
+		fprintf(f, "null,");
+	fprintf(f, "\"poolMappings\":{\"readWrite\":%llu,\"readOnly\":%llu,"
+		"\"private\":%llu},\"poolOpenedReadOnly\":%s,",
+		(unsigned long long)Pool.mapped_rw,
+		(unsigned long long)Pool.mapped_ro,
+		(unsigned long long)Pool.mapped_private,
+		Pool.opened_ro ? "true" : "false");
+	tracer_summary_paths(f);
+	fprintf(f, "\"forks\":%llu,\"threadPc\":%llu,",
+		(unsigned long long)__atomic_load_n(&Run.forks, __ATOMIC_RELAXED),
+		(unsigned long long)Run.thread_pc);
+	fprintf(f, "\"writeFailed\":%s}\n", Out.write_failed ? "true" : "false");
+	fclose(f);
+}
+
+/* tracer_claim_finish -- the first caller (of any thread) ends the run */
+static int
+tracer_claim_finish(void)
+{
+	return __atomic_exchange_n(&Run.finished, 1, __ATOMIC_ACQ_REL) == 0;
+}
+
+/* tracer_finish -- flush the trace, finalize the header, write summary */
+void
+tracer_finish(const char *reason)
+{
+	if (Run.child || !tracer_claim_finish())
+		return; /* a forked child leaves the files to its parent */
+	if (!Out.header_done)
+		tracer_header_write(0);
+	tracer_out_flush();
+	tracer_header_write(1);
+	fsync(Out.fd);
+	close(Out.fd);
+	tracer_summary(reason);
+}
+
+/* tracer_die -- icount_start(life) expired: finish, then SIGKILL ourselves */
+void
+tracer_die(void)
+{
+	tracer_finish("icount-life");
+	kill(getpid(), SIGKILL);
+}
+
+/*
+ * tracer_refuse_thread -- a thread other than the first touched the pool:
+ * the trace would mix two threads' events without their order, so the run
+ * ends here with exit reason "second-thread" (the trace is not finished)
+ */
+void
+tracer_refuse_thread(uint64_t pc)
+{
+	if (Run.child || !tracer_claim_finish())
+		return;
+	Run.thread_pc = pc;
+	tracer_summary("second-thread");
+	fprintf(stderr, "pmfit-tracer: a second thread touched the pool at "
+		"pc %#llx; stopping the program\n", (unsigned long long)pc);
+	kill(getpid(), SIGKILL);
+}
