@@ -15,6 +15,7 @@ import type {
 import { classify } from './classify.js';
 import { crashPointAt, finalIcount } from './crash-points.js';
 import { UsageError } from '../../core/support/errors.js';
+import { notPassedReason } from '../../core/support/run-command.js';
 import { rebuildImages } from './model/image-builder.js';
 import { digestKey, hashImage, paddedImage } from './model/image-hash.js';
 import type { PendingUnit } from './model/persistency-tracker.js';
@@ -158,10 +159,10 @@ export async function observe(input: EngineInput): Promise<RunLog> {
       lostStores: storesOf(lost, input.trace),
       keptStores: storesOf(kept, input.trace),
     };
-    log.images[key] = { ...record, outcome: { output: '', passed: false, error: 'not checked' } };
+    log.images[key] = { ...record, outcome: { kind: 'error', output: '', error: 'not checked' } };
     const job = input.checker.check(candidate.build().subarray(0, input.initial.length)).then((outcome) => {
       log.images[key]!.outcome = { ...outcome, output: intern(outcome.output) };
-      if (!outcome.passed) failing += 1;
+      if (outcome.kind !== 'passed') failing += 1;
       pending.delete(job);
     });
     pending.add(job);
@@ -176,9 +177,9 @@ async function referenceOutputs(input: EngineInput, boundaries: number[]): Promi
   const images = imagesAt(input.trace, input.initial, boundaries);
   const outcomes = await Promise.all(images.map((image) => input.checker.check(image)));
   outcomes.forEach((o, i) => {
-    if (o.error || o.crash || !o.passed)
+    if (o.kind !== 'passed')
       throw new UsageError(
-        `the ops oracle needs a passing check at every operation boundary, but at event ${boundaries[i]} it ${o.error ?? o.crash ?? `failed: ${o.detail ?? 'check did not pass'}`}`,
+        `the ops oracle needs a passing check at every operation boundary, but at event ${boundaries[i]} it ${notPassedReason(o)}`,
       );
   });
   return { boundaries: outcomes.map((o) => o.output) };
@@ -208,9 +209,9 @@ export async function oracleReference(
     ['before', before!],
     ['after', after!],
   ] as const) {
-    if (outcome.error || outcome.crash || !outcome.passed) {
+    if (outcome.kind !== 'passed') {
       throw new UsageError(
-        `the atomic oracle needs a passing check on the state ${what} the snippet, but it ${outcome.error ?? outcome.crash ?? `failed: ${outcome.detail ?? 'check did not pass'}`}`,
+        `the atomic oracle needs a passing check on the state ${what} the snippet, but it ${notPassedReason(outcome)}`,
       );
     }
   }
