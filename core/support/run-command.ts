@@ -126,20 +126,21 @@ function runUncontained(command: string, options: RunCommandOptions): Promise<Ch
     });
     const { stdout, stderr } = capture(child);
     let timedOut = false;
+    // runs until the output closes: a daemon holding it open ends as a time-out, never a hang
     const timer = patientTimer(options.timeoutMs, () => {
       timedOut = true;
       killGroup(child.pid);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
     });
     child.on('error', (err) => {
       timer.cancel();
       resolve({ kind: 'error', output: '', error: `could not start the check: ${err.message}` });
     });
-    child.on('exit', () => {
-      timer.cancel();
-      // what the check left in its group must not hold its output open past its end
-      killGroup(child.pid);
-    });
+    // what the check left in its group must not hold its output open past its end
+    child.on('exit', () => killGroup(child.pid));
     child.on('close', (code, signal) => {
+      timer.cancel();
       const output = stdout.text();
       if (timedOut) return resolve({ kind: 'timed-out', output, limitMs: options.timeoutMs, attempts: 1 });
       resolve(endedOutcome(output, lastLine(stderr.text()), code, signal));

@@ -14,6 +14,8 @@ export interface TsCheckPoolOptions {
   exportName: string;
   jobs: number;
   timeoutMs: number;
+  /** Heap limit of each worker in MiB (default WORKER_HEAP_MB). */
+  maxHeapMb?: number;
 }
 
 interface Job {
@@ -76,7 +78,7 @@ export class TsCheckPool implements Checker {
   private startWorker(slot: Slot): void {
     const worker = new Worker(WORKER_URL, {
       workerData: { scenarioModule: this.options.scenarioModule, exportName: this.options.exportName },
-      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+      resourceLimits: { maxOldGenerationSizeMb: this.heapMb() },
     });
     slot.worker = worker;
     slot.ready = false;
@@ -92,11 +94,15 @@ export class TsCheckPool implements Checker {
       this.fail(
         slot,
         err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-          ? `the check ran out of memory (a worker's heap is ${WORKER_HEAP_MB} MiB)`
+          ? `the check ran out of memory (a worker's heap is ${this.heapMb()} MiB)`
           : `check worker failed: ${err.message}`,
       );
     });
     worker.unref();
+  }
+
+  private heapMb(): number {
+    return this.options.maxHeapMb ?? WORKER_HEAP_MB;
   }
 
   private dispatch(): void {
