@@ -196,15 +196,16 @@ const TICK_MS = 1000;
  * cancels the timer first). Any positive `ms` works: no single timer is armed past TICK_MS.
  */
 export function patientTimer(ms: number, fire: () => void): { cancel(): void } {
+  const limit = Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
   let counted = 0;
   let cancelled = false;
   let handle: NodeJS.Timeout | NodeJS.Immediate | undefined;
   const step = (): void => {
-    const planned = Math.max(1, Math.min(TICK_MS, ms - counted));
+    const planned = Math.max(1, Math.min(TICK_MS, limit - counted));
     const armedAt = performance.now();
     handle = setTimeout(() => {
       counted += Math.min(planned, performance.now() - armedAt);
-      if (counted < ms - 0.5) return step();
+      if (counted < limit - 0.5) return step();
       handle = setImmediate(() => {
         if (!cancelled) fire();
       });
