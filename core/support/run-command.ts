@@ -82,6 +82,8 @@ function runContained(runner: string, command: string, options: RunCommandOption
     const child = spawn(runner, [limit, '/bin/sh', '-c', command], {
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+      // its own session: a Ctrl-C at the terminal is pmfit's to handle (it lets checks in flight finish)
+      detached: true,
     });
     const { stdout, stderr } = capture(child);
     let status = '';

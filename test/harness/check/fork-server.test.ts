@@ -1,4 +1,4 @@
-// The fork server (harness/fork-server/) against plain spawning (ExternalCheckPool) with real C
+// The fork server (harness/check/fork-server/) against plain spawning (ExternalCheckPool) with real C
 // check programs (test/harness/check/programs/, built into build/test-programs/fork-*).
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
@@ -38,6 +38,16 @@ function childrenOf(ppid: number): number[] {
     }
   }
   return kids;
+}
+
+/** Waits until `done()` holds, looking every 20 ms, for at most 30 s (generous: an event, not a margin). */
+async function until(done: () => boolean): Promise<boolean> {
+  const end = Date.now() + 30_000;
+  while (!done()) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return true;
 }
 
 const alive = (pid: number): boolean => {
@@ -196,18 +206,20 @@ test.serial('close stops every server and any running check: no process is left 
   const pool = new ForkServerCheckPool({ command: `${program('loop')} {pool}`, jobs: 2, timeoutMs: 60_000, dir });
   t.deepEqual(await pool.check(image(0)), { kind: 'passed', output: 'first byte 0\n' });
   const running = [pool.check(image(1)), pool.check(image(1))];
-  await new Promise((r) => setTimeout(r, 200));
-  const servers = childrenOf(process.pid).filter((pid) => !before.has(pid));
-  t.is(servers.length, 2);
-  const checks = servers.flatMap((pid) => childrenOf(pid));
+  // wait (generously, on what /proc shows) until both looping checks run under their servers
+  const servers = (): number[] => childrenOf(process.pid).filter((pid) => !before.has(pid));
+  await until(() => servers().flatMap((pid) => childrenOf(pid)).length === 2);
+  const serverPids = servers();
+  t.is(serverPids.length, 2);
+  const checks = serverPids.flatMap((pid) => childrenOf(pid));
   t.is(checks.length, 2, 'both looping checks run under their servers');
   await pool.close();
   for (const outcome of await Promise.all(running)) {
     t.is(outcome.kind, 'error');
   }
-  // PR_SET_PDEATHSIG reaps the checks a moment after their servers
-  for (let i = 0; i < 50 && checks.some(alive); i++) await new Promise((r) => setTimeout(r, 20));
-  t.deepEqual([...servers, ...checks].filter(alive), []);
+  const all = [...serverPids, ...checks];
+  await until(() => !all.some(alive));
+  t.deepEqual(all.filter(alive), []);
   t.deepEqual(
     childrenOf(process.pid).filter((pid) => !before.has(pid)),
     [],
