@@ -42,6 +42,17 @@ export function runCommand(command: string, options: RunCommandOptions): Promise
   return existsSync(runner) ? runContained(runner, command, options) : runUncontained(command, options);
 }
 
+/**
+ * Runs `attempt`, and once more when it times out: one slow start is not a hang. A second time-out
+ * is the outcome, with `attempts: 2`. Each attempt must start from the same image.
+ */
+export async function rerunOnTimeout(attempt: () => Promise<CheckOutcome>): Promise<CheckOutcome> {
+  const first = await attempt();
+  if (first.kind !== 'timed-out') return first;
+  const second = await attempt();
+  return second.kind === 'timed-out' ? { ...second, attempts: 2 } : second;
+}
+
 /** Why an outcome is not a pass, in a few words (for the errors of callers that need a pass). */
 export function notPassedReason(o: CheckOutcome): string {
   switch (o.kind) {

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckOutcome, Checker } from '../../core/api.js';
-import { hidePath, runCommand, substitutePool } from '../../core/support/run-command.js';
+import { hidePath, rerunOnTimeout, runCommand, substitutePool } from '../../core/support/run-command.js';
 
 export interface ExternalCheckOptions {
   /** The check command, run by /bin/sh; `{pool}` stands for the image file. */
@@ -29,12 +29,11 @@ export class ExternalCheckPool implements Checker {
     const slot = await this.acquire();
     try {
       const command = substitutePool(this.options.command, slot);
-      writeFileSync(slot, image);
-      const first = await runCommand(command, this.options);
-      if (first.kind !== 'timed-out') return hidePath(first, slot);
-      writeFileSync(slot, image);
-      const second = await runCommand(command, this.options);
-      return hidePath(second.kind === 'timed-out' ? { ...second, attempts: 2 } : second, slot);
+      const outcome = await rerunOnTimeout(() => {
+        writeFileSync(slot, image);
+        return runCommand(command, this.options);
+      });
+      return hidePath(outcome, slot);
     } catch (err) {
       return { kind: 'error', output: '', error: `could not run the check: ${(err as Error).message}` };
     } finally {

@@ -30,6 +30,7 @@ import {
   endedOutcome,
   hidePath,
   patientTimer,
+  rerunOnTimeout,
   signalName,
   truncationNote,
 } from '../../../core/support/run-command.js';
@@ -130,10 +131,7 @@ export class ForkServerCheckPool implements Checker {
     const slot = await this.acquire();
     if (!slot) return { kind: 'error', output: '', error: 'the check pool is closed' };
     try {
-      const first = await this.run(slot, image);
-      if (first.kind !== 'timed-out') return hidePath(first, slot.imagePath);
-      const second = await this.run(slot, image);
-      return hidePath(second.kind === 'timed-out' ? { ...second, attempts: 2 } : second, slot.imagePath);
+      return hidePath(await rerunOnTimeout(() => this.run(slot, image)), slot.imagePath);
     } catch (err) {
       return { kind: 'error', output: '', error: `could not run the check: ${(err as Error).message}` };
     } finally {
