@@ -80,7 +80,8 @@ export function endedOutcome(
   // /bin/sh reports a child killed by signal N as exit status 128+N
   if (code !== null && code > 128 && code < 128 + 65)
     return { kind: 'crashed', output, signal: signalName(code - 128), ...(stderrLast ? { detail: stderrLast } : {}) };
-  if (code === SHELL_NOT_FOUND || code === SHELL_CANNOT_EXECUTE)
+  // the shell itself saying it could not run the command ("/bin/sh: 1: ./check: not found")
+  if ((code === SHELL_NOT_FOUND || code === SHELL_CANNOT_EXECUTE) && /^(\/bin\/)?sh: /.test(stderrLast))
     return { kind: 'error', output, error: `could not start the check: ${stderrLast || `exit status ${code}`}` };
   if (code === 0) return { kind: 'passed', output };
   return { kind: 'failed', output, detail: stderrLast || `exit status ${code}` };

@@ -181,6 +181,17 @@ test.serial('spawn: a check that cannot start is an error (verdict unknown), not
   t.regex(outcome.kind === 'error' ? outcome.error : '', /could not start the check: .*no-such-check.*not found/);
 });
 
+test.serial(
+  'spawn: a check that itself exits 127 is a failure: only the shell failing to run it is an error',
+  async (t) => {
+    const dir = tempDir(t);
+    const outcome = await withPool(makePool('spawn', `echo lost >&2; exit 127 # {pool}`, dir, 60_000), (pool) =>
+      pool.check(image(0)),
+    );
+    t.deepEqual(outcome, { kind: 'failed', output: '', detail: 'lost' });
+  },
+);
+
 test.serial('fork: a fork-server library of another protocol version is a clear error', async (t) => {
   const dir = tempDir(t);
   const library = join(dir, 'old-forkserver.so');
