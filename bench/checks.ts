@@ -102,7 +102,7 @@ async function measureOnce(
     const start = process.hrtime.bigint();
     const outcomes = await Promise.all(images.map((img) => checker.check(img)));
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const failures = outcomes.filter((o) => o.error || o.crash);
+    const failures = outcomes.filter((o) => o.kind === 'error' || o.kind === 'crashed' || o.kind === 'timed-out');
     if (failures.length)
       throw new Error(`${name}: ${failures.length} checks failed to run, e.g. ${JSON.stringify(failures[0])}`);
     const row = {
@@ -111,7 +111,7 @@ async function measureOnce(
       images: images.length,
       seconds,
       imagesPerSecond: images.length / seconds,
-      passed: outcomes.filter((o) => o.passed).length,
+      passed: outcomes.filter((o) => o.kind === 'passed').length,
       runs: [],
     };
     return { row, outcomes };

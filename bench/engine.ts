@@ -198,9 +198,8 @@ async function runEngineOn(
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const records = Object.values(log.images);
   const images = log.points.reduce((n, p) => n + p.images.length, 0);
-  const errors = records.filter((r) => r.outcome.error);
-  if (errors.length > 0)
-    throw new Error(`${workload}: ${errors.length} checks could not run: ${errors[0]!.outcome.error}`);
+  const errors = records.flatMap((r) => (r.outcome.kind === 'error' ? [r.outcome.error] : []));
+  if (errors.length > 0) throw new Error(`${workload}: ${errors.length} checks could not run: ${errors[0]}`);
   const row: EngineRow = {
     workload,
     check,
@@ -209,7 +208,7 @@ async function runEngineOn(
     events: trace.events.length,
     images,
     distinct: records.length,
-    failing: records.filter((r) => !r.outcome.passed).length,
+    failing: records.filter((r) => r.outcome.kind !== 'passed').length,
     seconds: Number(seconds.toFixed(3)),
     distinctPerSecond: Math.round(records.length / seconds),
     ...(firstFailure !== undefined ? { firstFailureSeconds: Number(firstFailure.toFixed(3)) } : {}),
@@ -235,7 +234,7 @@ async function bareLoop(command: string, poolBytes: number, count: number, where
       const worker = async (): Promise<void> => {
         while (next++ < count) {
           const o = await one();
-          if (o.error) throw new Error(o.error);
+          if (o.kind === 'error') throw new Error(o.error);
         }
       };
       await Promise.all(Array.from({ length: JOBS * 4 }, worker));
@@ -271,7 +270,7 @@ interface ScaleRow {
 
 async function scaleOne(stores: number): Promise<ScaleRow> {
   const trace = appendLog(stores, 1 << 20);
-  const answer: Checker = { check: async () => ({ output: '', passed: true }), close: async () => {} };
+  const answer: Checker = { check: async () => ({ kind: 'passed' as const, output: '' }), close: async () => {} };
   const started = process.hrtime.bigint();
   const log = await observe({
     scenario: 'append',

@@ -116,18 +116,34 @@ export interface CrashPoint {
 
 // ---------------------------------------------------------------- checking
 
-/** What a check observed on one crash image. */
-export interface CheckOutcome {
-  /** The check's output (stdout, or the string a TS check returns). */
+/**
+ * What a check observed on one crash image, as produced by every check pool: the check ran to the
+ * end and passed or failed by its own judgement, was killed by a signal, ran past its time limit
+ * twice (a first time-out is re-run on a fresh worker or process), or could not run at all (the
+ * verdict is then unknown, never a pass). `output` is the check's stdout (or the string a TS check
+ * returns), bounded, with the image's path replaced by `{pool}`.
+ */
+export type CheckOutcome =
+  | { kind: 'passed'; output: string }
+  /** `detail`: why, in the check's words (its last stderr line or exit status; a TS check's `detail`). */
+  | { kind: 'failed'; output: string; detail?: string }
+  /** `signal`: the signal's name (`SIGSEGV`); `detail`: the check's last stderr line, if any. */
+  | { kind: 'crashed'; output: string; signal: string; detail?: string }
+  /** `limitMs`: the time limit each of the `attempts` ran past. */
+  | { kind: 'timed-out'; output: string; limitMs: number; attempts: number }
+  /** `error`: why the check could not run or threw (the check itself failed, not the image). */
+  | { kind: 'error'; output: string; error: string };
+
+export type CheckOutcomeKind = CheckOutcome['kind'];
+
+/** What a TypeScript scenario's check returns (a plain string means consistent). */
+export interface CheckResult {
+  /** The state's canonical description: collated, compared by the atomic and ops oracles. */
   output: string;
-  /** The check's own judgement: exit status 0 / a TS check that did not report a problem. */
+  /** The check's own judgement: false is a finding under the exit oracle. */
   passed: boolean;
   /** Why the check did not pass, in the check's words. */
   detail?: string;
-  /** Set when the check process was killed by a signal (`SIGSEGV`) or ran out of time (`timeout`). */
-  crash?: string;
-  /** Set when the check itself could not run or threw: the verdict is unknown, never a pass. */
-  error?: string;
 }
 
 /**
@@ -368,5 +384,5 @@ export interface TsScenario {
    * description (collated, compared by the atomic oracle) and whether it is consistent;
    * a plain string means consistent. Throwing means the check itself failed (verdict unknown).
    */
-  check(pool: Pool): CheckOutcome | string;
+  check(pool: Pool): CheckResult | string;
 }

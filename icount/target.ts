@@ -15,7 +15,7 @@ import {
   type TracerSummary,
 } from './driver.js';
 import { UsageError, requireParentDir } from '../core/support/errors.js';
-import { runCommand, substitutePool } from '../core/support/run-command.js';
+import { notPassedReason, runCommand, substitutePool } from '../core/support/run-command.js';
 import { findProgram } from '../core/support/find-program.js';
 import { coalesceInstructionStores } from './coalesce-stores.js';
 
@@ -76,10 +76,8 @@ export async function prepareWorkingPool(target: NativeTarget, dir: string, time
       timeoutMs: Math.max(timeoutMs, 60_000),
       env: { ...NATIVE_ENV, ...target.env },
     });
-    if (outcome.error || outcome.crash || !outcome.passed) {
-      throw new UsageError(
-        `--init failed: ${outcome.error ?? outcome.crash ?? outcome.detail ?? 'non-zero exit status'}`,
-      );
+    if (outcome.kind !== 'passed') {
+      throw new UsageError(`--init ${notPassedReason(outcome)}`);
     }
   }
   return working;

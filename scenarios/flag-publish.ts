@@ -1,6 +1,6 @@
 // Shared by the x86 twins: eight words of data on cache line 1, published by a flag on line 0.
 // The check: a set flag must come with all of its data.
-import type { CheckOutcome, Pool } from '../core/api.js';
+import type { CheckResult, Pool } from '../core/api.js';
 
 export const FLAG = 0;
 export const DATA = 64;
@@ -15,7 +15,7 @@ export function writeData(pool: Pool): void {
   for (let i = 0; i < WORDS; i++) pool.writeU64(DATA + 8 * i, dataWord(i));
 }
 
-export function checkFlagData(pool: Pool): CheckOutcome {
+export function checkFlagData(pool: Pool): CheckResult {
   if (pool.readU64(FLAG) === 0n) return { output: 'flag=0', passed: true };
   for (let i = 0; i < WORDS; i++) {
     const word = pool.readU64(DATA + 8 * i);

@@ -1,6 +1,6 @@
 // A persistent singly linked list of u64 values, shared by the list-append scenarios.
 // Layout: a header line (magic, head offset), then 64-byte node slots (magic, value, next).
-import type { CheckOutcome, Pool } from '../core/api.js';
+import type { CheckResult, Pool } from '../core/api.js';
 
 export const LIST_MAGIC = 0x31_54_53_49_4c_46_4d_50n; // "PMFLIST1"
 export const NODE_MAGIC = 0x45_44_4f_4e_46_4d_50n; // "PMFNODE"
@@ -34,7 +34,7 @@ export function writeNode(pool: Pool, index: number, value: number): number {
 }
 
 /** Recovery + check: walks the list; every reachable node must be whole and values 1, 2, 3… */
-export function checkList(pool: Pool): CheckOutcome {
+export function checkList(pool: Pool): CheckResult {
   if (pool.readU64(HEADER.magic) !== LIST_MAGIC)
     return { output: 'no list', passed: false, detail: 'the list header has no magic' };
   const values: string[] = [];

@@ -1,7 +1,7 @@
 // Twins: a 16-byte record (value, ~value) that must never be seen half-written. The buggy one
 // overwrites it in place with one 16-byte store, which x86 may persist as two separate 8-byte
 // units; the correct one writes a fresh slot and then publishes it with an atomic 8-byte index.
-import type { CheckOutcome, Pool, TsScenario } from '../core/api.js';
+import type { CheckResult, Pool, TsScenario } from '../core/api.js';
 
 const SLOTS = [0, 64];
 const INDEX = 128;
@@ -13,7 +13,7 @@ function record(value: bigint): Buffer {
   return bytes;
 }
 
-function check(pool: Pool): CheckOutcome {
+function check(pool: Pool): CheckResult {
   const index = pool.readU64(INDEX);
   if (index > 1n) return { output: `index=${index}`, passed: false, detail: `slot index ${index} is out of range` };
   const slot = SLOTS[Number(index)]!;

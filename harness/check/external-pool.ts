@@ -1,9 +1,11 @@
 // Runs an external check command on crash images: each of --jobs slots owns a private image file
 // (tmpfs when there is one) that `{pool}` in the command stands for. A check killed by a signal or
-// past its timeout is an outcome of its own kind; captured output is bounded.
+// past its timeout is an outcome of its own kind; captured output is bounded and the slot's path in
+// it reads `{pool}`. A check past its timeout is run once more on the same image before it counts
+// as timed out: one slow start is not a hang.
 import { join } from 'node:path';
 import type { CheckOutcome, Checker, LineImage } from '../../core/api.js';
-import { runCommand, substitutePool } from '../../core/support/run-command.js';
+import { hidePath, rerunOnTimeout, runCommand, substitutePool } from '../../core/support/run-command.js';
 import { SlotImage } from './slot-image.js';
 
 export interface ExternalCheckOptions {
@@ -29,12 +31,19 @@ export class ExternalCheckPool implements Checker {
   async check(image: Buffer | LineImage): Promise<CheckOutcome> {
     const slot = await this.acquire();
     try {
-      slot.present(image);
-      return await runCommand(substitutePool(this.options.command, slot.path), this.options).finally(() =>
-        slot.checked(),
-      );
+      const command = substitutePool(this.options.command, slot.path);
+      // each attempt presents the image again: the check may have written to or removed its file
+      const outcome = await rerunOnTimeout(async () => {
+        slot.present(image);
+        try {
+          return await runCommand(command, this.options);
+        } finally {
+          slot.checked();
+        }
+      });
+      return hidePath(outcome, slot.path);
     } catch (err) {
-      return { output: '', passed: false, error: `could not run the check: ${(err as Error).message}` };
+      return { kind: 'error', output: '', error: `could not run the check: ${(err as Error).message}` };
     } finally {
       this.release(slot);
     }

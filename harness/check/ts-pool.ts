@@ -1,29 +1,40 @@
 // A pool of worker threads running a TypeScript scenario's check. Each worker has a few images in
 // flight so it never waits for the main thread between checks; results come back in order per
-// worker. A check that runs past its timeout has its worker terminated and replaced: that image's
-// outcome is `timeout` (a finding, never a pass) and the worker's other images are checked again.
+// worker. The time limit of a check counts from the moment the worker is ready (scenario imported)
+// and the check is the one it runs, on a timer that does not count time pmfit's own event loop
+// spent busy (patientTimer). A check past its limit has its worker terminated and is run once more
+// on a fresh worker; a second time-out is the outcome `timed-out` (a finding, never a pass). The
+// worker's other images are checked again elsewhere. Workers have a bounded heap.
 import { Worker } from 'node:worker_threads';
 import type { CheckOutcome, Checker, LineImage, LineJournalView } from '../../core/api.js';
 import { LINE_BYTES } from '../../core/geometry.js';
+import { patientTimer } from '../../core/support/run-command.js';
 
 export interface TsCheckPoolOptions {
   scenarioModule: string;
   exportName: string;
   jobs: number;
   timeoutMs: number;
+  /** Heap limit of each worker in MiB (default WORKER_HEAP_MB). */
+  maxHeapMb?: number;
 }
 
 interface Job {
   id: number;
+  /** The caller's image, kept for a re-run: each worker gets its own copy (or the lines it lacks). */
   image: Buffer | LineImage;
+  /** Attempts that ran past the time limit. */
+  timeouts: number;
   resolve: (outcome: CheckOutcome) => void;
 }
 
 interface Slot {
   worker: Worker;
+  /** The worker has imported the scenario: time spent before does not count. */
+  ready: boolean;
   /** Jobs sent to the worker, oldest (the one running) first. */
   inFlight: Job[];
-  timer?: NodeJS.Timeout;
+  timer?: { cancel(): void };
   /** The journal image the worker holds as its base, once sent: later images go as the lines that changed. */
   synced?: { journal: LineJournalView; position: number };
 }
@@ -42,13 +53,8 @@ export interface WorkerImage {
   overrideContents?: Uint8Array;
 }
 
-/**
- * The image's own ArrayBuffer when the image spans all of it (the check may write to it: the
- * caller gave it away), else a copy — a Buffer from Node's shared pool must not be transferred.
- */
-function transferable(image: Buffer): ArrayBuffer {
-  if (image.byteOffset === 0 && image.buffer.byteLength === image.length && image.buffer instanceof ArrayBuffer)
-    return image.buffer;
+/** A private copy of an image for a worker: the caller's image stays intact for a re-run. */
+function copyOf(image: Buffer): ArrayBuffer {
   const copy = new Uint8Array(image.length);
   copy.set(image);
   return copy.buffer;
@@ -57,7 +63,7 @@ function transferable(image: Buffer): ArrayBuffer {
 /** The message for one job: a whole image, or the lines that changed since the worker's base. */
 function toWorker(slot: Slot, job: Job): WorkerImage {
   const image = job.image;
-  if (Buffer.isBuffer(image)) return { id: job.id, whole: transferable(image) };
+  if (Buffer.isBuffer(image)) return { id: job.id, whole: copyOf(image) };
   const journal = image.journal;
   const message: WorkerImage = { id: job.id, size: image.size };
   const from = slot.synced;
@@ -94,29 +100,39 @@ function transfers(message: WorkerImage): ArrayBuffer[] {
 
 /** Images queued per worker: enough to hide the message round trip, few enough to rebalance. */
 const PIPELINE_DEPTH = 8;
+/** ...and at most this many bytes of images per worker, so a large pool costs about one image per slot. */
+const PIPELINE_BYTES = 16 * 1024 * 1024;
+/** Heap of a check worker: a check that needs more is an error, not a pmfit that runs out of memory. */
+export const WORKER_HEAP_MB = 512;
+/** How long a worker may take to import the scenario module (event-loop time, generous). */
+const STARTUP_MS = 120_000;
 const WORKER_URL = new URL('./ts-worker.js', import.meta.url);
 
 export class TsCheckPool implements Checker {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private nextId = 0;
+  private closed = false;
 
   constructor(private readonly options: TsCheckPoolOptions) {
     for (let i = 0; i < Math.max(1, options.jobs); i++) {
-      const slot = { inFlight: [] } as unknown as Slot;
+      const slot = { inFlight: [], ready: false } as unknown as Slot;
       this.startWorker(slot);
       this.slots.push(slot);
     }
   }
 
   check(image: Buffer | LineImage): Promise<CheckOutcome> {
+    if (this.closed) return Promise.resolve({ kind: 'error', output: '', error: 'the check pool is closed' });
     return new Promise((resolve) => {
-      this.queue.push({ id: this.nextId++, image, resolve });
+      this.queue.push({ id: this.nextId++, image, timeouts: 0, resolve });
       this.dispatch();
     });
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    for (const slot of this.slots) slot.timer?.cancel();
     await Promise.all(this.slots.map((s) => s.worker.terminate()));
   }
 
@@ -124,68 +140,105 @@ export class TsCheckPool implements Checker {
   private startWorker(slot: Slot): void {
     const worker = new Worker(WORKER_URL, {
       workerData: { scenarioModule: this.options.scenarioModule, exportName: this.options.exportName },
+      resourceLimits: { maxOldGenerationSizeMb: this.heapMb() },
     });
     slot.worker = worker;
+    slot.ready = false;
     slot.synced = undefined;
-    worker.on('message', (msg: { id: number; outcome: CheckOutcome }) => {
-      if (slot.worker === worker) this.finish(slot, msg.outcome);
-    });
-    worker.on('error', (err) => {
+    worker.on('message', (msg: { id: number; outcome: CheckOutcome } | { ready: true }) => {
       if (slot.worker !== worker) return;
-      // The worker is gone: the running image failed with it; the others go back to the queue.
-      const [running, ...rest] = slot.inFlight;
-      this.restart(slot, rest);
-      running?.resolve({ output: '', passed: false, error: `check worker failed: ${err.message}` });
-      this.dispatch();
+      if ('ready' in msg) {
+        slot.ready = true;
+        this.armTimer(slot);
+      } else this.finish(slot, msg.outcome);
+    });
+    worker.on('error', (err: Error & { code?: string }) => {
+      if (slot.worker !== worker) return;
+      this.fail(
+        slot,
+        err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? `the check ran out of memory (a worker's heap is ${this.heapMb()} MiB)`
+          : `check worker failed: ${err.message}`,
+      );
     });
     worker.unref();
   }
 
+  private heapMb(): number {
+    return this.options.maxHeapMb ?? WORKER_HEAP_MB;
+  }
+
   private dispatch(): void {
     for (const slot of this.slots) {
-      while (slot.inFlight.length < PIPELINE_DEPTH && this.queue.length > 0) {
-        const job = this.queue.shift()!;
-        slot.inFlight.push(job);
-        const message = toWorker(slot, job);
-        slot.worker.postMessage(message, transfers(message));
-        if (slot.inFlight.length === 1) this.armTimer(slot);
-      }
+      while (slot.inFlight.length < this.depth() && this.queue.length > 0) this.send(slot, this.queue.shift()!);
     }
+  }
+
+  private depth(): number {
+    const next = this.queue[0]?.image;
+    const size = next === undefined ? 1 : Buffer.isBuffer(next) ? next.length : next.size;
+    return Math.max(1, Math.min(PIPELINE_DEPTH, Math.floor(PIPELINE_BYTES / Math.max(1, size))));
+  }
+
+  private send(slot: Slot, job: Job): void {
+    slot.inFlight.push(job);
+    // the worker gets a copy of its own (or composes one): the check may write to it, and the
+    // original stays for a re-run
+    const message = toWorker(slot, job);
+    slot.worker.postMessage(message, transfers(message));
+    if (slot.inFlight.length === 1) this.armTimer(slot);
   }
 
   private finish(slot: Slot, outcome: CheckOutcome): void {
     const job = slot.inFlight.shift();
     if (!job) return;
-    clearTimeout(slot.timer);
-    if (slot.inFlight.length > 0) this.armTimer(slot);
+    this.armTimer(slot);
     job.resolve(outcome);
     this.dispatch();
   }
 
+  /**
+   * Times the check the worker runs now (the oldest in flight) once the worker is ready; before,
+   * only a generous start-up limit runs. A pending timer is also what keeps pmfit alive meanwhile.
+   */
   private armTimer(slot: Slot): void {
-    clearTimeout(slot.timer);
-    slot.timer = setTimeout(() => this.timeOut(slot), this.options.timeoutMs);
+    slot.timer?.cancel();
+    slot.timer = undefined;
+    if (slot.inFlight.length === 0) return;
+    slot.timer = slot.ready
+      ? patientTimer(this.options.timeoutMs, () => this.timeOut(slot))
+      : patientTimer(STARTUP_MS, () => this.fail(slot, `the check worker did not start within ${STARTUP_MS} ms`));
   }
 
   private timeOut(slot: Slot): void {
     const [running, ...rest] = slot.inFlight;
     if (!running) return;
+    running.timeouts += 1;
+    if (running.timeouts < 2) {
+      // once more, first thing on a fresh worker
+      this.restart(slot, rest);
+      this.send(slot, running);
+    } else {
+      this.restart(slot, rest);
+      running.resolve({ kind: 'timed-out', output: '', limitMs: this.options.timeoutMs, attempts: running.timeouts });
+    }
+    this.dispatch();
+  }
+
+  /** The worker is gone or stuck: the image it was running fails with `error`; the others are checked again. */
+  private fail(slot: Slot, error: string): void {
+    const [running, ...rest] = slot.inFlight;
     this.restart(slot, rest);
-    running.resolve({
-      output: '',
-      passed: false,
-      crash: 'timeout',
-      detail: `check ran longer than ${this.options.timeoutMs} ms`,
-    });
+    running?.resolve({ kind: 'error', output: '', error });
     this.dispatch();
   }
 
   /** Replaces the slot's worker; images it had not checked yet go back to the front of the queue. */
   private restart(slot: Slot, unchecked: Job[]): void {
-    clearTimeout(slot.timer);
+    slot.timer?.cancel();
     void slot.worker.terminate();
     slot.inFlight = [];
     this.queue.unshift(...unchecked);
-    this.startWorker(slot);
+    if (!this.closed) this.startWorker(slot);
   }
 }

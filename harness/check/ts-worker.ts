@@ -1,11 +1,13 @@
 // Worker-thread entry: runs a TS scenario's check on crash images. An image arrives whole (its own
 // transferred buffer), or as the lines that changed since the worker's base image plus its own
 // overrides; it is composed into a private scratch copy, so the check (and the recovery it runs,
-// which may write) works on it in memory through Pool.inMemory: no file, no mapping per image.
+// which may write) works on it in memory through Pool.inMemory: no file, no mapping per image. The worker says when
+// it is ready (the scenario module imported), so start-up never counts against a check's time limit.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { CheckOutcome, TsScenario } from '../../core/api.js';
+import type { CheckOutcome, CheckResult, TsScenario } from '../../core/api.js';
 import { LINE_BYTES } from '../../core/geometry.js';
 import { Pool } from '../../core/pool.js';
+import { MAX_CAPTURE_BYTES, truncationNote } from '../../core/support/run-command.js';
 import type { WorkerImage } from './ts-pool.js';
 
 interface WorkerInit {
@@ -24,6 +26,7 @@ let scratch: Buffer | undefined;
 parentPort!.on('message', (msg: WorkerImage) => {
   parentPort!.postMessage({ id: msg.id, outcome: checkImage(compose(msg)) });
 });
+parentPort!.postMessage({ ready: true });
 
 function compose(msg: WorkerImage): Buffer {
   if (msg.whole) return Buffer.from(msg.whole);
@@ -51,10 +54,34 @@ function checkImage(image: Buffer): CheckOutcome {
       pool.close();
     }
   } catch (err) {
-    return { output: '', passed: false, error: `check threw: ${(err as Error).message}` };
+    return { kind: 'error', output: '', error: `check threw: ${(err as Error)?.message ?? String(err)}` };
   }
 }
 
-function normalize(result: CheckOutcome | string): CheckOutcome {
-  return typeof result === 'string' ? { output: result, passed: true } : result;
+/** The check's result as an outcome, its output bounded like a native check's. */
+function normalize(result: CheckResult | string): CheckOutcome {
+  if (typeof result === 'string') return { kind: 'passed', output: bounded(result) };
+  if (
+    typeof result !== 'object' ||
+    result === null ||
+    typeof result.output !== 'string' ||
+    typeof result.passed !== 'boolean'
+  ) {
+    return {
+      kind: 'error',
+      output: '',
+      error: `the check returned ${result === null ? 'null' : typeof result}, not a string or { output, passed }`,
+    };
+  }
+  const output = bounded(result.output);
+  if (result.passed) return { kind: 'passed', output };
+  return { kind: 'failed', output, ...(typeof result.detail === 'string' ? { detail: result.detail } : {}) };
+}
+
+function bounded(output: string): string {
+  // a UTF-16 code unit is at most 3 bytes of UTF-8: short strings need no counting
+  if (output.length * 3 <= MAX_CAPTURE_BYTES) return output;
+  const bytes = Buffer.from(output, 'utf8');
+  if (bytes.length <= MAX_CAPTURE_BYTES) return output;
+  return truncationNote(bytes.subarray(0, MAX_CAPTURE_BYTES).toString('utf8'), bytes.length - MAX_CAPTURE_BYTES);
 }

@@ -16,6 +16,7 @@ import type {
 import { classify } from './classify.js';
 import { crashPointAt, finalIcount } from './crash-points.js';
 import { UsageError } from '../../core/support/errors.js';
+import { notPassedReason } from '../../core/support/run-command.js';
 import { rebuildImages } from './model/image-builder.js';
 import { digestKey, digestLookupKey, hashImage, paddedImage } from './model/image-hash.js';
 import { LineJournal } from './model/line-journal.js';
@@ -203,7 +204,7 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     inFlightPositions.push(slot);
     const job = input.checker.check(image).then((outcome) => {
       log.images[key]!.outcome = { ...outcome, output: intern(outcome.output) };
-      if (!outcome.passed) failing += 1;
+      if (outcome.kind !== 'passed') failing += 1;
       slot.done = true;
       pending.delete(job);
     });
@@ -222,7 +223,7 @@ export async function observe(input: EngineInput): Promise<RunLog> {
   }
 }
 
-const NOT_CHECKED: ImageRecord['outcome'] = Object.freeze({ output: '', passed: false, error: 'not checked' });
+const NOT_CHECKED: ImageRecord['outcome'] = Object.freeze({ kind: 'error', output: '', error: 'not checked' });
 
 /** Journal entries kept before the engine folds the ones no image in flight needs. */
 const JOURNAL_TRIM_ENTRIES = 1 << 14;
@@ -234,9 +235,9 @@ async function referenceOutputs(input: EngineInput, boundaries: number[]): Promi
   const images = imagesAt(input.trace, input.initial, boundaries);
   const outcomes = await Promise.all(images.map((image) => input.checker.check(image)));
   outcomes.forEach((o, i) => {
-    if (o.error || o.crash || !o.passed)
+    if (o.kind !== 'passed')
       throw new UsageError(
-        `the ops oracle needs a passing check at every operation boundary, but at event ${boundaries[i]} it ${o.error ?? o.crash ?? `failed: ${o.detail ?? 'check did not pass'}`}`,
+        `the ops oracle needs a passing check at every operation boundary, but at event ${boundaries[i]} it ${notPassedReason(o)}`,
       );
   });
   return { boundaries: outcomes.map((o) => o.output) };
@@ -266,9 +267,9 @@ export async function oracleReference(
     ['before', before!],
     ['after', after!],
   ] as const) {
-    if (outcome.error || outcome.crash || !outcome.passed) {
+    if (outcome.kind !== 'passed') {
       throw new UsageError(
-        `the atomic oracle needs a passing check on the state ${what} the snippet, but it ${outcome.error ?? outcome.crash ?? `failed: ${outcome.detail ?? 'check did not pass'}`}`,
+        `the atomic oracle needs a passing check on the state ${what} the snippet, but it ${notPassedReason(outcome)}`,
       );
     }
   }

@@ -83,20 +83,21 @@ function smaller(a: ImageRecord, b: ImageRecord): boolean {
 /** What a group shows for one image: the check's output, or how the check died. */
 function renderOutput(image: ImageRecord): string {
   const o = image.outcome;
-  if (o.error) return `<check error: ${o.error}>`;
-  if (o.crash) return `${o.output}<check ${o.crash === 'timeout' ? 'timed out' : `killed by ${o.crash}`}>`;
+  if (o.kind === 'error') return `<check error: ${o.error}>`;
+  if (o.kind === 'timed-out') return `${o.output}<check timed out>`;
+  if (o.kind === 'crashed') return `${o.output}<check killed by ${o.signal}>`;
   return o.output;
 }
 
 function toFinding(log: RunLog, point: PointRecord, image: ImageRecord, verdict: Verdict): Finding {
-  const crash = image.outcome.crash;
+  const o = image.outcome;
   const kind =
     verdict.status === 'unknown'
       ? 'unknown'
-      : crash === 'timeout'
+      : o.kind === 'timed-out'
         ? 'timeout'
-        : crash
-          ? (`crash:${crash}` as const)
+        : o.kind === 'crashed'
+          ? (`crash:${o.signal}` as const)
           : image.class;
   const why = verdict.status === 'unknown' ? verdict.error : verdict.status === 'inconsistent' ? verdict.reason : '';
   const where = `crash point ${point.index} (instructions ${point.icountFrom}-${point.icountTo}${point.lastEvent ? `, after ${point.lastEvent}` : ', before the first event'})`;

@@ -12,22 +12,25 @@ export interface OracleReference {
 }
 
 export function judge(oracle: OracleName, outcome: CheckOutcome, reference: OracleReference): Verdict {
-  if (outcome.error) return { status: 'unknown', error: outcome.error };
-  if (outcome.crash)
+  if (outcome.kind === 'error') return { status: 'unknown', error: outcome.error };
+  if (outcome.kind === 'timed-out')
     return {
       status: 'inconsistent',
-      reason: outcome.crash === 'timeout' ? 'the check timed out' : `the check was killed by ${outcome.crash}`,
+      reason: `the check timed out${outcome.attempts > 1 ? ' twice' : ''} (${outcome.limitMs} ms)`,
       actual: outcome.output,
     };
+  if (outcome.kind === 'crashed')
+    return { status: 'inconsistent', reason: `the check was killed by ${outcome.signal}`, actual: outcome.output };
   switch (oracle) {
     case 'collate':
       return { status: 'consistent' };
     case 'exit':
-      return outcome.passed
+      return outcome.kind === 'passed'
         ? { status: 'consistent' }
         : {
             status: 'inconsistent',
-            reason: outcome.detail ?? 'the check reported an inconsistent state',
+            reason:
+              (outcome.kind === 'failed' ? outcome.detail : undefined) ?? 'the check reported an inconsistent state',
             actual: outcome.output,
           };
     case 'atomic':
@@ -39,10 +42,10 @@ export function judge(oracle: OracleName, outcome: CheckOutcome, reference: Orac
 
 /** Durable linearizability: the state is the one at an operation boundary the crash allows. */
 function judgeOps(outcome: CheckOutcome, allowed: string[]): Verdict {
-  if (!outcome.passed)
+  if (outcome.kind !== 'passed')
     return {
       status: 'inconsistent',
-      reason: outcome.detail ?? 'the check reported an inconsistent state',
+      reason: (outcome.kind === 'failed' ? outcome.detail : undefined) ?? 'the check reported an inconsistent state',
       actual: outcome.output,
     };
   if (allowed.includes(outcome.output)) return { status: 'consistent' };
@@ -55,10 +58,10 @@ function judgeOps(outcome: CheckOutcome, allowed: string[]): Verdict {
 }
 
 function judgeAtomic(outcome: CheckOutcome, reference: OracleReference): Verdict {
-  if (!outcome.passed)
+  if (outcome.kind !== 'passed')
     return {
       status: 'inconsistent',
-      reason: outcome.detail ?? 'the check reported an inconsistent state',
+      reason: (outcome.kind === 'failed' ? outcome.detail : undefined) ?? 'the check reported an inconsistent state',
       actual: outcome.output,
     };
   if (outcome.output === reference.before || outcome.output === reference.after) return { status: 'consistent' };

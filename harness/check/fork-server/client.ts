@@ -2,9 +2,11 @@
 // --jobs slots starts the program once with the preload library, and every check is then a fork of
 // that process rather than an exec. Outcomes follow runCommand (core/support/run-command.ts) exactly.
 //
-// Per slot, in `dir`: the image file `{pool}` stands for (rewritten before each check), and two files
-// where the server keeps the first MAX_CAPTURE_BYTES of the check's stdout and stderr (pipes it drains;
-// the status gives the full sizes, so the truncation note is the one runCommand writes).
+// Per slot, in `dir`: the image file `{pool}` stands for (rewritten before each check, recreated when
+// a check deleted or replaced it), and two files where the server keeps the first MAX_CAPTURE_BYTES of
+// the check's stdout and stderr (pipes it drains; the status gives the full sizes, so the truncation
+// note is the one runCommand writes). The server times each check from its fork and kills its whole
+// tree (protocol.h, PROTOCOL.md); a check past its timeout runs once more before it counts as timed out.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +15,15 @@ import type { Readable, Writable } from 'node:stream';
 import type { CheckOutcome, Checker, LineImage } from '../../../core/api.js';
 import type { ExternalCheckOptions } from '../external-pool.js';
 import { SlotImage } from '../slot-image.js';
-import { MAX_CAPTURE_BYTES, signalName } from '../../../core/support/run-command.js';
+import {
+  MAX_CAPTURE_BYTES,
+  endedOutcome,
+  hidePath,
+  patientTimer,
+  rerunOnTimeout,
+  signalName,
+  truncationNote,
+} from '../../../core/support/run-command.js';
 export { forkServerSupport } from './support.js';
 import { forkServerSupport } from './support.js';
 
@@ -24,13 +34,18 @@ export interface ForkServerCheckOptions extends ExternalCheckOptions {
 
 export const DEFAULT_FORKSERVER_LIBRARY = join(buildDir(), 'libpmfit-forkserver.so');
 
-/** How long past the check's own timeout the harness waits for a server's answer. */
-const ANSWER_GRACE_MS = 2000;
-const STATUS_BYTES = 32;
+/** How long past the check's own timeout the harness waits for a server's answer (busy loop time not counted). */
+const ANSWER_GRACE_MS = 10_000;
+// protocol.h, mirrored: keep in step with it (the server's hello carries its version)
+const PROTOCOL_VERSION = 2;
+const COMMAND_BYTES = 8;
+const STATUS_BYTES = 40;
 const KIND_HELLO = 1;
 const KIND_DONE = 2;
 const KIND_FAILED = 3;
 const FLAG_TIMEOUT = 1;
+/** The largest timeout_ms a command carries (u32). */
+const MAX_TIMEOUT_MS = 0xffffffff;
 
 interface Status {
   kind: number;
@@ -39,6 +54,7 @@ interface Status {
   flags: number;
   outSize: number;
   errSize: number;
+  elapsedUs: number;
 }
 
 interface Pending {
@@ -104,11 +120,11 @@ export class ForkServerCheckPool implements Checker {
 
   async check(image: Buffer | LineImage): Promise<CheckOutcome> {
     const slot = await this.acquire();
-    if (!slot) return { output: '', passed: false, error: 'the check pool is closed' };
+    if (!slot) return { kind: 'error', output: '', error: 'the check pool is closed' };
     try {
-      return await this.run(slot, image);
+      return hidePath(await rerunOnTimeout(() => this.run(slot, image)), slot.imagePath);
     } catch (err) {
-      return { output: '', passed: false, error: `could not run the check: ${(err as Error).message}` };
+      return { kind: 'error', output: '', error: `could not run the check: ${(err as Error).message}` };
     } finally {
       this.release(slot);
     }
@@ -126,38 +142,42 @@ export class ForkServerCheckPool implements Checker {
     }
   }
 
+  /** One attempt: presents the image in the slot's file and has the server run the check on it. */
   private async run(slot: Slot, image: Buffer | LineImage): Promise<CheckOutcome> {
     slot.image.present(image);
     const server = slot.server && !slot.server.exited ? slot.server : this.start(slot);
     const result = await this.ask(slot, server).finally(() => slot.image.checked());
-    if (result instanceof Error) return { output: '', passed: false, error: result.message };
+    if (result instanceof Error) return { kind: 'error', output: '', error: result.message };
     if (result.kind === KIND_FAILED) {
-      return { output: '', passed: false, error: `the fork server could not start the check (errno ${result.value})` };
+      return { kind: 'error', output: '', error: `the fork server could not start the check (errno ${result.value})` };
     }
     const output = readCapture(slot.outFd, result.outSize);
     const stderrLast = lastLine(readCapture(slot.errFd, result.errSize));
-    return describe(result.value, (result.flags & FLAG_TIMEOUT) !== 0, output, stderrLast, this.options.timeoutMs);
+    if ((result.flags & FLAG_TIMEOUT) !== 0)
+      return { kind: 'timed-out', output, limitMs: this.options.timeoutMs, attempts: 1 };
+    return describe(result.value, output, stderrLast);
   }
 
   /** Sends one command and waits for its status, the server's death, or the grace timeout. */
   private ask(slot: Slot, server: Server): Promise<Status | Error> {
     return new Promise((resolve) => {
       const seq = (this.seq = (this.seq + 1) >>> 0);
-      const timer = setTimeout(() => {
-        // The server itself enforces the timeout; silence past it means the server is stuck.
-        settle(new Error(`the fork server did not answer within ${this.options.timeoutMs + ANSWER_GRACE_MS} ms`));
+      const limit = Math.max(1, Math.min(MAX_TIMEOUT_MS, Math.ceil(this.options.timeoutMs) || MAX_TIMEOUT_MS));
+      // The server itself enforces the timeout; silence well past it means the server is stuck.
+      const timer = patientTimer(limit + ANSWER_GRACE_MS, () => {
+        settle(new Error(`the fork server did not answer within ${limit + ANSWER_GRACE_MS} ms`));
         this.kill(slot);
-      }, this.options.timeoutMs + ANSWER_GRACE_MS);
+      });
       const settle = (result: Status | Error): void => {
         if (server.pending?.seq !== seq) return;
         server.pending = undefined;
-        clearTimeout(timer);
+        timer.cancel();
         resolve(result);
       };
       server.pending = { seq, settle };
-      const command = Buffer.alloc(8);
+      const command = Buffer.alloc(COMMAND_BYTES);
       command.writeUInt32LE(seq, 0);
-      command.writeUInt32LE(Math.max(1, Math.min(0xffffffff, Math.ceil(this.options.timeoutMs))), 4);
+      command.writeUInt32LE(limit, 4);
       server.commands.write(command);
     });
   }
@@ -213,9 +233,13 @@ export class ForkServerCheckPool implements Checker {
         flags: m.readUInt32LE(12),
         outSize: Number(m.readBigUInt64LE(16)),
         errSize: Number(m.readBigUInt64LE(24)),
+        elapsedUs: Number(m.readBigUInt64LE(32)),
       };
       server.buffered = m.subarray(STATUS_BYTES);
-      if (status.kind === KIND_HELLO) continue;
+      if (status.kind === KIND_HELLO) {
+        if (status.flags !== PROTOCOL_VERSION) this.mismatch(server, status.flags);
+        continue;
+      }
       if (status.kind !== KIND_DONE && status.kind !== KIND_FAILED) {
         server.pending?.settle(new Error(`the fork server sent a message of unknown kind ${status.kind}`));
         continue;
@@ -224,13 +248,25 @@ export class ForkServerCheckPool implements Checker {
     }
   }
 
-  /** Kills a slot's server at once; its running check dies with it (PR_SET_PDEATHSIG). */
-  private kill(slot: Slot): void {
+  /** A server of another protocol version: nothing it says can be trusted, so it is stopped. */
+  private mismatch(server: Server, version: number): void {
+    const why = `speaks protocol version ${version}, this pmfit ${PROTOCOL_VERSION}: rebuild it with \`make fork-server\``;
+    server.exited = why;
+    server.pending?.settle(new Error(`the fork-server library ${this.library} ${why}`));
+    const slot = this.slots.find((s) => s.server === server);
+    if (slot) this.kill(slot);
+  }
+
+  /**
+   * Stops a slot's server at once: SIGTERM makes it kill its running check's whole tree and leave
+   * (server.c); SIGKILL, for a server that lingers, leaves the check to its PR_SET_PDEATHSIG.
+   */
+  private kill(slot: Slot, signal: NodeJS.Signals = 'SIGTERM'): void {
     const server = slot.server;
     if (!server) return;
-    slot.server = undefined;
+    if (signal === 'SIGTERM') slot.server = undefined;
     try {
-      process.kill(-server.child.pid!, 'SIGKILL');
+      process.kill(server.child.pid!, signal);
     } catch {
       /* already gone */
     }
@@ -243,7 +279,7 @@ export class ForkServerCheckPool implements Checker {
     if (!server.exited && server.child.exitCode === null && server.child.signalCode === null) {
       const gone = new Promise<void>((resolve) => server.child.once('exit', () => resolve()));
       server.commands.end();
-      const timer = setTimeout(() => this.kill(slot), 1000);
+      const timer = setTimeout(() => this.kill(slot, 'SIGKILL'), 1000);
       await gone;
       clearTimeout(timer);
     }
@@ -267,23 +303,13 @@ export class ForkServerCheckPool implements Checker {
 }
 
 /** Turns a wait status into the outcome runCommand would give for the same ending. */
-function describe(
-  wstatus: number,
-  timedOut: boolean,
-  output: string,
-  stderrLast: string,
-  timeoutMs: number,
-): CheckOutcome {
-  if (timedOut) return { output, passed: false, crash: 'timeout', detail: `check ran longer than ${timeoutMs} ms` };
+function describe(wstatus: number, output: string, stderrLast: string): CheckOutcome {
   const signal = wstatus & 0x7f;
-  if (signal !== 0) {
-    const name = signalName(signal);
-    // Under runCommand /bin/sh reports the signal on stderr ("Segmentation fault"); here the check's
-    // own last stderr line is kept, or the signal is named.
-    return { output, passed: false, crash: name, detail: stderrLast || `killed by ${name}` };
-  }
-  const code = (wstatus >> 8) & 0xff;
-  return { output, passed: code === 0, ...(code !== 0 ? { detail: stderrLast || `exit status ${code}` } : {}) };
+  // Under runCommand /bin/sh reports the signal on stderr ("Segmentation fault"); here the check's
+  // own last stderr line is kept, or the signal is named.
+  if (signal !== 0)
+    return endedOutcome(output, stderrLast || `killed by ${signalName(signal)}`, null, signalName(signal));
+  return endedOutcome(output, stderrLast, (wstatus >> 8) & 0xff, null);
 }
 
 /** Reads at most MAX_CAPTURE_BYTES of an output file and notes how much more there was. */
@@ -297,8 +323,7 @@ function readCapture(fd: number, size: number): string {
     if (n === 0) break;
     got += n;
   }
-  const body = buf.subarray(0, got).toString('utf8');
-  return size > MAX_CAPTURE_BYTES ? `${body}\n[… ${size - MAX_CAPTURE_BYTES} more bytes of output truncated]` : body;
+  return truncationNote(buf.subarray(0, got).toString('utf8'), Math.max(0, size - MAX_CAPTURE_BYTES));
 }
 
 function lastLine(text: string): string {

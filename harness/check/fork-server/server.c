@@ -15,14 +15,11 @@
  * costs neither memory nor disk. The status carries the total sizes. All these
  * variables are removed from the environment before main() runs.
  *
- * Protocol (little-endian, fixed-size messages):
- *   command (8 bytes):  u32 seq, u32 timeout_ms
- *   status (32 bytes):  u32 kind, u32 seq, i32 value, u32 flags, u64 out_size, u64 err_size
- *     kind 1 hello  -- server ready, value = server pid
- *     kind 2 done   -- value = wait status of the child, flags bit 0 = killed by the timeout,
- *                      out_size/err_size = bytes the check wrote to stdout/stderr
- *     kind 3 failed -- value = errno of the server-side failure (fork, ...)
- * EOF on the command fd makes the server kill any running child and exit 0.
+ * The messages and their sequence are in protocol.h and PROTOCOL.md. Containment: each
+ * check runs in its own process group with PR_SET_PDEATHSIG; the server is a child subreaper
+ * and kills the check's group and every descendant left (a `setsid` daemon) when the check
+ * ends, at its time limit, and when pmfit goes away (EOF on the commands, or SIGTERM from its
+ * own PR_SET_PDEATHSIG when pmfit dies, even by SIGKILL) -- see ../contain.h.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,27 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FORKSRV_KIND_HELLO 1u
-#define FORKSRV_KIND_DONE 2u
-#define FORKSRV_KIND_FAILED 3u
-#define FORKSRV_FLAG_TIMEOUT 1u
-
-struct forksrv_command {
-	uint32_t seq;
-	uint32_t timeout_ms;
-};
-
-struct forksrv_status {
-	uint32_t kind;
-	uint32_t seq;
-	int32_t value;
-	uint32_t flags;
-	uint64_t out_size;
-	uint64_t err_size;
-};
-
-_Static_assert(sizeof(struct forksrv_command) == 8, "command is 8 bytes");
-_Static_assert(sizeof(struct forksrv_status) == 32, "status is 32 bytes");
+#include "../contain.h"
+#include "protocol.h"
 
 static int forksrv_cmd_fd = -1;
 static int forksrv_status_fd = -1;
@@ -75,6 +53,8 @@ struct forksrv_capture {
 static struct forksrv_capture forksrv_out = { -1, -1, 0 };
 static struct forksrv_capture forksrv_err = { -1, -1, 0 };
 static uint64_t forksrv_capture_max = 65536;
+/* the running check's pid (its group id too), for the death-signal handler; 0 when idle */
+static volatile pid_t forksrv_running;
 
 /* forksrv_die -- reports a server-side failure on stderr and exits */
 static void
@@ -123,7 +103,7 @@ forksrv_write_full(int fd, const void *buf, size_t len)
 
 /* forksrv_send -- sends one status message */
 static void
-forksrv_send(uint32_t kind, uint32_t seq, int32_t value, uint32_t flags)
+forksrv_send(uint32_t kind, uint32_t seq, int32_t value, uint32_t flags, uint64_t elapsed_us)
 {
 	struct forksrv_status st;
 
@@ -135,6 +115,7 @@ forksrv_send(uint32_t kind, uint32_t seq, int32_t value, uint32_t flags)
 	if (kind == FORKSRV_KIND_DONE) {
 		st.out_size = forksrv_out.total;
 		st.err_size = forksrv_err.total;
+		st.elapsed_us = elapsed_us;
 	}
 	forksrv_write_full(forksrv_status_fd, &st, sizeof(st));
 }
@@ -232,7 +213,7 @@ forksrv_kill_child(pid_t pid)
 
 /* forksrv_reap -- waits for the child, killing it at the timeout or when the harness leaves */
 static int
-forksrv_reap(pid_t pid, uint32_t timeout_ms, uint32_t *flags)
+forksrv_reap(pid_t pid, uint32_t timeout_ms, uint32_t *flags, uint64_t *elapsed_us)
 {
 	int status = 0;
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -277,14 +258,17 @@ forksrv_reap(pid_t pid, uint32_t timeout_ms, uint32_t *flags)
 			forksrv_capture_drain(&forksrv_err);
 		if (pfd[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
 			/* the harness has gone: leave nothing behind */
-			forksrv_kill_child(pid);
-			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-				;
+			contain_kill_tree(pid);
 			_exit(0);
 		}
 	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	*elapsed_us = (uint64_t)((int64_t)(now.tv_sec - start.tv_sec) * 1000000 +
+		(now.tv_nsec - start.tv_nsec) / 1000);
 	if (pidfd >= 0)
 		close(pidfd);
+	/* the check is over: its background processes and daemons go with it */
+	contain_kill_tree(pid);
 	forksrv_capture_end(&forksrv_out);
 	forksrv_capture_end(&forksrv_err);
 	return status;
@@ -296,8 +280,10 @@ forksrv_child_setup(int out, int err)
 {
 	/* own process group: a timeout kills whatever the check started */
 	setpgid(0, 0);
-	/* the check dies with the server */
+	/* the check dies with the server; the server's own handlers and subreaping are not the check's */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+	signal(SIGTERM, SIG_DFL);
 	if (dup2(out, STDOUT_FILENO) < 0 || dup2(err, STDERR_FILENO) < 0)
 		_exit(121);
 	close(out);
@@ -316,7 +302,7 @@ forksrv_loop(void)
 {
 	struct forksrv_command cmd;
 
-	forksrv_send(FORKSRV_KIND_HELLO, 0, (int32_t)getpid(), 0);
+	forksrv_send(FORKSRV_KIND_HELLO, 0, (int32_t)getpid(), FORKSRV_PROTOCOL_VERSION, 0);
 	while (forksrv_read_full(forksrv_cmd_fd, &cmd, sizeof(cmd)) == 0) {
 		int out = forksrv_capture_begin(&forksrv_out);
 		int err = forksrv_capture_begin(&forksrv_err);
@@ -328,6 +314,10 @@ forksrv_loop(void)
 			forksrv_child_setup(out, err);
 			return;
 		}
+		if (pid > 0) {
+			setpgid(pid, pid); /* also here: no window where a kill of the group misses it */
+			forksrv_running = pid;
+		}
 		int fork_errno = errno;
 		if (out >= 0)
 			close(out);
@@ -336,13 +326,24 @@ forksrv_loop(void)
 		if (pid < 0) {
 			forksrv_capture_end(&forksrv_out);
 			forksrv_capture_end(&forksrv_err);
-			forksrv_send(FORKSRV_KIND_FAILED, cmd.seq, fork_errno, 0);
+			forksrv_send(FORKSRV_KIND_FAILED, cmd.seq, fork_errno, 0, 0);
 			continue;
 		}
 		uint32_t flags = 0;
-		int status = forksrv_reap(pid, cmd.timeout_ms, &flags);
-		forksrv_send(FORKSRV_KIND_DONE, cmd.seq, status, flags);
+		uint64_t elapsed_us = 0;
+		int status = forksrv_reap(pid, cmd.timeout_ms, &flags, &elapsed_us);
+		forksrv_running = 0;
+		forksrv_send(FORKSRV_KIND_DONE, cmd.seq, status, flags, elapsed_us);
 	}
+	_exit(0);
+}
+
+/* forksrv_on_death -- SIGTERM (pmfit died or asks us to stop): kill the check's tree, leave */
+static void
+forksrv_on_death(int sig)
+{
+	(void)sig;
+	contain_kill_tree(forksrv_running);
 	_exit(0);
 }
 
@@ -373,7 +374,13 @@ forksrv_init(void)
 	if (fcntl(forksrv_cmd_fd, F_SETFD, FD_CLOEXEC) != 0 ||
 	    fcntl(forksrv_status_fd, F_SETFD, FD_CLOEXEC) != 0)
 		forksrv_die("bad control fds");
-	/* the server dies with the harness */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* the server dies with the harness, taking the running check's whole tree with it */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = forksrv_on_death;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGTERM, &sa, NULL) != 0 || prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 ||
+	    prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+		forksrv_die("cannot arrange to die with pmfit");
 	forksrv_loop();
 }
