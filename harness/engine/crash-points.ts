@@ -1,7 +1,7 @@
 // Crash points: the event boundaries of a trace. Point i means "crash after i events"; it stands
 // for every instruction count from the i-th event up to just before the next one, because a crash
 // between two instructions that touch no pmem leaves the same possible images.
-import type { CrashPoint, TraceEvent } from '../../core/api.js';
+import type { CrashPoint, EventRef, TraceEvent } from '../../core/api.js';
 
 /** The instruction count a trace ends at: its icount_stop marker, else its last event. */
 export function finalIcount(events: readonly TraceEvent[]): number {
@@ -37,5 +37,30 @@ export function describeEvent(e: TraceEvent): string {
       return `#${e.seq} msync [${e.offset}, +${e.length})${where}`;
     case 'marker':
       return `#${e.seq} marker ${e.markerKind}${e.name ? ` "${e.name}"` : ''}${where}`;
+  }
+}
+
+/** An event as data, for findings and reports (reports/format.ts words it). */
+export function eventRef(e: TraceEvent): EventRef {
+  const where = { ...(e.site ? { site: e.site } : e.pc ? { pc: e.pc } : {}) };
+  switch (e.kind) {
+    case 'store':
+      return {
+        kind: e.kind,
+        seq: e.seq,
+        offset: e.offset,
+        size: e.data.length,
+        ...(e.nonTemporal ? { variant: 'non-temporal' as const } : {}),
+        text: Buffer.from(e.data.subarray(0, 16)).toString('hex'),
+        ...where,
+      };
+    case 'flush':
+      return { kind: e.kind, seq: e.seq, offset: e.offset - (e.offset % 64), variant: e.flushKind, ...where };
+    case 'fence':
+      return { kind: e.kind, seq: e.seq, variant: e.fenceKind, ...where };
+    case 'msync':
+      return { kind: e.kind, seq: e.seq, offset: e.offset, size: e.length, ...where };
+    case 'marker':
+      return { kind: e.kind, seq: e.seq, variant: e.markerKind, ...(e.name ? { text: e.name } : {}), ...where };
   }
 }

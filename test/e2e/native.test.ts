@@ -4,7 +4,7 @@ import test from 'ava';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FindingKind, Report } from '../../core/api.js';
+import type { FindingClass, Report } from '../../core/api.js';
 import { REPO, pmfit, tempDir } from '../helpers.js';
 
 const prog = (name: string) => join(REPO, 'build', 'scenarios', name);
@@ -79,7 +79,7 @@ test('check: the word-count tree is clean under eadr and adr, the buggy tree is 
   const bad = jsonReport(dir, checkArgs(dir, 'binarytree-buggy', 65536, ['--strategy', 'strict']));
   t.is(bad.status, 1);
   const first = bad.report.findings[0]!;
-  t.is(first.kind, 'missing-flush');
+  t.is(first.class, 'missing-flush');
   t.true(
     first.lostStores.some((s) => /scenarios\/native\/binarytree\.c:\d+$/.test(s.site ?? '')),
     JSON.stringify(first.lostStores),
@@ -254,7 +254,7 @@ test('allcounts -n prints what it would run and runs nothing', (t) => {
   t.regex(r.stdout, /would run at every crash point: mycheck \{pool\}/);
 });
 
-const twins: Array<[string, FindingKind]> = [
+const twins: Array<[string, FindingClass]> = [
   ['flag-data', 'missing-flush'],
   ['fence-flag', 'missing-fence'],
   ['torn16', 'torn-write'],
@@ -266,7 +266,7 @@ for (const [name, bugClass] of twins) {
     const dir = tempDir(t);
     const bad = jsonReport(dir, ['run', `native/${name}-buggy`, '--']);
     t.is(bad.status, 1);
-    t.is(bad.report.findings[0]!.kind, bugClass);
+    t.is(bad.report.findings[0]!.class, bugClass);
     for (const strategy of ['strict', 'extremes', 'exhaustive', 'random']) {
       const good = jsonReport(dir, ['run', `native/${name}`, '--strategy', strategy, '--']);
       t.is(good.status, 0, strategy);
@@ -279,7 +279,7 @@ test('libpmemobj: a transaction is clean, a field changed outside the undo log i
   t.is(jsonReport(dir, ['run', 'native/pmemobj-tx', '--']).status, 0);
   const bad = jsonReport(dir, ['run', 'native/pmemobj-tx-buggy', '--']);
   t.is(bad.status, 1);
-  t.regex(bad.report.findings[0]!.message, /inconsistent/);
+  t.is(bad.report.findings[0]!.failure.kind, 'check-failed');
 });
 
 test('check --save-trace keeps the trace, and trace dump prints it event by event with source lines', (t) => {
@@ -343,13 +343,13 @@ test('hostile checks do not sink the run: crashes, timeouts and floods become bo
   const segv = run('kill -SEGV $$');
   t.is(segv.status, 1);
   t.true(
-    segv.report.findings.every((f) => f.kind === 'crash:SIGSEGV'),
-    JSON.stringify(segv.report.findings.map((f) => f.kind)),
+    segv.report.findings.every((f) => f.failure.kind === 'check-crashed' && f.failure.signal === 'SIGSEGV'),
+    JSON.stringify(segv.report.findings.map((f) => f.failure)),
   );
   t.true(segv.report.findings.length > 0 && segv.report.findings.every((f) => f.replayId.startsWith('adr@')));
   const slow = run('sleep 5', ['--timeout', '200', '--jobs', '2']);
   t.is(slow.status, 1);
-  t.true(slow.report.findings.every((f) => f.kind === 'timeout'));
+  t.true(slow.report.findings.every((f) => f.failure.kind === 'check-timed-out'));
   const flood = run('head -c 3000000 /dev/zero | tr "\\0" x');
   t.is(flood.status, 0);
   const output = flood.report.results[0]!.groups[0]!.output;
