@@ -173,8 +173,10 @@ export interface EventRef {
   size?: number;
   /** The instruction's flavour: flush or fence kind, marker kind, `non-temporal` for a movnt store. */
   variant?: FlushKind | FenceKind | MarkerKind | 'non-temporal';
-  /** store: the first (at most 16) bytes written, hex; marker: its name. */
-  text?: string;
+  /** store: the first (at most 16) bytes written, in hex. */
+  bytes?: string;
+  /** marker: its name. */
+  name?: string;
   site?: string;
   /** Native events without a resolved site: the instruction's address. */
   pc?: number;

@@ -78,7 +78,7 @@ export function eventText(e: EventRef): string {
   switch (e.kind) {
     case 'store': {
       const nt = e.variant === 'non-temporal' ? ' (non-temporal)' : '';
-      const bytes = e.text !== undefined ? ` = ${e.text}${(e.size ?? 0) > 16 ? '…' : ''}` : '';
+      const bytes = e.bytes !== undefined ? ` = ${e.bytes}${(e.size ?? 0) > 16 ? '…' : ''}` : '';
       return `#${e.seq} store${nt} ${rangeText(e.offset ?? 0, e.size ?? 0)} ${linesText(e.offset ?? 0, e.size ?? 0)}${bytes}${where}`;
     }
     case 'flush':
@@ -88,7 +88,7 @@ export function eventText(e: EventRef): string {
     case 'msync':
       return `#${e.seq} msync ${rangeText(e.offset ?? 0, e.size ?? 0)} ${linesText(e.offset ?? 0, e.size ?? 0)}${where}`;
     case 'marker':
-      return `#${e.seq} marker ${e.variant ?? ''}${e.text ? ` "${e.text}"` : ''}${where}`;
+      return `#${e.seq} marker ${e.variant ?? ''}${e.name ? ` "${e.name}"` : ''}${where}`;
   }
 }
 

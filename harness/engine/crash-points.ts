@@ -51,7 +51,7 @@ export function eventRef(e: TraceEvent): EventRef {
         offset: e.offset,
         size: e.data.length,
         ...(e.nonTemporal ? { variant: 'non-temporal' as const } : {}),
-        text: Buffer.from(e.data.subarray(0, 16)).toString('hex'),
+        bytes: Buffer.from(e.data.subarray(0, 16)).toString('hex'),
         ...where,
       };
     case 'flush':
@@ -61,6 +61,6 @@ export function eventRef(e: TraceEvent): EventRef {
     case 'msync':
       return { kind: e.kind, seq: e.seq, offset: e.offset, size: e.length, ...where };
     case 'marker':
-      return { kind: e.kind, seq: e.seq, variant: e.markerKind, ...(e.name ? { text: e.name } : {}), ...where };
+      return { kind: e.kind, seq: e.seq, variant: e.markerKind, ...(e.name ? { name: e.name } : {}), ...where };
   }
 }
