@@ -84,7 +84,7 @@ test('check: the word-count tree is clean under eadr and adr, the buggy tree is 
     first.lostStores.some((s) => /scenarios\/native\/binarytree\.c:\d+$/.test(s.site ?? '')),
     JSON.stringify(first.lostStores),
   );
-  t.regex(first.replayCommand, /^pmfit check .* --replay '?adr@[\d/:,*]+'? -- /);
+  t.regex(first.replayCommand, /^pmfit check .* --replay '?adr@[\d/:,*]+~[0-9a-f]{6}'? -- /);
 });
 
 test("check never modifies the user's pool, and --replay rebuilds the failing image into a new file", (t) => {
@@ -136,7 +136,8 @@ test("check never modifies the user's pool, and --replay rebuilds the failing im
   ]);
   t.is(again.status, 1, again.stderr);
   t.regex(again.stdout, /verdict: inconsistent/);
-  t.regex(again.stdout, /lost:\n {2}#\d+ store/);
+  t.regex(again.stdout, /lost \(still pending at the crash\):\n {2}#\d+ \[\d+, \+\d+\) line \d+/);
+  t.regex(again.stdout, /^trace [0-9a-f]{6}: the one the id came from$/m, 're-traced, the program has the same trace');
   t.is(statSync(out).size, 4096);
 });
 
