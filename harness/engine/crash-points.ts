@@ -21,25 +21,6 @@ export function crashPointAt(events: readonly TraceEvent[], index: number, total
   return { index, icountFrom, icountTo, ...(before ? { lastEvent: before } : {}) };
 }
 
-/** Renders an event in one line, as reports and `trace dump` show it. */
-export function describeEvent(e: TraceEvent): string {
-  const where = e.site ? ` at ${e.site}` : e.pc ? ` pc=0x${e.pc.toString(16)}` : '';
-  switch (e.kind) {
-    case 'store': {
-      const bytes = Buffer.from(e.data.subarray(0, 16)).toString('hex') + (e.data.length > 16 ? '…' : '');
-      return `#${e.seq} store${e.nonTemporal ? ' (non-temporal)' : ''} [${e.offset}, +${e.data.length}) = ${bytes}${where}`;
-    }
-    case 'flush':
-      return `#${e.seq} ${e.flushKind} line ${Math.floor(e.offset / 64) * 64}${where}`;
-    case 'fence':
-      return `#${e.seq} ${e.fenceKind}${where}`;
-    case 'msync':
-      return `#${e.seq} msync [${e.offset}, +${e.length})${where}`;
-    case 'marker':
-      return `#${e.seq} marker ${e.markerKind}${e.name ? ` "${e.name}"` : ''}${where}`;
-  }
-}
-
 /** An event as data, for findings and reports (reports/format.ts words it). */
 export function eventRef(e: TraceEvent): EventRef {
   const where = { ...(e.site ? { site: e.site } : e.pc ? { pc: e.pc } : {}) };

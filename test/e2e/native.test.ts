@@ -297,7 +297,7 @@ test('check --save-trace keeps the trace, and trace dump prints it event by even
     "the program's line, not the intrinsic's header",
   );
   t.regex(dump.stdout, /#\d+ sfence/);
-  t.regex(dump.stdout, /#\d+ store \[0, \+8\) = 010000001eaba15c at scenarios\/native\//);
+  t.regex(dump.stdout, /#\d+ store \[0, \+8\) line 0 = 010000001eaba15c at scenarios\/native\//);
   t.regex(dump.stdout, /# mapping of pool 0: base 0x[0-9a-f]+, 4096 bytes/);
   t.is(
     pmfit(['trace', 'dump', join(dir, 'fence-flag-buggy.pool')]).status,
