@@ -87,6 +87,8 @@ interface Acquired {
 export async function replayId(request: ReplayRequest): Promise<ReplayRecord> {
   const choice = parseReplayId(request.id);
   if (request.out) requireNewFile(request.out, '--out');
+  // A native command's models are known before tracing it: refuse early, trace nothing.
+  if (request.on.kind === 'native') requireModel(choice, request.on.models, request.subject);
   const dir = makeTempDir();
   let acquired: Acquired | undefined;
   try {
