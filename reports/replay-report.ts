@@ -57,7 +57,7 @@ function visible(text: string): string {
 export function savedCheckText(check: SavedCheck): string {
   if (check.kind === 'command') return `the command: ${visible(check.command)}`;
   if (check.file) return `the check of the scenario file ${visible(check.file)}`;
-  return `the check of scenario ${visible(check.scenario)} (module ${visible(check.module)}, export ${visible(check.exportName)}) unless pmfit has a built-in of that name`;
+  return `the check of scenario ${visible(check.scenario)} (pmfit's built-in of that name, else export ${visible(check.exportName)} of ${visible(check.module)})`;
 }
 
 export function untrustedNotice(path: string, check: SavedCheck, imageBytes: number, keyPath: string): string {
@@ -77,6 +77,7 @@ export function renderSavedReplay(r: SavedReplayRecord): string {
     `${visible(label)} in ${s.scenario} (model ${s.model}, strategy ${s.strategy}, seed ${s.seed}), replay id ${s.replayId}`,
     `found by: pmfit on ${s.scenario} with model ${s.model}, strategy ${s.strategy}, seed ${s.seed}`,
     `crash point ${f.crashPoint}: instructions ${f.icountFrom}-${f.icountTo}`,
+    `check: ${savedCheckText(s.check)}`,
     ...storeList(
       LOST_TITLE,
       f.lostStores.map((x) => visible(storeText(x))),
