@@ -1,10 +1,12 @@
 // --save-failures writes self-describing, signed files; `pmfit replay FILE` reproduces each one
 // alone, and runs the check of a file someone else wrote only when told to.
 import test from 'ava';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pmfit, tempDir } from '../helpers.js';
+import { shellQuote } from '../../core/support/shell-quote.js';
+import { PMFIT_BIN, pmfit, tempDir } from '../helpers.js';
 
 test('every finding is saved with what reproduces it, and replay FILE reproduces it', (t) => {
   const base = tempDir(t);
@@ -154,4 +156,27 @@ test.serial('a saved failure larger than any pmfit writes is refused before it i
   const r = pmfit(['replay', file, '--yes']);
   t.is(r.status, 2);
   t.regex(r.stderr, /is 314572800 bytes, more than a saved failure may be/);
+});
+
+test.serial("at a terminal, another user's saved failure runs after a yes and not after a no", (t) => {
+  if (!existsSync('/usr/bin/script')) return t.pass('no script(1) to give pmfit a terminal');
+  const { base, text } = savedOnce();
+  const file = join(base, 'from-elsewhere.json');
+  writeFileSync(file, text);
+  const env = { ...process.env, XDG_CONFIG_HOME: join(base, 'someone-else') };
+  const command = [process.execPath, PMFIT_BIN, 'replay', file].map(shellQuote).join(' ');
+  const atTerminal = (answer: string) =>
+    spawnSync('/usr/bin/script', ['-qec', command, '/dev/null'], {
+      input: answer,
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+  const yes = atTerminal('y\n');
+  t.is(yes.status, 1, yes.stdout);
+  t.regex(yes.stdout, /Run it\? \[y\/N\][\s\S]*the failure reproduces/);
+  const no = atTerminal('n\n');
+  t.is(no.status, 2, no.stdout);
+  t.regex(no.stdout, /not replayed/);
+  t.notRegex(no.stdout, /check output/);
 });
