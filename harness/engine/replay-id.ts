@@ -7,7 +7,7 @@
 //   adr@12/5:2~3fa9c1 ... and only on a trace whose shape digest starts with 3fa9c1
 // The replay command that carries an id is built and shell-quoted here, and only here.
 import { createHash } from 'node:crypto';
-import type { ModelName, Trace, TraceEvent } from '../../core/api.js';
+import type { FenceKind, FlushKind, MarkerKind, ModelName, Trace } from '../../core/api.js';
 import { UsageError } from '../../core/support/errors.js';
 import { shellQuote } from '../../core/support/shell-quote.js';
 
@@ -107,53 +107,81 @@ export function requireModel(choice: ImageChoice, models: readonly ModelName[], 
 export function traceDigest(trace: Trace): string {
   const hash = createHash('sha256');
   const RECORD = 32;
-  const chunk = Buffer.alloc(RECORD * 2048);
-  let used = 0;
+  const chunk = new Uint8Array(RECORD * 4096);
+  // Typed-array views write in the machine's byte order; pmfit runs on x86-64 (little-endian), so
+  // an id means the same trace on every machine pmfit runs on.
+  const words = new Uint32Array(chunk.buffer);
+  const doubles = new Float64Array(chunk.buffer);
+  let at = 0;
   for (const e of trace.events) {
-    const shape = shapeOf(e);
-    chunk.writeUInt32LE(KIND_CODE[e.kind], used);
-    chunk.writeUInt32LE(e.pool, used + 4);
-    chunk.writeDoubleLE(shape.offset, used + 8);
-    chunk.writeDoubleLE(shape.size, used + 16);
-    chunk.writeUInt32LE(VARIANT_CODE[shape.variant] ?? 0, used + 24);
-    chunk.writeUInt32LE(0, used + 28);
-    used += RECORD;
-    if (used === chunk.length) {
+    let kind = 0;
+    let offset = 0;
+    let size = 0;
+    let variant = 0;
+    switch (e.kind) {
+      case 'store':
+        kind = 1;
+        offset = e.offset;
+        size = e.data.length;
+        variant = e.nonTemporal ? 1 : 0;
+        break;
+      case 'flush':
+        kind = 2;
+        offset = e.offset - (e.offset % 64);
+        variant = variantCode(e.flushKind);
+        break;
+      case 'fence':
+        kind = 3;
+        variant = variantCode(e.fenceKind);
+        break;
+      case 'msync':
+        kind = 4;
+        offset = e.offset;
+        size = e.length;
+        break;
+      case 'marker':
+        kind = 5;
+        variant = variantCode(e.markerKind);
+        break;
+    }
+    const w = at >> 2;
+    words[w] = kind;
+    words[w + 1] = e.pool;
+    doubles[(at >> 3) + 1] = offset;
+    doubles[(at >> 3) + 2] = size;
+    words[w + 6] = variant;
+    words[w + 7] = 0;
+    at += RECORD;
+    if (at === chunk.length) {
       hash.update(chunk);
-      used = 0;
+      at = 0;
     }
   }
-  hash.update(chunk.subarray(0, used));
+  hash.update(chunk.subarray(0, at));
   return hash.digest('hex').slice(0, ID_DIGEST_CHARS);
 }
 
-const KIND_CODE: Record<TraceEvent['kind'], number> = { store: 1, flush: 2, fence: 3, msync: 4, marker: 5 };
-const VARIANT_CODE: Record<string, number> = {
-  plain: 0,
-  'non-temporal': 1,
-  clflush: 2,
-  clflushopt: 3,
-  clwb: 4,
-  sfence: 5,
-  mfence: 6,
-  locked: 7,
-  start: 8,
-  stop: 9,
-  user: 10,
-};
-
-function shapeOf(e: TraceEvent): { offset: number; size: number; variant: string } {
-  switch (e.kind) {
-    case 'store':
-      return { offset: e.offset, size: e.data.length, variant: e.nonTemporal ? 'non-temporal' : 'plain' };
-    case 'flush':
-      return { offset: e.offset - (e.offset % 64), size: 0, variant: e.flushKind };
-    case 'fence':
-      return { offset: 0, size: 0, variant: e.fenceKind };
-    case 'msync':
-      return { offset: e.offset, size: e.length, variant: 'plain' };
-    case 'marker':
-      return { offset: 0, size: 0, variant: e.markerKind };
+/** A number per flush, fence and marker kind (never renumber: ids in the wild carry them). */
+function variantCode(kind: FlushKind | FenceKind | MarkerKind): number {
+  switch (kind) {
+    case 'clflush':
+      return 2;
+    case 'clflushopt':
+      return 3;
+    case 'clwb':
+      return 4;
+    case 'sfence':
+      return 5;
+    case 'mfence':
+      return 6;
+    case 'locked':
+      return 7;
+    case 'start':
+      return 8;
+    case 'stop':
+      return 9;
+    case 'user':
+      return 10;
   }
 }
 
