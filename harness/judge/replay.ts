@@ -24,9 +24,14 @@ import { ExternalCheckPool } from '../check/external-pool.js';
 import { TsCheckPool } from '../check/ts-pool.js';
 import { crashPointAt, eventRef } from '../engine/crash-points.js';
 import { oracleReference } from '../engine/engine.js';
-import { ChoiceMismatch, type RebuiltImage, rebuildImage, rebuildImages } from '../engine/model/image-builder.js';
+import {
+  ChoiceMismatch,
+  type RebuiltImage,
+  rebuildImage,
+  rebuildImages,
+  storesOf,
+} from '../engine/model/image-builder.js';
 import { hashImage, paddedImage } from '../engine/model/image-hash.js';
-import type { PendingUnit } from '../engine/model/persistency-tracker.js';
 import { PersistencyTracker } from '../engine/model/persistency-tracker.js';
 import { allowedBoundaries, operationBoundaries } from '../engine/ops-boundaries.js';
 import { parseReplayId, requireModel, traceDigest } from '../engine/replay-id.js';
@@ -191,17 +196,6 @@ async function referenceAt(
   );
   const outcomes = await Promise.all(images.map((r) => checker.check(r.image)));
   return { allowed: outcomes.map((o) => o.output) };
-}
-
-/** The stores some units belong to, one entry per store, in program order. */
-function storesOf(units: readonly PendingUnit[], trace: Trace): LostStore[] {
-  const seqs = [...new Set(units.map((u) => u.seq))].sort((a, b) => a - b);
-  return seqs.map((seq) => {
-    const e = trace.events[seq]!;
-    const size = e.kind === 'store' ? e.data.length : 0;
-    const offset = e.kind === 'store' ? e.offset : 0;
-    return { seq, offset, size, ...(e.site ? { site: e.site } : {}) };
-  });
 }
 
 // ---------------------------------------------------------------- saved failures

@@ -1,7 +1,7 @@
 // Rebuilds crash images from their choices alone (replay, saved failures, the oracles' reference
 // images) with the engine's own parts: the tracker walks the trace to the crash point and the
 // composer the strategies use builds the image, so a replayed image is the checked one, byte for byte.
-import type { Trace } from '../../../core/api.js';
+import type { LostStore, Trace } from '../../../core/api.js';
 import type { ImageChoice } from '../replay-id.js';
 import { CrashImageComposer } from './crash-image.js';
 import { hashImage, paddedImage } from './image-hash.js';
@@ -68,4 +68,18 @@ function imageAt(tracker: PersistencyTracker, choice: ImageChoice, size: number)
   );
   const { kept: keptUnits, lost } = composer.split(kept);
   return { image: composer.build(kept).subarray(0, size), kept: copy(keptUnits), lost: copy(lost) };
+}
+
+/**
+ * The stores some units belong to, one entry per store (its units merged), in program order; at
+ * most `max` of them, the earliest. (engine.ts keeps a private copy of this; it can use this one.)
+ */
+export function storesOf(units: readonly PendingUnit[], trace: Trace, max = Infinity): LostStore[] {
+  const seqs = [...new Set(units.map((u) => u.seq))].sort((a, b) => a - b).slice(0, max);
+  return seqs.map((seq) => {
+    const event = trace.events[seq]!;
+    const size = event.kind === 'store' ? event.data.length : 0;
+    const offset = event.kind === 'store' ? event.offset : 0;
+    return { seq, offset, size, ...(event.site ? { site: event.site } : {}) };
+  });
 }
