@@ -127,8 +127,13 @@ function signingKey(create: boolean): Buffer | undefined {
   if (existsSync(path)) return readFileSync(path);
   if (!create) return undefined;
   mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
-  writeFileSync(path, randomBytes(32), { mode: 0o600, flag: 'wx' });
-  chmodSync(path, 0o600);
+  try {
+    writeFileSync(path, randomBytes(32), { mode: 0o600, flag: 'wx' });
+    chmodSync(path, 0o600);
+  } catch (err) {
+    // Another pmfit saving at the same moment made it first: use that one.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
   return readFileSync(path);
 }
 
