@@ -188,33 +188,70 @@ export interface Checker {
   close(): Promise<void>;
 }
 
+/**
+ * How a crash image failed, as data (reporters word it): what the check or the oracle said.
+ * `check-error` is the only one that leaves the verdict unknown.
+ */
+export type Failure =
+  /** The check judged the state inconsistent (exit status, or a TS check's report), in its own words. */
+  | { kind: 'check-failed'; detail?: string }
+  /** The check was killed by a signal (`SIGSEGV`). */
+  | { kind: 'check-crashed'; signal: string }
+  /** The check ran past `limitMs` on each of its `attempts` (a time-out is re-run once before it counts). */
+  | { kind: 'check-timed-out'; limitMs?: number; attempts?: number }
+  /** The check itself could not run or threw: the verdict is unknown, never a pass. */
+  | { kind: 'check-error'; error: string }
+  /** atomic oracle: the check passed, but the state is neither the one before nor the one after the snippet. */
+  | { kind: 'not-before-or-after' }
+  /** ops oracle: the check passed, but the state is not the one at any boundary the crash allows. */
+  | { kind: 'not-at-boundary' };
+
 /** A verdict is a tagged union, never a boolean (Jepsen's valid? true|false|unknown). */
 export type Verdict =
   | { status: 'consistent' }
-  | { status: 'inconsistent'; reason: string; expected?: string; actual?: string }
-  | { status: 'unknown'; error: string };
+  | { status: 'inconsistent'; failure: Exclude<Failure, { kind: 'check-error' }>; expected?: string; actual?: string }
+  | { status: 'unknown'; failure: Extract<Failure, { kind: 'check-error' }> };
 
 // ---------------------------------------------------------------- results
 
-export type FindingKind =
-  | 'inconsistent'
+/**
+ * Which persistency bug a failing image shows, decided from the pending stores it kept and lost
+ * (harness/engine/classify.ts): `inconsistent` when it lost nothing, `unclassified` when no rule fits.
+ */
+export type FindingClass =
   | 'missing-flush'
   | 'missing-fence'
   | 'ordering'
   | 'torn-write'
-  /** The check was killed by a signal: `crash:SIGSEGV`. */
-  | `crash:${string}`
-  | 'timeout'
-  | 'unknown';
+  | 'inconsistent'
+  | 'unclassified';
+
+/** One trace event named as data: what a finding shows as "the event before the crash". */
+export interface EventRef {
+  kind: TraceEvent['kind'];
+  seq: number;
+  /** store, msync: the first byte; flush: the flushed line's first byte. Absent for fences and markers. */
+  offset?: number;
+  /** store, msync: bytes written or synced. */
+  size?: number;
+  /** The instruction's flavour: flush or fence kind, marker kind, `non-temporal` for a movnt store. */
+  variant?: FlushKind | FenceKind | MarkerKind | 'non-temporal';
+  /** store: the first (at most 16) bytes written, in hex. */
+  bytes?: string;
+  /** marker: its name. */
+  name?: string;
+  site?: string;
+  /** Native events without a resolved site: the instruction's address. */
+  pc?: number;
+}
 
 /** A flush or fence that does no work, or a store never made durable (from the trace alone). */
 export interface PerfFinding {
   kind: 'redundant-flush' | 'clean-flush' | 'idle-fence' | 'never-durable';
-  seq: number;
-  message: string;
-  site?: string;
+  event: EventRef;
 }
 
+/** A store a crash image lost (still pending) or kept before it was durable. */
 export interface LostStore {
   seq: number;
   offset: number;
@@ -222,29 +259,31 @@ export interface LostStore {
   site?: string;
 }
 
+/** One failing crash image, as data: what failed, where, what differs, which stores, how to replay it. */
 export interface Finding {
-  /** `crash`/`timeout`/`unknown` when the check died or could not judge; else the persistency class. */
-  kind: FindingKind;
-  /** Which persistency bug the image shows, decided from its kept and lost stores. */
-  class: FindingKind;
+  /** The persistency bug the image shows (the one class field). */
+  class: FindingClass;
+  /** What the check or oracle said about the image. */
+  failure: Failure;
   scenario: string;
   model: ModelName;
   strategy: StrategyName;
   crashPoint: number;
   icountFrom: number;
   icountTo: number;
-  replayId: string;
-  replayCommand: string;
-  message: string;
-  /** The check's or oracle's reason, without the crash point: the same bug at many points shares it. */
-  reason: string;
+  /** The event just before the crash; absent at crash point 0. */
+  lastEvent?: EventRef;
+  /** What the oracle accepts here, and what the check printed. */
   expected?: string;
   actual?: string;
+  /** Pending stores the image lost (the earliest MAX_LISTED_STORES). */
   lostStores: LostStore[];
   /** Stores the image persisted although they were not yet durable (adr). */
   keptStores: LostStore[];
-  /** The event just before the crash, rendered. */
-  lastEvent?: string;
+  /** MODEL@POINT[/LINES][~TRACE]: see README, Replay ids. */
+  replayId: string;
+  /** The one shell command that replays it, quoted (harness/engine/replay-id.ts). */
+  replayCommand: string;
 }
 
 /** An inclusive range of instruction counts. */
@@ -301,11 +340,12 @@ export interface ScenarioResult {
 
 /** One distinct image checked: what it kept and lost where it first appeared, and its outcome. */
 export interface ImageRecord {
+  /** The id without its trace digest (RunLog.traceDigest holds it). */
   replayId: string;
   /** The crash point where the image first appeared. */
   firstPoint: number;
   outcome: CheckOutcome;
-  class: FindingKind;
+  class: FindingClass;
   lostLines: number;
   lostUnits: number;
   lostStores: LostStore[];
@@ -317,8 +357,8 @@ export interface PointRecord {
   index: number;
   icountFrom: number;
   icountTo: number;
-  /** The event before the crash, rendered — kept only for points with a failing image. */
-  lastEvent?: string;
+  /** The event before the crash — kept only for points with a failing image (memory). */
+  lastEvent?: EventRef;
   images: string[];
   stateSpace: number;
   partial: boolean;
@@ -333,8 +373,10 @@ export interface RunLog {
   strategy: StrategyName;
   oracle: OracleName;
   seed: string;
-  /** The replay command with `{id}` where the replay id goes. */
+  /** The replay command, quoted, with `'{id}'` where the quoted replay id goes. */
   replayTemplate: string;
+  /** The short digest of the trace's shape that replay ids carry (set by the judge). */
+  traceDigest?: string;
   reference: { before?: string; after?: string; boundaries?: string[] };
   points: PointRecord[];
   images: Record<string, ImageRecord>;

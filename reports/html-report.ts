@@ -1,9 +1,22 @@
 // The HTML report: one self-contained file (inline CSS and JS, no network, no external fonts)
 // that embeds the JSON report and renders it — a summary, per result the findings with their
 // replay commands, an SVG timeline per cache line of the stores each finding's image lost and
-// kept, a detail panel, and the allcounts collation collapsed. Static HTML carries everything;
-// the script only adds selection (click a finding to see its image's stores).
+// kept, a detail panel, and the allcounts collation collapsed. Static HTML carries everything,
+// each finding's detail pre-rendered in a <template>; the script only swaps the selected one in,
+// so every word stays in reports/format.ts.
 import type { Finding, LostStore, Report, Reporter, ScenarioResult } from '../core/api.js';
+import {
+  KEPT_TITLE,
+  LOST_TITLE,
+  eventText,
+  findingLabel,
+  findingSummary,
+  linesText,
+  percentText,
+  perfText,
+  rangeText,
+  storeText,
+} from './format.js';
 import { formatRanges } from './ranges.js';
 
 const LINE = 64;
@@ -61,10 +74,6 @@ function verdictBadge(verdict: string): string {
   return `<span class="badge v-${esc(verdict)}">${esc(verdict)}</span>`;
 }
 
-function percent(f: number): string {
-  return f >= 1 ? '100%' : `${(f * 100).toPrecision(3)}%`;
-}
-
 function renderHeader(report: Report): string {
   const s = report.summary;
   const stat = (n: number, label: string) => `<div class="stat"><b>${n}</b><span>${label}</span></div>`;
@@ -81,7 +90,7 @@ function resultId(i: number): string {
 function renderSummaryTable(report: Report): string {
   const rows = report.results.map((r, i) => {
     const s = r.summary;
-    return `<tr><td><a href="#${resultId(i)}">${esc(r.scenario)}</a></td><td>${esc(r.model)}</td><td>${esc(r.strategy)}</td><td>${esc(r.oracle)}</td><td class="n">${s.crashPoints}</td><td class="n">${s.images}</td><td class="n">${s.distinctImages}</td><td class="n${s.findings > 0 ? ' bad' : ''}">${s.findings}</td><td class="n">${percent(r.coverage.fraction)}</td><td class="n">${s.wallMs}</td><td>${verdictBadge(s.verdict)}</td></tr>`;
+    return `<tr><td><a href="#${resultId(i)}">${esc(r.scenario)}</a></td><td>${esc(r.model)}</td><td>${esc(r.strategy)}</td><td>${esc(r.oracle)}</td><td class="n">${s.crashPoints}</td><td class="n">${s.images}</td><td class="n">${s.distinctImages}</td><td class="n${s.findings > 0 ? ' bad' : ''}">${s.findings}</td><td class="n">${percentText(r.coverage.fraction)}</td><td class="n">${s.wallMs}</td><td>${verdictBadge(s.verdict)}</td></tr>`;
   });
   return `<section class="card"><h2>Summary</h2>
 <table class="summary"><thead><tr><th>scenario</th><th>model</th><th>strategy</th><th>oracle</th><th class="n">crash points</th><th class="n">images</th><th class="n">distinct</th><th class="n">findings</th><th class="n">coverage</th><th class="n">wall ms</th><th>verdict</th></tr></thead>
@@ -96,11 +105,12 @@ function renderResult(result: ScenarioResult, r: number): string {
     ? `<div class="findings-grid">
 <ol class="findings">${result.findings.map((f, i) => renderFinding(f, r, i)).join('\n')}</ol>
 <aside class="detail" id="detail-${r}" aria-live="polite">${renderDetail(result.findings[0]!)}</aside>
-</div>`
+</div>
+${result.findings.map((f, i) => `<template id="detail-${r}-${i}">${renderDetail(f)}</template>`).join('\n')}`
     : `<p class="ok">Every crash image checked was consistent.</p>`;
   return `<section class="card result v-${esc(s.verdict)}-edge" id="${resultId(r)}" data-result="${r}">
 <h2>${esc(result.scenario)} <span class="tag">model ${esc(result.model)}</span><span class="tag">strategy ${esc(result.strategy)}</span><span class="tag">oracle ${esc(result.oracle)}</span> ${verdictBadge(s.verdict)}</h2>
-<p class="meta">${s.crashPoints} crash points · ${s.images} images (${s.distinctImages} distinct checked) · ${s.findings} finding(s) · coverage ${percent(c.fraction)} of ${c.stateSpace} allowed images${partial} · seed ${esc(result.seed)} · ${s.wallMs} ms</p>
+<p class="meta">${s.crashPoints} crash points · ${s.images} images (${s.distinctImages} distinct checked) · ${s.findings} finding(s) · coverage ${percentText(c.fraction)} of ${c.stateSpace} allowed images${partial} · seed ${esc(result.seed)} · ${s.wallMs} ms</p>
 ${result.findings.length ? renderTimeline(result, r) : ''}
 ${findings}
 ${renderPerf(result)}
@@ -110,30 +120,35 @@ ${renderGroups(result)}
 
 function renderFinding(f: Finding, r: number, i: number): string {
   return `<li><button type="button" class="finding${i === 0 ? ' selected' : ''}" data-result="${r}" data-finding="${i}">
-<span class="kind k-${esc(f.kind)}">${esc(f.kind)}</span> <span class="where">crash point ${f.crashPoint} · instructions ${f.icountFrom}–${f.icountTo}</span>
-<span class="msg">${esc(f.message)}</span></button>
+${badge(f)} <span class="where">crash point ${f.crashPoint} · instructions ${f.icountFrom}-${f.icountTo}</span>
+<span class="msg">${esc(findingSummary(f))}</span></button>
 <div class="replay"><code>${esc(f.replayCommand)}</code></div></li>`;
 }
 
-/** The static detail of one finding; the script rebuilds the same markup from the embedded JSON. */
+function badge(f: Finding): string {
+  const label = findingLabel(f);
+  return `<span class="kind k-${esc(label.replace(/:.*/, ''))}">${esc(label)}</span>`;
+}
+
+/** The detail of one finding: what failed, the event before the crash (once), the stores, the replay. */
 function renderDetail(f: Finding): string {
   const table = (title: string, cls: string, stores: LostStore[]) =>
     stores.length === 0
       ? ''
-      : `<h4 class="${cls}">${title} (${stores.length})</h4><table class="stores"><thead><tr><th>#</th><th>offset</th><th>size</th><th>line</th><th>site</th></tr></thead><tbody>${stores
+      : `<h4 class="${cls}">${title} (${stores.length})</h4><table class="stores"><thead><tr><th>#</th><th>bytes</th><th>cache line</th><th>site</th></tr></thead><tbody>${stores
           .map(
             (s) =>
-              `<tr><td>${s.seq}</td><td>${s.offset}</td><td>${s.size}</td><td>${Math.floor(s.offset / LINE)}</td><td>${esc(s.site ?? '—')}</td></tr>`,
+              `<tr><td>${s.seq}</td><td>${rangeText(s.offset, s.size)}</td><td>${linesText(s.offset, s.size)}</td><td>${esc(s.site ?? '—')}</td></tr>`,
           )
           .join('')}</tbody></table>`;
   const pre = (label: string, text: string | undefined) =>
     text === undefined ? '' : `<h4>${label}</h4><pre>${esc(text || '(no output)')}</pre>`;
-  return `<h3><span class="kind k-${esc(f.kind)}">${esc(f.kind)}</span> crash point ${f.crashPoint}</h3>
-<p class="msg">${esc(f.message)}</p>
-${f.lastEvent ? `<p class="last">after ${esc(f.lastEvent)}</p>` : ''}
+  return `<h3>${badge(f)} crash point ${f.crashPoint}</h3>
+<p class="msg">${esc(findingSummary(f))}</p>
+<p class="last">${f.lastEvent ? `after ${esc(eventText(f.lastEvent))}` : 'before the first event'}</p>
 ${pre('expected', f.expected)}${pre('actual', f.actual)}
-${table('lost — still pending at the crash', 'lost', f.lostStores)}
-${table('kept — persisted before they were durable', 'kept', f.keptStores)}
+${table(LOST_TITLE, 'lost', f.lostStores)}
+${table(KEPT_TITLE, 'kept', f.keptStores)}
 <h4>replay</h4><pre class="cmd">${esc(f.replayCommand)}</pre>`;
 }
 
@@ -166,7 +181,7 @@ function collectMarks(findings: readonly Finding[]): Mark[] {
           const m = marks.get(key) ?? { finding: i, seq: s.seq, line, lost: false, kept: false, text: '' };
           if (lost) m.lost = true;
           else m.kept = true;
-          m.text += `${m.text ? '\n' : ''}#${s.seq} ${lost ? 'lost' : 'kept'} [${s.offset}, +${s.size})${s.site ? ` at ${s.site}` : ''}`;
+          m.text += `${m.text ? '\n' : ''}${lost ? 'lost' : 'kept'} ${storeText(s)}`;
           marks.set(key, m);
         }
       }
@@ -203,7 +218,7 @@ function renderTimeline(result: ScenarioResult, r: number): string {
     const y = top + k * rowH;
     parts.push(`<rect class="row${k % 2 ? ' odd' : ''}" x="${labelW}" y="${y}" width="${plotW}" height="${rowH}"/>`);
     parts.push(
-      `<text class="lbl" x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">line ${line} · ${line * LINE}–${line * LINE + LINE - 1}</text>`,
+      `<text class="lbl" x="${labelW - 8}" y="${y + rowH / 2 + 4}" text-anchor="end">line ${line} · ${rangeText(line * LINE, LINE)}</text>`,
     );
   });
   const step = Math.max(1, Math.ceil(span / 20));
@@ -234,7 +249,7 @@ function renderTimeline(result: ScenarioResult, r: number): string {
     group.push(`<line class="crash" x1="${cx}" x2="${cx}" y1="${top - 6}" y2="${top + lines.length * rowH}"/>`);
     group.push(`<text class="crash-lbl" x="${cx}" y="${top - 10}" text-anchor="middle">crash ${f.crashPoint}</text>`);
     parts.push(
-      `<g class="fgroup${i === 0 ? ' selected' : ''}" data-result="${r}" data-finding="${i}"><title>${esc(`${f.kind} at crash point ${f.crashPoint}: ${f.replayId}`)}</title>${group.join('')}</g>`,
+      `<g class="fgroup${i === 0 ? ' selected' : ''}" data-result="${r}" data-finding="${i}"><title>${esc(`${findingLabel(f)} at crash point ${f.crashPoint}: ${f.replayId}`)}</title>${group.join('')}</g>`,
     );
   });
   const more =
@@ -254,8 +269,7 @@ ${more}
 function renderPerf(result: ScenarioResult): string {
   if (result.perfFindings.length === 0) return '';
   const items = result.perfFindings.map(
-    (p) =>
-      `<li><span class="kind perf">${esc(p.kind)}</span> ${esc(p.message)}${p.site ? ` <code>${esc(p.site)}</code>` : ''}</li>`,
+    (p) => `<li><span class="kind perf">${esc(p.kind)}</span> ${esc(perfText(p))}</li>`,
   );
   return `<details class="perf"><summary>Performance notes (${result.perfFindings.length}, not failures)</summary><ul>${items.join('')}</ul></details>`;
 }
@@ -348,47 +362,16 @@ footer{color:var(--dim);font-size:12px;text-align:center;padding:8px 0 24px}
 `;
 
 // Selection: clicking a finding (its list entry or its crash line) highlights it in the timeline
-// and rebuilds the detail panel from the embedded JSON, with DOM text nodes only.
+// and shows its pre-rendered detail (a <template>): the script writes no text of its own.
 const SCRIPT = `
 (function () {
   'use strict';
   var report = JSON.parse(document.getElementById('pmfit-report').textContent);
-  function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text !== undefined) e.textContent = text; return e; }
-  function storeTable(title, cls, stores) {
-    var frag = document.createDocumentFragment();
-    if (!stores.length) return frag;
-    frag.appendChild(el('h4', cls, title + ' (' + stores.length + ')'));
-    var t = el('table', 'stores'), head = el('tr');
-    ['#', 'offset', 'size', 'line', 'site'].forEach(function (h) { head.appendChild(el('th', '', h)); });
-    t.appendChild(el('thead')).appendChild(head);
-    var body = t.appendChild(el('tbody'));
-    stores.forEach(function (s) {
-      var tr = body.appendChild(el('tr'));
-      [s.seq, s.offset, s.size, Math.floor(s.offset / 64), s.site || '\\u2014'].forEach(function (v) { tr.appendChild(el('td', '', String(v))); });
-    });
-    frag.appendChild(t);
-    return frag;
-  }
-  function detail(f) {
-    var frag = document.createDocumentFragment(), h = el('h3');
-    h.appendChild(el('span', 'kind k-' + f.kind, f.kind));
-    h.appendChild(document.createTextNode(' crash point ' + f.crashPoint));
-    frag.appendChild(h);
-    frag.appendChild(el('p', 'msg', f.message));
-    if (f.lastEvent) frag.appendChild(el('p', 'last', 'after ' + f.lastEvent));
-    if (f.expected !== undefined) { frag.appendChild(el('h4', '', 'expected')); frag.appendChild(el('pre', '', f.expected || '(no output)')); }
-    if (f.actual !== undefined) { frag.appendChild(el('h4', '', 'actual')); frag.appendChild(el('pre', '', f.actual || '(no output)')); }
-    frag.appendChild(storeTable('lost \\u2014 still pending at the crash', 'lost', f.lostStores));
-    frag.appendChild(storeTable('kept \\u2014 persisted before they were durable', 'kept', f.keptStores));
-    frag.appendChild(el('h4', '', 'replay'));
-    frag.appendChild(el('pre', 'cmd', f.replayCommand));
-    return frag;
-  }
   function select(r, i) {
-    var f = report.results[r].findings[i];
+    var tpl = document.getElementById('detail-' + r + '-' + i);
     var panel = document.getElementById('detail-' + r);
-    if (!f || !panel) return;
-    panel.replaceChildren(detail(f));
+    if (!tpl || !panel) return;
+    panel.replaceChildren(tpl.content.cloneNode(true));
     panel.setAttribute('data-finding', String(i));
     document.querySelectorAll('[data-result="' + r + '"][data-finding]').forEach(function (e) {
       e.classList.toggle('selected', e.getAttribute('data-finding') === String(i));

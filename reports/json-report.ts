@@ -2,7 +2,9 @@
 // the same run gives the same bytes, except the `wallMs` fields.
 import type { Report, Reporter, RunSummary, ScenarioResult } from '../core/api.js';
 
-export const REPORT_SCHEMA_VERSION = 1;
+// 2: findings as data — `class` + `failure` replace `kind`/`message`/`reason`; `lastEvent` and
+// perf findings carry an event record; replay ids end in `~DIGEST` (README, Reports).
+export const REPORT_SCHEMA_VERSION = 2;
 export const PMFIT_VERSION = '0.1.0';
 
 export function buildReport(results: ScenarioResult[], wallMs: number): Report {

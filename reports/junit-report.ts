@@ -4,7 +4,7 @@
 // no timestamps or host names; `time` comes from the report's wallMs.
 import type { Finding, Report, Reporter, ScenarioResult } from '../core/api.js';
 import { formatRanges } from './ranges.js';
-import { renderFinding } from './text-report.js';
+import { findingHeadline, findingLabel, findingText, perfText } from './format.js';
 
 export const junitReporter: Reporter = {
   kind: 'junit',
@@ -63,10 +63,10 @@ function passName(result: ScenarioResult): string {
 }
 
 function renderFailure(suite: string, f: Finding): string {
-  const name = `${f.kind} at crash point ${f.crashPoint} (${f.replayId})`;
+  const name = `${findingLabel(f)} at crash point ${f.crashPoint} (${f.replayId})`;
   return [
     `    <testcase classname="${xmlAttr(suite)}" name="${xmlAttr(name)}" time="0">`,
-    `      <failure type="${xmlAttr(f.kind)}" message="${xmlAttr(f.message)}">${xmlText(renderFinding(f))}</failure>`,
+    `      <failure type="${xmlAttr(findingLabel(f))}" message="${xmlAttr(findingHeadline(f))}">${xmlText(findingText(f))}</failure>`,
     '    </testcase>',
   ].join('\n');
 }
@@ -79,7 +79,7 @@ function systemOut(result: ScenarioResult): string {
       `Output for iterations: ${formatRanges(g.iterations)}`,
       ...(g.output || '(no output)').split('\n').map((l) => `  ${l}`),
     );
-  for (const p of result.perfFindings) lines.push(`performance [${p.kind}] ${p.message}`);
+  for (const p of result.perfFindings) lines.push(`performance ${perfText(p)}`);
   return lines.join('\n');
 }
 

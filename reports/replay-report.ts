@@ -1,46 +1,99 @@
 // What `replay` prints: the crash point, the stores the image kept and lost, the check's output
-// and the verdict. Shared by `pmfit replay` (TS scenarios) and `pmfit check --replay` (native).
-import type { CheckOutcome, Trace, Verdict } from '../core/api.js';
-import { crashPointAt, describeEvent } from '../harness/engine/crash-points.js';
-import type { PendingUnit } from '../harness/engine/model/persistency-tracker.js';
-import type { ImageChoice } from '../harness/engine/replay-id.js';
+// and the verdict — for a replay id (every kind of scenario, and `check --replay`) and for a saved
+// failure. Words come from reports/format.ts like every other report's.
+import type { Verdict } from '../core/api.js';
+import type { ReplayRecord, SavedReplayRecord } from '../harness/judge/replay.js';
+import type { SavedCheck } from '../harness/judge/saved-failures.js';
+import { KEPT_TITLE, LOST_TITLE, failureText, findingLabel, indent, pointText, storeText } from './format.js';
 
-export interface ReplayFacts {
-  id: string;
-  subject: string;
-  oracle: string;
-  choice: ImageChoice;
-  trace: Trace;
-  kept: PendingUnit[];
-  lost: PendingUnit[];
-  out?: string;
-  outcome: CheckOutcome;
-  verdict: Verdict;
-}
-
-export function renderReplay(f: ReplayFacts): string {
-  const point = crashPointAt(f.trace.events, f.choice.point);
-  const why =
-    f.verdict.status === 'inconsistent'
-      ? ` — ${f.verdict.reason}`
-      : f.verdict.status === 'unknown'
-        ? ` — ${f.verdict.error}`
-        : '';
+export function renderReplay(r: ReplayRecord): string {
   const lines = [
-    `replay ${f.id} of ${f.subject} (model ${f.choice.model}, oracle ${f.oracle})`,
-    `crash point ${point.index}: instructions ${point.icountFrom}-${point.icountTo}, after ${point.lastEvent ? describeEvent(point.lastEvent) : 'nothing (before the first event)'}`,
-    ...storeLines('kept (not yet durable, persisted by this image)', f.kept, f.trace),
-    ...storeLines('lost', f.lost, f.trace),
-    ...(f.out ? [`image written to ${f.out}`] : []),
+    `replay ${r.id} of ${r.subject} (model ${r.model}, oracle ${r.oracle})`,
+    traceLine(r),
+    pointText({
+      crashPoint: r.crashPoint,
+      icountFrom: r.icountFrom,
+      icountTo: r.icountTo,
+      ...(r.lastEvent ? { lastEvent: r.lastEvent } : {}),
+    }),
+    ...storeList(KEPT_TITLE, r.kept.map(storeText)),
+    ...storeList(LOST_TITLE, r.lost.map(storeText)),
+    ...(r.out ? [`image written to ${r.out}`] : []),
     'check output:',
-    ...(f.outcome.output || '(no output)').split('\n').map((l) => `  ${l}`),
-    `verdict: ${f.verdict.status}${why}`,
+    indent(r.output || '(no output)'),
+    verdictLine(r.verdict),
   ];
   return `${lines.join('\n')}\n`;
 }
 
-function storeLines(title: string, units: PendingUnit[], trace: Trace): string[] {
-  const seqs = [...new Set(units.map((u) => u.seq))].sort((a, b) => a - b);
-  if (seqs.length === 0) return [`${title}: none`];
-  return [`${title}:`, ...seqs.map((seq) => `  ${describeEvent(trace.events[seq]!)}`)];
+function traceLine(r: ReplayRecord): string {
+  switch (r.trace.kind) {
+    case 'same':
+      return `trace ${r.trace.digest}: the one the id came from`;
+    case 'unchecked':
+      return `trace ${r.trace.digest}: not checked (the id carries no ~DIGEST)`;
+    case 'different':
+      return `trace ${r.trace.digest}: NOT the one the id came from (${r.trace.idDigest}); replayed anyway (--any-trace), so this may be another image than the one reported`;
+  }
+}
+
+function storeList(title: string, stores: string[]): string[] {
+  return stores.length === 0 ? [`${title}: none`] : [`${title}:`, ...stores.map((s) => `  ${s}`)];
+}
+
+function verdictLine(v: Verdict): string {
+  return `verdict: ${v.status}${v.status === 'consistent' ? '' : ` — ${failureText(v.failure)}`}`;
+}
+
+/** Control characters from a file someone else wrote are shown, never sent to the terminal. */
+function visible(text: string): string {
+  return text.replace(
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** What replaying a saved failure will run, for the confirmation of an untrusted file. */
+export function savedCheckText(check: SavedCheck): string {
+  if (check.kind === 'command') return `the command: ${visible(check.command)}`;
+  if (check.file) return `the check of the scenario file ${visible(check.file)}`;
+  return `the check of scenario ${visible(check.scenario)} (pmfit's built-in of that name, else export ${visible(check.exportName)} of ${visible(check.module)})`;
+}
+
+export function untrustedNotice(path: string, check: SavedCheck, imageBytes: number, keyPath: string): string {
+  return [
+    `${path} was not written by you on this machine (its signature does not verify with ${keyPath}).`,
+    `Replaying it runs ${savedCheckText(check)}`,
+    `on a crash image of ${imageBytes} bytes.`,
+  ].join('\n');
+}
+
+export function renderSavedReplay(r: SavedReplayRecord): string {
+  const s = r.saved;
+  const f = s.finding;
+  const label = typeof f.class === 'string' && f.failure ? findingLabel(f) : 'finding';
+  const lines = [
+    `replay of saved failure ${r.path}`,
+    `${visible(label)} in ${s.scenario} (model ${s.model}, strategy ${s.strategy}, seed ${s.seed}), replay id ${s.replayId}`,
+    `found by: pmfit on ${s.scenario} with model ${s.model}, strategy ${s.strategy}, seed ${s.seed}`,
+    `crash point ${f.crashPoint}: instructions ${f.icountFrom}-${f.icountTo}`,
+    `check: ${savedCheckText(s.check)}`,
+    ...storeList(
+      LOST_TITLE,
+      f.lostStores.map((x) => visible(storeText(x))),
+    ),
+    ...storeList(
+      KEPT_TITLE,
+      f.keptStores.map((x) => visible(storeText(x))),
+    ),
+    'check output:',
+    indent(r.output || '(no output)'),
+    verdictLine(r.verdict),
+    {
+      consistent: 'the failure no longer reproduces',
+      inconsistent: 'the failure reproduces',
+      unknown: 'the check could not give a verdict: the failure is neither confirmed nor gone',
+    }[r.verdict.status],
+  ];
+  return `${lines.join('\n')}\n`;
 }

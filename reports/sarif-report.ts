@@ -1,51 +1,49 @@
 // The SARIF 2.1.0 report, for code-scanning views: one rule per finding class and per performance
 // kind, one result per finding located at the source line of its first lost store, with the other
 // lost stores and the stores persisted early as related locations.
-import type { Finding, FindingKind, LostStore, PerfFinding, Report, Reporter, ScenarioResult } from '../core/api.js';
+import type { Finding, FindingClass, LostStore, PerfFinding, Report, Reporter, ScenarioResult } from '../core/api.js';
+import {
+  CLASS_DESCRIPTION,
+  KEPT_TITLE,
+  LOST_TITLE,
+  PERF_DESCRIPTION,
+  findingHeadline,
+  findingLabel,
+  perfText,
+  storeText,
+} from './format.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
 type Level = 'error' | 'note';
 
 interface Rule {
-  id: FindingKind | PerfFinding['kind'] | 'crash';
+  id: FindingClass | PerfFinding['kind'] | 'crash' | 'timeout' | 'unknown';
   name: string;
   short: string;
   level: Level;
 }
 
+const CLASS_RULES: Array<[FindingClass, string]> = [
+  ['missing-flush', 'MissingFlush'],
+  ['missing-fence', 'MissingFence'],
+  ['ordering', 'Ordering'],
+  ['torn-write', 'TornWrite'],
+  ['inconsistent', 'Inconsistent'],
+  ['unclassified', 'Unclassified'],
+];
+
+const PERF_RULES: Array<[PerfFinding['kind'], string]> = [
+  ['redundant-flush', 'RedundantFlush'],
+  ['clean-flush', 'CleanFlush'],
+  ['idle-fence', 'IdleFence'],
+  ['never-durable', 'NeverDurable'],
+];
+
+const sentence = (text: string) => `${text[0]!.toUpperCase()}${text.slice(1)}.`;
+
 export const SARIF_RULES: readonly Rule[] = [
-  {
-    id: 'missing-flush',
-    name: 'MissingFlush',
-    short:
-      'A store was still pending in the cache at the crash: its line was never flushed before a later store depending on it became durable.',
-    level: 'error',
-  },
-  {
-    id: 'missing-fence',
-    name: 'MissingFence',
-    short: 'A flushed store was not yet durable at the crash: no fence ordered it before a later store.',
-    level: 'error',
-  },
-  {
-    id: 'ordering',
-    name: 'Ordering',
-    short: 'Stores became durable in an order the recovery code does not tolerate.',
-    level: 'error',
-  },
-  {
-    id: 'torn-write',
-    name: 'TornWrite',
-    short: 'A store wider than 8 bytes (or unaligned) was only partly durable at the crash.',
-    level: 'error',
-  },
-  {
-    id: 'inconsistent',
-    name: 'Inconsistent',
-    short: 'The recovery check judged a crash image inconsistent.',
-    level: 'error',
-  },
+  ...CLASS_RULES.map(([id, name]) => ({ id, name, short: CLASS_DESCRIPTION[id], level: 'error' as Level })),
   {
     id: 'crash',
     name: 'CheckCrashed',
@@ -59,20 +57,7 @@ export const SARIF_RULES: readonly Rule[] = [
     level: 'error',
   },
   { id: 'unknown', name: 'Unknown', short: 'The check could not give a verdict on a crash image.', level: 'error' },
-  {
-    id: 'redundant-flush',
-    name: 'RedundantFlush',
-    short: 'A flush of a line whose stores were already flushed.',
-    level: 'note',
-  },
-  { id: 'clean-flush', name: 'CleanFlush', short: 'A flush of a line with no pending store.', level: 'note' },
-  { id: 'idle-fence', name: 'IdleFence', short: 'A fence with nothing to order.', level: 'note' },
-  {
-    id: 'never-durable',
-    name: 'NeverDurable',
-    short: 'A store that never became durable before the snippet ended.',
-    level: 'note',
-  },
+  ...PERF_RULES.map(([id, name]) => ({ id, name, short: sentence(PERF_DESCRIPTION[id]), level: 'note' as Level })),
 ];
 
 export const sarifReporter: Reporter = {
@@ -122,8 +107,8 @@ function ruleIndex(id: string): number {
 
 function findingResult(f: Finding) {
   const located = [
-    ...f.lostStores.map((s) => ({ s, role: 'lost' })),
-    ...f.keptStores.map((s) => ({ s, role: 'persisted early' })),
+    ...f.lostStores.map((s) => ({ s, role: LOST_TITLE })),
+    ...f.keptStores.map((s) => ({ s, role: KEPT_TITLE })),
   ].flatMap(({ s, role }) => {
     const loc = physicalLocation(s.site);
     return loc ? [{ s, role, loc }] : [];
@@ -131,17 +116,17 @@ function findingResult(f: Finding) {
   // The primary location is the first lost store whose site parses; else the first kept one.
   const [primary, ...related] = located;
   return {
-    ruleId: ruleOf(f.kind),
-    ruleIndex: ruleIndex(ruleOf(f.kind)),
+    ruleId: ruleOf(f),
+    ruleIndex: ruleIndex(ruleOf(f)),
     level: 'error' as Level,
-    message: { text: `${f.message}\nReplay: ${f.replayCommand}` },
+    message: { text: `${findingHeadline(f)}\nReplay: ${f.replayCommand}` },
     locations: primary
-      ? [{ physicalLocation: primary.loc, message: { text: storeText(primary.role, primary.s) } }]
+      ? [{ physicalLocation: primary.loc, message: { text: locationText(primary.role, primary.s) } }]
       : [],
     relatedLocations: related.map(({ s, role, loc }, i) => ({
       id: i + 1,
       physicalLocation: loc,
-      message: { text: storeText(role, s) },
+      message: { text: locationText(role, s) },
     })),
     partialFingerprints: { 'pmfitFinding/v1': `${f.scenario}:${f.model}:${f.replayId}` },
     properties: {
@@ -149,6 +134,7 @@ function findingResult(f: Finding) {
       model: f.model,
       strategy: f.strategy,
       class: f.class,
+      failure: f.failure,
       crashPoint: f.crashPoint,
       icountFrom: f.icountFrom,
       icountTo: f.icountTo,
@@ -161,20 +147,20 @@ function findingResult(f: Finding) {
 }
 
 function perfResult(r: ScenarioResult, p: PerfFinding) {
-  const loc = physicalLocation(p.site);
+  const loc = physicalLocation(p.event.site);
   return {
     ruleId: p.kind,
     ruleIndex: ruleIndex(p.kind),
     level: 'note' as Level,
-    message: { text: p.message },
+    message: { text: perfText(p) },
     locations: loc ? [{ physicalLocation: loc }] : [],
-    partialFingerprints: { 'pmfitPerf/v1': `${r.scenario}:${r.model}:${p.kind}:${p.seq}` },
-    properties: { scenario: r.scenario, model: r.model, seq: p.seq },
+    partialFingerprints: { 'pmfitPerf/v1': `${r.scenario}:${r.model}:${p.kind}:${p.event.seq}` },
+    properties: { scenario: r.scenario, model: r.model, seq: p.event.seq },
   };
 }
 
-function storeText(role: string, s: LostStore): string {
-  return `${role}: store #${s.seq} [${s.offset}, +${s.size}) (cache line ${Math.floor(s.offset / 64)})`;
+function locationText(role: string, s: LostStore): string {
+  return `${role}: ${storeText(s)}`;
 }
 
 export interface Site {
@@ -205,7 +191,8 @@ function physicalLocation(siteText: string | undefined) {
   return { artifactLocation, region: { startLine: site.line, ...(site.column ? { startColumn: site.column } : {}) } };
 }
 
-/** `crash:SIGSEGV` findings share the rule `crash`; the signal is in the message. */
-function ruleOf(kind: FindingKind): Rule['id'] {
-  return kind.startsWith('crash:') ? 'crash' : kind;
+/** A check that died has its own rule (`crash`, `timeout`, `unknown`); otherwise the class is the rule. */
+function ruleOf(f: Finding): Rule['id'] {
+  const label = findingLabel(f);
+  return label.startsWith('crash:') ? 'crash' : (label as Rule['id']);
 }

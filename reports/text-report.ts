@@ -1,6 +1,7 @@
 // The text report: per scenario and model, the allcounts-style collation of outputs and then
 // each finding — what failed, where, expected vs actual, what was lost, and the replay command.
 import type { Finding, Report, Reporter, ScenarioResult } from '../core/api.js';
+import { findingText, indent, percentText, perfText } from './format.js';
 import { formatRanges } from './ranges.js';
 
 export const textReporter: Reporter = {
@@ -24,7 +25,7 @@ function renderResult(result: ScenarioResult): string {
       : '';
   const lines = [
     `== ${result.scenario} — model ${result.model}, strategy ${result.strategy}, oracle ${result.oracle}: ${s.verdict}`,
-    `   ${s.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct checked, ${s.findings} finding(s); coverage ${formatFraction(c.fraction)} of ${c.stateSpace} allowed images${partial}`,
+    `   ${s.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct checked, ${s.findings} finding(s); coverage ${percentText(c.fraction)} of ${c.stateSpace} allowed images${partial}`,
   ];
   for (const note of result.notes ?? []) lines.push(`   note: ${note}`);
   if (result.incomplete) lines.push('   INCOMPLETE: the run was interrupted before every crash point was checked');
@@ -33,7 +34,7 @@ function renderResult(result: ScenarioResult): string {
     lines.push(indent(group.output || '(no output)'));
   }
   for (const group of groupFindings(result.findings)) {
-    lines.push('', renderFinding(group[0]!));
+    lines.push('', findingText(group[0]!));
     if (group.length > 1)
       lines.push(
         `  the same failure (class, reason, lost stores) at ${group.length - 1} more crash point(s): ${group
@@ -44,45 +45,17 @@ function renderResult(result: ScenarioResult): string {
   }
   if (result.perfFindings.length > 0) {
     lines.push('', `performance (${result.perfFindings.length}, not failures):`);
-    for (const p of result.perfFindings) lines.push(`  [${p.kind}] ${p.message}`);
+    for (const p of result.perfFindings) lines.push(`  ${perfText(p)}`);
   }
   return lines.join('\n');
 }
 
-function formatFraction(f: number): string {
-  return f >= 1 ? '100%' : `${(f * 100).toPrecision(3)}%`;
-}
-
-/** Findings that are one bug seen at several crash points: same kind, reason and lost stores. */
+/** Findings that are one bug seen at several crash points: same class, failure and lost stores. */
 function groupFindings(findings: readonly Finding[]): Finding[][] {
   const groups = new Map<string, Finding[]>();
   for (const f of findings) {
-    const key = JSON.stringify([f.kind, f.reason, f.lostStores.map((s) => s.seq)]);
+    const key = JSON.stringify([f.class, f.failure, f.lostStores.map((s) => s.seq)]);
     groups.set(key, [...(groups.get(key) ?? []), f]);
   }
   return [...groups.values()];
-}
-
-export function renderFinding(f: Finding): string {
-  const lines = [`FINDING [${f.kind}] ${f.message}`];
-  if (f.expected !== undefined) lines.push(`  expected:\n${indent(f.expected, 4)}`);
-  if (f.actual !== undefined) lines.push(`  actual:\n${indent(f.actual || '(no output)', 4)}`);
-  for (const [title, stores] of [
-    ['lost stores', f.lostStores],
-    ['persisted early', f.keptStores],
-  ] as const) {
-    if (stores.length === 0) continue;
-    lines.push(`  ${title}:`);
-    for (const s of stores) lines.push(`    #${s.seq} [${s.offset}, +${s.size})${s.site ? ` at ${s.site}` : ''}`);
-  }
-  lines.push(`  replay: ${f.replayCommand}`);
-  return lines.join('\n');
-}
-
-function indent(text: string, by = 2): string {
-  const pad = ' '.repeat(by);
-  return text
-    .split('\n')
-    .map((l) => pad + l)
-    .join('\n');
 }

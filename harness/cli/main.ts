@@ -130,6 +130,14 @@ await yargs(hideBin(process.argv))
         })
         .option('scenario', { type: 'string', describe: 'the scenario the id came from' })
         .option('out', { type: 'string', describe: 'write the rebuilt image to this new file' })
+        .option('any-trace', {
+          type: 'boolean',
+          describe: "replay even when the id's trace digest differs from the scenario's trace",
+        })
+        .option('yes', {
+          type: 'boolean',
+          describe: 'run the check of a saved failure that was not written by you on this machine',
+        })
         .option('timeout', { type: 'number', default: 10_000, describe: 'check timeout in ms' }),
     (argv) => settle(() => replayCommand(argv as never)),
   )

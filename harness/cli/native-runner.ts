@@ -1,6 +1,5 @@
 // Crash-tests a native program: trace it once, then run the check command on every distinct crash
 // image of each model. Shared by `pmfit check`, `pmfit allcounts` and the native built-in scenarios.
-import { writeFileSync } from 'node:fs';
 import { writeTrace } from '../../core/trace/writer.js';
 import type { ModelName, OracleName, ScenarioResult } from '../../core/api.js';
 import { runEngineWithLog } from '../judge/judge-run.js';
@@ -10,7 +9,6 @@ import { ForkServerCheckPool, forkServerSupport } from '../check/fork-server/cli
 import type { Checker } from '../../core/api.js';
 import type { Progress } from '../engine/engine.js';
 import type { CheckSettings } from './options.js';
-import { rebuildImage } from '../engine/model/image-builder.js';
 import {
   NATIVE_ENV,
   checkTarget,
@@ -19,7 +17,6 @@ import {
   type NativeTarget,
   type TracedTarget,
 } from '../../icount/target.js';
-import type { ImageChoice } from '../engine/replay-id.js';
 import { makeTempDir, removeTempDir } from '../../core/support/temp-dir.js';
 
 export interface NativeCheckOptions extends CheckSettings {
@@ -113,19 +110,4 @@ export function externalChecker(options: ExternalCheckOptions): { checker: Check
     }
   }
   return { checker: new ExternalCheckPool(options), note: `checks ran by plain spawning: ${support.reason}` };
-}
-
-/** Traces the target and rebuilds one image of it (for --replay); the caller checks it. */
-export async function rebuildNativeImage(target: NativeTarget, choice: ImageChoice, timeoutMs: number, out?: string) {
-  const binary = checkTarget(target);
-  const dir = makeTempDir();
-  try {
-    const working = await prepareWorkingPool(target, dir, timeoutMs);
-    const traced = await traceTarget(target, binary, working, dir);
-    const rebuilt = rebuildImage(traced.trace, traced.initial, choice);
-    if (out) writeFileSync(out, rebuilt.image);
-    return { traced, rebuilt: { ...rebuilt, image: Buffer.from(rebuilt.image) } };
-  } finally {
-    removeTempDir(dir);
-  }
 }

@@ -10,7 +10,7 @@ import type {
 } from '../../scenarios/index.js';
 import { checkNative } from './native-runner.js';
 import type { NativeTarget } from '../../icount/target.js';
-import { shellQuote } from '../../core/support/shell-quote.js';
+import { REPLAY_ID_SLOT, replayCommandFor } from '../engine/replay-id.js';
 import { join, resolve } from 'node:path';
 import { runEngineWithLog } from '../judge/judge-run.js';
 import { saveFailures } from '../judge/saved-failures.js';
@@ -82,9 +82,10 @@ export function nativeScenarioCheck(entry: NativeEntry): string {
   return entry.kind === 'native' ? `${entry.program} check {pool}` : entry.check;
 }
 
-/** What `--scenario` names in a replay command: the built-in's name, or the scenario file as given. */
-export function scenarioArgument(entry: RunnableScenarioEntry): string {
-  return 'file' in entry && entry.file !== undefined ? shellQuote(entry.file) : entry.name;
+/** The replay command of a scenario's findings: `--scenario` names the built-in, or the file as given. */
+function scenarioReplayCommand(entry: RunnableScenarioEntry): (id: string) => string {
+  const name = 'file' in entry && entry.file !== undefined ? entry.file : entry.name;
+  return replayCommandFor(['pmfit', 'replay', REPLAY_ID_SLOT, '--scenario', name]);
 }
 
 async function runNativeScenario(entry: NativeEntry, options: RunOptions): Promise<ScenarioResult[]> {
@@ -103,7 +104,7 @@ async function runNativeScenario(entry: NativeEntry, options: RunOptions): Promi
       seed: options.seed,
       timeoutMs: options.timeoutMs,
       ...(options.log ? { log: options.log } : {}),
-      replayCommand: (id) => `pmfit replay '${id}' --scenario ${scenarioArgument(entry)}`,
+      replayCommand: scenarioReplayCommand(entry),
       ...runControls(options, entry.name),
     });
     return results;
@@ -139,8 +140,7 @@ async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<Scenar
         ...(options.maxStates ? { maxStates: options.maxStates } : {}),
         checker,
         inFlight: options.jobs * 4,
-        replayCommand: (id) =>
-          `pmfit replay ${id} --scenario ${entry.file === undefined ? scenario.name : shellQuote(entry.file)}`,
+        replayCommand: scenarioReplayCommand(entry),
         ...runControls(options, `${scenario.name} (${model})`),
       });
       results.push(result);

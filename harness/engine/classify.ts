@@ -6,17 +6,13 @@
 //                  (with no fence between, or the lost one would be durable) persisted;
 //   ordering       a lost store was flushed, and a later store on another line, also flushed,
 //                  persisted: nothing ordered the two;
-//   unknown        none of these (e.g. an image that lost nothing but still fails: 'inconsistent').
-import type { FindingKind } from '../../core/api.js';
+//   inconsistent   the image lost nothing and still fails (a logic bug, visible under eadr too);
+//   unclassified   none of these.
+import type { FindingClass } from '../../core/api.js';
 import type { PendingUnit } from './model/persistency-tracker.js';
 import { lineOf } from './model/units.js';
 
-export type PersistencyClass = Extract<
-  FindingKind,
-  'torn-write' | 'missing-flush' | 'missing-fence' | 'ordering' | 'unknown' | 'inconsistent'
->;
-
-export function classify(kept: readonly PendingUnit[], lost: readonly PendingUnit[]): PersistencyClass {
+export function classify(kept: readonly PendingUnit[], lost: readonly PendingUnit[]): FindingClass {
   if (lost.length === 0) return 'inconsistent';
   const keptSeqs = new Set(kept.map((u) => u.seq));
   if (lost.some((u) => keptSeqs.has(u.seq))) return 'torn-write';
@@ -27,5 +23,5 @@ export function classify(kept: readonly PendingUnit[], lost: readonly PendingUni
   if (lost.some((u) => (u.flushing && keptAfter(u, u.flushedBy!)) || (u.nonTemporal && keptAfter(u, u.seq))))
     return 'missing-fence';
   if (lost.some((u) => u.flushing && keptAfter(u, u.seq, true))) return 'ordering';
-  return 'unknown';
+  return 'unclassified';
 }

@@ -1,7 +1,7 @@
 // Crash points: the event boundaries of a trace. Point i means "crash after i events"; it stands
 // for every instruction count from the i-th event up to just before the next one, because a crash
 // between two instructions that touch no pmem leaves the same possible images.
-import type { CrashPoint, TraceEvent } from '../../core/api.js';
+import type { CrashPoint, EventRef, TraceEvent } from '../../core/api.js';
 
 /** The instruction count a trace ends at: its icount_stop marker, else its last event. */
 export function finalIcount(events: readonly TraceEvent[]): number {
@@ -21,21 +21,27 @@ export function crashPointAt(events: readonly TraceEvent[], index: number, total
   return { index, icountFrom, icountTo, ...(before ? { lastEvent: before } : {}) };
 }
 
-/** Renders an event in one line, as reports and `trace dump` show it. */
-export function describeEvent(e: TraceEvent): string {
-  const where = e.site ? ` at ${e.site}` : e.pc ? ` pc=0x${e.pc.toString(16)}` : '';
+/** An event as data, for findings and reports (reports/format.ts words it). */
+export function eventRef(e: TraceEvent): EventRef {
+  const where = { ...(e.site ? { site: e.site } : e.pc ? { pc: e.pc } : {}) };
   switch (e.kind) {
-    case 'store': {
-      const bytes = Buffer.from(e.data.subarray(0, 16)).toString('hex') + (e.data.length > 16 ? '…' : '');
-      return `#${e.seq} store${e.nonTemporal ? ' (non-temporal)' : ''} [${e.offset}, +${e.data.length}) = ${bytes}${where}`;
-    }
+    case 'store':
+      return {
+        kind: e.kind,
+        seq: e.seq,
+        offset: e.offset,
+        size: e.data.length,
+        ...(e.nonTemporal ? { variant: 'non-temporal' as const } : {}),
+        bytes: Buffer.from(e.data.subarray(0, 16)).toString('hex'),
+        ...where,
+      };
     case 'flush':
-      return `#${e.seq} ${e.flushKind} line ${Math.floor(e.offset / 64) * 64}${where}`;
+      return { kind: e.kind, seq: e.seq, offset: e.offset - (e.offset % 64), variant: e.flushKind, ...where };
     case 'fence':
-      return `#${e.seq} ${e.fenceKind}${where}`;
+      return { kind: e.kind, seq: e.seq, variant: e.fenceKind, ...where };
     case 'msync':
-      return `#${e.seq} msync [${e.offset}, +${e.length})${where}`;
+      return { kind: e.kind, seq: e.seq, offset: e.offset, size: e.length, ...where };
     case 'marker':
-      return `#${e.seq} marker ${e.markerKind}${e.name ? ` "${e.name}"` : ''}${where}`;
+      return { kind: e.kind, seq: e.seq, variant: e.markerKind, ...(e.name ? { name: e.name } : {}), ...where };
   }
 }

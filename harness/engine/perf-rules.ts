@@ -1,7 +1,7 @@
 // Performance findings from the trace alone, like pmemcheck's: flushes and fences that do no
 // work, and stores the snippet never made durable. They never change a verdict.
 import type { PerfFinding, Trace } from '../../core/api.js';
-import { describeEvent } from './crash-points.js';
+import { eventRef } from './crash-points.js';
 import { hashImage, paddedImage } from './model/image-hash.js';
 import { PersistencyTracker } from './model/persistency-tracker.js';
 import { lineOf } from './model/units.js';
@@ -13,7 +13,7 @@ export function perfFindings(trace: Trace, initial: Buffer): PerfFinding[] {
   let found = computed.get(trace);
   if (!found) computed.set(trace, (found = findPerf(trace, initial)));
   // Each result gets its own copy: a consumer editing one result must not change another.
-  return found.map((f) => ({ ...f }));
+  return found.map((f) => ({ ...f, event: { ...f.event } }));
 }
 
 function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
@@ -21,8 +21,7 @@ function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
   const tracker = new PersistencyTracker(padded, hashImage(padded));
   const flushedSinceStore = new Set<number>();
   const out: PerfFinding[] = [];
-  const note = (kind: PerfFinding['kind'], e: Trace['events'][number], message: string) =>
-    out.push({ kind, seq: e.seq, message: `${message}: ${describeEvent(e)}`, ...(e.site ? { site: e.site } : {}) });
+  const note = (kind: PerfFinding['kind'], e: Trace['events'][number]) => out.push({ kind, event: eventRef(e) });
 
   for (const e of trace.events) {
     if (e.kind === 'store') {
@@ -30,17 +29,15 @@ function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
         flushedSinceStore.delete(line);
     } else if (e.kind === 'flush') {
       const line = lineOf(e.offset);
-      if (flushedSinceStore.has(line))
-        note('redundant-flush', e, 'line flushed again with no store since the last flush');
-      else if (!tracker.pendingLines.has(line)) note('clean-flush', e, 'flush of a line with no pending store');
+      if (flushedSinceStore.has(line)) note('redundant-flush', e);
+      else if (!tracker.pendingLines.has(line)) note('clean-flush', e);
       flushedSinceStore.add(line);
     } else if (e.kind === 'fence' && tracker.linesAwaitingFence.size === 0) {
-      note('idle-fence', e, 'fence with no flush or non-temporal store to order');
+      note('idle-fence', e);
     }
     tracker.apply(e);
   }
   const never = [...new Set([...tracker.pendingLines.values()].flat().map((u) => u.seq))].sort((a, b) => a - b);
-  for (const seq of never)
-    note('never-durable', trace.events[seq]!, 'store never made durable by the end of the snippet');
+  for (const seq of never) note('never-durable', trace.events[seq]!);
   return out;
 }

@@ -1,10 +1,15 @@
-// Replay ids: short printable names of one crash image.
+// Replay ids: short printable names of one crash image, tied to the trace they came from.
 //   adr@12            the durable image after 12 events (every pending store lost)
 //   adr@12/5:2,9:1    ... plus the first 2 pending 8-byte units of cache line 5 and 1 of line 9
 //   adr@12/*          every pending store persisted
 //   adr@12/*,5:0      every pending store persisted except line 5's, which keeps none
 //   eadr@12           the image with every store of the first 12 events
-import type { ModelName } from '../../core/api.js';
+//   adr@12/5:2~3fa9c1 ... and only on a trace whose shape digest starts with 3fa9c1
+// The replay command that carries an id is built and shell-quoted here, and only here.
+import { createHash } from 'node:crypto';
+import type { FenceKind, FlushKind, MarkerKind, ModelName, Trace } from '../../core/api.js';
+import { UsageError } from '../../core/support/errors.js';
+import { shellQuote } from '../../core/support/shell-quote.js';
 
 export interface ImageChoice {
   model: ModelName;
@@ -13,9 +18,16 @@ export interface ImageChoice {
   kept: ReadonlyMap<number, number>;
   /** What lines not listed keep: none of their pending units (default) or all of them. */
   rest?: 'none' | 'all';
+  /** The digest of the trace the id came from, when it carries one. */
+  digest?: string;
 }
 
-const ID_PATTERN = /^(eadr|adr)@(\d+)(?:\/(\*)?,?((?:\d+:\d+)(?:,\d+:\d+)*)?)?$/;
+/** Hex digits of the trace digest an id carries: short, and 1 in 16 million to match by chance. */
+export const ID_DIGEST_CHARS = 6;
+
+const MODELS: readonly ModelName[] = ['adr', 'eadr'];
+const NUMBER = /^(0|[1-9]\d*)$/;
+const SHAPE = 'MODEL@POINT[/LINE:KEPT,...][~DIGEST]';
 
 /**
  * Formats a choice. Given each pending line's unit count, a choice that keeps most lines whole
@@ -30,18 +42,162 @@ export function formatReplayId(choice: ImageChoice, units?: ReadonlyMap<number, 
     .filter((l) => (useStar ? keptOf(l) !== units!.get(l) : keptOf(l) > 0))
     .sort((a, b) => a - b)
     .map((l) => `${l}:${keptOf(l)}`);
-  if (useStar) return `${choice.model}@${choice.point}/*${listed.length > 0 ? `,${listed.join(',')}` : ''}`;
-  return `${choice.model}@${choice.point}${listed.length > 0 ? `/${listed.join(',')}` : ''}`;
+  const digest = choice.digest ? `~${choice.digest}` : '';
+  if (useStar) return `${choice.model}@${choice.point}/*${listed.length > 0 ? `,${listed.join(',')}` : ''}${digest}`;
+  return `${choice.model}@${choice.point}${listed.length > 0 ? `/${listed.join(',')}` : ''}${digest}`;
 }
 
-/** Parses a replay id; returns null when it is not one. */
-export function parseReplayId(id: string): ImageChoice | null {
-  const match = ID_PATTERN.exec(id.trim());
-  if (!match || (match[3] === undefined && match[4] === undefined && id.includes('/'))) return null;
-  const kept = new Map<number, number>();
-  for (const pair of match[4]?.split(',') ?? []) {
-    const [line, k] = pair.split(':').map(Number) as [number, number];
-    kept.set(line, k);
+/** An id with the trace digest appended (ids in a RunLog are stored without it). */
+export function withTraceDigest(id: string, digest: string | undefined): string {
+  return digest ? `${id}~${digest}` : id;
+}
+
+/**
+ * Parses a replay id strictly; anything else is a UsageError naming what is wrong. Whether its
+ * lines have pending units at that point is the trace's to say (model/image-builder.ts).
+ */
+export function parseReplayId(text: string): ImageChoice {
+  const bad = (why: string) => new UsageError(`'${text}' is not a replay id: ${why} (expected ${SHAPE})`);
+  const [body = '', digest, ...extra] = text.split('~');
+  if (extra.length > 0) throw bad("more than one '~'");
+  if (digest !== undefined && !/^[0-9a-f]{6,64}$/.test(digest))
+    throw bad(`the trace digest after '~' must be 6 to 64 lowercase hex digits, not '${digest}'`);
+  const at = body.indexOf('@');
+  if (at < 0) throw bad("no '@'");
+  const model = body.slice(0, at) as ModelName;
+  if (!MODELS.includes(model)) throw bad(`unknown model '${body.slice(0, at)}' (adr or eadr)`);
+  const slash = body.indexOf('/', at);
+  const pointText = body.slice(at + 1, slash < 0 ? undefined : slash);
+  if (!NUMBER.test(pointText)) throw bad(`the crash point '${pointText}' is not a number without leading zeros`);
+  const choice = { model, point: Number(pointText), kept: new Map<number, number>(), rest: 'none' as 'none' | 'all' };
+  if (slash >= 0) {
+    if (model === 'eadr') throw bad('an eadr id names no cache lines: eadr has one image per crash point');
+    const parts = body.slice(slash + 1).split(',');
+    if (parts[0] === '*') {
+      choice.rest = 'all';
+      parts.shift();
+    }
+    for (const part of parts) {
+      if (part === '') throw bad('an empty part in the list of lines');
+      const [line = '', kept, ...more] = part.split(':');
+      if (kept === undefined || more.length > 0) throw bad(`'${part}' is not LINE:KEPT`);
+      if (!NUMBER.test(line) || !NUMBER.test(kept))
+        throw bad(`'${part}': line and count must be numbers without leading zeros`);
+      if (choice.kept.has(Number(line))) throw bad(`line ${line} is listed twice`);
+      choice.kept.set(Number(line), Number(kept));
+    }
   }
-  return { model: match[1] as ModelName, point: Number(match[2]), kept, rest: match[3] ? 'all' : 'none' };
+  return digest === undefined ? choice : { ...choice, digest };
+}
+
+/** Refuses an id of a model the scenario or command does not run. */
+export function requireModel(choice: ImageChoice, models: readonly ModelName[], subject: string): void {
+  if (!models.includes(choice.model))
+    throw new UsageError(
+      `replay id of model ${choice.model}, but ${subject} runs ${models.join(' and ')} (add --model ${choice.model} if it should)`,
+    );
+}
+
+/**
+ * The digest of a trace's shape — each event's kind, pool, offset, size and flavour, not the bytes
+ * stored, instruction counts or addresses — and of nothing else: exactly what decides which pending
+ * units each crash point has, so an id replays on a re-trace of the same program (whose pool may
+ * hold fresh UUIDs) and is refused on a trace whose events moved.
+ */
+export function traceDigest(trace: Trace): string {
+  const hash = createHash('sha256');
+  const RECORD = 32;
+  const chunk = new Uint8Array(RECORD * 4096);
+  // Typed-array views write in the machine's byte order; pmfit runs on x86-64 (little-endian), so
+  // an id means the same trace on every machine pmfit runs on.
+  const words = new Uint32Array(chunk.buffer);
+  const doubles = new Float64Array(chunk.buffer);
+  let at = 0;
+  for (const e of trace.events) {
+    let kind = 0;
+    let offset = 0;
+    let size = 0;
+    let variant = 0;
+    switch (e.kind) {
+      case 'store':
+        kind = 1;
+        offset = e.offset;
+        size = e.data.length;
+        variant = e.nonTemporal ? 1 : 0;
+        break;
+      case 'flush':
+        kind = 2;
+        offset = e.offset - (e.offset % 64);
+        variant = variantCode(e.flushKind);
+        break;
+      case 'fence':
+        kind = 3;
+        variant = variantCode(e.fenceKind);
+        break;
+      case 'msync':
+        kind = 4;
+        offset = e.offset;
+        size = e.length;
+        break;
+      case 'marker':
+        kind = 5;
+        variant = variantCode(e.markerKind);
+        break;
+    }
+    const w = at >> 2;
+    words[w] = kind;
+    words[w + 1] = e.pool;
+    doubles[(at >> 3) + 1] = offset;
+    doubles[(at >> 3) + 2] = size;
+    words[w + 6] = variant;
+    words[w + 7] = 0;
+    at += RECORD;
+    if (at === chunk.length) {
+      hash.update(chunk);
+      at = 0;
+    }
+  }
+  hash.update(chunk.subarray(0, at));
+  return hash.digest('hex').slice(0, ID_DIGEST_CHARS);
+}
+
+/** A number per flush, fence and marker kind (never renumber: ids in the wild carry them). */
+function variantCode(kind: FlushKind | FenceKind | MarkerKind): number {
+  switch (kind) {
+    case 'clflush':
+      return 2;
+    case 'clflushopt':
+      return 3;
+    case 'clwb':
+      return 4;
+    case 'sfence':
+      return 5;
+    case 'mfence':
+      return 6;
+    case 'locked':
+      return 7;
+    case 'start':
+      return 8;
+    case 'stop':
+      return 9;
+    case 'user':
+      return 10;
+  }
+}
+
+/** Where the replay id goes in a command template. */
+export const REPLAY_ID_SLOT = '{id}';
+
+/** A replay command: the words shell-quoted, the slot replaced by the id. */
+export function replayCommandFor(words: readonly string[]): (id: string) => string {
+  return (id) =>
+    words
+      .map((w) => (w === REPLAY_ID_SLOT ? id : w))
+      .map(shellQuote)
+      .join(' ');
+}
+
+/** Fills a template (a command built with the slot as its id) with one id, quoted the same way. */
+export function fillReplayCommand(template: string, id: string): string {
+  return template.split(shellQuote(REPLAY_ID_SLOT)).join(shellQuote(id));
 }

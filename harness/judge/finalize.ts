@@ -3,6 +3,7 @@
 // function, so `pmfit merge` of shard reports gives the report a single run would have written.
 import type { Finding, ImageRecord, PointRecord, RunLog, ScenarioResult, Verdict } from '../../core/api.js';
 import { collateOutputs } from './collate.js';
+import { fillReplayCommand, withTraceDigest } from '../engine/replay-id.js';
 import { judge, type OracleReference } from './oracle.js';
 
 export function finalize(log: RunLog, wallMs: number): ScenarioResult {
@@ -21,7 +22,7 @@ export function finalize(log: RunLog, wallMs: number): ScenarioResult {
       partialPoints: log.points.filter((p) => p.partial).map((p) => p.index),
     },
     summary: {
-      verdict: findings.some((f) => f.kind !== 'unknown')
+      verdict: findings.some((f) => f.failure.kind !== 'check-error')
         ? 'inconsistent'
         : findings.length > 0
           ? 'unknown'
@@ -80,7 +81,10 @@ function smaller(a: ImageRecord, b: ImageRecord): boolean {
   return a.replayId < b.replayId;
 }
 
-/** What a group shows for one image: the check's output, or how the check died. */
+/**
+ * What a group shows for one image: the check's output, and how the check died as a marker in
+ * angle brackets (the collation compares these texts, so they stay fixed; not prose of a finding).
+ */
 function renderOutput(image: ImageRecord): string {
   const o = image.outcome;
   if (o.kind === 'error') return `<check error: ${o.error}>`;
@@ -90,34 +94,23 @@ function renderOutput(image: ImageRecord): string {
 }
 
 function toFinding(log: RunLog, point: PointRecord, image: ImageRecord, verdict: Verdict): Finding {
-  const o = image.outcome;
-  const kind =
-    verdict.status === 'unknown'
-      ? 'unknown'
-      : o.kind === 'timed-out'
-        ? 'timeout'
-        : o.kind === 'crashed'
-          ? (`crash:${o.signal}` as const)
-          : image.class;
-  const why = verdict.status === 'unknown' ? verdict.error : verdict.status === 'inconsistent' ? verdict.reason : '';
-  const where = `crash point ${point.index} (instructions ${point.icountFrom}-${point.icountTo}${point.lastEvent ? `, after ${point.lastEvent}` : ', before the first event'})`;
+  if (verdict.status === 'consistent') throw new Error('a consistent image is not a finding');
+  const replayId = withTraceDigest(image.replayId, log.traceDigest);
   return {
-    kind,
     class: image.class,
+    failure: verdict.failure,
     scenario: log.scenario,
     model: log.model,
     strategy: log.strategy,
     crashPoint: point.index,
     icountFrom: point.icountFrom,
     icountTo: point.icountTo,
-    replayId: image.replayId,
-    replayCommand: log.replayTemplate.split('{id}').join(image.replayId),
-    message: `${log.scenario}: ${verdict.status === 'unknown' ? 'verdict unknown' : `inconsistent state (${image.class})`} at ${where}: ${why}`,
-    reason: why,
+    ...(point.lastEvent ? { lastEvent: point.lastEvent } : {}),
     ...(verdict.status === 'inconsistent' && verdict.expected !== undefined ? { expected: verdict.expected } : {}),
     ...(verdict.status === 'inconsistent' && verdict.actual !== undefined ? { actual: verdict.actual } : {}),
     lostStores: image.lostStores,
     keptStores: image.keptStores,
-    ...(point.lastEvent ? { lastEvent: point.lastEvent } : {}),
+    replayId,
+    replayCommand: fillReplayCommand(log.replayTemplate, replayId),
   };
 }

@@ -1,7 +1,9 @@
 // A whole crash-test run: the engine observes every distinct image of the trace (a RunLog), then
-// the judge names the event before each failing crash point and finalizes verdicts and findings.
+// the judge names the event before each failing crash point, ties the run's replay ids to the
+// trace's digest, and finalizes verdicts and findings.
 import type { RunLog, ScenarioResult, Trace } from '../../core/api.js';
-import { describeEvent } from '../engine/crash-points.js';
+import { eventRef } from '../engine/crash-points.js';
+import { traceDigest } from '../engine/replay-id.js';
 import { observe, type EngineInput } from '../engine/engine.js';
 import { finalize, verdictAt } from './finalize.js';
 
@@ -13,6 +15,7 @@ export async function runEngine(input: EngineInput): Promise<ScenarioResult> {
 export async function runEngineWithLog(input: EngineInput): Promise<{ result: ScenarioResult; log: RunLog }> {
   const started = Date.now();
   const log = await observe(input);
+  log.traceDigest = traceDigest(input.trace);
   describeFailingPoints(log, input.trace.events);
   const result = finalize(log, Date.now() - started);
   return { result: input.shard ? { ...result, shard: input.shard, log } : result, log };
@@ -26,6 +29,6 @@ function describeFailingPoints(log: RunLog, events: Trace['events']): void {
   for (const point of log.points) {
     if (point.index === 0) continue;
     const fails = point.images.some((key) => verdictAt(log, log.images[key]!, point).status !== 'consistent');
-    if (fails) point.lastEvent = describeEvent(events[point.index - 1]!);
+    if (fails) point.lastEvent = eventRef(events[point.index - 1]!);
   }
 }

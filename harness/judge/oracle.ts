@@ -1,4 +1,5 @@
-// Oracles turn what a check observed on one crash image into a verdict.
+// Oracles turn what a check observed on one crash image into a verdict, as data: the failure's
+// kind and the check's own words; reports/format.ts writes the sentence.
 import type { CheckOutcome, OracleName, Verdict } from '../../core/api.js';
 
 /** Outputs an oracle compares against, computed once per run from the same trace. */
@@ -12,63 +13,54 @@ export interface OracleReference {
 }
 
 export function judge(oracle: OracleName, outcome: CheckOutcome, reference: OracleReference): Verdict {
-  if (outcome.kind === 'error') return { status: 'unknown', error: outcome.error };
-  if (outcome.kind === 'timed-out')
-    return {
-      status: 'inconsistent',
-      reason: `the check timed out${outcome.attempts > 1 ? ' twice' : ''} (${outcome.limitMs} ms)`,
-      actual: outcome.output,
-    };
-  if (outcome.kind === 'crashed')
-    return { status: 'inconsistent', reason: `the check was killed by ${outcome.signal}`, actual: outcome.output };
+  // The only place that reads how a check ended (CheckOutcome's tagged union).
+  switch (outcome.kind) {
+    case 'error':
+      return { status: 'unknown', failure: { kind: 'check-error', error: outcome.error } };
+    case 'timed-out':
+      return {
+        status: 'inconsistent',
+        failure: { kind: 'check-timed-out', limitMs: outcome.limitMs, attempts: outcome.attempts },
+        actual: outcome.output,
+      };
+    case 'crashed':
+      return {
+        status: 'inconsistent',
+        failure: { kind: 'check-crashed', signal: outcome.signal },
+        actual: outcome.output,
+      };
+    case 'failed':
+      if (oracle === 'collate') return { status: 'consistent' };
+      return {
+        status: 'inconsistent',
+        failure: { kind: 'check-failed', ...(outcome.detail !== undefined ? { detail: outcome.detail } : {}) },
+        actual: outcome.output,
+      };
+    case 'passed':
+      break;
+  }
   switch (oracle) {
     case 'collate':
-      return { status: 'consistent' };
     case 'exit':
-      return outcome.kind === 'passed'
-        ? { status: 'consistent' }
-        : {
-            status: 'inconsistent',
-            reason:
-              (outcome.kind === 'failed' ? outcome.detail : undefined) ?? 'the check reported an inconsistent state',
-            actual: outcome.output,
-          };
+      return { status: 'consistent' };
     case 'atomic':
-      return judgeAtomic(outcome, reference);
-    case 'ops':
-      return judgeOps(outcome, reference.allowed ?? []);
+      if (outcome.output === reference.before || outcome.output === reference.after) return { status: 'consistent' };
+      return {
+        status: 'inconsistent',
+        failure: { kind: 'not-before-or-after' },
+        expected: `${reference.before ?? ''}\n-- or --\n${reference.after ?? ''}`,
+        actual: outcome.output,
+      };
+    case 'ops': {
+      // Durable linearizability: the state is the one at an operation boundary the crash allows.
+      const allowed = reference.allowed ?? [];
+      if (allowed.includes(outcome.output)) return { status: 'consistent' };
+      return {
+        status: 'inconsistent',
+        failure: { kind: 'not-at-boundary' },
+        expected: allowed.join('\n-- or --\n'),
+        actual: outcome.output,
+      };
+    }
   }
-}
-
-/** Durable linearizability: the state is the one at an operation boundary the crash allows. */
-function judgeOps(outcome: CheckOutcome, allowed: string[]): Verdict {
-  if (outcome.kind !== 'passed')
-    return {
-      status: 'inconsistent',
-      reason: (outcome.kind === 'failed' ? outcome.detail : undefined) ?? 'the check reported an inconsistent state',
-      actual: outcome.output,
-    };
-  if (allowed.includes(outcome.output)) return { status: 'consistent' };
-  return {
-    status: 'inconsistent',
-    reason: 'the state is not the one at any operation boundary between the last durable operation and the crash',
-    expected: allowed.join('\n-- or --\n'),
-    actual: outcome.output,
-  };
-}
-
-function judgeAtomic(outcome: CheckOutcome, reference: OracleReference): Verdict {
-  if (outcome.kind !== 'passed')
-    return {
-      status: 'inconsistent',
-      reason: (outcome.kind === 'failed' ? outcome.detail : undefined) ?? 'the check reported an inconsistent state',
-      actual: outcome.output,
-    };
-  if (outcome.output === reference.before || outcome.output === reference.after) return { status: 'consistent' };
-  return {
-    status: 'inconsistent',
-    reason: 'the state is neither the one before the snippet nor the one after it',
-    expected: `${reference.before ?? ''}\n-- or --\n${reference.after ?? ''}`,
-    actual: outcome.output,
-  };
 }

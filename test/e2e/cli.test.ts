@@ -16,9 +16,9 @@ test('exit 1 on a finding, with the crash point and the replay command', (t) => 
   t.is(r.status, 1, r.stderr);
   t.regex(
     r.stdout,
-    /FINDING \[missing-flush\] list-append-buggy: inconsistent state \(missing-flush\) at crash point 6/,
+    /FINDING \[missing-flush\] list-append-buggy \(adr\) at crash point 6 \(instructions 6-6, after #5 sfence at scenarios\/list-append\.ts:\d+:\d+\): node at 64 is linked but not initialized/,
   );
-  t.regex(r.stdout, /replay: pmfit replay adr@6 --scenario list-append-buggy/);
+  t.regex(r.stdout, /replay: pmfit replay 'adr@6~[0-9a-f]{6}' --scenario list-append-buggy/);
 });
 
 for (const [what, args, message] of [
@@ -56,13 +56,13 @@ test('the JSON report is deterministic: same run, same bytes apart from wallMs',
   });
   t.is(reports[0], reports[1]);
   const json = JSON.parse(reports[0]!);
-  t.is(json.schemaVersion, 1);
+  t.is(json.schemaVersion, 2);
   t.deepEqual(Object.keys(json.summary), ['verdict', 'crashPoints', 'images', 'distinctImages', 'findings', 'wallMs']);
   t.is(json.summary.findings, json.findings.length);
   t.true(
     json.findings.every(
-      (f: { kind: string; crashPoint: number; replayId: string; message: string }) =>
-        f.kind && Number.isInteger(f.crashPoint) && f.replayId && f.message,
+      (f: { class: string; failure: { kind: string }; crashPoint: number; replayId: string }) =>
+        f.class && f.failure.kind && Number.isInteger(f.crashPoint) && f.replayId,
     ),
   );
 });
@@ -71,7 +71,7 @@ test('replay rebuilds the failing image into a new file and re-runs its check', 
   const out = join(tempDir(t), 'image.pool');
   const r = pmfit(['replay', 'adr@6', '--scenario', 'list-append-buggy', '--out', out]);
   t.is(r.status, 1, r.stderr);
-  t.regex(r.stdout, /lost:\n {2}#0 store \[64, \+8\)/);
+  t.regex(r.stdout, /lost \(still pending at the crash\):\n {2}#0 \[64, \+8\) line 1/);
   t.regex(r.stdout, /verdict: inconsistent — node at 64 is linked but not initialized/);
   t.is(statSync(out).size, 4096);
   t.is(readFileSync(out).readBigUInt64LE(8), 64n, 'the durable link points at the node');

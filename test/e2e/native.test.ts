@@ -4,7 +4,7 @@ import test from 'ava';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FindingKind, Report } from '../../core/api.js';
+import type { FindingClass, Report } from '../../core/api.js';
 import { REPO, pmfit, tempDir } from '../helpers.js';
 
 const prog = (name: string) => join(REPO, 'build', 'scenarios', name);
@@ -79,12 +79,12 @@ test('check: the word-count tree is clean under eadr and adr, the buggy tree is 
   const bad = jsonReport(dir, checkArgs(dir, 'binarytree-buggy', 65536, ['--strategy', 'strict']));
   t.is(bad.status, 1);
   const first = bad.report.findings[0]!;
-  t.is(first.kind, 'missing-flush');
+  t.is(first.class, 'missing-flush');
   t.true(
     first.lostStores.some((s) => /scenarios\/native\/binarytree\.c:\d+$/.test(s.site ?? '')),
     JSON.stringify(first.lostStores),
   );
-  t.regex(first.replayCommand, /^pmfit check .* --replay '?adr@[\d/:,*]+'? -- /);
+  t.regex(first.replayCommand, /^pmfit check .* --replay '?adr@[\d/:,*]+~[0-9a-f]{6}'? -- /);
 });
 
 test("check never modifies the user's pool, and --replay rebuilds the failing image into a new file", (t) => {
@@ -124,7 +124,8 @@ test("check never modifies the user's pool, and --replay rebuilds the failing im
   ]);
   t.is(again.status, 1, again.stderr);
   t.regex(again.stdout, /verdict: inconsistent/);
-  t.regex(again.stdout, /lost:\n {2}#\d+ store/);
+  t.regex(again.stdout, /lost \(still pending at the crash\):\n {2}#\d+ \[\d+, \+\d+\) line \d+/);
+  t.regex(again.stdout, /^trace [0-9a-f]{6}: the one the id came from$/m, 're-traced, the program has the same trace');
   t.is(statSync(out).size, 4096);
 });
 
@@ -242,7 +243,7 @@ test('allcounts -n prints what it would run and runs nothing', (t) => {
   t.regex(r.stdout, /would run at every crash point: mycheck \{pool\}/);
 });
 
-const twins: Array<[string, FindingKind]> = [
+const twins: Array<[string, FindingClass]> = [
   ['flag-data', 'missing-flush'],
   ['fence-flag', 'missing-fence'],
   ['torn16', 'torn-write'],
@@ -254,7 +255,7 @@ for (const [name, bugClass] of twins) {
     const dir = tempDir(t);
     const bad = jsonReport(dir, ['run', `native/${name}-buggy`, '--']);
     t.is(bad.status, 1);
-    t.is(bad.report.findings[0]!.kind, bugClass);
+    t.is(bad.report.findings[0]!.class, bugClass);
     for (const strategy of ['strict', 'extremes', 'exhaustive', 'random']) {
       const good = jsonReport(dir, ['run', `native/${name}`, '--strategy', strategy, '--']);
       t.is(good.status, 0, strategy);
@@ -267,7 +268,7 @@ test('libpmemobj: a transaction is clean, a field changed outside the undo log i
   t.is(jsonReport(dir, ['run', 'native/pmemobj-tx', '--']).status, 0);
   const bad = jsonReport(dir, ['run', 'native/pmemobj-tx-buggy', '--']);
   t.is(bad.status, 1);
-  t.regex(bad.report.findings[0]!.message, /inconsistent/);
+  t.is(bad.report.findings[0]!.failure.kind, 'check-failed');
 });
 
 test('check --save-trace keeps the trace, and trace dump prints it event by event with source lines', (t) => {
@@ -284,7 +285,7 @@ test('check --save-trace keeps the trace, and trace dump prints it event by even
     "the program's line, not the intrinsic's header",
   );
   t.regex(dump.stdout, /#\d+ sfence/);
-  t.regex(dump.stdout, /#\d+ store \[0, \+8\) = 010000001eaba15c at scenarios\/native\//);
+  t.regex(dump.stdout, /#\d+ store \[0, \+8\) line 0 = 010000001eaba15c at scenarios\/native\//);
   t.regex(dump.stdout, /# mapping of pool 0: base 0x[0-9a-f]+, 4096 bytes/);
   t.is(
     pmfit(['trace', 'dump', join(dir, 'fence-flag-buggy.pool')]).status,
@@ -331,13 +332,13 @@ test('hostile checks do not sink the run: crashes, timeouts and floods become bo
   const segv = run('kill -SEGV $$');
   t.is(segv.status, 1);
   t.true(
-    segv.report.findings.every((f) => f.kind === 'crash:SIGSEGV'),
-    JSON.stringify(segv.report.findings.map((f) => f.kind)),
+    segv.report.findings.every((f) => f.failure.kind === 'check-crashed' && f.failure.signal === 'SIGSEGV'),
+    JSON.stringify(segv.report.findings.map((f) => f.failure)),
   );
   t.true(segv.report.findings.length > 0 && segv.report.findings.every((f) => f.replayId.startsWith('adr@')));
   const slow = run('sleep 5', ['--timeout', '200', '--jobs', '2']);
   t.is(slow.status, 1);
-  t.true(slow.report.findings.every((f) => f.kind === 'timeout'));
+  t.true(slow.report.findings.every((f) => f.failure.kind === 'check-timed-out'));
   const flood = run('head -c 3000000 /dev/zero | tr "\\0" x');
   t.is(flood.status, 0);
   const output = flood.report.results[0]!.groups[0]!.output;

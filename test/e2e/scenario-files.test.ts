@@ -78,16 +78,16 @@ test('a buggy TS scenario file gives a finding at its .ts lines and a replay com
   const r = jsonRun(dir, ['./bad.ts'], dir);
   t.is(r.status, 1, r.stderr);
   const finding = r.report!.findings[0]!;
-  t.is(finding.kind, 'missing-flush');
+  t.is(finding.class, 'missing-flush');
   t.is(finding.scenario, 'user-flag-data-buggy');
   t.regex(
     finding.lostStores[0]!.site ?? '',
     /bad\.ts:11:\d+$/,
     "the call site is the user's .ts line, through the source map",
   );
-  const replay = /replay: (pmfit replay \S+ --scenario \.\/bad\.ts)$/m.exec(r.stdout);
+  const replay = /replay: pmfit replay '([^']+)' --scenario \.\/bad\.ts$/m.exec(r.stdout);
   t.truthy(replay, r.stdout);
-  const again = pmfit(replay![1]!.split(' ').slice(1), { cwd: dir });
+  const again = pmfit(['replay', replay![1]!, '--scenario', './bad.ts'], { cwd: dir });
   t.is(again.status, 1, again.stderr);
   t.regex(again.stdout, /verdict: inconsistent — flag set before its data/);
   // A saved failure of a .ts file replays after the run's temporary transpilation is gone.
@@ -113,7 +113,7 @@ test('a native spec file runs the C program through the tracer: missing-flush, a
   const file = join(FIXTURES, 'flag-data-buggy.native.mjs');
   const r = jsonRun(dir, [file, '--quiet', '--strategy', 'strict']);
   t.is(r.status, 1, r.stderr);
-  t.is(r.report!.findings[0]!.kind, 'missing-flush');
+  t.is(r.report!.findings[0]!.class, 'missing-flush');
   t.is(r.report!.findings[0]!.scenario, 'file-flag-data-buggy');
   const id = /^pmfit replay '([^']+)' --scenario (\S+)$/.exec(r.report!.findings[0]!.replayCommand);
   t.truthy(id, r.report!.findings[0]!.replayCommand);

@@ -47,22 +47,23 @@ test('list-append-buggy is inconsistent under strict adr with the first failing 
   t.is(adr!.summary.verdict, 'inconsistent');
   const first = adr!.findings[0]!;
   t.is(first.crashPoint, 6);
-  t.is(first.replayId, 'adr@6');
-  t.is(first.replayCommand, 'pmfit replay adr@6 --scenario list-append-buggy');
-  t.regex(first.message, /linked but not initialized/);
+  t.regex(first.replayId, /^adr@6~[0-9a-f]{6}$/);
+  t.is(first.replayCommand, `pmfit replay '${first.replayId}' --scenario list-append-buggy`);
+  t.is(first.failure.kind, 'check-failed');
+  t.regex(first.failure.kind === 'check-failed' ? (first.failure.detail ?? '') : '', /linked but not initialized/);
   t.deepEqual(
     first.lostStores.map((s) => s.offset),
     [64, 72, 80],
   );
   t.regex(first.lostStores[0]!.site ?? '', /scenarios\/linked-list\.ts:\d+:\d+/);
-  t.is(first.kind, 'missing-flush', 'the node was never flushed when the link became durable');
+  t.is(first.class, 'missing-flush', 'the node was never flushed when the link became durable');
 });
 
 test('extremes finds the buggy append earlier: the link evicted to pmem before the node was flushed', async (t) => {
   const [result] = (await run('list-append-buggy', ['adr'], 'extremes')).results;
   const first = result!.findings[0]!;
   t.is(first.crashPoint, 4);
-  t.is(first.kind, 'missing-flush');
+  t.is(first.class, 'missing-flush');
   t.true(
     first.keptStores.some((s) => s.offset === 8),
     'the link store persisted early',

@@ -1,7 +1,7 @@
 // Each persistency bug class has a buggy TS scenario and a correct twin: the buggy one is found with
 // the right class by the strategies that can see it, and the twin is clean under every strategy.
 import test from 'ava';
-import type { FindingKind, StrategyName } from '../../core/api.js';
+import type { FindingClass, StrategyName } from '../../core/api.js';
 import { runScenarios } from '../../harness/cli/run-scenarios.js';
 import { findBuiltIn } from '../../scenarios/index.js';
 
@@ -19,7 +19,7 @@ async function verdict(name: string, strategy: StrategyName) {
   return report.results[0]!;
 }
 
-const twins: Array<[string, FindingKind, StrategyName[]]> = [
+const twins: Array<[string, FindingClass, StrategyName[]]> = [
   ['flag-data', 'missing-flush', ['strict', 'extremes', 'exhaustive']],
   ['fence-flag', 'missing-fence', ['extremes', 'exhaustive']],
   ['torn16', 'torn-write', ['extremes', 'exhaustive']],
@@ -31,7 +31,7 @@ for (const [name, bugClass, finders] of twins) {
     for (const strategy of finders) {
       const result = await verdict(`${name}-buggy`, strategy);
       t.is(result.summary.verdict, 'inconsistent', strategy);
-      t.is(result.findings[0]!.kind, bugClass, strategy);
+      t.is(result.findings[0]!.failure.kind, 'check-failed', strategy);
       t.is(result.findings[0]!.class, bugClass, strategy);
     }
   });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Report } from '../../core/api.js';
+import { eventText } from '../../reports/format.js';
 import { htmlReporter } from '../../reports/html-report.js';
 import { colorHistogram, decodePng, tallRunPixels, type Png } from './png.js';
 import { hostileReport, realReport } from './real-report.js';
@@ -34,6 +35,21 @@ test('the HTML report is self-contained and embeds the JSON report exactly', asy
   );
   t.notRegex(html, /<details[^>]* open/, 'output groups are collapsed');
   t.true(html.includes('Output for iterations: 0-3'));
+});
+
+test("each finding's detail names the event before the crash once, worded by reports/format.ts", async (t) => {
+  const report = await realReport();
+  const html = htmlReporter.render(report);
+  report.results.forEach((result, r) =>
+    result.findings.forEach((f, i) => {
+      const detail = new RegExp(`<template id="detail-${r}-${i}">([\\s\\S]*?)</template>`).exec(html)?.[1];
+      t.truthy(detail, `detail of finding ${i} of result ${r}`);
+      const event = f.lastEvent ? `after ${eventText(f.lastEvent)}` : 'before the first event';
+      const escaped = event.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+      t.is(detail!.split(escaped).length - 1, 1, `${f.replayId}: ${event}`);
+      for (const s of f.lostStores) t.true(detail!.includes(`<td>${s.seq}</td><td>[${s.offset}, +${s.size})</td>`));
+    }),
+  );
 });
 
 test('hostile text cannot close the script element or inject markup', async (t) => {

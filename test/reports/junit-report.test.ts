@@ -1,4 +1,5 @@
 import test from 'ava';
+import { findingHeadline, findingLabel, storeText } from '../../reports/format.js';
 import { junitReporter, suiteName } from '../../reports/junit-report.js';
 import { HOSTILE, hostileReport, realReport } from './real-report.js';
 import { parseXml, type XmlElement } from './xml-check.js';
@@ -45,10 +46,10 @@ test('each finding is a failing testcase whose message is the finding and whose 
   t.is(failures.length, report.findings.length);
   failures.forEach((failure, i) => {
     const f = report.findings[i]!;
-    t.is(failure.attrs.message, f.message);
-    t.is(failure.attrs.type, f.kind);
+    t.is(failure.attrs.message, findingHeadline(f));
+    t.is(failure.attrs.type, findingLabel(f));
     t.true(failure.text.includes(`replay: ${f.replayCommand}`));
-    for (const s of f.lostStores) t.true(failure.text.includes(`#${s.seq} [${s.offset}, +${s.size})`));
+    for (const s of f.lostStores) t.true(failure.text.includes(storeText(s)));
   });
 });
 

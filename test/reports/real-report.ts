@@ -24,12 +24,12 @@ export function realReport(): Promise<Report> {
 /** Text no report should break on: markup, quotes, XML-forbidden controls, a lone surrogate, emoji. */
 export const HOSTILE = 'a</script><!-- & "q" \'s\' ]]> \u0001\u0008\u000b\u001f \uD800 \u{1F600} <b>x</b>';
 
-/** The real report with hostile text in a finding's message, outputs and a perf finding. */
+/** The real report with hostile text in a finding's check detail, outputs, sites and a perf finding. */
 export function hostileReport(report: Report): Report {
   const copy = structuredClone(report) as Report;
   const result = copy.results.find((r) => r.findings.length > 0)!;
   const f: Finding = result.findings[0]!;
-  f.message = `${f.message} ${HOSTILE}`;
+  f.failure = { kind: 'check-failed', detail: HOSTILE };
   f.actual = HOSTILE;
   f.expected = HOSTILE;
   f.lostStores = [
@@ -40,9 +40,7 @@ export function hostileReport(report: Report): Report {
   result.groups[0]!.output = HOSTILE;
   result.perfFindings.push({
     kind: 'idle-fence',
-    seq: 3,
-    message: `fence with nothing to order ${HOSTILE}`,
-    site: 'scenarios/native/x.c:7',
+    event: { kind: 'fence', seq: 3, variant: 'sfence', site: 'scenarios/native/x.c:7' },
   });
   copy.findings = copy.results.flatMap((r) => r.findings);
   return copy;

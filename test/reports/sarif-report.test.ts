@@ -1,5 +1,6 @@
 import test from 'ava';
 import type { Report } from '../../core/api.js';
+import { findingHeadline, findingLabel } from '../../reports/format.js';
 import { parseSite, SARIF_SCHEMA, sarifReporter } from '../../reports/sarif-report.js';
 import { hostileReport, realReport } from './real-report.js';
 
@@ -68,8 +69,8 @@ test('each result says what failed, replays it, and sits at the first lost store
   const { results } = render(report);
   report.findings.forEach((f, i) => {
     const r = results[i]!;
-    t.is(r.ruleId, f.kind);
-    t.true(r.message.text.startsWith(f.message));
+    t.is(r.ruleId, findingLabel(f));
+    t.true(r.message.text.startsWith(findingHeadline(f)));
     t.true(r.message.text.includes(f.replayCommand));
     const site = parseSite(f.lostStores.find((s) => parseSite(s.site))?.site)!;
     t.truthy(site, 'every TS finding here has a located lost store');

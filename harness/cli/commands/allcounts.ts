@@ -6,7 +6,8 @@ import { formatRanges } from '../../../reports/ranges.js';
 import { EXIT } from '../../../core/support/errors.js';
 import { checkNative } from '../native-runner.js';
 import { pmfitCommandWith, shellQuote } from '../../../core/support/shell-quote.js';
-import { crashPointAt, describeEvent } from '../../engine/crash-points.js';
+import { crashPointAt, eventRef } from '../../engine/crash-points.js';
+import { eventText } from '../../../reports/format.js';
 import { checkJobs } from './run.js';
 import { targetFrom, type NativeArgs } from './native-options.js';
 
@@ -50,7 +51,9 @@ export async function allcountsCommand(argv: AllcountsArgs): Promise<number> {
     out.push('', 'crash points:');
     for (let i = 0; i <= traced.trace.events.length; i++) {
       const p = crashPointAt(traced.trace.events, i);
-      out.push(`  ${p.icountFrom}-${p.icountTo}: after ${p.lastEvent ? describeEvent(p.lastEvent) : 'the start'}`);
+      out.push(
+        `  ${p.icountFrom}-${p.icountTo}: after ${p.lastEvent ? eventText(eventRef(p.lastEvent)) : 'the start'}`,
+      );
     }
   }
   process.stdout.write(`${out.join('\n')}\n`);

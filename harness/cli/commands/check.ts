@@ -3,18 +3,14 @@
 import type { Argv } from 'yargs';
 import type { ModelName, OracleName } from '../../../core/api.js';
 import { buildReport } from '../../../reports/json-report.js';
-import { oracleReference } from '../../engine/engine.js';
-import { EXIT, UsageError, requireNewFile } from '../../../core/support/errors.js';
-import { ExternalCheckPool } from '../../check/external-pool.js';
+import { EXIT, requireNewFile } from '../../../core/support/errors.js';
 import { createLogger } from '../../../core/support/log.js';
-import { checkNative, rebuildNativeImage } from '../native-runner.js';
+import { checkNative } from '../native-runner.js';
+import { replayId } from '../../judge/replay.js';
 import { checkSettings } from '../options.js';
-import { NATIVE_ENV, type NativeTarget } from '../../../icount/target.js';
-import { judge } from '../../judge/oracle.js';
-import { parseReplayId } from '../../engine/replay-id.js';
+import type { NativeTarget } from '../../../icount/target.js';
 import { renderReplay } from '../../../reports/replay-report.js';
 import { pmfitCommandWith } from '../../../core/support/shell-quote.js';
-import { makeTempDir, removeTempDir } from '../../../core/support/temp-dir.js';
 import {
   checkCounts,
   logSeed,
@@ -26,7 +22,7 @@ import {
 import { targetFrom, withNativeOptions, type NativeArgs } from './native-options.js';
 
 type CheckArgs = CommonCheckOptions &
-  NativeArgs & { check: string; replay?: string; out?: string; 'save-trace'?: string };
+  NativeArgs & { check: string; replay?: string; out?: string; 'any-trace'?: boolean; 'save-trace'?: string };
 
 export function checkBuilder<T>(y: Argv<T>) {
   return withNativeOptions(withCheckOptions(y))
@@ -40,22 +36,17 @@ export function checkBuilder<T>(y: Argv<T>) {
       describe: 'rebuild the crash image with this replay id and re-run the check on it',
     })
     .option('out', { type: 'string', describe: 'with --replay: write the image to this new file' })
+    .option('any-trace', {
+      type: 'boolean',
+      describe: "with --replay: replay even when the id's trace digest differs from the program's trace",
+    })
     .option('save-trace', { type: 'string', describe: 'keep the trace in this new file (see pmfit trace dump)' });
 }
 
 export async function checkCommand(argv: CheckArgs): Promise<number> {
   checkCounts(argv);
   const target = targetFrom(argv);
-  if (argv.replay)
-    return replayNative({
-      target,
-      check: argv.check,
-      oracle: (argv.oracle ?? 'exit') as OracleName,
-      id: argv.replay,
-      timeoutMs: argv.timeout,
-      subject: target.program,
-      ...(argv.out ? { out: argv.out } : {}),
-    });
+  if (argv.replay) return replayNative(argv, target);
   const requests = parseReportRequests(argv.report);
   const saveTrace = argv['save-trace'];
   if (saveTrace) requireNewFile(saveTrace, '--save-trace');
@@ -82,55 +73,22 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
   );
 }
 
-export interface NativeReplay {
-  target: NativeTarget;
-  check: string;
-  oracle: OracleName;
-  id: string;
-  out?: string;
-  timeoutMs: number;
-  subject: string;
-}
-
-/** Traces the program again, rebuilds the image with replay id `id`, and re-runs the check on it. */
-export async function replayNative(r: NativeReplay): Promise<number> {
-  const choice = parseReplayId(r.id);
-  if (!choice) throw new UsageError(`'${r.id}' is not a replay id (expected MODEL@POINT or MODEL@POINT/LINE:KEPT,...)`);
-  if (r.out) requireNewFile(r.out, '--out');
-  let replayed: Awaited<ReturnType<typeof rebuildNativeImage>>;
-  try {
-    replayed = await rebuildNativeImage(r.target, choice, r.timeoutMs, r.out);
-  } catch (err) {
-    if (err instanceof RangeError)
-      throw new UsageError(`replay id ${r.id} does not fit this program's trace: ${err.message}`);
-    throw err;
-  }
-  const dir = makeTempDir();
-  try {
-    const checker = new ExternalCheckPool({ command: r.check, jobs: 1, timeoutMs: r.timeoutMs, dir, env: NATIVE_ENV });
-    const outcome = await checker.check(replayed.rebuilt.image);
-    const verdict = judge(
-      r.oracle,
-      outcome,
-      await oracleReference(r.oracle, replayed.traced.trace, replayed.traced.initial, checker),
-    );
-    const { kept, lost } = replayed.rebuilt;
-    process.stdout.write(
-      renderReplay({
-        id: r.id,
-        subject: r.subject,
-        oracle: r.oracle,
-        choice,
-        trace: replayed.traced.trace,
-        kept,
-        lost,
-        ...(r.out ? { out: r.out } : {}),
-        outcome,
-        verdict,
-      }),
-    );
-    return verdict.status === 'consistent' ? EXIT.clean : EXIT.finding;
-  } finally {
-    removeTempDir(dir);
-  }
+/** `--replay ID`: the one replay path (harness/judge/replay.ts), on this command's program and check. */
+async function replayNative(argv: CheckArgs, target: NativeTarget): Promise<number> {
+  const record = await replayId({
+    id: argv.replay!,
+    subject: target.program,
+    on: {
+      kind: 'native',
+      target,
+      check: argv.check,
+      oracle: (argv.oracle ?? 'exit') as OracleName,
+      models: (argv.model ?? ['adr']) as ModelName[],
+    },
+    timeoutMs: argv.timeout,
+    ...(argv['any-trace'] ? { anyTrace: true } : {}),
+    ...(argv.out ? { out: argv.out } : {}),
+  });
+  process.stdout.write(renderReplay(record));
+  return record.verdict.status === 'consistent' ? EXIT.clean : EXIT.finding;
 }

@@ -2,7 +2,8 @@
 import { existsSync } from 'node:fs';
 import { streamTrace } from '../../../core/trace/reader.js';
 import { TraceFormatError } from '../../../core/trace/format.js';
-import { describeEvent } from '../../engine/crash-points.js';
+import { eventRef } from '../../engine/crash-points.js';
+import { eventText } from '../../../reports/format.js';
 import { EXIT, UsageError } from '../../../core/support/errors.js';
 
 export function traceDumpCommand(argv: { file: string }): number {
@@ -14,7 +15,7 @@ export function traceDumpCommand(argv: { file: string }): number {
     ];
     for (const pool of stream.header.pools) out.push(`# pool ${pool.id}: ${pool.path} (${pool.size} bytes)`);
     for (const event of stream.events) {
-      out.push(`${String(event.icount).padStart(8)}  ${describeEvent(event)}`);
+      out.push(`${String(event.icount).padStart(8)}  ${eventText(eventRef(event))}`);
       if (out.length >= 4096) process.stdout.write(`${out.splice(0).join('\n')}\n`);
     }
     for (const m of stream.mappings)

@@ -1,15 +1,23 @@
-// Rebuilds crash images from their choices alone (what `pmfit replay` and saved failures do):
-// replay the trace up to the crash point, then add to the durable image the prefix of pending units
-// each line kept.
-import type { Trace } from '../../../core/api.js';
+// Rebuilds crash images from their choices alone (replay, saved failures, the oracles' reference
+// images) with the engine's own parts: the tracker walks the trace to the crash point and the
+// composer the strategies use builds the image, so a replayed image is the checked one, byte for byte.
+import type { LostStore, Trace } from '../../../core/api.js';
 import type { ImageChoice } from '../replay-id.js';
+import { CrashImageComposer } from './crash-image.js';
 import { hashImage, paddedImage } from './image-hash.js';
-import { PersistencyTracker, type PendingUnit } from './persistency-tracker.js';
+import { type PendingUnit, PersistencyTracker } from './persistency-tracker.js';
 
 export interface RebuiltImage {
+  /** The image, exactly the pool's size. */
   image: Buffer;
+  /** Copies of the pending units it kept and lost. */
   kept: PendingUnit[];
   lost: PendingUnit[];
+}
+
+/** A choice that does not fit the trace: past its end, or naming units a line does not have. */
+export class ChoiceMismatch extends RangeError {
+  override name = 'ChoiceMismatch';
 }
 
 export function rebuildImage(trace: Trace, initial: Buffer, choice: ImageChoice): RebuiltImage {
@@ -20,7 +28,7 @@ export function rebuildImage(trace: Trace, initial: Buffer, choice: ImageChoice)
 export function rebuildImages(trace: Trace, initial: Buffer, choices: readonly ImageChoice[]): RebuiltImage[] {
   for (const c of choices) {
     if (c.point > trace.events.length)
-      throw new RangeError(`crash point ${c.point} is past the end of the trace (${trace.events.length} events)`);
+      throw new ChoiceMismatch(`crash point ${c.point} is past the end of the trace (${trace.events.length} events)`);
   }
   const padded = paddedImage(initial);
   const tracker = new PersistencyTracker(padded, hashImage(padded));
@@ -34,26 +42,44 @@ export function rebuildImages(trace: Trace, initial: Buffer, choices: readonly I
   return out;
 }
 
-/** The image `choice` names at the tracker's point: a copy, with copies of its units. */
+const copy = (units: readonly PendingUnit[]) => units.map((u) => ({ ...u }));
+
+/** The image `choice` names at the tracker's point. */
 function imageAt(tracker: PersistencyTracker, choice: ImageChoice, size: number): RebuiltImage {
-  const pending = [...tracker.pendingLines];
-  if (choice.model === 'eadr')
-    return {
-      image: Buffer.from(tracker.executed.subarray(0, size)),
-      kept: pending.flatMap(([, units]) => units.map((u) => ({ ...u }))),
-      lost: [],
-    };
-  const image = Buffer.from(tracker.durable);
-  const kept: PendingUnit[] = [];
-  const lost: PendingUnit[] = [];
-  for (const [line, units] of pending) {
-    const k = choice.kept.get(line) ?? (choice.rest === 'all' ? units.length : 0);
-    if (k > units.length)
-      throw new RangeError(
-        `line ${line} has ${units.length} pending units at crash point ${choice.point}, the id keeps ${k}`,
-      );
-    units.forEach((u, i) => (i < k ? kept : lost).push({ ...u }));
+  const composer = new CrashImageComposer(tracker);
+  const pending = new Map(composer.pendingLines().map((l) => [l.line, l.units]));
+  if (choice.model === 'eadr') {
+    const all = composer.split(new Map(pending));
+    return { image: Buffer.from(tracker.executed.subarray(0, size)), kept: copy(all.kept), lost: [] };
   }
-  for (const u of kept) image.set(u.data, u.offset);
-  return { image: image.subarray(0, size), kept, lost };
+  for (const [line, k] of choice.kept) {
+    const units = pending.get(line);
+    if (units === undefined)
+      throw new ChoiceMismatch(
+        `line ${line} has no pending units at crash point ${choice.point} (pending lines: ${[...pending.keys()].join(', ') || 'none'})`,
+      );
+    if (k > units)
+      throw new ChoiceMismatch(
+        `line ${line} has ${units} pending units at crash point ${choice.point}, the id keeps ${k}`,
+      );
+  }
+  const kept = new Map(
+    [...pending].map(([line, units]) => [line, choice.kept.get(line) ?? (choice.rest === 'all' ? units : 0)]),
+  );
+  const { kept: keptUnits, lost } = composer.split(kept);
+  return { image: composer.build(kept).subarray(0, size), kept: copy(keptUnits), lost: copy(lost) };
+}
+
+/**
+ * The stores some units belong to, one entry per store (its units merged), in program order; at
+ * most `max` of them, the earliest. (engine.ts keeps a private copy of this; it can use this one.)
+ */
+export function storesOf(units: readonly PendingUnit[], trace: Trace, max = Infinity): LostStore[] {
+  const seqs = [...new Set(units.map((u) => u.seq))].sort((a, b) => a - b).slice(0, max);
+  return seqs.map((seq) => {
+    const event = trace.events[seq]!;
+    const size = event.kind === 'store' ? event.data.length : 0;
+    const offset = event.kind === 'store' ? event.offset : 0;
+    return { seq, offset, size, ...(event.site ? { site: event.site } : {}) };
+  });
 }

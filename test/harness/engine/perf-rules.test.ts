@@ -19,7 +19,7 @@ test('redundant flushes, clean-line flushes, idle fences and never-durable store
     Buffer.alloc(256),
   );
   t.deepEqual(
-    found.map((f) => [f.kind, f.seq]),
+    found.map((f) => [f.kind, f.event.seq]),
     [
       ['redundant-flush', 2],
       ['idle-fence', 4],

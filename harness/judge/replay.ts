@@ -1,0 +1,260 @@
+// Replay, the one path every `pmfit replay` takes — a built-in or file TS scenario, a native scenario,
+// `pmfit check --replay`, and a saved failure: get the trace (record or trace the program), check the
+// id against it, rebuild the image with the engine's own image builder, run the check once, judge it
+// with the run's oracle, and return what happened as data (reports/replay-report.ts words it).
+// It sits in the judge because it is the first stage that may use all of them: the engine (images),
+// the checkers, and the oracles; the CLI only parses arguments and prints.
+import { writeFileSync } from 'node:fs';
+import type {
+  CheckOutcome,
+  Checker,
+  EventRef,
+  LostStore,
+  ModelName,
+  OracleName,
+  Trace,
+  Verdict,
+} from '../../core/api.js';
+import { UsageError, requireNewFile } from '../../core/support/errors.js';
+import { makeTempDir, removeTempDir } from '../../core/support/temp-dir.js';
+import { loadScenario, recordScenario } from '../../icount/ts-record.js';
+import { NATIVE_ENV, type NativeTarget, checkTarget, prepareWorkingPool, traceTarget } from '../../icount/target.js';
+import type { ScenarioEntry } from '../../scenarios/index.js';
+import { ExternalCheckPool } from '../check/external-pool.js';
+import { TsCheckPool } from '../check/ts-pool.js';
+import { crashPointAt, eventRef } from '../engine/crash-points.js';
+import { oracleReference } from '../engine/engine.js';
+import {
+  ChoiceMismatch,
+  type RebuiltImage,
+  rebuildImage,
+  rebuildImages,
+  storesOf,
+} from '../engine/model/image-builder.js';
+import { hashImage, paddedImage } from '../engine/model/image-hash.js';
+import { PersistencyTracker } from '../engine/model/persistency-tracker.js';
+import { allowedBoundaries, operationBoundaries } from '../engine/ops-boundaries.js';
+import { parseReplayId, requireModel, traceDigest } from '../engine/replay-id.js';
+import { type OracleReference, judge } from './oracle.js';
+import type { SavedCheck, SavedFailure } from './saved-failures.js';
+import { findScenario } from '../../scenarios/index.js';
+import { loadScenarioFile } from '../../scenarios/load/file.js';
+
+/** What to replay an id on. */
+export type ReplaySubject =
+  | { kind: 'ts'; entry: ScenarioEntry }
+  | { kind: 'native'; target: NativeTarget; check: string; oracle: OracleName; models: readonly ModelName[] };
+
+export interface ReplayRequest {
+  id: string;
+  /** The name reports use: the scenario, or the program. */
+  subject: string;
+  on: ReplaySubject;
+  /** Replay even when the id's trace digest differs from this trace's. */
+  anyTrace?: boolean;
+  /** Write the rebuilt image to this new file. */
+  out?: string;
+  timeoutMs: number;
+}
+
+/** How the id's trace digest compared with the trace replayed on. */
+export type TraceMatch =
+  | { kind: 'same'; digest: string }
+  | { kind: 'unchecked'; digest: string }
+  | { kind: 'different'; digest: string; idDigest: string };
+
+/** One replayed id, as data. */
+export interface ReplayRecord {
+  id: string;
+  subject: string;
+  model: ModelName;
+  oracle: OracleName;
+  crashPoint: number;
+  icountFrom: number;
+  icountTo: number;
+  lastEvent?: EventRef;
+  kept: LostStore[];
+  lost: LostStore[];
+  trace: TraceMatch;
+  out?: string;
+  output: string;
+  verdict: Verdict;
+}
+
+interface Acquired {
+  trace: Trace;
+  initial: Buffer;
+  checker: Checker;
+  oracle: OracleName;
+  models: readonly ModelName[];
+}
+
+export async function replayId(request: ReplayRequest): Promise<ReplayRecord> {
+  const choice = parseReplayId(request.id);
+  if (request.out) requireNewFile(request.out, '--out');
+  // A native command's models are known before tracing it: refuse early, trace nothing.
+  if (request.on.kind === 'native') requireModel(choice, request.on.models, request.subject);
+  const dir = makeTempDir();
+  let acquired: Acquired | undefined;
+  try {
+    acquired = await acquire(request, dir);
+    const { trace, initial, checker, oracle } = acquired;
+    requireModel(choice, acquired.models, request.subject);
+    const match = compareDigest(request, choice.digest, traceDigest(trace));
+    let rebuilt: RebuiltImage;
+    try {
+      rebuilt = rebuildImage(trace, initial, choice);
+    } catch (err) {
+      if (err instanceof ChoiceMismatch)
+        throw new UsageError(`replay id ${request.id} does not fit ${request.subject}'s trace: ${err.message}`);
+      throw err;
+    }
+    if (request.out) writeFileSync(request.out, rebuilt.image);
+    const outcome = await checker.check(Buffer.from(rebuilt.image));
+    const verdict = judge(oracle, outcome, await referenceAt(oracle, trace, initial, checker, choice.point));
+    const point = crashPointAt(trace.events, choice.point);
+    return {
+      id: request.id,
+      subject: request.subject,
+      model: choice.model,
+      oracle,
+      crashPoint: point.index,
+      icountFrom: point.icountFrom,
+      icountTo: point.icountTo,
+      ...(point.lastEvent ? { lastEvent: eventRef(point.lastEvent) } : {}),
+      kept: storesOf(rebuilt.kept, trace),
+      lost: storesOf(rebuilt.lost, trace),
+      trace: match,
+      ...(request.out ? { out: request.out } : {}),
+      output: outcome.output,
+      verdict,
+    };
+  } finally {
+    await acquired?.checker.close();
+    removeTempDir(dir);
+  }
+}
+
+/** An id from another trace replays only with --any-trace, and the record says so either way. */
+function compareDigest(request: ReplayRequest, idDigest: string | undefined, digest: string): TraceMatch {
+  if (idDigest === undefined) return { kind: 'unchecked', digest };
+  if (idDigest.slice(0, digest.length) === digest) return { kind: 'same', digest };
+  if (!request.anyTrace)
+    throw new UsageError(
+      `replay id ${request.id} comes from a trace with digest ${idDigest}, but ${request.subject}'s trace now has ${digest}: the program or scenario changed since the id was printed, so it would name another image (run again for a current id, or give --any-trace to replay crash point and lines anyway)`,
+    );
+  return { kind: 'different', digest, idDigest };
+}
+
+/** Records (TS) or traces (native) the subject once, and the checker its images go to. */
+async function acquire(request: ReplayRequest, dir: string): Promise<Acquired> {
+  const on = request.on;
+  if (on.kind === 'ts') {
+    const scenario = await loadScenario(on.entry);
+    const { trace, initial } = recordScenario(scenario, dir);
+    const checker = new TsCheckPool({
+      scenarioModule: on.entry.module,
+      exportName: on.entry.exportName,
+      jobs: 1,
+      timeoutMs: request.timeoutMs,
+    });
+    // `pmfit run NAME --model M` runs any model on any scenario: both are the scenario's.
+    return { trace, initial, checker, oracle: scenario.oracle, models: ['adr', 'eadr'] };
+  }
+  const binary = checkTarget(on.target);
+  const working = await prepareWorkingPool(on.target, dir, request.timeoutMs);
+  const traced = await traceTarget(on.target, binary, working, dir);
+  const checker = new ExternalCheckPool({
+    command: on.check,
+    jobs: 1,
+    timeoutMs: request.timeoutMs,
+    dir,
+    env: { ...NATIVE_ENV, ...on.target.env },
+  });
+  return { trace: traced.trace, initial: traced.initial, checker, oracle: on.oracle, models: on.models };
+}
+
+/** What the oracle compares with at this crash point, computed as the run computed it. */
+async function referenceAt(
+  oracle: OracleName,
+  trace: Trace,
+  initial: Buffer,
+  checker: Checker,
+  point: number,
+): Promise<OracleReference> {
+  if (oracle === 'atomic') return oracleReference(oracle, trace, initial, checker);
+  if (oracle !== 'ops') return {};
+  const boundaries = operationBoundaries(trace.events);
+  const padded = paddedImage(initial);
+  const tracker = new PersistencyTracker(padded, hashImage(padded));
+  for (let i = 0; i < point; i++) tracker.apply(trace.events[i]!);
+  const [from, to] = allowedBoundaries(boundaries, point, tracker);
+  const images = rebuildImages(
+    trace,
+    initial,
+    boundaries.slice(from, to + 1).map((b) => ({ model: 'eadr' as const, point: b, kept: new Map() })),
+  );
+  const outcomes = await Promise.all(images.map((r) => checker.check(r.image)));
+  return { allowed: outcomes.map((o) => o.output) };
+}
+
+// ---------------------------------------------------------------- saved failures
+
+/** One replayed saved failure, as data. */
+export interface SavedReplayRecord {
+  path: string;
+  saved: SavedFailure;
+  output: string;
+  verdict: Verdict;
+}
+
+/** Re-runs a saved failure's check on its stored image (no tracing) and judges it as the run did. */
+export async function replaySaved(
+  path: string,
+  saved: SavedFailure,
+  image: Buffer,
+  timeoutMs: number,
+): Promise<SavedReplayRecord> {
+  const outcome = await runSavedCheck(saved, image, timeoutMs);
+  const reference: OracleReference =
+    saved.oracle === 'atomic'
+      ? { before: saved.accepted[0] ?? '', after: saved.accepted[1] ?? '' }
+      : saved.oracle === 'ops'
+        ? { allowed: saved.accepted }
+        : {};
+  return { path, saved, output: outcome.output, verdict: judge(saved.oracle, outcome, reference) };
+}
+
+async function runSavedCheck(saved: SavedFailure, image: Buffer, timeoutMs: number): Promise<CheckOutcome> {
+  const dir = makeTempDir();
+  const checker: Checker =
+    saved.check.kind === 'command'
+      ? new ExternalCheckPool({ command: saved.check.command, jobs: 1, timeoutMs, dir, env: NATIVE_ENV })
+      : await (async () => {
+          const entry = await savedEntry(saved.check as Extract<SavedCheck, { kind: 'ts' }>);
+          return new TsCheckPool({ scenarioModule: entry.module, exportName: entry.exportName, jobs: 1, timeoutMs });
+        })();
+  try {
+    return await checker.check(image);
+  } finally {
+    await checker.close();
+    removeTempDir(dir);
+  }
+}
+
+/**
+ * The TS scenario a saved check names: a built-in by name (the checkout may sit elsewhere), a
+ * scenario file loaded again (a .ts one was transpiled into a temporary directory that is gone).
+ */
+async function savedEntry(check: Extract<SavedCheck, { kind: 'ts' }>): Promise<ScenarioEntry> {
+  if (check.file) {
+    const entry = await loadScenarioFile(check.file);
+    if (entry.kind === 'native-file')
+      throw new UsageError(`${check.file} now holds a native scenario, not the TS scenario the failure was saved from`);
+    return entry;
+  }
+  const builtIn = findScenario(check.scenario);
+  return builtIn && builtIn.kind !== 'native'
+    ? builtIn
+    : { name: check.scenario, module: check.module, exportName: check.exportName };
+}
