@@ -27,7 +27,9 @@ export class ExternalCheckPool implements Checker {
     const slot = await this.acquire();
     try {
       writeFileSync(slot, image);
-      return await runCommand(substitutePool(this.options.command, slot), this.options);
+      // PMFIT_POOL: the image path for checks that read it from the environment (--check-reads-env).
+      const env = { ...this.options.env, PMFIT_POOL: slot };
+      return await runCommand(substitutePool(this.options.command, slot), { ...this.options, env });
     } catch (err) {
       return { output: '', passed: false, error: `could not run the check: ${(err as Error).message}` };
     } finally {

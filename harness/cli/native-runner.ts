@@ -9,7 +9,7 @@ import { ExternalCheckPool, type ExternalCheckOptions } from '../check/external-
 import { ForkServerCheckPool, forkServerSupport } from '../check/fork-server/client.js';
 import type { Checker } from '../../core/api.js';
 import type { Progress } from '../engine/engine.js';
-import type { CheckSettings } from './options.js';
+import { type CheckSettings, modelSettings } from './options.js';
 import { rebuildImage } from '../engine/model/image-builder.js';
 import {
   NATIVE_ENV,
@@ -65,17 +65,10 @@ export async function checkNative(target: NativeTarget, options: NativeCheckOpti
         scenario: options.name,
         trace: traced.trace,
         initial: traced.initial,
-        model,
-        ...(options.strategy && model === 'adr' ? { strategy: options.strategy } : {}),
+        ...modelSettings(options, model),
         oracle: options.oracle,
-        seed: options.seed,
-        ...(options.samples ? { samples: options.samples } : {}),
-        ...(options.maxStates ? { maxStates: options.maxStates } : {}),
         checker,
-        inFlight: options.jobs * 4,
         replayCommand: options.replayCommand,
-        ...(options.shard ? { shard: options.shard } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });
       results.push(result);

@@ -1,6 +1,5 @@
 // The scenario runner: records each TS scenario once, then runs the engine for each model.
-import { cpus } from 'node:os';
-import type { ModelName, OracleName, Report, ScenarioResult } from '../../core/api.js';
+import type { Report, ScenarioResult } from '../../core/api.js';
 import { buildReport } from '../../reports/json-report.js';
 import type {
   NativeFileScenarioEntry,
@@ -15,27 +14,19 @@ import { join, resolve } from 'node:path';
 import { runEngineWithLog } from '../judge/judge-run.js';
 import { saveFailures } from '../judge/saved-failures.js';
 import type { ProgressLine } from './progress.js';
-import type { CheckSettings } from './options.js';
+import { type CheckSettings, modelSettings } from './options.js';
 import { makeTempDir, removeTempDir } from '../../core/support/temp-dir.js';
 import { TsCheckPool } from '../check/ts-pool.js';
 import { loadScenario, recordScenario } from '../../icount/ts-record.js';
 
 export interface RunOptions extends CheckSettings {
-  models?: ModelName[];
-  oracle?: OracleName;
   progress?: ProgressLine;
 }
 
-/** The engine options every scenario run passes on: shard, interrupt, progress. */
-function runControls(options: RunOptions, label: string) {
-  return {
-    ...(options.shard ? { shard: options.shard } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.progress ? { onProgress: options.progress.update(label) } : {}),
-  };
+/** The progress callback of one scenario run, when there is a progress line. */
+function onProgress(options: RunOptions, label: string) {
+  return options.progress ? { onProgress: options.progress.update(label) } : {};
 }
-
-export const DEFAULT_JOBS = Math.max(1, cpus().length);
 
 export async function runScenarios(entries: readonly RunnableScenarioEntry[], options: RunOptions): Promise<Report> {
   const started = Date.now();
@@ -91,20 +82,13 @@ async function runNativeScenario(entry: NativeEntry, options: RunOptions): Promi
   const dir = makeTempDir();
   try {
     const { results } = await checkNative(nativeScenarioTarget(entry, dir), {
+      ...options,
       name: entry.name,
       check: nativeScenarioCheck(entry),
       oracle: options.oracle ?? entry.oracle,
       models: options.models ?? entry.models,
-      ...(options.strategy ? { strategy: options.strategy } : {}),
-      ...(options.samples ? { samples: options.samples } : {}),
-      ...(options.maxStates ? { maxStates: options.maxStates } : {}),
-      ...(options.saveFailures ? { saveFailures: options.saveFailures } : {}),
-      jobs: options.jobs,
-      seed: options.seed,
-      timeoutMs: options.timeoutMs,
-      ...(options.log ? { log: options.log } : {}),
       replayCommand: (id) => `pmfit replay '${id}' --scenario ${scenarioArgument(entry)}`,
-      ...runControls(options, entry.name),
+      ...onProgress(options, entry.name),
     });
     return results;
   } finally {
@@ -130,18 +114,12 @@ async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<Scenar
         scenario: scenario.name,
         trace: recorded.trace,
         initial: recorded.initial,
-        model,
-        // --strategy chooses among adr's images; eadr has exactly one image per crash point.
-        ...(options.strategy && model === 'adr' ? { strategy: options.strategy } : {}),
+        ...modelSettings(options, model),
         oracle: options.oracle ?? scenario.oracle,
-        seed: options.seed,
-        ...(options.samples ? { samples: options.samples } : {}),
-        ...(options.maxStates ? { maxStates: options.maxStates } : {}),
         checker,
-        inFlight: options.jobs * 4,
         replayCommand: (id) =>
           `pmfit replay ${id} --scenario ${entry.file === undefined ? scenario.name : shellQuote(entry.file)}`,
-        ...runControls(options, `${scenario.name} (${model})`),
+        ...onProgress(options, `${scenario.name} (${model})`),
       });
       results.push(result);
       if (options.saveFailures && result.findings.length > 0) {

@@ -1,64 +1,46 @@
 // `pmfit check --pool FILE --check CMD -- PROGRAM ARGS`: crash-test a native program, or with
 // `--replay ID` rebuild one of its crash images and re-run the check on it.
-import type { Argv } from 'yargs';
-import type { ModelName, OracleName } from '../../../core/api.js';
+import type { OracleName } from '../../../core/api.js';
 import { buildReport } from '../../../reports/json-report.js';
 import { oracleReference } from '../../engine/engine.js';
-import { EXIT, UsageError, requireNewFile } from '../../../core/support/errors.js';
+import { EXIT, UsageError } from '../../../core/support/errors.js';
 import { ExternalCheckPool } from '../../check/external-pool.js';
 import { createLogger } from '../../../core/support/log.js';
 import { checkNative, rebuildNativeImage } from '../native-runner.js';
-import { checkSettings } from '../options.js';
+import { type CheckArgv, checkSettings } from '../options.js';
 import { NATIVE_ENV, type NativeTarget } from '../../../icount/target.js';
 import { judge } from '../../judge/oracle.js';
 import { parseReplayId } from '../../engine/replay-id.js';
 import { renderReplay } from '../../../reports/replay-report.js';
 import { pmfitCommandWith } from '../../../core/support/shell-quote.js';
 import { makeTempDir, removeTempDir } from '../../../core/support/temp-dir.js';
-import {
-  checkCounts,
-  logSeed,
-  parseReportRequests,
-  withCheckOptions,
-  withRunControls,
-  type CommonCheckOptions,
-} from './run.js';
-import { targetFrom, withNativeOptions, type NativeArgs } from './native-options.js';
+import { type ProtectedPaths, parseReportRequests, requireFailuresDir, requireNewOutput } from '../output-paths.js';
+import { logSeed, parseShard, withRunControls } from '../run-controls.js';
+import { checkCommandOf, nativeInputs, targetFrom, type NativeArgs } from './native-options.js';
 
-type CheckArgs = CommonCheckOptions &
-  NativeArgs & { check: string; replay?: string; out?: string; 'save-trace'?: string };
-
-export function checkBuilder<T>(y: Argv<T>) {
-  return withNativeOptions(withCheckOptions(y))
-    .option('check', {
-      type: 'string',
-      demandOption: true,
-      describe: 'recovery + check command; {pool} stands for the crash image',
-    })
-    .option('replay', {
-      type: 'string',
-      describe: 'rebuild the crash image with this replay id and re-run the check on it',
-    })
-    .option('out', { type: 'string', describe: 'with --replay: write the image to this new file' })
-    .option('save-trace', { type: 'string', describe: 'keep the trace in this new file (see pmfit trace dump)' });
-}
+type CheckArgs = CheckArgv & NativeArgs & { check: string; replay?: string; out?: string; 'save-trace'?: string };
 
 export async function checkCommand(argv: CheckArgs): Promise<number> {
-  checkCounts(argv);
+  const shard = parseShard(argv.shard);
   const target = targetFrom(argv);
+  const check = checkCommandOf(argv);
+  const protect = nativeInputs(target, check);
   if (argv.replay)
     return replayNative({
       target,
-      check: argv.check,
+      check,
       oracle: (argv.oracle ?? 'exit') as OracleName,
       id: argv.replay,
       timeoutMs: argv.timeout,
       subject: target.program,
+      protect,
       ...(argv.out ? { out: argv.out } : {}),
     });
-  const requests = parseReportRequests(argv.report);
+  if (argv.out) throw new UsageError('--out goes with --replay: it names the file for the rebuilt image');
+  const requests = parseReportRequests(argv.report, protect);
+  if (argv['save-failures']) requireFailuresDir(argv['save-failures'], protect);
   const saveTrace = argv['save-trace'];
-  if (saveTrace) requireNewFile(saveTrace, '--save-trace');
+  if (saveTrace) requireNewOutput(saveTrace, '--save-trace', protect);
   const log = createLogger(argv['log-level']);
   logSeed(log, argv);
   return withRunControls(
@@ -66,11 +48,11 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
     async (controls) => {
       const started = Date.now();
       const { results } = await checkNative(target, {
-        ...checkSettings(argv, log, controls),
+        ...checkSettings(argv, log, { signal: controls.signal, ...(shard ? { shard } : {}) }),
         name: target.program,
-        check: argv.check,
+        check,
         oracle: (argv.oracle ?? 'exit') as OracleName,
-        models: (argv.model ?? ['adr']) as ModelName[],
+        models: argv.model ? (argv.model as NativeCheckModels) : ['adr'],
         replayCommand: (id) => pmfitCommandWith(['--replay', id]),
         ...(saveTrace ? { saveTrace } : {}),
         onProgress: controls.progress.update(target.program),
@@ -82,6 +64,8 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
   );
 }
 
+type NativeCheckModels = Parameters<typeof checkNative>[1]['models'];
+
 export interface NativeReplay {
   target: NativeTarget;
   check: string;
@@ -90,13 +74,15 @@ export interface NativeReplay {
   out?: string;
   timeoutMs: number;
   subject: string;
+  /** The files the run reads, which --out must not name. */
+  protect?: ProtectedPaths;
 }
 
 /** Traces the program again, rebuilds the image with replay id `id`, and re-runs the check on it. */
 export async function replayNative(r: NativeReplay): Promise<number> {
   const choice = parseReplayId(r.id);
   if (!choice) throw new UsageError(`'${r.id}' is not a replay id (expected MODEL@POINT or MODEL@POINT/LINE:KEPT,...)`);
-  if (r.out) requireNewFile(r.out, '--out');
+  if (r.out) requireNewOutput(r.out, '--out', r.protect);
   let replayed: Awaited<ReturnType<typeof rebuildNativeImage>>;
   try {
     replayed = await rebuildNativeImage(r.target, choice, r.timeoutMs, r.out);

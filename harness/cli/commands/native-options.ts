@@ -1,7 +1,9 @@
-// Options shared by the commands that run a native program: check, allcounts, icount.
-import type { Argv } from 'yargs';
+// The native target of check, allcounts and icount from their options and the words after `--`,
+// with everything checkable about it checked before any work.
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { UsageError } from '../../../core/support/errors.js';
 import type { NativeTarget } from '../../../icount/target.js';
+import { ProtectedPaths } from '../output-paths.js';
 
 export interface NativeArgs {
   pool: string;
@@ -9,20 +11,9 @@ export interface NativeArgs {
   init?: string;
   from?: string;
   to?: string;
+  check?: string;
+  'check-reads-env'?: boolean;
   '--'?: Array<string | number>;
-}
-
-export function withNativeOptions<T>(y: Argv<T>) {
-  return y
-    .option('pool', {
-      type: 'string',
-      demandOption: true,
-      describe: 'the pool file (pmfit works on a private copy; the file is never modified)',
-    })
-    .option('size', { type: 'number', describe: 'start from a zeroed pool of BYTES when --pool does not exist' })
-    .option('init', { type: 'string', describe: 'untraced set-up command run on the copy first; {pool} stands for it' })
-    .option('from', { type: 'string', describe: 'trace from each entry of this function of the program' })
-    .option('to', { type: 'string', describe: '... to the entry of this function (default: until --from returns)' });
 }
 
 /** The native target from the options and the words after `--`. */
@@ -30,6 +21,9 @@ export function targetFrom(argv: NativeArgs): NativeTarget {
   const words = (argv['--'] ?? []).map(String);
   if (words.length === 0) throw new UsageError('name the program to trace after --, e.g. -- ./prog run {pool}');
   if (argv.to && !argv.from) throw new UsageError('--to needs --from');
+  checkPool(argv.pool);
+  if (argv.init !== undefined && !argv.init.trim())
+    throw new UsageError('--init is empty: give a command or leave it out');
   return {
     pool: argv.pool,
     ...(argv.size !== undefined ? { size: argv.size } : {}),
@@ -39,4 +33,41 @@ export function targetFrom(argv: NativeArgs): NativeTarget {
     program: words[0]!,
     args: words.slice(1),
   };
+}
+
+/** An existing pool must be a regular file this user can read (pmfit copies it, never writes it). */
+function checkPool(pool: string): void {
+  if (!pool) throw new UsageError('--pool is empty: name the pool file');
+  if (!existsSync(pool)) return;
+  const stat = statSync(pool);
+  if (!stat.isFile()) throw new UsageError(`--pool ${pool} is not a regular file: name a pool file`);
+  try {
+    accessSync(pool, constants.R_OK);
+  } catch {
+    throw new UsageError(`--pool ${pool} is not readable by this user: check its permissions`);
+  }
+}
+
+/**
+ * A check that never names `{pool}` never looks at the crash image, so every image would pass:
+ * refused, unless --check-reads-env says it reads the image path from $PMFIT_POOL instead.
+ */
+export function checkCommandOf(argv: NativeArgs): string {
+  const check = argv.check ?? '';
+  if (!check.trim()) throw new UsageError('--check is empty: give the command that checks {pool}, the crash image');
+  if (!check.includes('{pool}') && !argv['check-reads-env'])
+    throw new UsageError(
+      `--check '${check}' does not mention {pool}, so it never sees the crash image: write {pool} where the image path goes (or add --check-reads-env if it reads $PMFIT_POOL)`,
+    );
+  return check;
+}
+
+/** The files a native run reads: the pool, the program, and files named in its command lines. */
+export function nativeInputs(target: NativeTarget, check?: string): ProtectedPaths {
+  return new ProtectedPaths()
+    .add(target.pool, 'the pool')
+    .add(target.program, 'the traced program')
+    .addCommand(target.args.join(' '), "a file named in the program's arguments")
+    .addCommand(target.init, 'a file named in --init')
+    .addCommand(check, 'a file named in --check');
 }
