@@ -6,11 +6,12 @@
 //  - a C compiler and make (the native parts are built from source at first use);
 //  - the native build: where it is, and whether it is there yet.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT } from '../../../core/support/errors.js';
 import { ensureNativeBuilt, nativeBuilt } from '../../../core/support/native-build.js';
-import { PMFIT_VERSION, buildDir } from '../../../core/support/paths.js';
+import { PACKAGE_ROOT, PMFIT_VERSION, buildDir } from '../../../core/support/paths.js';
 
 interface Finding {
   what: string;
@@ -47,8 +48,14 @@ function qemuFindings(): Finding[] {
   const plugin = process.env.PMFIT_TRACER_PLUGIN ?? join(buildDir(), 'pmfit-tracer.so');
   if (version && existsSync(plugin)) {
     // The tracer declares the plugin API version it was written for; QEMU refuses it when outside
-    // the range it supports. Loading it on /bin/true is the real test.
-    const load = spawnSync(qemu, ['-plugin', plugin, '/bin/true'], { encoding: 'utf8', timeout: 60_000 });
+    // the range it supports. Tracing /bin/true with it is the real test.
+    const dir = mkdtempSync(join(tmpdir(), 'pmfit-doctor-'));
+    const load = spawnSync(
+      qemu,
+      ['-plugin', `${plugin},pool=${join(dir, 'none.pool')},out=${join(dir, 'trace')}`, '/bin/true'],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    rmSync(dir, { recursive: true, force: true });
     const ok = load.status === 0;
     found.push({
       what: 'QEMU plugin API',
@@ -90,6 +97,12 @@ function toolFindings(): Finding[] {
   ];
 }
 
+/** Where icount.h is, for a user's -I: the checkout's icount/, or the build's include/. */
+function includeDir(): string {
+  const built = join(buildDir(), 'include');
+  return existsSync(join(built, 'icount.h')) ? built : join(PACKAGE_ROOT, 'icount');
+}
+
 export function doctorCommand(argv: { build?: boolean } = {}): number {
   const findings = [
     { what: 'pmfit', ok: true, detail: `${PMFIT_VERSION} on Node ${process.versions.node}` },
@@ -103,7 +116,7 @@ export function doctorCommand(argv: { build?: boolean } = {}): number {
     what: 'native build',
     ok: built || tools,
     detail: built
-      ? `${buildDir()} (tracer plugin, fork server, C scenarios; icount.h in ${join(buildDir(), 'include')})`
+      ? `${buildDir()} (tracer plugin, fork server, C scenarios; icount.h in ${includeDir()})`
       : `not built yet: built into ${buildDir()} at the first native use (or now: pmfit doctor --build)`,
   });
   findings.push(...qemuFindings());
