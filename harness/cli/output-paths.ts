@@ -18,7 +18,9 @@ export class ProtectedPaths {
   /** `what` says in the refusal what the file is ("the pool", "a file of the check command"). */
   add(path: string | undefined, what: string): this {
     if (path === undefined || path === '' || path === '-') return this;
-    this.paths.set(canonical(path), what);
+    // The first description wins: the pool stays "the pool" when a command names it too.
+    const key = canonical(path);
+    if (!this.paths.has(key)) this.paths.set(key, what);
     return this;
   }
 

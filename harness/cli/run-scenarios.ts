@@ -1,5 +1,8 @@
 // The scenario runner: records each TS scenario once, then runs the engine for each model.
-import type { Report, ScenarioResult } from '../../core/api.js';
+import type { Report, ScenarioResult, TsScenario } from '../../core/api.js';
+import { Pool } from '../../core/pool.js';
+import { UsageError } from '../../core/support/errors.js';
+import { describeValue } from '../../scenarios/load/validate.js';
 import { buildReport } from '../../reports/json-report.js';
 import type {
   NativeFileScenarioEntry,
@@ -10,7 +13,7 @@ import type {
 import { checkNative } from './native-runner.js';
 import type { NativeTarget } from '../../icount/target.js';
 import { shellQuote } from '../../core/support/shell-quote.js';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { runEngineWithLog } from '../judge/judge-run.js';
 import { saveFailures } from '../judge/saved-failures.js';
 import type { ProgressLine } from './progress.js';
@@ -106,7 +109,8 @@ async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<Scenar
     timeoutMs: options.timeoutMs,
   });
   try {
-    const recorded = recordScenario(scenario, dir);
+    const recorded = recordOrRefuse(scenario, entry, dir);
+    probeCheck(scenario, entry, recorded.initial);
     options.log?.debug({ scenario: scenario.name, events: recorded.trace.events.length }, 'recorded the snippet');
     const results: ScenarioResult[] = [];
     for (const model of options.models ?? scenario.models ?? ['adr']) {
@@ -143,4 +147,51 @@ async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<Scenar
     await checker.close();
     removeTempDir(dir);
   }
+}
+
+function where(entry: ScenarioEntry): string {
+  return entry.file ?? `scenario ${entry.name}`;
+}
+
+/** The user's setup or run throwing is bad input (exit 2), named with the line it threw at. */
+function recordOrRefuse(scenario: TsScenario, entry: ScenarioEntry, dir: string) {
+  try {
+    return recordScenario(scenario, dir);
+  } catch (err) {
+    const e = err as Error;
+    const at = String(e?.stack ?? '')
+      .split('\n')
+      .find((line) => /^\s+at /.test(line) && (!entry.file || line.includes(basename(entry.file))));
+    throw new UsageError(
+      `${where(entry)}: setup() or run() threw while recording: ${String(e?.message ?? e).split('\n')[0]}${at ? ` (${at.trim()})` : ''}`,
+    );
+  }
+}
+
+/**
+ * A check must return its output (a string) or { output, passed }: one that returns anything else
+ * (undefined: a forgotten return) would make every image look the same. Tried once on the initial
+ * image before the run; a check that throws there is left to the run, where it is a finding.
+ */
+function probeCheck(scenario: TsScenario, entry: ScenarioEntry, initial: Buffer): void {
+  let result: unknown;
+  const pool = Pool.inMemory(Buffer.from(initial));
+  try {
+    result = scenario.check(pool);
+  } catch {
+    return;
+  } finally {
+    pool.close();
+  }
+  const outcome = result as { output?: unknown; passed?: unknown } | undefined;
+  const ok =
+    typeof result === 'string' ||
+    (typeof outcome === 'object' &&
+      outcome !== null &&
+      typeof outcome.output === 'string' &&
+      typeof outcome.passed === 'boolean');
+  if (!ok)
+    throw new UsageError(
+      `${where(entry)}: check() returned ${describeValue(result)}: return the output (a string) or { output, passed }`,
+    );
 }

@@ -72,7 +72,11 @@ function mergeImages(logs: RunLog[]): Record<string, ImageRecord> {
 /** Everything a log says about its run and trace, apart from the points and images it checked. */
 function runFingerprint(log: RunLog): string {
   const { points: _points, images: _images, incomplete: _incomplete, ...rest } = log;
-  return JSON.stringify(rest, Object.keys(rest).sort());
+  return JSON.stringify(rest, (_key, value) =>
+    isObject(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : value,
+  );
 }
 
 /**
