@@ -56,7 +56,7 @@ export function nativeScenarioTarget(entry: NativeEntry, dir: string): NativeTar
     return {
       pool: fresh,
       size: entry.poolSize,
-      init: `${entry.program} init {pool}`,
+      init: `${shellQuote(entry.program)} init {pool}`,
       program: entry.program,
       args: ['run', '{pool}', ...entry.runArgs],
     };
@@ -73,7 +73,7 @@ export function nativeScenarioTarget(entry: NativeEntry, dir: string): NativeTar
 
 /** The check command of a native scenario; `{pool}` stands for the crash image. */
 export function nativeScenarioCheck(entry: NativeEntry): string {
-  return entry.kind === 'native' ? `${entry.program} check {pool}` : entry.check;
+  return entry.kind === 'native' ? `${shellQuote(entry.program)} check {pool}` : entry.check;
 }
 
 /** What `--scenario` names in a replay command: the built-in's name, or the scenario file as given. */
