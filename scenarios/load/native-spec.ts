@@ -80,6 +80,8 @@ export function validateNativeSpec(value: Record<string, unknown>, file: string,
   if (!Array.isArray(args) || !args.every((a) => typeof a === 'string'))
     return fail('args', "a list of strings ('{pool}' stands for the pool)");
   const check = text('check', false)!;
+  // A check that never names the image passes every image: the silent pass `pmfit check` refuses too.
+  if (!check.includes('{pool}')) fail('check', "a command that names the crash image as '{pool}'");
   const oracle = value.oracle as OracleName;
   if (!ORACLES.includes(oracle)) fail('oracle', `one of ${ORACLES.join(', ')}`);
   const models = value.models as ModelName[] | undefined;

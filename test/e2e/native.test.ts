@@ -99,7 +99,7 @@ test("check never modifies the user's pool, and --replay rebuilds the failing im
     '--size',
     '4096',
     '--check',
-    'true',
+    'test -f {pool}',
     '--',
     '/bin/sh',
     '-c',
