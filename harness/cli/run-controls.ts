@@ -32,7 +32,6 @@ export async function withRunControls(
   argv: Pick<CheckArgv, 'quiet' | 'fail-on'>,
   work: (controls: { signal: AbortSignal; progress: ProgressLine }) => Promise<Report>,
   requests: ReportRequest[],
-  log?: Logger,
 ): Promise<number> {
   const hold = holdInterrupts();
   const progress = progressLine(!argv.quiet && process.stderr.isTTY === true);
@@ -43,7 +42,7 @@ export async function withRunControls(
     progress.done();
     hold.release();
   }
-  return finishRun(report, argv, requests, log);
+  return finishRun(report, argv, requests);
 }
 
 /** Prints the report (or the verdict line), writes the reports, and gives the exit status. */
@@ -51,15 +50,11 @@ export function finishRun(
   report: Report,
   argv: Pick<CheckArgv, 'quiet' | 'fail-on'>,
   requests: readonly ReportRequest[],
-  log?: Logger,
 ): number {
   if (argv.quiet) process.stderr.write(`${verdictLine(report)}\n`);
   else process.stdout.write(textReporter.render(report));
   const failures = writeReports(report, requests);
-  for (const failure of failures) {
-    log?.error(failure);
-    process.stderr.write(`pmfit: ${failure}\n`);
-  }
+  for (const failure of failures) process.stderr.write(`pmfit: ${failure}\n`);
   // A CI gate that asked for a report must not pass without it: exit 3, whatever the verdict.
   if (failures.length > 0) return EXIT.internal;
   if (report.incomplete) return EXIT.interrupted;

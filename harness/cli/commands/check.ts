@@ -60,7 +60,6 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
       return buildReport(results, Date.now() - started);
     },
     requests,
-    log,
   );
 }
 

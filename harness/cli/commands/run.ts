@@ -56,6 +56,5 @@ export async function runCommand(argv: CheckArgv & { scenario: string[] }): Prom
         progress: controls.progress,
       }),
     requests,
-    log,
   );
 }
