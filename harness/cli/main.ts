@@ -25,12 +25,12 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-/** Errors whose message is meant for the user as it is: bad usage or bad input, exit 2. */
 /** The commands that run native code build pmfit's native parts first when an installed pmfit has none yet. */
 async function native(): Promise<void> {
   (await import('../../core/support/native-build.js')).ensureNativeBuilt();
 }
 
+/** Errors whose message is meant for the user as it is: bad usage or bad input, exit 2. */
 const USER_ERRORS = new Set(['UsageError', 'PoolError', 'LibPmemLoadError', 'TraceFormatError']);
 
 /** Runs a command handler and turns its outcome into the process's exit status. */

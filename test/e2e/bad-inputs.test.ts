@@ -29,6 +29,22 @@ interface Run {
   stderr: string;
 }
 
+/** At most this many pmfit processes of this file at once: 68 at a time would only thrash the machine. */
+const AT_ONCE = 4;
+let running = 0;
+const waiting: Array<() => void> = [];
+
+async function slot<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= AT_ONCE) await new Promise<void>((resolve) => waiting.push(resolve));
+  running++;
+  try {
+    return await work();
+  } finally {
+    running--;
+    waiting.shift()?.();
+  }
+}
+
 /** Runs pmfit in `cwd` (asynchronously, so the cases of this file run side by side). */
 function run(args: string[], cwd: string, env: Record<string, string>, asNobody = false): Promise<Run> {
   const node = [PMFIT_BIN, ...args];
@@ -37,17 +53,30 @@ function run(args: string[], cwd: string, env: Record<string, string>, asNobody 
     asNobody && AS_ROOT
       ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...node]]
       : [process.execPath, node];
-  return new Promise((resolve) => {
-    execFile(
-      command as string,
-      argv as string[],
-      { cwd, env: { ...process.env, ...env }, timeout: 120_000, maxBuffer: 16 << 20 },
-      (err, stdout, stderr) => {
-        const code = err ? ((err as { code?: unknown }).code as number | undefined) : 0;
-        resolve({ status: typeof code === 'number' ? code : null, stdout, stderr });
-      },
-    );
-  });
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  // c8's coverage directory is not writable by nobody (node would say so on stderr), and node puts
+  // NODE_V8_COVERAGE back into a child's environment when it is removed: point it elsewhere.
+  let elsewhere: string | undefined;
+  if (asNobody && childEnv.NODE_V8_COVERAGE) {
+    elsewhere = mkdtempSync(join(tmpdir(), 'pmfit-coverage-'));
+    chmodSync(elsewhere, 0o777);
+    childEnv.NODE_V8_COVERAGE = elsewhere;
+  }
+  return slot(
+    () =>
+      new Promise((resolve) => {
+        execFile(
+          command as string,
+          argv as string[],
+          { cwd, env: childEnv, timeout: 600_000, maxBuffer: 16 << 20 },
+          (err, stdout, stderr) => {
+            if (elsewhere) rmSync(elsewhere, { recursive: true, force: true });
+            const code = err ? ((err as { code?: unknown }).code as number | undefined) : 0;
+            resolve({ status: typeof code === 'number' ? code : null, stdout, stderr });
+          },
+        );
+      }),
+  );
 }
 
 /** sha256 of every regular file under `dir`, by relative path. */
