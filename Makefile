@@ -10,7 +10,7 @@ BUILD := build
 TS_SOURCES := $(shell find core icount harness scenarios reports test bench -name '*.ts' 2>/dev/null)
 PMFIT := node bin/pmfit.js
 
-.PHONY: all demo test lint build deps native allcounts bench clean
+.PHONY: all demo test lint build deps native allcounts bench clean pack
 
 # A crash test that must find its bug: pmfit exits 1 on a finding, anything else is a failure.
 expect-finding = @$(PMFIT) $(1); status=$$?; \
@@ -85,3 +85,7 @@ bench: build
 
 clean:
 	rm -rf dist $(BUILD) coverage
+
+# The installable package: compiled JS and the C sources (see README, Installing).
+pack: build
+	npm pack

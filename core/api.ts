@@ -100,9 +100,9 @@ export interface Trace {
 
 // ---------------------------------------------------------------- the model
 
-export type ModelName = 'eadr' | 'adr';
-export type StrategyName = 'strict' | 'eadr' | 'extremes' | 'exhaustive' | 'random';
-export type OracleName = 'exit' | 'atomic' | 'ops' | 'collate';
+// The names are one tuple each (the CLI's choices derive from them too).
+import type { ModelName, OracleName, StrategyName } from './support/names.js';
+export type { ModelName, OracleName, StrategyName };
 
 /** A position in the event stream: the crash happens after `index` events. */
 export interface CrashPoint {

@@ -32,11 +32,13 @@ export class ExternalCheckPool implements Checker {
     const slot = await this.acquire();
     try {
       const command = substitutePool(this.options.command, slot.path);
+      // PMFIT_POOL: the image path for checks that read it from the environment (--check-reads-env).
+      const options = { ...this.options, env: { ...this.options.env, PMFIT_POOL: slot.path } };
       // each attempt presents the image again: the check may have written to or removed its file
       const outcome = await rerunOnTimeout(async () => {
         slot.present(image);
         try {
-          return await runCommand(command, this.options);
+          return await runCommand(command, options);
         } finally {
           slot.checked();
         }

@@ -1,24 +1,37 @@
 // The command line (yargs). Exit statuses: 0 every crash state consistent, 1 a finding,
-// 2 bad usage or input (one line on stderr, never a stack trace), 3 an internal error.
-import { hideBin } from 'yargs/helpers';
+// 2 bad usage or input (one line on stderr, never a stack trace), 3 an internal error (or a report
+// that could not be written after the run), 130 interrupted.
+//
+// Start-up is kept to yargs and the option definitions: each command's module — and with it the
+// engine, koffi, pino or the TypeScript compiler — is imported only when that command runs, so
+// `pmfit --version`, `pmfit list` and `pmfit --help` answer in a fraction of a second.
 import yargs from 'yargs';
-import { PMFIT_VERSION } from '../../reports/json-report.js';
-import { initCommand } from './commands/init.js';
-import { listCommand } from './commands/list.js';
-import { replayCommand } from './commands/replay.js';
-import { runCommand, withCheckOptions, type CommonCheckOptions } from './commands/run.js';
-import { traceDumpCommand } from './commands/trace-dump.js';
-import { checkBuilder, checkCommand } from './commands/check.js';
-import { icountCommand } from './commands/icount.js';
-import { allcountsCommand } from './commands/allcounts.js';
-import { withNativeOptions } from './commands/native-options.js';
-import { mergeCommand } from './commands/merge.js';
-import { EXIT, UsageError } from '../../core/support/errors.js';
-import { LibPmemLoadError } from '../../core/libpmem.js';
-import { PoolError } from '../../core/pool.js';
-import { DEFAULT_JOBS } from './run-scenarios.js';
+import { hideBin } from 'yargs/helpers';
+import { EXIT } from '../../core/support/errors.js';
+import { PMFIT_VERSION } from '../../core/support/paths.js';
+import {
+  allcountsBuilder,
+  checkArgv,
+  checkBuilder,
+  timeoutOption,
+  withCheckOptions,
+  withNativeOptions,
+} from './options.js';
 
 process.setSourceMapsEnabled(true);
+// `pmfit list | head`: a reader that goes away ends the output, not with a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.clean);
+  throw err;
+});
+
+/** The commands that run native code build pmfit's native parts first when an installed pmfit has none yet. */
+async function native(): Promise<void> {
+  (await import('../../core/support/native-build.js')).ensureNativeBuilt();
+}
+
+/** Errors whose message is meant for the user as it is: bad usage or bad input, exit 2. */
+const USER_ERRORS = new Set(['UsageError', 'PoolError', 'LibPmemLoadError', 'TraceFormatError']);
 
 /** Runs a command handler and turns its outcome into the process's exit status. */
 function settle(handler: () => Promise<number> | number): Promise<void> {
@@ -30,8 +43,8 @@ function settle(handler: () => Promise<number> | number): Promise<void> {
 }
 
 function fail(err: unknown): void {
-  if (err instanceof UsageError || err instanceof PoolError || err instanceof LibPmemLoadError) {
-    process.stderr.write(`pmfit: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
+  if (err instanceof Error && USER_ERRORS.has(err.name)) {
+    process.stderr.write(`pmfit: ${oneLine(err.message)}\n`);
     process.exitCode = EXIT.usage;
     return;
   }
@@ -39,18 +52,28 @@ function fail(err: unknown): void {
   process.exitCode = EXIT.internal;
 }
 
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}
+
 await yargs(hideBin(process.argv))
   .scriptName('pmfit')
   .parserConfiguration({ 'populate--': true })
   .version(PMFIT_VERSION)
   .strict()
+  .check((argv) => {
+    checkArgv(argv as Record<string, unknown>);
+    return true;
+  }, true)
   .command(
     'run <scenario..>',
     'crash-test built-in scenarios, scenario files, or "all" built-ins',
     (y) => withCheckOptions(y.positional('scenario', { type: 'string', array: true, demandOption: true })),
-    (argv) => settle(() => runCommand(argv as unknown as CommonCheckOptions & { scenario: string[] })),
+    (argv) => settle(async () => (await import('./commands/run.js')).runCommand(argv as never)),
   )
-  .command('list', 'list the built-in scenarios', {}, () => settle(listCommand))
+  .command('list', 'list the built-in scenarios', {}, () =>
+    settle(async () => (await import('./commands/list.js')).listCommand()),
+  )
   .command(
     'init [file]',
     'write a commented starter scenario file (default ./pmfit-scenario.ts; never overwrites)',
@@ -60,7 +83,11 @@ await yargs(hideBin(process.argv))
         default: false,
         describe: 'a native spec: a program with init, run and check commands',
       }),
-    (argv) => settle(() => initCommand(argv as never)),
+    (argv) =>
+      settle(async () => {
+        if (argv.native) await native();
+        return (await import('./commands/init.js')).initCommand(argv as never);
+      }),
   )
   .command(
     'merge <files..>',
@@ -74,40 +101,33 @@ await yargs(hideBin(process.argv))
           default: [] as string[],
           describe: 'write the merged report: KIND=PATH',
         })
-        .option('quiet', { alias: 'q', type: 'boolean', default: false }),
-    (argv) => settle(() => mergeCommand(argv as never)),
+        .option('quiet', {
+          alias: 'q',
+          type: 'boolean',
+          default: false,
+          describe: 'no text report on stdout; the one-line verdict on stderr',
+        }),
+    (argv) => settle(async () => (await import('./commands/merge.js')).mergeCommand(argv as never)),
   )
   .command(
     'check',
     'crash-test a native program: -- PROGRAM [ARGS...]',
     (y) => checkBuilder(y),
-    (argv) => settle(() => checkCommand(argv as never)),
+    (argv) =>
+      settle(async () => {
+        await native();
+        return (await import('./commands/check.js')).checkCommand(argv as never);
+      }),
   )
   .command(
     'allcounts',
     "the seed's allcounts from one traced run: -- PROGRAM [ARGS...]",
-    (y) =>
-      withNativeOptions(y)
-        .option('check', {
-          type: 'string',
-          demandOption: true,
-          describe: 'command run on every crash image; {pool} stands for it',
-        })
-        .option('jobs', { alias: 'j', type: 'number', default: DEFAULT_JOBS, describe: 'checks run in parallel' })
-        .option('dry-run', {
-          alias: 'n',
-          type: 'boolean',
-          default: false,
-          describe: 'print what would run, run nothing',
-        })
-        .option('verbose', {
-          alias: 'v',
-          type: 'boolean',
-          default: false,
-          describe: 'also list every crash point with the event before it',
-        })
-        .option('timeout', { type: 'number', default: 10_000, describe: 'per-check timeout in ms' }),
-    (argv) => settle(() => allcountsCommand(argv as never)),
+    (y) => allcountsBuilder(y),
+    (argv) =>
+      settle(async () => {
+        await native();
+        return (await import('./commands/allcounts.js')).allcountsCommand(argv as never);
+      }),
   )
   .command(
     'icount',
@@ -115,8 +135,12 @@ await yargs(hideBin(process.argv))
     (y) =>
       withNativeOptions(y)
         .option('json', { type: 'boolean', default: false, describe: 'print one JSON object' })
-        .option('timeout', { type: 'number', default: 60_000, describe: 'time limit of --init in ms' }),
-    (argv) => settle(() => icountCommand(argv as never)),
+        .option('timeout', { ...timeoutOption('time limit of --init in ms'), default: 60_000 }),
+    (argv) =>
+      settle(async () => {
+        await native();
+        return (await import('./commands/icount.js')).icountCommand(argv as never);
+      }),
   )
   .command(
     'replay <id>',
@@ -138,8 +162,23 @@ await yargs(hideBin(process.argv))
           type: 'boolean',
           describe: 'run the check of a saved failure that was not written by you on this machine',
         })
-        .option('timeout', { type: 'number', default: 10_000, describe: 'check timeout in ms' }),
-    (argv) => settle(() => replayCommand(argv as never)),
+        .option('timeout', timeoutOption('check timeout in ms')),
+    (argv) =>
+      settle(async () => {
+        await native();
+        return (await import('./commands/replay.js')).replayCommand(argv as never);
+      }),
+  )
+  .command(
+    'doctor',
+    'check what pmfit needs (QEMU, libpmem, a C compiler, the native build) and say what to install',
+    (y) =>
+      y.option('build', {
+        type: 'boolean',
+        default: false,
+        describe: 'also build the native parts now when they are not built yet',
+      }),
+    (argv) => settle(async () => (await import('./commands/doctor.js')).doctorCommand(argv)),
   )
   .command('trace', 'work with trace files', (y) =>
     y
@@ -147,15 +186,16 @@ await yargs(hideBin(process.argv))
         'dump <file>',
         'print a trace readably',
         (z) => z.positional('file', { type: 'string', demandOption: true }),
-        (argv) => settle(() => traceDumpCommand(argv as never)),
+        (argv) => settle(async () => (await import('./commands/trace-dump.js')).traceDumpCommand(argv as never)),
       )
       .demandCommand(1, 'name a trace subcommand: dump'),
   )
-  .demandCommand(1, 'name a command: run, check, allcounts, icount, replay, merge, init, list, trace')
+  .demandCommand(1, 'name a command: run, check, allcounts, icount, replay, merge, init, list, doctor, trace')
   .fail((msg, err) => {
-    if (err) throw err;
-    process.stderr.write(`pmfit: ${msg.replace(/\s*\n\s*/g, ' ')} (see pmfit --help)\n`);
+    if (err && !USER_ERRORS.has(err.name)) throw err;
+    process.stderr.write(`pmfit: ${oneLine(err ? err.message : msg)}${err ? '' : ' (see pmfit --help)'}\n`);
     process.exit(EXIT.usage);
   })
   .help()
-  .parseAsync();
+  .parseAsync()
+  .catch(fail);

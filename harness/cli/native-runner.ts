@@ -1,14 +1,16 @@
 // Crash-tests a native program: trace it once, then run the check command on every distinct crash
 // image of each model. Shared by `pmfit check`, `pmfit allcounts` and the native built-in scenarios.
+import { copyFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { writeTrace } from '../../core/trace/writer.js';
 import type { ModelName, OracleName, ScenarioResult } from '../../core/api.js';
 import { runEngineWithLog } from '../judge/judge-run.js';
 import { saveFailures } from '../judge/saved-failures.js';
 import { ExternalCheckPool, type ExternalCheckOptions } from '../check/external-pool.js';
-import { ForkServerCheckPool, forkServerSupport } from '../check/fork-server/client.js';
+import { DEFAULT_FORKSERVER_LIBRARY, ForkServerCheckPool, forkServerSupport } from '../check/fork-server/client.js';
 import type { Checker } from '../../core/api.js';
 import type { Progress } from '../engine/engine.js';
-import type { CheckSettings } from './options.js';
+import { type CheckSettings, modelSettings } from './options.js';
 import {
   NATIVE_ENV,
   checkTarget,
@@ -62,17 +64,10 @@ export async function checkNative(target: NativeTarget, options: NativeCheckOpti
         scenario: options.name,
         trace: traced.trace,
         initial: traced.initial,
-        model,
-        ...(options.strategy && model === 'adr' ? { strategy: options.strategy } : {}),
+        ...modelSettings(options, model),
         oracle: options.oracle,
-        seed: options.seed,
-        ...(options.samples ? { samples: options.samples } : {}),
-        ...(options.maxStates ? { maxStates: options.maxStates } : {}),
         checker,
-        inFlight: options.jobs * 4,
         replayCommand: options.replayCommand,
-        ...(options.shard ? { shard: options.shard } : {}),
-        ...(options.signal ? { signal: options.signal } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });
       results.push(result);
@@ -101,7 +96,13 @@ export function externalChecker(options: ExternalCheckOptions): { checker: Check
   const support = forkServerSupport(options.command);
   if (support.ok) {
     try {
-      return { checker: new ForkServerCheckPool(options), note: 'checks ran through the fork server' };
+      const library = preloadableLibrary(options.dir);
+      if (!library)
+        return {
+          checker: new ExternalCheckPool(options),
+          note: 'checks ran by plain spawning: the fork server library path has a space or colon, which LD_PRELOAD cannot carry',
+        };
+      return { checker: new ForkServerCheckPool({ ...options, library }), note: 'checks ran through the fork server' };
     } catch (err) {
       return {
         checker: new ExternalCheckPool(options),
@@ -110,4 +111,17 @@ export function externalChecker(options: ExternalCheckOptions): { checker: Check
     }
   }
   return { checker: new ExternalCheckPool(options), note: `checks ran by plain spawning: ${support.reason}` };
+}
+
+/**
+ * The fork server library at a path LD_PRELOAD can carry: it splits at spaces and colons, so from
+ * a checkout or cache whose path has one, a copy in the run's private directory is used.
+ */
+function preloadableLibrary(dir: string): string | undefined {
+  const unsafe = /[\s:]/;
+  if (!unsafe.test(DEFAULT_FORKSERVER_LIBRARY)) return DEFAULT_FORKSERVER_LIBRARY;
+  const copy = join(dir, basename(DEFAULT_FORKSERVER_LIBRARY));
+  if (unsafe.test(copy)) return undefined;
+  copyFileSync(DEFAULT_FORKSERVER_LIBRARY, copy);
+  return copy;
 }

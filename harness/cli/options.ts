@@ -1,49 +1,296 @@
-// The settings every crash-checking run takes from the command line, whatever it checks
-// (TS scenarios, native programs): one place to read them, one shape to pass them on.
-import type { StrategyName } from '../../core/api.js';
-import type { Shard } from '../engine/engine.js';
+// Every option of the command line, its default and its bounds in one place, and the one settings
+// object a crash-checking run passes on from the CLI to the engine. This module stays light (no
+// engine, no TypeScript compiler, no koffi): `pmfit --version` and `pmfit list` load only it and
+// yargs; a command's own module is imported when that command runs.
+import { constants as bufferConstants } from 'node:buffer';
+import { availableParallelism, totalmem } from 'node:os';
+import type { Argv } from 'yargs';
+import { UsageError } from '../../core/support/errors.js';
 import type { Logger } from '../../core/support/log.js';
+import type { Shard } from '../engine/engine.js';
+import {
+  ADR_STRATEGY_NAMES,
+  MODEL_NAMES,
+  ORACLE_NAMES,
+  type ModelName,
+  type OracleName,
+  type StrategyName,
+} from '../../core/support/names.js';
 
+const CORES = availableParallelism();
+
+/** The defaults of every run, applied here and nowhere else on the CLI's path. */
+export const DEFAULTS = {
+  jobs: CORES,
+  timeoutMs: 10_000,
+  /** The time limit of the traced run (--trace-timeout): past it the program and all it started are killed. */
+  traceTimeoutMs: 600_000,
+  /** The time limit of an --init command (icount has no checks, so --timeout is that). */
+  initTimeoutMs: 60_000,
+  samples: 16,
+  maxStates: 4096,
+  seed: '0',
+  adrStrategy: ADR_STRATEGY_NAMES[0],
+} as const;
+
+/** More checks in flight than this only adds memory (one image each) and contention: 4× the cores. */
+export const MAX_JOBS = 4 * CORES;
+/** setTimeout's limit: a larger delay silently becomes 1 ms. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** A pool lives in one Buffer and several copies exist at once: the smaller of Node's limit and the memory. */
+export const MAX_POOL_BYTES = Math.min(bufferConstants.MAX_LENGTH, totalmem());
+
+interface NumberRule {
+  min: number;
+  max: number;
+  why: string;
+}
+
+/** The bounds of every numeric option, whichever command takes it. */
+const NUMBER_RULES: Record<string, NumberRule> = {
+  jobs: { min: 1, max: MAX_JOBS, why: `4× this machine's ${CORES} cores` },
+  timeout: { min: 1, max: MAX_TIMEOUT_MS, why: 'the longest timer Node can set' },
+  'trace-timeout': { min: 1, max: MAX_TIMEOUT_MS, why: 'the longest timer Node can set' },
+  samples: { min: 1, max: 1_000_000, why: 'a million images per crash point' },
+  'max-states': { min: 1, max: MAX_TIMEOUT_MS, why: '2^31-1' },
+  size: { min: 1, max: MAX_POOL_BYTES, why: "the smaller of this machine's memory and Node's buffer limit" },
+};
+
+/** Options that legitimately take several values; any other one given twice is refused. */
+const MANY_VALUED = new Set(['_', '$0', '--', 'model', 'report', 'scenario', 'files']);
+
+/**
+ * Refuses an option given twice (`--pool a --pool b` would otherwise become an array and the last
+ * one win in some places, the first in others) and a number out of its bounds. Runs as yargs
+ * middleware, before any command module is loaded.
+ */
+export function checkArgv(argv: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(argv)) {
+    if (MANY_VALUED.has(name) || name.length === 1 || /[A-Z]/.test(name)) continue;
+    if (Array.isArray(value))
+      throw new UsageError(`--${name} given ${value.length} times (${value.join(', ')}): give it once`);
+  }
+  for (const [name, rule] of Object.entries(NUMBER_RULES)) {
+    const value = argv[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < rule.min)
+      throw new UsageError(`--${name} must be a whole number from ${rule.min}, got ${String(value)}`);
+    if (value > rule.max)
+      throw new UsageError(`--${name} ${value} is above ${rule.max} (${rule.why}): give at most ${rule.max}`);
+  }
+}
+
+// ---------------------------------------------------------------- option sets
+
+export function withCheckOptions<T>(y: Argv<T>) {
+  return y
+    .option('model', {
+      type: 'string',
+      array: true,
+      choices: MODEL_NAMES,
+      describe: "persistency model(s) (default: the scenario's, else adr)",
+    })
+    .option('strategy', {
+      type: 'string',
+      choices: ADR_STRATEGY_NAMES,
+      describe: `which adr crash images to check (default ${DEFAULTS.adrStrategy})`,
+    })
+    .option('samples', {
+      type: 'number',
+      default: DEFAULTS.samples,
+      describe: 'images per crash point for --strategy random',
+    })
+    .option('max-states', {
+      type: 'number',
+      default: DEFAULTS.maxStates,
+      describe: 'per-point limit of --strategy exhaustive before it samples',
+    })
+    .option('fail-on', { type: 'string', choices: ['perf'], describe: 'also exit 1 on performance findings' })
+    .option('shard', {
+      type: 'string',
+      describe: 'check only share K of N of the crash points (K/N); combine with pmfit merge',
+    })
+    .option('save-failures', {
+      type: 'string',
+      describe: 'write each finding as a self-describing file in this directory (pmfit replay FILE)',
+    })
+    .option('oracle', { type: 'string', choices: ORACLE_NAMES, describe: "override the scenario's oracle" })
+    .option('jobs', jobsOption())
+    .option('seed', { type: 'string', default: DEFAULTS.seed, describe: 'seed of every random choice' })
+    .option('timeout', timeoutOption())
+    .option('report', {
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      describe: 'write a report: KIND=PATH (json, text, junit, sarif, html; PATH - is stdout)',
+    })
+    .option('log-level', {
+      type: 'string',
+      default: 'info',
+      choices: ['trace', 'debug', 'info', 'warn', 'error', 'silent'],
+    })
+    .option('quiet', {
+      alias: 'q',
+      type: 'boolean',
+      default: false,
+      describe: 'no text report on stdout; the one-line verdict on stderr',
+    });
+}
+
+export function jobsOption() {
+  return {
+    alias: 'j',
+    type: 'number',
+    default: DEFAULTS.jobs,
+    describe: `checks run in parallel (at most ${MAX_JOBS})`,
+  } as const;
+}
+
+export function timeoutOption(describe = 'per-check timeout in ms') {
+  return { type: 'number', default: DEFAULTS.timeoutMs, describe } as const;
+}
+
+/** Options shared by the commands that run a native program: check, allcounts, icount. */
+export function withNativeOptions<T>(y: Argv<T>) {
+  return y
+    .option('pool', {
+      type: 'string',
+      demandOption: true,
+      describe: 'the pool file (pmfit works on a private copy; the file is never modified)',
+    })
+    .option('size', { type: 'number', describe: 'start from a zeroed pool of BYTES when --pool does not exist' })
+    .option('init', { type: 'string', describe: 'untraced set-up command run on the copy first; {pool} stands for it' })
+    .option('from', { type: 'string', describe: 'trace from each entry of this function of the program' })
+    .option('to', { type: 'string', describe: '... to the entry of this function (default: until --from returns)' })
+    .option('trace-timeout', {
+      type: 'number',
+      default: DEFAULTS.traceTimeoutMs,
+      describe: 'time limit of the traced run in ms; past it the program and all it started are killed (exit 2)',
+    });
+}
+
+/** The --check of check and allcounts, and the flag that allows one that does not name {pool}. */
+export function withCheckCommand<T>(y: Argv<T>) {
+  return y
+    .option('check', {
+      type: 'string',
+      demandOption: true,
+      describe: 'recovery + check command run on every crash image; {pool} stands for the image',
+    })
+    .option('check-reads-env', {
+      type: 'boolean',
+      default: false,
+      describe: 'the check finds the image in $PMFIT_POOL, not through {pool}',
+    });
+}
+
+export function checkBuilder<T>(y: Argv<T>) {
+  return withCheckCommand(withNativeOptions(withCheckOptions(y)))
+    .option('replay', {
+      type: 'string',
+      describe: 'rebuild the crash image with this replay id and re-run the check on it',
+    })
+    .option('out', { type: 'string', describe: 'with --replay: write the image to this new file' })
+    .option('any-trace', {
+      type: 'boolean',
+      describe: "with --replay: replay even when the id's trace digest differs from the program's trace",
+    })
+    .option('save-trace', { type: 'string', describe: 'keep the trace in this new file (see pmfit trace dump)' });
+}
+
+export function allcountsBuilder<T>(y: Argv<T>) {
+  return withCheckCommand(withNativeOptions(y))
+    .option('jobs', jobsOption())
+    .option('dry-run', { alias: 'n', type: 'boolean', default: false, describe: 'print what would run, run nothing' })
+    .option('verbose', {
+      alias: 'v',
+      type: 'boolean',
+      default: false,
+      describe: 'also list every crash point with the event before it',
+    })
+    .option('timeout', timeoutOption());
+}
+
+// ---------------------------------------------------------------- the settings object
+
+/** The options of `run` and `check` as yargs hands them over. */
+export interface CheckArgv {
+  model?: string[];
+  strategy?: string;
+  samples: number;
+  'max-states': number;
+  'fail-on'?: string;
+  shard?: string;
+  'save-failures'?: string;
+  oracle?: string;
+  jobs: number;
+  seed: string;
+  timeout: number;
+  report: string[];
+  'log-level': string;
+  quiet: boolean;
+}
+
+/**
+ * What every crash-checking run (TS scenarios, native programs) takes from the command line. The
+ * strategy settings may be left out by programmatic callers (tests, benchmarks): `modelSettings`
+ * fills them from DEFAULTS, the one place they are applied.
+ */
 export interface CheckSettings {
+  /** Set only when the user chose: each scenario's own models otherwise. */
+  models?: ModelName[];
+  /** Set only when the user chose: each scenario's own oracle otherwise. */
+  oracle?: OracleName;
+  /** The adr strategy; eadr has exactly one image per crash point whatever this says. */
   strategy?: StrategyName;
   samples?: number;
   maxStates?: number;
+  seed?: string;
+  jobs: number;
+  timeoutMs: number;
   /** Write each finding as a saved failure file into this directory. */
   saveFailures?: string;
-  jobs: number;
-  seed: string;
-  timeoutMs: number;
   log?: Logger;
   shard?: Shard;
   signal?: AbortSignal;
 }
 
-/** The options of `run` and `check` that become CheckSettings. */
-export interface CheckArgv {
-  strategy?: string;
-  samples: number;
-  'max-states': number;
-  'save-failures'?: string;
-  jobs: number;
-  seed: string;
-  timeout: number;
-}
-
 export function checkSettings(
   argv: CheckArgv,
   log: Logger,
-  controls: { signal: AbortSignal; shard?: Shard },
+  controls: { signal?: AbortSignal; shard?: Shard } = {},
 ): CheckSettings {
   return {
+    ...(argv.model ? { models: argv.model as ModelName[] } : {}),
+    ...(argv.oracle ? { oracle: argv.oracle as OracleName } : {}),
     ...(argv.strategy ? { strategy: argv.strategy as StrategyName } : {}),
     samples: argv.samples,
     maxStates: argv['max-states'],
-    ...(argv['save-failures'] ? { saveFailures: argv['save-failures'] } : {}),
-    jobs: argv.jobs,
     seed: argv.seed,
+    jobs: argv.jobs,
     timeoutMs: argv.timeout,
+    ...(argv['save-failures'] ? { saveFailures: argv['save-failures'] } : {}),
     log,
-    signal: controls.signal,
+    ...(controls.signal ? { signal: controls.signal } : {}),
     ...(controls.shard ? { shard: controls.shard } : {}),
   };
+}
+
+/** The engine's share of the settings for one model, every default applied (here, once). */
+export function modelSettings(settings: CheckSettings, model: ModelName) {
+  return {
+    model,
+    strategy: model === 'adr' ? (settings.strategy ?? DEFAULTS.adrStrategy) : ('eadr' as StrategyName),
+    samples: settings.samples ?? DEFAULTS.samples,
+    maxStates: settings.maxStates ?? DEFAULTS.maxStates,
+    seed: settings.seed ?? DEFAULTS.seed,
+    inFlight: settings.jobs * 4,
+    ...(settings.shard ? { shard: settings.shard } : {}),
+    ...(settings.signal ? { signal: settings.signal } : {}),
+  };
+}
+
+/** The settings of a run that takes no strategy options (allcounts): modelSettings applies the defaults. */
+export function defaultSettings(jobs: number, timeoutMs: number): CheckSettings {
+  return { jobs, timeoutMs };
 }

@@ -1,6 +1,8 @@
 // The scenario runner: records each TS scenario once, then runs the engine for each model.
-import { cpus } from 'node:os';
-import type { ModelName, OracleName, Report, ScenarioResult } from '../../core/api.js';
+import type { Report, ScenarioResult, TsScenario } from '../../core/api.js';
+import { Pool } from '../../core/pool.js';
+import { UsageError } from '../../core/support/errors.js';
+import { describeValue } from '../../scenarios/load/validate.js';
 import { buildReport } from '../../reports/json-report.js';
 import type {
   NativeFileScenarioEntry,
@@ -11,31 +13,24 @@ import type {
 import { checkNative } from './native-runner.js';
 import type { NativeTarget } from '../../icount/target.js';
 import { REPLAY_ID_SLOT, replayCommandFor } from '../engine/replay-id.js';
-import { join, resolve } from 'node:path';
+import { shellQuote } from '../../core/support/shell-quote.js';
+import { basename, join, resolve } from 'node:path';
 import { runEngineWithLog } from '../judge/judge-run.js';
 import { saveFailures } from '../judge/saved-failures.js';
 import type { ProgressLine } from './progress.js';
-import type { CheckSettings } from './options.js';
+import { type CheckSettings, modelSettings } from './options.js';
 import { makeTempDir, removeTempDir } from '../../core/support/temp-dir.js';
 import { TsCheckPool } from '../check/ts-pool.js';
 import { loadScenario, recordScenario } from '../../icount/ts-record.js';
 
 export interface RunOptions extends CheckSettings {
-  models?: ModelName[];
-  oracle?: OracleName;
   progress?: ProgressLine;
 }
 
-/** The engine options every scenario run passes on: shard, interrupt, progress. */
-function runControls(options: RunOptions, label: string) {
-  return {
-    ...(options.shard ? { shard: options.shard } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.progress ? { onProgress: options.progress.update(label) } : {}),
-  };
+/** The progress callback of one scenario run, when there is a progress line. */
+function onProgress(options: RunOptions, label: string) {
+  return options.progress ? { onProgress: options.progress.update(label) } : {};
 }
-
-export const DEFAULT_JOBS = Math.max(1, cpus().length);
 
 export async function runScenarios(entries: readonly RunnableScenarioEntry[], options: RunOptions): Promise<Report> {
   const started = Date.now();
@@ -62,7 +57,7 @@ export function nativeScenarioTarget(entry: NativeEntry, dir: string): NativeTar
     return {
       pool: fresh,
       size: entry.poolSize,
-      init: `${entry.program} init {pool}`,
+      init: `${shellQuote(entry.program)} init {pool}`,
       program: entry.program,
       args: ['run', '{pool}', ...entry.runArgs],
     };
@@ -79,7 +74,7 @@ export function nativeScenarioTarget(entry: NativeEntry, dir: string): NativeTar
 
 /** The check command of a native scenario; `{pool}` stands for the crash image. */
 export function nativeScenarioCheck(entry: NativeEntry): string {
-  return entry.kind === 'native' ? `${entry.program} check {pool}` : entry.check;
+  return entry.kind === 'native' ? `${shellQuote(entry.program)} check {pool}` : entry.check;
 }
 
 /** The replay command of a scenario's findings: `--scenario` names the built-in, or the file as given. */
@@ -92,20 +87,13 @@ async function runNativeScenario(entry: NativeEntry, options: RunOptions): Promi
   const dir = makeTempDir();
   try {
     const { results } = await checkNative(nativeScenarioTarget(entry, dir), {
+      ...options,
       name: entry.name,
       check: nativeScenarioCheck(entry),
       oracle: options.oracle ?? entry.oracle,
       models: options.models ?? entry.models,
-      ...(options.strategy ? { strategy: options.strategy } : {}),
-      ...(options.samples ? { samples: options.samples } : {}),
-      ...(options.maxStates ? { maxStates: options.maxStates } : {}),
-      ...(options.saveFailures ? { saveFailures: options.saveFailures } : {}),
-      jobs: options.jobs,
-      seed: options.seed,
-      timeoutMs: options.timeoutMs,
-      ...(options.log ? { log: options.log } : {}),
       replayCommand: scenarioReplayCommand(entry),
-      ...runControls(options, entry.name),
+      ...onProgress(options, entry.name),
     });
     return results;
   } finally {
@@ -123,7 +111,8 @@ async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<Scenar
     timeoutMs: options.timeoutMs,
   });
   try {
-    const recorded = recordScenario(scenario, dir);
+    const recorded = recordOrRefuse(scenario, entry, dir);
+    probeCheck(scenario, entry, recorded.initial);
     options.log?.debug({ scenario: scenario.name, events: recorded.trace.events.length }, 'recorded the snippet');
     const results: ScenarioResult[] = [];
     for (const model of options.models ?? scenario.models ?? ['adr']) {
@@ -131,17 +120,11 @@ async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<Scenar
         scenario: scenario.name,
         trace: recorded.trace,
         initial: recorded.initial,
-        model,
-        // --strategy chooses among adr's images; eadr has exactly one image per crash point.
-        ...(options.strategy && model === 'adr' ? { strategy: options.strategy } : {}),
+        ...modelSettings(options, model),
         oracle: options.oracle ?? scenario.oracle,
-        seed: options.seed,
-        ...(options.samples ? { samples: options.samples } : {}),
-        ...(options.maxStates ? { maxStates: options.maxStates } : {}),
         checker,
-        inFlight: options.jobs * 4,
         replayCommand: scenarioReplayCommand(entry),
-        ...runControls(options, `${scenario.name} (${model})`),
+        ...onProgress(options, `${scenario.name} (${model})`),
       });
       results.push(result);
       if (options.saveFailures && result.findings.length > 0) {
@@ -165,4 +148,51 @@ async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<Scenar
     await checker.close();
     removeTempDir(dir);
   }
+}
+
+function where(entry: ScenarioEntry): string {
+  return entry.file ?? `scenario ${entry.name}`;
+}
+
+/** The user's setup or run throwing is bad input (exit 2), named with the line it threw at. */
+function recordOrRefuse(scenario: TsScenario, entry: ScenarioEntry, dir: string) {
+  try {
+    return recordScenario(scenario, dir);
+  } catch (err) {
+    const e = err as Error;
+    const at = String(e?.stack ?? '')
+      .split('\n')
+      .find((line) => /^\s+at /.test(line) && (!entry.file || line.includes(basename(entry.file))));
+    throw new UsageError(
+      `${where(entry)}: setup() or run() threw while recording: ${String(e?.message ?? e).split('\n')[0]}${at ? ` (${at.trim()})` : ''}`,
+    );
+  }
+}
+
+/**
+ * A check must return its output (a string) or { output, passed }: one that returns anything else
+ * (undefined: a forgotten return) would make every image look the same. Tried once on the initial
+ * image before the run; a check that throws there is left to the run, where it is a finding.
+ */
+function probeCheck(scenario: TsScenario, entry: ScenarioEntry, initial: Buffer): void {
+  let result: unknown;
+  const pool = Pool.inMemory(Buffer.from(initial));
+  try {
+    result = scenario.check(pool);
+  } catch {
+    return;
+  } finally {
+    pool.close();
+  }
+  const outcome = result as { output?: unknown; passed?: unknown } | undefined;
+  const ok =
+    typeof result === 'string' ||
+    (typeof outcome === 'object' &&
+      outcome !== null &&
+      typeof outcome.output === 'string' &&
+      typeof outcome.passed === 'boolean');
+  if (!ok)
+    throw new UsageError(
+      `${where(entry)}: check() returned ${describeValue(result)}: return the output (a string) or { output, passed }`,
+    );
 }

@@ -6,13 +6,14 @@ import { resolve } from 'node:path';
 import type { ModelName, OracleName } from '../../core/api.js';
 import type { NativeFileScenarioEntry } from '../index.js';
 import { UsageError } from '../../core/support/errors.js';
+import { MODEL_NAMES, ORACLE_NAMES } from '../../core/support/names.js';
 import { LINE_BYTES } from '../../core/geometry.js';
 import { findProgram } from '../../core/support/find-program.js';
 import { shellQuote } from '../../core/support/shell-quote.js';
 import { describeValue } from './validate.js';
 
-const ORACLES: readonly OracleName[] = ['exit', 'atomic', 'ops', 'collate'];
-const MODELS: readonly ModelName[] = ['eadr', 'adr'];
+const ORACLES: readonly OracleName[] = ORACLE_NAMES;
+const MODELS: readonly ModelName[] = MODEL_NAMES;
 const FIELDS = [
   'kind',
   'name',
@@ -79,6 +80,8 @@ export function validateNativeSpec(value: Record<string, unknown>, file: string,
   if (!Array.isArray(args) || !args.every((a) => typeof a === 'string'))
     return fail('args', "a list of strings ('{pool}' stands for the pool)");
   const check = text('check', false)!;
+  // A check that never names the image passes every image: the silent pass `pmfit check` refuses too.
+  if (!check.includes('{pool}')) fail('check', "a command that names the crash image as '{pool}'");
   const oracle = value.oracle as OracleName;
   if (!ORACLES.includes(oracle)) fail('oracle', `one of ${ORACLES.join(', ')}`);
   const models = value.models as ModelName[] | undefined;

@@ -3,10 +3,11 @@
 import type { ModelName, OracleName, TsScenario } from '../../core/api.js';
 import { LINE_BYTES } from '../../core/geometry.js';
 import { UsageError } from '../../core/support/errors.js';
+import { MODEL_NAMES, ORACLE_NAMES } from '../../core/support/names.js';
 import type { ScenarioEntry } from '../index.js';
 
-const ORACLES: readonly OracleName[] = ['exit', 'atomic', 'ops', 'collate'];
-const MODELS: readonly ModelName[] = ['eadr', 'adr'];
+const ORACLES: readonly OracleName[] = ORACLE_NAMES;
+const MODELS: readonly ModelName[] = MODEL_NAMES;
 
 /** Checks a scenario object field by field; errors name where it came from (a file, or a built-in's module). */
 export function validateScenario(value: unknown, entry: ScenarioEntry): TsScenario {

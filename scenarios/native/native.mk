@@ -8,7 +8,7 @@
 NATIVE_SAVED_GOAL := $(.DEFAULT_GOAL)
 
 NATIVE_DIR := scenarios/native
-NATIVE_OUT := build/scenarios
+NATIVE_OUT ?= build/scenarios
 NATIVE_ICOUNT_INC ?= -Iicount
 NATIVE_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra $(NATIVE_ICOUNT_INC) \
 	-I$(NATIVE_DIR)

@@ -1,8 +1,8 @@
 // The pmfit command as users run it: exit statuses, one-line errors, reports, replay.
 import test from 'ava';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pmfit, tempDir } from '../helpers.js';
+import { REPO, pmfit, tempDir } from '../helpers.js';
 
 test('exit 0 when every crash state is consistent', (t) => {
   const r = pmfit(['run', 'list-append', '--jobs', '1']);
@@ -25,7 +25,7 @@ for (const [what, args, message] of [
   ['unknown scenario', ['run', 'no-such'], /unknown scenario 'no-such'/],
   ['bad option', ['run', 'basic', '--frobnicate'], /Unknown argument: frobnicate/],
   ['bad option value', ['run', 'basic', '--model', 'dram'], /Invalid values/],
-  ['bad jobs', ['run', 'basic', '--jobs', '0'], /--jobs must be a positive integer/],
+  ['bad jobs', ['run', 'basic', '--jobs', '0'], /--jobs must be a whole number from 1/],
   [
     'missing directory of a report',
     ['run', 'basic', '--report', 'json=/no/such/dir/r.json'],
@@ -96,4 +96,96 @@ test('list names every built-in scenario', (t) => {
   const r = pmfit(['list']);
   t.is(r.status, 0);
   for (const name of ['basic', 'list-append', 'list-append-buggy']) t.regex(r.stdout, new RegExp(`^${name} `, 'm'));
+});
+
+test('--quiet prints only the one-line verdict, on stderr, with the exit status', (t) => {
+  const failing = pmfit(['run', 'list-append-buggy', '--strategy', 'strict', '--quiet']);
+  t.is(failing.status, 1, failing.stderr);
+  t.is(failing.stdout, '');
+  t.regex(
+    failing.stderr,
+    /^pmfit: inconsistent: \d+ findings in 2 runs; \d+ crash points, \d+ distinct images checked\n$/,
+  );
+  const clean = pmfit(['run', 'list-append', '--quiet']);
+  t.is(clean.status, 0, clean.stderr);
+  t.is(clean.stdout, '');
+  t.regex(clean.stderr, /^pmfit: consistent: 0 findings in 2 runs; /);
+});
+
+test("the version is package.json's, in --version and in reports", (t) => {
+  const version = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version;
+  t.is(pmfit(['--version']).stdout.trim(), version);
+  const r = pmfit(['run', 'basic', '--quiet', '--report', 'json=-']);
+  t.is(JSON.parse(r.stdout).tool.version, version);
+});
+
+test("a report path is reused when it holds pmfit's own report of that kind, every kind", (t) => {
+  const dir = tempDir(t);
+  const kinds = ['json', 'text', 'junit', 'sarif', 'html'];
+  const args = ['run', 'basic', '--quiet', ...kinds.flatMap((k) => ['--report', `${k}=${join(dir, `r.${k}`)}`])];
+  for (const round of [1, 2]) {
+    const r = pmfit(args);
+    t.is(r.status, 0, `round ${round}: ${r.stderr}`);
+  }
+  for (const k of kinds) t.true(statSync(join(dir, `r.${k}`)).size > 0);
+  t.deepEqual(readdirSync(dir).sort(), kinds.map((k) => `r.${k}`).sort(), 'no temporary report files left');
+});
+
+test('a report that cannot be written after the run: exit 3 naming the path', (t) => {
+  const dir = tempDir(t);
+  const out = join(dir, 'out');
+  mkdirSync(out);
+  // The scenario's run() removes the report's directory: checkable before the run, gone after it.
+  writeFileSync(
+    join(dir, 'gone.mjs'),
+    `import { rmSync } from 'node:fs';
+export default { name: 'gone', description: 'removes the report directory', poolSize: 4096, oracle: 'exit', models: ['eadr'],
+  run(pool) { rmSync(${JSON.stringify(out)}, { recursive: true }); pool.writeU64(0, 1n); pool.persist(0, 8); },
+  check(pool) { return String(pool.readU64(0)); } };
+`,
+  );
+  const r = pmfit(['run', join(dir, 'gone.mjs'), '--quiet', '--report', `json=${join(out, 'r.json')}`]);
+  t.is(r.status, 3, r.stderr);
+  t.regex(r.stderr, new RegExp(`could not write the json report to ${join(out, 'r.json')}`));
+  t.notRegex(r.stderr, /\n\s+at /);
+});
+
+const FLAG_DATA = join(REPO, 'build', 'scenarios', 'flag-data');
+
+function envCheck(program: string, check: string) {
+  return pmfit([
+    'check',
+    '--pool',
+    'new.pool',
+    '--size',
+    '4096',
+    '--init',
+    `${program} init {pool}`,
+    '--check-reads-env',
+    '--check',
+    check,
+    '--model',
+    'adr',
+    '--strategy',
+    'strict',
+    '--report',
+    'json=-',
+    '--quiet',
+    '--',
+    program,
+    'run',
+    '{pool}',
+  ]);
+}
+
+test('--check-reads-env: the image path is in $PMFIT_POOL, through the fork server and by spawning', (t) => {
+  // printenv is a plain program: it runs through the fork server and fails when the variable is unset.
+  const forked = envCheck(FLAG_DATA, 'printenv PMFIT_POOL');
+  t.is(forked.status, 0, forked.stderr);
+  const notes = JSON.parse(forked.stdout).results[0].notes.join(' ');
+  t.regex(notes, /through the fork server/);
+  // A shell command is spawned; the buggy twin is caught, so the check really read the image.
+  const spawned = envCheck(`${FLAG_DATA}-buggy`, `exec ${FLAG_DATA}-buggy check "$PMFIT_POOL"`);
+  t.is(spawned.status, 1, spawned.stderr);
+  t.regex(JSON.parse(spawned.stdout).results[0].notes.join(' '), /plain spawning/);
 });

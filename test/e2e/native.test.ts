@@ -132,12 +132,12 @@ test("check never modifies the user's pool, and --replay rebuilds the failing im
 for (const [what, args, message] of [
   [
     'missing pool directory',
-    ['check', '--pool', '/no/such/dir/p', '--size', '4096', '--check', 'true', '--', '/bin/true'],
+    ['check', '--pool', '/no/such/dir/p', '--size', '4096', '--check', 'true {pool}', '--', '/bin/true'],
     /directory \/no\/such\/dir does not exist/,
   ],
   [
     'missing pool without --size',
-    ['check', '--pool', '/tmp/pmfit-no-such-pool', '--check', 'true', '--', '/bin/true'],
+    ['check', '--pool', '/tmp/pmfit-no-such-pool', '--check', 'true {pool}', '--', '/bin/true'],
     /does not exist: give --size/,
   ],
   [
@@ -148,12 +148,12 @@ for (const [what, args, message] of [
   ['no program', ['icount', '--pool', '/tmp/p', '--size', '4096'], /name the program to trace after --/],
   [
     'failing --init',
-    ['check', '--pool', '/tmp/p', '--size', '4096', '--init', 'exit 3', '--check', 'true', '--', '/bin/true'],
+    ['check', '--pool', '/tmp/p', '--size', '4096', '--init', 'exit 3', '--check', 'true {pool}', '--', '/bin/true'],
     /--init failed/,
   ],
   [
     'bad replay id',
-    ['check', '--pool', '/tmp/p', '--size', '4096', '--check', 'true', '--replay', 'zzz', '--', '/bin/true'],
+    ['check', '--pool', '/tmp/p', '--size', '4096', '--check', 'true {pool}', '--replay', 'zzz', '--', '/bin/true'],
     /not a replay id/,
   ],
 ] as const) {
@@ -317,6 +317,8 @@ test('hostile checks do not sink the run: crashes, timeouts and floods become bo
       '4096',
       '--init',
       `${prog('flag-data')} init {pool}`,
+      // These checks misbehave without looking at the image: say so (else pmfit refuses them).
+      '--check-reads-env',
       '--check',
       check,
       '--model',

@@ -186,6 +186,7 @@ export class ForkServerCheckPool implements Checker {
     const [program, ...args] = this.argv.map((a) => a.split('{pool}').join(slot.imagePath));
     const env: Record<string, string | undefined> = { ...process.env, ...this.options.env };
     env.LD_PRELOAD = env.LD_PRELOAD ? `${env.LD_PRELOAD}:${this.library}` : this.library;
+    env.PMFIT_POOL = slot.imagePath; // for checks that read it from the environment (--check-reads-env)
     env.PMFIT_FORKSERVER_FD = '3,4';
     env.PMFIT_FORKSERVER_OUT = slot.outPath;
     env.PMFIT_FORKSERVER_ERR = slot.errPath;

@@ -8,8 +8,8 @@ import { checkNative } from '../native-runner.js';
 import { pmfitCommandWith, shellQuote } from '../../../core/support/shell-quote.js';
 import { crashPointAt, eventRef } from '../../engine/crash-points.js';
 import { eventText } from '../../../reports/format.js';
-import { checkJobs } from './run.js';
-import { targetFrom, type NativeArgs } from './native-options.js';
+import { defaultSettings } from '../options.js';
+import { checkCommandOf, targetFrom, type NativeArgs } from './native-options.js';
 
 type AllcountsArgs = NativeArgs & {
   check: string;
@@ -20,23 +20,21 @@ type AllcountsArgs = NativeArgs & {
 };
 
 export async function allcountsCommand(argv: AllcountsArgs): Promise<number> {
-  checkJobs(argv.jobs, argv.timeout);
   const target = targetFrom(argv);
+  const check = checkCommandOf(argv);
   if (argv['dry-run']) {
     process.stdout.write(
       `would trace: ${[target.program, ...target.args].map(shellQuote).join(' ')}  (on a private copy of ${target.pool})\n`,
     );
-    process.stdout.write(`would run at every crash point: ${argv.check}  ({pool} = that crash image)\n`);
+    process.stdout.write(`would run at every crash point: ${check}  ({pool} = that crash image)\n`);
     return EXIT.clean;
   }
   const { traced, results } = await checkNative(target, {
+    ...defaultSettings(argv.jobs, argv.timeout),
     name: target.program,
-    check: argv.check,
+    check,
     oracle: 'collate',
     models: ['eadr'],
-    jobs: argv.jobs,
-    seed: '0',
-    timeoutMs: argv.timeout,
     replayCommand: (id) => pmfitCommandWith(['--replay', id]),
   });
   const result = results[0]!;

@@ -1,55 +1,36 @@
 // `pmfit check --pool FILE --check CMD -- PROGRAM ARGS`: crash-test a native program, or with
 // `--replay ID` rebuild one of its crash images and re-run the check on it.
-import type { Argv } from 'yargs';
 import type { ModelName, OracleName } from '../../../core/api.js';
 import { buildReport } from '../../../reports/json-report.js';
-import { EXIT, requireNewFile } from '../../../core/support/errors.js';
+import { EXIT, UsageError } from '../../../core/support/errors.js';
 import { createLogger } from '../../../core/support/log.js';
 import { checkNative } from '../native-runner.js';
 import { replayId } from '../../judge/replay.js';
-import { checkSettings } from '../options.js';
+import { type CheckArgv, checkSettings } from '../options.js';
 import type { NativeTarget } from '../../../icount/target.js';
 import { renderReplay } from '../../../reports/replay-report.js';
 import { pmfitCommandWith } from '../../../core/support/shell-quote.js';
-import {
-  checkCounts,
-  logSeed,
-  parseReportRequests,
-  withCheckOptions,
-  withRunControls,
-  type CommonCheckOptions,
-} from './run.js';
-import { targetFrom, withNativeOptions, type NativeArgs } from './native-options.js';
+import { parseReportRequests, requireFailuresDir, requireNewOutput } from '../output-paths.js';
+import { logSeed, parseShard, withRunControls } from '../run-controls.js';
+import { checkCommandOf, nativeInputs, targetFrom, type NativeArgs } from './native-options.js';
 
-type CheckArgs = CommonCheckOptions &
+type CheckArgs = CheckArgv &
   NativeArgs & { check: string; replay?: string; out?: string; 'any-trace'?: boolean; 'save-trace'?: string };
 
-export function checkBuilder<T>(y: Argv<T>) {
-  return withNativeOptions(withCheckOptions(y))
-    .option('check', {
-      type: 'string',
-      demandOption: true,
-      describe: 'recovery + check command; {pool} stands for the crash image',
-    })
-    .option('replay', {
-      type: 'string',
-      describe: 'rebuild the crash image with this replay id and re-run the check on it',
-    })
-    .option('out', { type: 'string', describe: 'with --replay: write the image to this new file' })
-    .option('any-trace', {
-      type: 'boolean',
-      describe: "with --replay: replay even when the id's trace digest differs from the program's trace",
-    })
-    .option('save-trace', { type: 'string', describe: 'keep the trace in this new file (see pmfit trace dump)' });
-}
-
 export async function checkCommand(argv: CheckArgs): Promise<number> {
-  checkCounts(argv);
+  const shard = parseShard(argv.shard);
   const target = targetFrom(argv);
-  if (argv.replay) return replayNative(argv, target);
-  const requests = parseReportRequests(argv.report);
+  const check = checkCommandOf(argv);
+  const protect = nativeInputs(target, check);
+  if (argv.replay) {
+    if (argv.out) requireNewOutput(argv.out, '--out', protect);
+    return replayNative(argv, target, check);
+  }
+  if (argv.out) throw new UsageError('--out goes with --replay: it names the file for the rebuilt image');
+  const requests = parseReportRequests(argv.report, protect);
+  if (argv['save-failures']) requireFailuresDir(argv['save-failures'], protect);
   const saveTrace = argv['save-trace'];
-  if (saveTrace) requireNewFile(saveTrace, '--save-trace');
+  if (saveTrace) requireNewOutput(saveTrace, '--save-trace', protect);
   const log = createLogger(argv['log-level']);
   logSeed(log, argv);
   return withRunControls(
@@ -57,11 +38,11 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
     async (controls) => {
       const started = Date.now();
       const { results } = await checkNative(target, {
-        ...checkSettings(argv, log, controls),
+        ...checkSettings(argv, log, { signal: controls.signal, ...(shard ? { shard } : {}) }),
         name: target.program,
-        check: argv.check,
+        check,
         oracle: (argv.oracle ?? 'exit') as OracleName,
-        models: (argv.model ?? ['adr']) as ModelName[],
+        models: argv.model ? (argv.model as NativeCheckModels) : ['adr'],
         replayCommand: (id) => pmfitCommandWith(['--replay', id]),
         ...(saveTrace ? { saveTrace } : {}),
         onProgress: controls.progress.update(target.program),
@@ -69,19 +50,20 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
       return buildReport(results, Date.now() - started);
     },
     requests,
-    log,
   );
 }
 
+type NativeCheckModels = Parameters<typeof checkNative>[1]['models'];
+
 /** `--replay ID`: the one replay path (harness/judge/replay.ts), on this command's program and check. */
-async function replayNative(argv: CheckArgs, target: NativeTarget): Promise<number> {
+async function replayNative(argv: CheckArgs, target: NativeTarget, check: string): Promise<number> {
   const record = await replayId({
     id: argv.replay!,
     subject: target.program,
     on: {
       kind: 'native',
       target,
-      check: argv.check,
+      check,
       oracle: (argv.oracle ?? 'exit') as OracleName,
       models: (argv.model ?? ['adr']) as ModelName[],
     },

@@ -22,8 +22,12 @@ export function initCommand(argv: { file?: string; native?: boolean }): number {
   try {
     writeFileSync(file, text, { flag: 'wx' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'EEXIST')
       throw new UsageError(`init ${file}: the file already exists; pmfit never overwrites a file: name a new one`);
+    // /proc/x.ts, a read-only or full file system, a directory without write permission.
+    if (e.code)
+      throw new UsageError(`init ${file}: cannot create the file (${e.code}): name a file in a writable directory`);
     throw err;
   }
   process.stdout.write(`wrote ${shown}: crash-test it with: pmfit run ${shown}\n`);

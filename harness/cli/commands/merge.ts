@@ -1,32 +1,49 @@
 // `pmfit merge SHARD.json...`: combine the JSON reports of `--shard K/N` runs into the report the
-// unsharded run would have written.
-import { existsSync, readFileSync } from 'node:fs';
+// unsharded run would have written. Every shard is read as untrusted input: its shape is checked
+// before anything uses it, and the shards must come from one run (see harness/judge/merge.ts).
+import { readFileSync, statSync } from 'node:fs';
 import type { Report } from '../../../core/api.js';
-import { writeReports } from '../../../reports/index.js';
-import { textReporter } from '../../../reports/text-report.js';
-import { EXIT, UsageError } from '../../../core/support/errors.js';
+import { UsageError } from '../../../core/support/errors.js';
 import { mergeShards } from '../../judge/merge.js';
 import { buildReport } from '../../../reports/json-report.js';
-import { parseReportRequests } from './run.js';
+import { ProtectedPaths, parseReportRequests } from '../output-paths.js';
+import { finishRun } from '../run-controls.js';
+
+/** A shard report larger than this is refused rather than read into memory. */
+const MAX_SHARD_BYTES = 512 * 1024 * 1024;
 
 export function mergeCommand(argv: { files: string[]; report: string[]; quiet: boolean }): number {
-  const requests = parseReportRequests(argv.report);
+  const protect = new ProtectedPaths();
+  for (const file of argv.files) protect.add(file, 'a shard report being merged');
+  const requests = parseReportRequests(argv.report, protect);
   const reports = argv.files.map(readReport);
-  const { results, wallMs } = mergeShards(reports);
-  const merged = buildReport(results, wallMs);
-  if (!argv.quiet) process.stdout.write(textReporter.render(merged));
-  for (const failure of writeReports(merged, requests)) process.stderr.write(`pmfit: ${failure}\n`);
-  if (merged.incomplete) return EXIT.interrupted;
-  return merged.summary.findings > 0 ? EXIT.finding : EXIT.clean;
+  const { results, wallMs } = mergeShards(reports, argv.files);
+  return finishRun(buildReport(results, wallMs), { quiet: argv.quiet }, requests);
 }
 
 function readReport(path: string): Report {
-  if (!existsSync(path)) throw new UsageError(`shard report ${path} does not exist`);
+  let text: string;
   try {
-    const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
-    if (!Array.isArray(report.results)) throw new Error('no results');
-    return report;
+    const stat = statSync(path);
+    if (!stat.isFile()) throw new UsageError(`shard report ${path} is not a regular file`);
+    if (stat.size > MAX_SHARD_BYTES)
+      throw new UsageError(`shard report ${path} is larger than ${MAX_SHARD_BYTES} bytes`);
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `shard report ${path} ${code === 'ENOENT' ? 'does not exist' : `cannot be read: ${(err as Error).message}`}`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
   } catch (err) {
     throw new UsageError(`${path} is not a pmfit JSON report: ${(err as Error).message}`);
   }
+  const report = value as { tool?: { name?: unknown } };
+  if (typeof value !== 'object' || value === null || report.tool?.name !== 'pmfit')
+    throw new UsageError(`${path} is not a pmfit JSON report (no tool.name "pmfit")`);
+  return value as Report;
 }

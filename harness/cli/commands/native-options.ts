@@ -1,11 +1,9 @@
-// Options shared by the commands that run a native program: check, allcounts, icount.
-import type { Argv } from 'yargs';
+// The native target of check, allcounts and icount from their options and the words after `--`,
+// with everything checkable about it checked before any work.
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { UsageError } from '../../../core/support/errors.js';
 import type { NativeTarget } from '../../../icount/target.js';
-import { DEFAULT_TRACE_TIMEOUT_MS } from '../../../icount/driver.js';
-
-/** The longest delay a Node timer keeps (2^31 - 1 ms, about 24.8 days); longer ones fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+import { ProtectedPaths } from '../output-paths.js';
 
 export interface NativeArgs {
   pool: string;
@@ -13,26 +11,10 @@ export interface NativeArgs {
   init?: string;
   from?: string;
   to?: string;
-  'trace-timeout': number;
+  'trace-timeout'?: number;
+  check?: string;
+  'check-reads-env'?: boolean;
   '--'?: Array<string | number>;
-}
-
-export function withNativeOptions<T>(y: Argv<T>) {
-  return y
-    .option('pool', {
-      type: 'string',
-      demandOption: true,
-      describe: 'the pool file (pmfit works on a private copy; the file is never modified)',
-    })
-    .option('size', { type: 'number', describe: 'start from a zeroed pool of BYTES when --pool does not exist' })
-    .option('init', { type: 'string', describe: 'untraced set-up command run on the copy first; {pool} stands for it' })
-    .option('from', { type: 'string', describe: 'trace from each entry of this function of the program' })
-    .option('to', { type: 'string', describe: '... to the entry of this function (default: until --from returns)' })
-    .option('trace-timeout', {
-      type: 'number',
-      default: DEFAULT_TRACE_TIMEOUT_MS,
-      describe: 'time limit of the traced run in ms; past it the program and all it started are killed (exit 2)',
-    });
 }
 
 /** The native target from the options and the words after `--`. */
@@ -40,11 +22,9 @@ export function targetFrom(argv: NativeArgs): NativeTarget {
   const words = (argv['--'] ?? []).map(String);
   if (words.length === 0) throw new UsageError('name the program to trace after --, e.g. -- ./prog run {pool}');
   if (argv.to && !argv.from) throw new UsageError('--to needs --from');
-  const traceTimeout = argv['trace-timeout'];
-  if (!Number.isInteger(traceTimeout) || traceTimeout <= 0 || traceTimeout > MAX_TIMER_MS)
-    throw new UsageError(
-      `--trace-timeout must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got ${traceTimeout}`,
-    );
+  checkPool(argv.pool);
+  if (argv.init !== undefined && !argv.init.trim())
+    throw new UsageError('--init is empty: give a command or leave it out');
   return {
     pool: argv.pool,
     ...(argv.size !== undefined ? { size: argv.size } : {}),
@@ -53,6 +33,43 @@ export function targetFrom(argv: NativeArgs): NativeTarget {
     ...(argv.to ? { to: argv.to } : {}),
     program: words[0]!,
     args: words.slice(1),
-    traceTimeoutMs: traceTimeout,
+    ...(argv['trace-timeout'] !== undefined ? { traceTimeoutMs: argv['trace-timeout'] } : {}),
   };
+}
+
+/** An existing pool must be a regular file this user can read (pmfit copies it, never writes it). */
+function checkPool(pool: string): void {
+  if (!pool) throw new UsageError('--pool is empty: name the pool file');
+  if (!existsSync(pool)) return;
+  const stat = statSync(pool);
+  if (!stat.isFile()) throw new UsageError(`--pool ${pool} is not a regular file: name a pool file`);
+  try {
+    accessSync(pool, constants.R_OK);
+  } catch {
+    throw new UsageError(`--pool ${pool} is not readable by this user: check its permissions`);
+  }
+}
+
+/**
+ * A check that never names `{pool}` never looks at the crash image, so every image would pass:
+ * refused, unless --check-reads-env says it reads the image path from $PMFIT_POOL instead.
+ */
+export function checkCommandOf(argv: NativeArgs): string {
+  const check = argv.check ?? '';
+  if (!check.trim()) throw new UsageError('--check is empty: give the command that checks {pool}, the crash image');
+  if (!check.includes('{pool}') && !argv['check-reads-env'])
+    throw new UsageError(
+      `--check '${check}' does not mention {pool}, so it never sees the crash image: write {pool} where the image path goes (or add --check-reads-env if it reads $PMFIT_POOL)`,
+    );
+  return check;
+}
+
+/** The files a native run reads: the pool, the program, and files named in its command lines. */
+export function nativeInputs(target: NativeTarget, check?: string): ProtectedPaths {
+  return new ProtectedPaths()
+    .add(target.pool, 'the pool')
+    .add(target.program, 'the traced program')
+    .addCommand(target.args.join(' '), "a file named in the program's arguments")
+    .addCommand(target.init, 'a file named in --init')
+    .addCommand(check, 'a file named in --check');
 }

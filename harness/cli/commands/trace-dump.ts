@@ -1,15 +1,30 @@
-// `pmfit trace dump FILE`: a trace, readably, one event a line.
-import { existsSync } from 'node:fs';
+// `pmfit trace dump FILE`: a trace, readably, one event a line. The file is untrusted: anything
+// that is not a regular file is refused before it is opened (a FIFO would block the read
+// forever), and every format error is one line naming the file.
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { streamTrace } from '../../../core/trace/reader.js';
-import { TraceFormatError } from '../../../core/trace/format.js';
+import { FILE_PREAMBLE_BYTES, RECORD_HEAD_BYTES } from '../../../core/trace/format.js';
 import { eventRef } from '../../engine/crash-points.js';
 import { eventText } from '../../../reports/format.js';
 import { EXIT, UsageError } from '../../../core/support/errors.js';
 
 export function traceDumpCommand(argv: { file: string }): number {
-  if (!existsSync(argv.file)) throw new UsageError(`trace file ${argv.file} does not exist`);
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(argv.file);
+  } catch {
+    throw new UsageError(`trace file ${argv.file} does not exist`);
+  }
+  if (!stat.isFile())
+    throw new UsageError(
+      `trace file ${argv.file} is ${stat.isDirectory() ? 'a directory' : 'not a regular file'}: name a trace written by pmfit check --save-trace`,
+    );
+  checkLengths(argv.file, stat.size);
   try {
     const stream = streamTrace(argv.file);
+    const header = stream.header as unknown;
+    if (typeof header !== 'object' || header === null || !Array.isArray((header as { pools?: unknown }).pools))
+      throw new UsageError(`${argv.file}: not a readable pmfit trace: its header has no pools list`);
     const out: string[] = [
       `# pmfit trace v${stream.header.formatVersion}, source ${stream.header.source}, program ${JSON.stringify(stream.header.program)}`,
     ];
@@ -25,7 +40,52 @@ export function traceDumpCommand(argv: { file: string }): number {
     process.stdout.write(`${out.join('\n')}\n`);
     return EXIT.clean;
   } catch (err) {
-    if (err instanceof TraceFormatError) throw new UsageError(`${argv.file}: ${err.message}`);
+    // The reader's own errors, and what a corrupt file makes it trip over (a null or absurd header, a
+    // record longer than the file or than a Buffer can be): all say the file is not a readable trace.
+    if (
+      err instanceof Error &&
+      (err.name === 'TraceFormatError' || err instanceof RangeError || err instanceof TypeError)
+    )
+      throw new UsageError(`${argv.file}: not a readable pmfit trace: ${err.message.split('\n')[0]}`);
     throw err;
+  }
+}
+
+/**
+ * Walks the record heads (skipping payloads) before the reader runs, so a corrupt length — a
+ * header or record claiming more bytes than the file has — is refused instead of making the reader
+ * allocate gigabytes for it.
+ */
+function checkLengths(file: string, size: number): void {
+  const fd = openSync(file, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    let chunkAt = 0;
+    let chunkLen = 0;
+    const read = (at: number, n: number): Buffer | undefined => {
+      if (at < chunkAt || at + n > chunkAt + chunkLen) {
+        chunkAt = at;
+        chunkLen = readSync(fd, chunk, 0, chunk.length, at);
+      }
+      return at + n <= chunkAt + chunkLen ? chunk.subarray(at - chunkAt, at - chunkAt + n) : undefined;
+    };
+    const pre = read(0, FILE_PREAMBLE_BYTES);
+    if (!pre) throw new UsageError(`${file}: not a readable pmfit trace: shorter than its preamble`);
+    const headerLen = pre.readUInt32LE(12);
+    let at = FILE_PREAMBLE_BYTES + headerLen;
+    if (at > size)
+      throw new UsageError(`${file}: not a readable pmfit trace: header of ${headerLen} bytes in a file of ${size}`);
+    while (at < size) {
+      const head = read(at, RECORD_HEAD_BYTES);
+      if (!head) throw new UsageError(`${file}: not a readable pmfit trace: truncated record head at byte ${at}`);
+      const len = head.readUInt32LE(4);
+      if (at + RECORD_HEAD_BYTES + len > size)
+        throw new UsageError(
+          `${file}: not a readable pmfit trace: record at byte ${at} claims ${len} bytes, past the end of the file`,
+        );
+      at += RECORD_HEAD_BYTES + len;
+    }
+  } finally {
+    closeSync(fd);
   }
 }
