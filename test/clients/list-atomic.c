@@ -78,10 +78,12 @@ la_construct(PMEMobjpool *pop, void *ptr, void *arg)
 {
 	struct la_entry *e = ptr;
 	uint64_t key = *(const uint64_t *)arg;
+	char name[LA_NAME_LEN];
 
+	la_name(key, name);
 	e->key = key;
 	e->value = client_value(key);
-	la_name(key, e->name);
+	memcpy(e->name, name, LA_NAME_LEN);
 #ifndef BUGGY
 	pmemobj_persist(pop, e, sizeof(*e));
 #else
