@@ -2,14 +2,15 @@
 // client (test/clients/ctree.c, transactions) inserting 64 keys, adr/extremes with the ops oracle:
 // trace under QEMU, crash images, a check (pmemobj_open + walk) per distinct image. Wall time and
 // images/s. Past the cap the run is interrupted (SIGINT: pmfit finishes the checks in flight and writes
-// its report marked incomplete) and the figures are those of the crash points it checked.
+// its report marked incomplete) and the figures are those of the crash points it checked. A whole
+// eadr run first gives the snippet's total number of crash points (and its own figures).
 // Writes bench/results/pmemobj-map.json. Run: node dist/bench/pmemobj-map.js [keys] [capSeconds] [map]
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Report } from '../core/api.js';
+import type { Report, ScenarioResult } from '../core/api.js';
 import { machine } from './machine.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,6 +34,29 @@ function gcd(a: number, b: number): number {
 /** The pmfit arguments common to icount and check: the pool, its init and the program. */
 function poolArgs(dir: string): string[] {
   return ['--pool', join(dir, `${map}.pool`), '--size', POOL_SIZE, '--init', `${program} init {pool}`];
+}
+
+/** `pmfit check` of the map under one model, writing its JSON report to `json` (program args follow). */
+function checkArgs(dir: string, model: string, json: string): string[] {
+  return [
+    'check',
+    ...poolArgs(dir),
+    '--check',
+    `${program} check {pool}`,
+    '--oracle',
+    'ops',
+    '--model',
+    model,
+    '--quiet',
+    '--report',
+    `json=${json}`,
+  ];
+}
+
+/** The one result of a pmfit JSON report. */
+function readResult(json: string, status: number | null): ScenarioResult {
+  if (!existsSync(json)) throw new Error(`pmfit wrote no report (exit ${status})`);
+  return (JSON.parse(readFileSync(json, 'utf8')) as Report).results[0]!;
 }
 
 /** Run pmfit, interrupting it after capSeconds; resolves with its exit status and wall seconds. */
@@ -61,37 +85,25 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pmfit-bench-map-'));
   try {
     const ops = keyOrder(keys);
-    const counts = JSON.parse(
-      execFileSync(
-        process.execPath,
-        ['bin/pmfit.js', 'icount', '--json', ...poolArgs(dir), '--', program, 'op', '{pool}', ...ops],
-        { cwd: root, encoding: 'utf8' },
-      ),
-    ) as { instructions: number; stores: number; flushes: number; fences: number; ntStores: number };
+    const eadrJson = join(dir, 'eadr.json');
+    const eadrRun = await pmfitCapped([...checkArgs(dir, 'eadr', eadrJson), '--', program, 'op', '{pool}', ...ops]);
+    const eadr = readResult(eadrJson, eadrRun.status);
+    console.log(
+      `${map}, ${keys} keys, eadr: ${eadr.summary.crashPoints} crash points, ${eadr.summary.distinctImages} distinct images, ${eadr.summary.findings} findings in ${eadrRun.seconds.toFixed(1)} s`,
+    );
     const json = join(dir, 'report.json');
     const load = loadavg();
     const run = await pmfitCapped([
-      'check',
-      ...poolArgs(dir),
-      '--check',
-      `${program} check {pool}`,
-      '--oracle',
-      'ops',
-      '--model',
-      'adr',
+      ...checkArgs(dir, 'adr', json),
       '--strategy',
       'extremes',
-      '--quiet',
-      '--report',
-      `json=${json}`,
       '--',
       program,
       'op',
       '{pool}',
       ...ops,
     ]);
-    if (!existsSync(json)) throw new Error(`pmfit wrote no report (exit ${run.status})`);
-    const result = (JSON.parse(readFileSync(json, 'utf8')) as Report).results[0]!;
+    const result = readResult(json, run.status);
     const s = result.summary;
     const figures = {
       map,
@@ -103,8 +115,7 @@ async function main(): Promise<void> {
       capSeconds,
       capped: run.capped,
       incomplete: result.incomplete === true,
-      events: counts.stores + counts.flushes + counts.fences + counts.ntStores,
-      snippetInstructions: counts.instructions,
+      crashPoints: eadr.summary.crashPoints,
       crashPointsChecked: s.crashPoints,
       images: s.images,
       distinctImages: s.distinctImages,
@@ -113,11 +124,12 @@ async function main(): Promise<void> {
       engineWallSeconds: s.wallMs / 1000,
       imagesPerSecond: s.images / run.seconds,
       distinctImagesPerSecond: s.distinctImages / run.seconds,
+      eadr: { ...eadr.summary, wallSeconds: eadrRun.seconds, capped: eadrRun.capped },
       loadAverageAtStart: load,
       loadAverageAtEnd: loadavg(),
     };
     console.log(
-      `${map}, ${keys} keys, adr/extremes: ${figures.crashPointsChecked} of ~${figures.events} crash points, ${s.images} images, ${s.distinctImages} distinct, ${s.findings} findings in ${run.seconds.toFixed(1)} s${run.capped ? ` (capped at ${capSeconds} s)` : ''}: ${figures.imagesPerSecond.toFixed(0)} images/s, ${figures.distinctImagesPerSecond.toFixed(1)} distinct/s; load ${load.map((l) => l.toFixed(2)).join(' ')}`,
+      `${map}, ${keys} keys, adr/extremes: ${figures.crashPointsChecked} of ${figures.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct, ${s.findings} findings in ${run.seconds.toFixed(1)} s${run.capped ? ` (capped at ${capSeconds} s)` : ''}: ${figures.imagesPerSecond.toFixed(0)} images/s, ${figures.distinctImagesPerSecond.toFixed(1)} distinct/s; load ${load.map((l) => l.toFixed(2)).join(' ')}`,
     );
     writeFileSync(
       join(root, 'bench/results/pmemobj-map.json'),

@@ -80,10 +80,15 @@ async function check(
     ...CLIENT_KEYS,
   ];
   const r = await new Promise<{ status: number | null; stderr: string }>((resolve) => {
-    execFile(process.execPath, args, { cwd: REPO, timeout: 30 * MINUTES }, (err, _stdout, stderr) => {
-      const code = err && typeof err.code === 'number' ? err.code : err ? null : 0;
-      resolve({ status: code, stderr });
-    });
+    execFile(
+      process.execPath,
+      args,
+      { cwd: REPO, timeout: 30 * MINUTES, maxBuffer: 64 << 20 },
+      (err, _stdout, stderr) => {
+        const code = err && typeof err.code === 'number' ? err.code : err ? null : 0;
+        resolve({ status: code, stderr });
+      },
+    );
   });
   if (!existsSync(json)) throw new Error(`no report (exit ${r.status}): ${r.stderr}`);
   return { status: r.status, report: JSON.parse(readFileSync(json, 'utf8')) as Report };
