@@ -10,7 +10,7 @@ BUILD := build
 TS_SOURCES := $(shell find core icount harness scenarios reports test bench -name '*.ts' 2>/dev/null)
 PMFIT := node bin/pmfit.js
 
-.PHONY: all demo test lint build deps native allcounts bench clean pack
+.PHONY: all demo test lint build deps native allcounts bench clean pack clients
 
 # A crash test that must find its bug: pmfit exits 1 on a finding, anything else is a failure.
 expect-finding = @$(PMFIT) $(1); status=$$?; \
@@ -42,6 +42,7 @@ dist/.tsbuildinfo: $(TS_SOURCES) tsconfig.json node_modules/.package-lock.json
 include icount/icount.mk
 include scenarios/native/native.mk
 include harness/check/fork-server/fork-server.mk
+include test/clients/clients.mk
 
 native: $(BUILD)/.apt-ok
 	@$(MAKE) --no-print-directory tracer native-scenarios fork-server
@@ -75,6 +76,10 @@ lint: deps
 
 test: build $(BUILD)/.apt-test-ok lint
 	npx c8 ava
+
+# The libpmemobj client corpus (test/clients/): every map and its buggy twin crash-tested (minutes).
+clients: build clients-build
+	PMFIT_CLIENTS=1 npx ava --timeout=45m dist/test/e2e/libpmemobj-clients.test.js
 
 # Benchmarks print their figures and write bench/results/*.json with the machine noted.
 bench: build
