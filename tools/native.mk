@@ -13,10 +13,10 @@ LIB_CFLAGS = -O2 -Wall -Wextra -std=gnu11 -fPIC -shared -fvisibility=hidden
 TRACER_SRC := $(filter-out %-test.c,$(wildcard icount/plugin/*.c))
 TRACER_HDR := $(wildcard icount/plugin/*.h)
 FORKSRV_SRC := $(filter-out %-test.c,$(wildcard harness/check/fork-server/*.c))
-FORKSRV_HDR := $(wildcard harness/check/fork-server/*.h)
+FORKSRV_HDR := $(wildcard harness/check/fork-server/*.h) $(wildcard harness/check/*.h)
 
 .PHONY: runtime
-runtime: $(OUT)/pmfit-tracer.so $(OUT)/libpmfit-forkserver.so $(OUT)/include/icount.h native-scenarios
+runtime: $(OUT)/pmfit-tracer.so $(OUT)/libpmfit-forkserver.so $(OUT)/pmfit-check-runner $(OUT)/include/icount.h native-scenarios
 
 $(OUT)/pmfit-tracer.so: $(TRACER_SRC) $(TRACER_HDR)
 	@mkdir -p $(@D)
@@ -25,6 +25,11 @@ $(OUT)/pmfit-tracer.so: $(TRACER_SRC) $(TRACER_HDR)
 $(OUT)/libpmfit-forkserver.so: $(FORKSRV_SRC) $(FORKSRV_HDR)
 	@mkdir -p $(@D)
 	$(CC) $(LIB_CFLAGS) -Iharness/check/fork-server -o $@ $(FORKSRV_SRC)
+
+# The spawn-mode check runner: contains and times one check (harness/check/check-runner.c).
+$(OUT)/pmfit-check-runner: harness/check/check-runner.c $(wildcard harness/check/*.h)
+	@mkdir -p $(@D)
+	$(CC) -O2 -Wall -Wextra -std=gnu11 -o $@ harness/check/check-runner.c
 
 # For the user's own C programs: #include "icount.h" with -I$(OUT)/include (see pmfit doctor).
 $(OUT)/include/icount.h: icount/icount.h

@@ -195,9 +195,9 @@ function checkLog(log: RunLog, where: string, result: ScenarioResult): void {
       need(isCount(point[field]), `${at}.${field}`, 'a non-negative integer', point[field]);
     need(typeof point.partial === 'boolean', `${at}.partial`, 'a boolean', point.partial);
     need(
-      point.lastEvent === undefined || typeof point.lastEvent === 'string',
+      point.lastEvent === undefined || (isObject(point.lastEvent) && isCount(point.lastEvent.seq)),
       `${at}.lastEvent`,
-      'a string',
+      'an event reference',
       point.lastEvent,
     );
     need(Array.isArray(point.images), `${at}.images`, 'an array', point.images);

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding, ModelName, Report } from '../../core/api.js';
+import { findingText } from '../../reports/format.js';
 import { PMFIT_BIN, REPO, tempDir } from '../helpers.js';
 
 const ENABLED = process.env.PMFIT_CLIENTS === '1';
@@ -46,7 +47,7 @@ function sourceLine(map: string, text: string): string {
 
 /** Every source location a finding names: the event before the crash and its lost and kept stores. */
 function sites(f: Finding): string[] {
-  return [f.lastEvent ?? '', ...f.lostStores.map((s) => s.site ?? ''), ...f.keptStores.map((s) => s.site ?? '')];
+  return [f.lastEvent?.site ?? '', ...f.lostStores.map((s) => s.site ?? ''), ...f.keptStores.map((s) => s.site ?? '')];
 }
 
 /** `pmfit check` of one client under the models, with the JSON report. */
@@ -131,6 +132,6 @@ for (const { map, buggyModel, bugLine } of CASES) {
     const naming = found.filter((f) => sites(f).some((s) => s.endsWith(line)));
     t.true(naming.length > 0, `no finding names ${line}: ${JSON.stringify(found[0], null, 2)}`);
     t.log(`${map}-buggy ${buggyModel}: ${found.length} finding(s), ${naming.length} naming ${line}`);
-    t.log(`first: ${found[0]!.message}`);
+    t.log(`first: ${findingText(found[0]!)}`);
   });
 }

@@ -65,7 +65,8 @@ test('npm pack, npm install -g into a prefix, and the installed pmfit works anyw
   const listing = sh('tar', ['tzf', join(root, tarball)], { cwd: root }).stdout;
   for (const file of [
     'package/dist/harness/cli/main.js',
-    'package/icount/plugin/pmfit-tracer.c',
+    'package/icount/plugin/tracer.c',
+    'package/harness/check/check-runner.c',
     'package/icount/icount.h',
     'package/harness/check/fork-server/server.c',
     'package/scenarios/native/flag-data.c',
