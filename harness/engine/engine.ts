@@ -22,7 +22,7 @@ import { digestKey, digestLookupKey, hashImage, paddedImage } from './model/imag
 import { LineJournal } from './model/line-journal.js';
 import type { PendingUnit } from './model/persistency-tracker.js';
 import { PersistencyTracker } from './model/persistency-tracker.js';
-import { lineOf } from './model/units.js';
+import { LINE_BYTES, lineOf } from './model/units.js';
 import { operationBoundaries, allowedBoundaries } from './ops-boundaries.js';
 import { perfFindings } from './perf-rules.js';
 import { defaultStrategy, strategyFor, type CandidateImage, type StrategySettings } from './strategies.js';
@@ -116,7 +116,8 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     outputs.set(text, text);
     return text;
   };
-  const padded = paddedImage(input.initial);
+  // The tracker and the journal copy it: the caller's image is used as is when already whole lines.
+  const padded = input.initial.length % LINE_BYTES === 0 ? input.initial : paddedImage(input.initial);
   // The model's images as a journal of line changes: checkers take only the lines that differ.
   const journal = new LineJournal(padded);
   const tracker = new PersistencyTracker(
