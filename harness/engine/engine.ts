@@ -17,7 +17,7 @@ import { classify } from './classify.js';
 import { crashPointAt, finalIcount } from './crash-points.js';
 import { UsageError } from '../../core/support/errors.js';
 import { notPassedReason } from '../../core/support/run-command.js';
-import { rebuildImages } from './model/image-builder.js';
+import { rebuildImages, storesOf } from './model/image-builder.js';
 import { digestKey, digestLookupKey, hashImage, paddedImage } from './model/image-hash.js';
 import { LineJournal } from './model/line-journal.js';
 import type { PendingUnit } from './model/persistency-tracker.js';
@@ -195,8 +195,8 @@ export async function observe(input: EngineInput): Promise<RunLog> {
       class: classify(kept, lost),
       lostLines: countLines(lost),
       lostUnits: lost.length,
-      lostStores: storesOf(lost, input.trace),
-      keptStores: storesOf(kept, input.trace),
+      lostStores: storesOf(lost, input.trace, MAX_LISTED_STORES),
+      keptStores: storesOf(kept, input.trace, MAX_LISTED_STORES),
       outcome: NOT_CHECKED,
     };
     distinct += 1;
@@ -288,25 +288,4 @@ function countLines(units: readonly PendingUnit[]): number {
   const lines = new Set<number>();
   for (const u of units) lines.add(lineOf(u.offset));
   return lines.size;
-}
-
-/**
- * The stores some units belong to, one entry per store (its units merged), in program order; at
- * most MAX_LISTED_STORES of them, the earliest.
- */
-function storesOf(units: PendingUnit[], trace: Trace): ImageRecord['lostStores'] {
-  if (units.length === 0) return [];
-  const all: number[] = [];
-  for (const u of units) all.push(u.seq);
-  all.sort((a, b) => a - b);
-  const out: ImageRecord['lostStores'] = [];
-  for (let i = 0; i < all.length && out.length < MAX_LISTED_STORES; i++) {
-    const seq = all[i]!;
-    if (i > 0 && all[i - 1] === seq) continue;
-    const event = trace.events[seq]!;
-    const size = event.kind === 'store' ? event.data.length : 0;
-    const offset = event.kind === 'store' ? event.offset : 0;
-    out.push({ seq, offset, size, ...(event.site ? { site: event.site } : {}) });
-  }
-  return out;
 }

@@ -75,11 +75,20 @@ function imageAt(tracker: PersistencyTracker, choice: ImageChoice, size: number)
  * most `max` of them, the earliest. (engine.ts keeps a private copy of this; it can use this one.)
  */
 export function storesOf(units: readonly PendingUnit[], trace: Trace, max = Infinity): LostStore[] {
-  const seqs = [...new Set(units.map((u) => u.seq))].sort((a, b) => a - b).slice(0, max);
-  return seqs.map((seq) => {
+  if (units.length === 0) return [];
+  // sorted sequence numbers, duplicates skipped while listing: no Set per image (the engine calls
+  // this for every distinct image it admits)
+  const all: number[] = [];
+  for (const u of units) all.push(u.seq);
+  all.sort((x, y) => x - y);
+  const out: LostStore[] = [];
+  for (let i = 0; i < all.length && out.length < max; i++) {
+    const seq = all[i]!;
+    if (i > 0 && all[i - 1] === seq) continue;
     const event = trace.events[seq]!;
     const size = event.kind === 'store' ? event.data.length : 0;
     const offset = event.kind === 'store' ? event.offset : 0;
-    return { seq, offset, size, ...(event.site ? { site: event.site } : {}) };
-  });
+    out.push({ seq, offset, size, ...(event.site ? { site: event.site } : {}) });
+  }
+  return out;
 }
