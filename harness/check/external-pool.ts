@@ -1,5 +1,5 @@
 // Runs an external check command on crash images: each of --jobs slots owns a private image file
-// (tmpfs when there is one) that `{pool}` in the command stands for. A check killed by a signal or
+// (in pmfit's temp dir) that `{pool}` in the command stands for. A check killed by a signal or
 // past its timeout is an outcome of its own kind; captured output is bounded and the slot's path in
 // it reads `{pool}`. A check past its timeout is run once more on the same image before it counts
 // as timed out: one slow start is not a hang.

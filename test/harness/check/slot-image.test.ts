@@ -3,7 +3,16 @@
 // (through a mapping, as recovery does), deleted it, or replaced it with a symlink never leaks into
 // the next image, and the symlink's target is never written.
 import test from 'ava';
-import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import seedrandom from 'seedrandom';
@@ -34,8 +43,16 @@ function nextImage(rng: () => number, journal: LineJournal): LineImage {
   );
 }
 
-/** The slot directories to try: pmfit's temp dir (tmpfs when there is one) and the OS temp dir. */
+/**
+ * The slot directories to try: tmpfs (/dev/shm, where a check's mapped writes leave mtime alone and
+ * every image is written whole), pmfit's temp dir, and the OS temp dir (a disk file system here).
+ */
 const DIRS: Array<[string, () => string, (dir: string) => void]> = [
+  ...(existsSync('/dev/shm')
+    ? ([['tmpfs', () => mkdtempSync('/dev/shm/pmfit-slot-test-'), (d) => rmSync(d, { recursive: true })]] as Array<
+        [string, () => string, (dir: string) => void]
+      >)
+    : []),
   ['pmfit temp dir', () => makeTempDir('pmfit-slot-test-'), removeTempDir],
   ['os temp dir', () => mkdtempSync(join(tmpdir(), 'pmfit-slot-test-')), (d) => rmSync(d, { recursive: true })],
 ];
