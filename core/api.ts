@@ -315,6 +315,8 @@ export interface Coverage {
   fraction: number;
   /** Crash points `exhaustive` could only sample (state space above --max-states). */
   partialPoints: number[];
+  /** `--points unique`: crash points not checked because the event before them came from a place seen often. */
+  skippedPoints?: number;
 }
 
 export interface ScenarioResult {

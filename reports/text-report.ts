@@ -20,9 +20,12 @@ function renderResult(result: ScenarioResult): string {
   const s = result.summary;
   const c = result.coverage;
   const partial =
-    c.partialPoints.length > 0
+    (c.skippedPoints !== undefined
+      ? `; ${c.skippedPoints} crash point(s) skipped by --points unique (not checked)`
+      : '') +
+    (c.partialPoints.length > 0
       ? `; ${c.partialPoints.length} crash point(s) only sampled (state space above --max-states)`
-      : '';
+      : '');
   const lines = [
     `== ${result.scenario} — model ${result.model}, strategy ${result.strategy}, oracle ${result.oracle}: ${s.verdict}`,
     `   ${s.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct checked, ${s.findings} finding(s); coverage ${percentText(c.fraction)} of ${c.stateSpace} allowed images${partial}`,

@@ -105,6 +105,12 @@ export function withCheckOptions<T>(y: Argv<T>) {
       default: DEFAULTS.maxStates,
       describe: 'per-point limit of --strategy exhaustive before it samples',
     })
+    .option('points', {
+      type: 'string',
+      default: 'all',
+      describe:
+        'which crash points to check: all, or unique[:K] (only after events whose place was seen at most K times, default 1)',
+    })
     .option('fail-on', { type: 'string', choices: ['perf'], describe: 'also exit 1 on performance findings' })
     .option('shard', {
       type: 'string',
@@ -219,6 +225,7 @@ export interface CheckArgv {
   strategy?: string;
   samples: number;
   'max-states': number;
+  points?: string;
   'fail-on'?: string;
   shard?: string;
   'save-failures'?: string;
@@ -253,6 +260,19 @@ export interface CheckSettings {
   log?: Logger;
   shard?: Shard;
   signal?: AbortSignal;
+  /** `--points unique[:K]`: check only the crash points after events from places seen at most K times. */
+  points?: PointsChoice;
+}
+
+/** Which crash points a run checks (EngineInput.points). */
+export type PointsChoice = { mode: 'all' } | { mode: 'unique'; limit: number };
+
+/** `all`, `unique` or `unique:K` (K ≥ 1) as a PointsChoice; anything else is a usage error. */
+export function parsePoints(text: string | undefined): PointsChoice {
+  if (text === undefined || text === 'all') return { mode: 'all' };
+  const match = /^unique(?::([1-9][0-9]{0,8}))?$/.exec(text);
+  if (!match) throw new UsageError(`--points '${text}' is not all, unique or unique:K (K a whole number from 1)`);
+  return { mode: 'unique', limit: match[1] === undefined ? 1 : Number(match[1]) };
 }
 
 export function checkSettings(
@@ -260,6 +280,9 @@ export function checkSettings(
   log: Logger,
   controls: { signal?: AbortSignal; shard?: Shard } = {},
 ): CheckSettings {
+  // which points a shard skips would depend on the points it never sees: not mergeable
+  if (controls.shard && argv.points !== undefined && argv.points !== 'all')
+    throw new UsageError('--points unique checks a different set of points in each shard: use it without --shard');
   return {
     ...(argv.model ? { models: argv.model as ModelName[] } : {}),
     ...(argv.oracle ? { oracle: argv.oracle as OracleName } : {}),
@@ -270,6 +293,7 @@ export function checkSettings(
     jobs: argv.jobs,
     timeoutMs: argv.timeout,
     ...(argv['save-failures'] ? { saveFailures: argv['save-failures'] } : {}),
+    ...(argv.points !== undefined && argv.points !== 'all' ? { points: parsePoints(argv.points) } : {}),
     log,
     ...(controls.signal ? { signal: controls.signal } : {}),
     ...(controls.shard ? { shard: controls.shard } : {}),
@@ -285,6 +309,7 @@ export function modelSettings(settings: CheckSettings, model: ModelName) {
     maxStates: settings.maxStates ?? DEFAULTS.maxStates,
     seed: settings.seed ?? DEFAULTS.seed,
     inFlight: settings.jobs * 4,
+    ...(settings.points ? { points: settings.points } : {}),
     ...(settings.shard ? { shard: settings.shard } : {}),
     ...(settings.signal ? { signal: settings.signal } : {}),
   };

@@ -20,6 +20,7 @@ export function finalize(log: RunLog, wallMs: number): ScenarioResult {
       stateSpace,
       fraction: stateSpace > 0 ? Math.min(1, images / stateSpace) : 1,
       partialPoints: log.points.filter((p) => p.partial).map((p) => p.index),
+      ...(log.skippedPoints !== undefined ? { skippedPoints: log.skippedPoints } : {}),
     },
     summary: {
       verdict: findings.some((f) => f.failure.kind !== 'check-error')

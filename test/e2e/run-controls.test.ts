@@ -123,3 +123,37 @@ test('a run whose images depend on the seed logs it first; others do not', (t) =
   // --quiet leaves only the verdict line on stderr: no seed logged.
   t.regex(pmfit(['run', 'torn16-buggy', '--strategy', 'strict', '--quiet']).stderr, /^pmfit: [a-z]+: [^\n]*\n$/);
 });
+
+test('--points unique checks fewer crash points, says how many it skipped, and still finds the buggy append', (t) => {
+  const dir = tempDir(t);
+  const all = join(dir, 'all.json');
+  const unique = join(dir, 'unique.json');
+  t.is(pmfit(['run', 'list-append-buggy', '--model', 'adr', '--quiet', '--report', `json=${all}`]).status, 1);
+  const run = pmfit([
+    'run',
+    'list-append-buggy',
+    '--model',
+    'adr',
+    '--points',
+    'unique:1',
+    '--report',
+    `json=${unique}`,
+  ]);
+  t.is(run.status, 1, run.stderr);
+  const full = JSON.parse(readFileSync(all, 'utf8')).results[0];
+  const reduced = JSON.parse(readFileSync(unique, 'utf8')).results[0];
+  t.is(full.coverage.skippedPoints, undefined, 'a default run checks every point');
+  t.true(reduced.coverage.skippedPoints > 0);
+  t.is(reduced.summary.crashPoints + reduced.coverage.skippedPoints, full.summary.crashPoints);
+  t.true(reduced.findings.length > 0);
+  t.regex(run.stdout, new RegExp(`${reduced.coverage.skippedPoints} crash point\\(s\\) skipped by --points unique`));
+  for (const [args, reason] of [
+    [['--points', 'unique:0'], /--points 'unique:0' is not all, unique or unique:K/],
+    [['--points', 'unique', '--shard', '1/2'], /use it without --shard/],
+  ] as const) {
+    const bad = pmfit(['run', 'list-append-buggy', ...args]);
+    t.is(bad.status, 2);
+    t.regex(bad.stderr, reason);
+    t.is(bad.stderr.trim().split('\n').length, 1);
+  }
+});
