@@ -13,6 +13,8 @@ test('redundant flushes, clean-line flushes, idle fences and never-durable store
     { ...base, seq: 4, kind: 'fence', fenceKind: 'sfence' },
     { ...base, seq: 5, kind: 'flush', offset: 128, flushKind: 'clflushopt' },
     { ...base, seq: 6, kind: 'store', offset: 64, data: Uint8Array.of(2), nonTemporal: false },
+    // a lock's CAS with nothing to order: a fence for the model, never an idle-fence lint
+    { ...base, seq: 7, kind: 'fence', fenceKind: 'locked' },
   ];
   const found = perfFindings(
     { header: { formatVersion: 1, source: 'ts', program: [], pools: [] }, mappings: [], events },
