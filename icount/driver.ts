@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { constants } from 'node:os';
 import { buildDir } from '../core/support/paths.js';
 import { onHardInterrupt } from '../core/support/interrupt.js';
+import { killGroup, lastLine } from '../core/support/run-command.js';
 import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 
@@ -196,10 +197,6 @@ async function runOnce(
   };
 }
 
-function lastLine(text: string): string {
-  return text.trim().split('\n').pop() ?? '';
-}
-
 interface ProcessRun {
   exitCode: number | null;
   signal: string | null;
@@ -216,14 +213,6 @@ interface ProcessRun {
  */
 const liveGroups = new Map<number, (signal: NodeJS.Signals) => void>();
 let groupsGuarded = false;
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // the group is gone already
-  }
-}
 
 function guardGroups(): void {
   if (groupsGuarded) return;

@@ -170,7 +170,8 @@ function capture(child: ChildProcess): { stdout: BoundedCapture; stderr: Bounded
   return { stdout, stderr };
 }
 
-function killGroup(pid: number | undefined): void {
+/** Kills a whole process group (a check, a traced program and all they started); gone already is fine. */
+export function killGroup(pid: number | undefined): void {
   if (pid === undefined) return;
   try {
     process.kill(-pid, 'SIGKILL');
@@ -196,7 +197,8 @@ const errnoWords: Record<string, string> = {
   ENOEXEC: 'not an executable format',
 };
 
-function lastLine(text: string): string {
+/** The last line of a command's output: its own words on why it failed. */
+export function lastLine(text: string): string {
   return text.trimEnd().split('\n').pop() ?? '';
 }
 

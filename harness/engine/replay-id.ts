@@ -105,6 +105,15 @@ export function requireModel(choice: ImageChoice, models: readonly ModelName[], 
  * hold fresh UUIDs) and is refused on a trace whose events moved.
  */
 export function traceDigest(trace: Trace): string {
+  // One digest per trace: every model of a run (and its saved failures) asks for the same one.
+  let digest = digests.get(trace);
+  if (digest === undefined) digests.set(trace, (digest = digestOf(trace)));
+  return digest;
+}
+
+const digests = new WeakMap<Trace, string>();
+
+function digestOf(trace: Trace): string {
   const hash = createHash('sha256');
   const RECORD = 32;
   const chunk = new Uint8Array(RECORD * 4096);

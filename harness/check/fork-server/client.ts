@@ -19,6 +19,7 @@ import {
   MAX_CAPTURE_BYTES,
   endedOutcome,
   hidePath,
+  lastLine,
   patientTimer,
   rerunOnTimeout,
   signalName,
@@ -325,8 +326,4 @@ function readCapture(fd: number, size: number): string {
     got += n;
   }
   return truncationNote(buf.subarray(0, got).toString('utf8'), Math.max(0, size - MAX_CAPTURE_BYTES));
-}
-
-function lastLine(text: string): string {
-  return text.trimEnd().split('\n').pop() ?? '';
 }
