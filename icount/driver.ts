@@ -182,7 +182,13 @@ async function runOnce(
     );
   }
   const summary = JSON.parse(readFileSync(summaryPath, 'utf8')) as TracerSummary;
-  if (summary.exitReason === 'bad-function') throw new TracerError(lastLine(run.stderr));
+  if (summary.exitReason === 'bad-function')
+    // The summary is the verdict; the plugin's stderr line only says which of the two was missing
+    // (once, in a full-suite run, it came back empty: the message must not depend on it).
+    throw new TracerError(
+      lastLine(run.stderr) ||
+        `function ${[opts.from, opts.to].filter(Boolean).join(' or ')} not found in ${opts.program}`,
+    );
   if (summary.exitReason === 'second-thread')
     throw new SecondThreadError(opts.program, summary.threadPc, summary.mainBase);
   if (summary.writeFailed) throw new TracerError(`the tracer could not write ${opts.out}`);
