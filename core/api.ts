@@ -16,8 +16,22 @@ export interface EventBase {
   icount: number;
   /** Program counter of the instruction (native); 0 for TS events. */
   pc: number;
-  /** Source location: a TS call site, or a native pc resolved to file:line when known. */
+  /**
+   * The user's line the event comes from (`file:line`): a TS call site outside pmfit, or for a native
+   * event the instruction's own line when it lies in the user's code, else the line of the innermost
+   * call from the user's code that led to it (docs/trace-format.md, "User frames").
+   */
   site?: string;
+  /**
+   * Native: when `site` is a caller's line, the function outside the user's code whose instruction
+   * it was (`memcpy`, `pmem_memcpy_nodrain`), so a report reads "memcpy called at f.c:12".
+   */
+  via?: string;
+  /**
+   * Native: no frame of the user's code was live when the event happened (the loader, libc's start-up
+   * and exit handlers). Such events still count for the model; lints leave them out by default.
+   */
+  outsideUserCode?: boolean;
   /** Which pool of the trace header the event touches. */
   pool: number;
 }
@@ -241,49 +255,130 @@ export interface EventRef {
   /** marker: its name. */
   name?: string;
   site?: string;
+  /** The library function that ran the instruction when `site` is the user's call of it. */
+  via?: string;
   /** Native events without a resolved site: the instruction's address. */
   pc?: number;
 }
 
-/** A flush or fence that does no work, or a store never made durable (from the trace alone). */
+/**
+ * Flushes or fences from one place that do no work, or stores from one place never made durable
+ * (from the trace alone), grouped by kind and site: one entry per (kind, site) with a count.
+ */
 export interface PerfFinding {
   kind: 'redundant-flush' | 'clean-flush' | 'idle-fence' | 'never-durable';
+  /** The first event of this kind from this place. */
   event: EventRef;
+  /** How many events of this kind came from this place. */
+  count: number;
+  /** The place is outside the user's code (listed only with `--lint all`). */
+  library?: boolean;
 }
 
-/** A store a crash image lost (still pending) or kept before it was durable. */
+/**
+ * A store a crash image lost (still pending) or kept before it was durable. `offset`/`size` are the
+ * bytes in this list; a store torn across the two lists has `store` with its whole range.
+ */
 export interface LostStore {
   seq: number;
   offset: number;
   size: number;
+  /** The whole store, when only part of it is in this list (a torn store). */
+  store?: { offset: number; size: number };
   site?: string;
+  /** The library function that made the store, when `site` is the user's call of it. */
+  via?: string;
+  pc?: number;
 }
 
-/** One failing crash image, as data: what failed, where, what differs, which stores, how to replay it. */
+/**
+ * The change pmfit suggests for a bug, as data (reports/format.ts words it), and whether re-simulating
+ * the recorded trace with the change made the bug's failing images pass:
+ * - `flush`: flush the `lines` written by `stores` before the fence `anchor` (missing-flush);
+ * - `persist`: make `stores` durable right after they are written: flush + fence (missing-flush with
+ *   no later fence to flush before, or when flushing before that fence is not enough);
+ * - `fence`: a fence right after the flush (or non-temporal store) `anchor` (missing-fence, ordering);
+ * - `atomic`: publish `stores` with one aligned 8-byte store, or guard them with a checksum or a
+ *   valid flag (torn-write); verified when every failing image passes with the store whole and lost.
+ */
+export interface FixSuggestion {
+  kind: 'flush' | 'persist' | 'fence' | 'atomic';
+  /** The stores the change makes durable (or atomic). */
+  stores: LostStore[];
+  /** Their cache lines. */
+  lines: number[];
+  /** flush: the fence to flush before; fence: the flush after which to fence; ordering: the store to persist before. */
+  anchor?: EventRef;
+  /** ordering: the later store that persisted first. */
+  before?: LostStore;
+  verification: FixVerification;
+}
+
+export type FixVerification =
+  /** Every one of the bug's `images` failing images passed when rebuilt from the changed trace. */
+  | { status: 'verified'; images: number }
+  /** `passed` of the `images` passed: the change alone does not fix the bug. */
+  | { status: 'not-sufficient'; images: number; passed: number }
+  /** Not re-simulated, and why (a merged shard report has no checker; no change of this kind applies). */
+  | { status: 'not-checked'; reason: string };
+
+/** Where one bug shows at one crash point: the smallest failing image there. */
+export interface BugOccurrence {
+  crashPoint: number;
+  icountFrom: number;
+  icountTo: number;
+  /** Failing images of this bug at this point. */
+  images: number;
+  replayId: string;
+}
+
+/**
+ * One bug: the failing crash images of a run that share a class and the program sites they depend on
+ * (harness/judge/bugs.ts; README, "One finding per bug"). Its witness — the smallest failing image,
+ * minimised by re-simulation — is described by the fields from `crashPoint` to `replayCommand`.
+ */
 export interface Finding {
-  /** The persistency bug the image shows (the one class field). */
+  /** The persistency bug (the one class field), confirmed by re-simulation where the run had a checker. */
   class: FindingClass;
-  /** What the check or oracle said about the image. */
+  /** The user sites the bug is identified by: of the stores lost, and of those persisted too early. */
+  sites: { lost: string[]; kept: string[] };
+  /** What the check or oracle said about the witness. */
   failure: Failure;
   scenario: string;
   model: ModelName;
   strategy: StrategyName;
+  /** The crash points where the bug shows, as inclusive ranges of point numbers, ascending. */
+  crashPoints: Array<[from: number, to: number]>;
+  /** How many crash points those ranges hold, and how many distinct failing images the bug has. */
+  pointCount: number;
+  failingImages: number;
+  /** The witness: its crash point and instruction range. */
   crashPoint: number;
   icountFrom: number;
   icountTo: number;
-  /** The event just before the crash; absent at crash point 0. */
+  /** The event just before the witness's crash; absent at crash point 0. */
   lastEvent?: EventRef;
-  /** What the oracle accepts here, and what the check printed. */
+  /** What the oracle accepts there, and what the check printed on the witness. */
   expected?: string;
   actual?: string;
-  /** Pending stores the image lost (the earliest MAX_LISTED_STORES). */
+  /** The stores the bug depends on that the witness lost (still pending at the crash). */
   lostStores: LostStore[];
-  /** Stores the image persisted although they were not yet durable (adr). */
+  /** The stores the bug depends on that the witness persisted before they were durable. */
   keptStores: LostStore[];
+  /** Stores the witness also lost or kept early that the bug does not depend on (counted, not listed). */
+  otherLost: number;
+  otherKept: number;
+  /** The witness's cache lines lost and 8-byte units lost. */
+  lostLines: number;
+  lostUnits: number;
   /** MODEL@POINT[/LINES][~TRACE]: see README, Replay ids. */
   replayId: string;
   /** The one shell command that replays it, quoted (harness/engine/replay-id.ts). */
   replayCommand: string;
+  /** The change that should fix it, verified by re-simulation; absent when no persistency change applies. */
+  fix?: FixSuggestion;
+  /** Every crash point where the bug shows (per-point detail, in point order). */
+  occurrences: BugOccurrence[];
 }
 
 /** An inclusive range of instruction counts. */

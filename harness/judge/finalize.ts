@@ -113,5 +113,19 @@ function toFinding(log: RunLog, point: PointRecord, image: ImageRecord, verdict:
     keptStores: image.keptStores,
     replayId,
     replayCommand: fillReplayCommand(log.replayTemplate, replayId),
+    // (interim: one finding per crash point until harness/judge/bugs.ts groups them)
+    sites: { lost: sitesOf(image.lostStores), kept: sitesOf(image.keptStores) },
+    crashPoints: [[point.index, point.index]],
+    pointCount: 1,
+    failingImages: 1,
+    otherLost: 0,
+    otherKept: 0,
+    lostLines: image.lostLines,
+    lostUnits: image.lostUnits,
+    occurrences: [{ crashPoint: point.index, icountFrom: point.icountFrom, icountTo: point.icountTo, images: 1, replayId }],
   };
+}
+
+function sitesOf(stores: readonly { site?: string; pc?: number }[]): string[] {
+  return [...new Set(stores.map((s) => s.site ?? (s.pc ? `pc=0x${s.pc.toString(16)}` : '?')))].sort();
 }

@@ -40,6 +40,7 @@ export function hostileReport(report: Report): Report {
   result.groups[0]!.output = HOSTILE;
   result.perfFindings.push({
     kind: 'idle-fence',
+    count: 2,
     event: { kind: 'fence', seq: 3, variant: 'sfence', site: 'scenarios/native/x.c:7' },
   });
   copy.findings = copy.results.flatMap((r) => r.findings);

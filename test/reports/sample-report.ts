@@ -18,6 +18,25 @@ const finding = (more: Partial<Finding>): Finding => ({
   keptStores: [{ seq: 1, offset: 0, size: 8, site: 'flag.c:9' }],
   replayId: 'adr@4/0:1~ab12cd',
   replayCommand: "pmfit replay 'adr@4/0:1~ab12cd' --scenario flag-data",
+  sites: { lost: ['data.c:7'], kept: ['flag.c:9'] },
+  crashPoints: [[4, 5]],
+  pointCount: 2,
+  failingImages: 3,
+  otherLost: 0,
+  otherKept: 0,
+  lostLines: 1,
+  lostUnits: 1,
+  fix: {
+    kind: 'flush',
+    stores: [{ seq: 0, offset: 4168, size: 8, site: 'data.c:7' }],
+    lines: [65],
+    anchor: { kind: 'fence', seq: 2, variant: 'sfence', site: 'flag.c:10' },
+    verification: { status: 'verified', images: 3 },
+  },
+  occurrences: [
+    { crashPoint: 4, icountFrom: 40, icountTo: 49, images: 2, replayId: 'adr@4/0:1~ab12cd' },
+    { crashPoint: 5, icountFrom: 50, icountTo: 59, images: 1, replayId: 'adr@5/0:1~ab12cd' },
+  ],
   ...more,
 });
 
@@ -53,7 +72,7 @@ function result(findings: Finding[], verdict: ScenarioResult['summary']['verdict
     groups: [{ output: 'flag=0 data=0', iterations: [[0, 39]], images: 4 }],
     findings,
     perfFindings: findings.length
-      ? [{ kind: 'idle-fence', event: { kind: 'fence', seq: 2, variant: 'sfence', site: 'flag.c:10' } }]
+      ? [{ kind: 'idle-fence', count: 1, event: { kind: 'fence', seq: 2, variant: 'sfence', site: 'flag.c:10' } }]
       : [],
   };
 }
