@@ -424,7 +424,10 @@ export interface ScenarioResult {
   coverage: Coverage;
   groups: OutputGroup[];
   findings: Finding[];
+  /** Lints of the user's code, one per (kind, site); with `--lint all` also those of library sites. */
   perfFindings: PerfFinding[];
+  /** Lint entries from outside the user's code left out of `perfFindings` (shown with `--lint all`). */
+  libraryPerfFindings?: number;
   /** True when the run was interrupted (Ctrl-C) before every crash point was checked. */
   incomplete?: boolean;
   /** How the run went, for the reader: e.g. whether checks ran through the fork server. */
