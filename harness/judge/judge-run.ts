@@ -1,10 +1,13 @@
 // A whole crash-test run: the engine observes every distinct image of the trace (a RunLog), then
 // the judge names the event before each failing crash point, ties the run's replay ids to the
-// trace's digest, and finalizes verdicts and findings.
+// trace's digest, groups the failing images into bugs, re-simulates each bug (witness, class, fix:
+// diagnose.ts) with the run's own checker, and finalizes verdicts and findings.
 import type { RunLog, ScenarioResult, Trace } from '../../core/api.js';
 import { eventRef } from '../engine/crash-points.js';
 import { traceDigest } from '../engine/replay-id.js';
 import { observe, type EngineInput } from '../engine/engine.js';
+import { failingImages, groupImages } from './bugs.js';
+import { diagnoseBugs } from './diagnose.js';
 import { finalize, verdictAt } from './finalize.js';
 
 export async function runEngine(input: EngineInput): Promise<ScenarioResult> {
@@ -17,7 +20,9 @@ export async function runEngineWithLog(input: EngineInput): Promise<{ result: Sc
   const log = await observe(input);
   log.traceDigest = traceDigest(input.trace);
   describeFailingPoints(log, input.trace.events);
-  const result = finalize(log, Date.now() - started);
+  const candidates = groupImages(failingImages(log));
+  const diagnosed = await diagnoseBugs(log, candidates, input);
+  const result = finalize(log, Date.now() - started, diagnosed);
   return { result: input.shard ? { ...result, shard: input.shard, log } : result, log };
 }
 

@@ -88,7 +88,7 @@ export function storesOf(units: readonly PendingUnit[], trace: Trace, max = Infi
     const event = trace.events[seq]!;
     const size = event.kind === 'store' ? event.data.length : 0;
     const offset = event.kind === 'store' ? event.offset : 0;
-    out.push({ seq, offset, size, ...(event.site ? { site: event.site } : {}) });
+    out.push({ seq, offset, size, ...(event.site ? { site: event.site } : event.pc ? { pc: event.pc } : {}) });
   }
   return out;
 }

@@ -1,11 +1,12 @@
-// finalize turns a hand-made RunLog into a result: one finding per crash point where an image fails
-// first (the one that lost the fewest lines), verdicts, counts, coverage and replay commands.
+// finalize turns a hand-made RunLog into a result: one finding per bug (the failing images grouped by
+// the sites they lose, as `pmfit merge` does without re-simulation; the smallest image is the
+// witness), verdicts, counts, coverage and replay commands.
 import test from 'ava';
 import type { ImageRecord, PointRecord, RunLog } from '../../../core/api.js';
 import { REPLAY_ID_SLOT, replayCommandFor } from '../../../harness/engine/replay-id.js';
 import { finalize } from '../../../harness/judge/finalize.js';
 
-const store = (seq: number, offset: number) => ({ seq, offset, size: 8 });
+const store = (seq: number, offset: number, site: string) => ({ seq, offset, size: 8, site });
 
 function image(
   replayId: string,
@@ -21,7 +22,7 @@ function image(
     class: passed ? 'inconsistent' : 'missing-flush',
     lostLines,
     lostUnits: lostLines,
-    lostStores: Array.from({ length: lostLines }, (_, i) => store(i, 64 * (i + 1))),
+    lostStores: Array.from({ length: lostLines }, (_, i) => store(i, 64 * (i + 1), `a.c:${i + 1}`)),
     keptStores: [],
     ...more,
   };
@@ -57,21 +58,21 @@ function log(): RunLog {
       ok: image('adr@0', 0, true, 0),
       big: image('adr@1', 1, false, 2),
       small: image('adr@1/*,1:0', 1, false, 1),
-      other: image('adr@3', 3, false, 3),
+      other: image('adr@3', 3, false, 1, { lostStores: [store(7, 640, 'b.c:9')] }),
     },
     perfFindings: [],
   };
 }
 
-test('one finding per crash point where an image fails first: the one that lost the fewest lines', (t) => {
+test('one finding per bug: images that lose what a smaller one loses join it; the smallest is the witness', (t) => {
   const result = finalize(log(), 5);
   t.deepEqual(
-    result.findings.map((f) => [f.crashPoint, f.replayId]),
+    result.findings.map((f) => [f.crashPoint, f.replayId, f.sites.lost, f.crashPoints, f.failingImages]),
     [
-      [1, 'adr@1/*,1:0~abc123'],
-      [3, 'adr@3~abc123'],
+      [1, 'adr@1/*,1:0~abc123', ['a.c:1'], [[1, 2]], 2],
+      [3, 'adr@3~abc123', ['b.c:9'], [[3, 3]], 1],
     ],
-    'point 2 shows only images already reported at point 1',
+    "'big' loses a.c:1 and a.c:2: it is the bug 'small' (a.c:1) shows, at points 1 and 2",
   );
   const [first] = result.findings;
   t.is(first!.class, 'missing-flush');
@@ -80,6 +81,14 @@ test('one finding per crash point where an image fails first: the one that lost 
   t.deepEqual(first!.lastEvent, { kind: 'fence', seq: 0, variant: 'sfence' });
   t.is(first!.replayCommand, "pmfit replay 'adr@1/*,1:0~abc123' --scenario s");
   t.deepEqual([first!.icountFrom, first!.icountTo], [10, 19]);
+  t.deepEqual(
+    first!.occurrences.map((o) => [o.crashPoint, o.images, o.replayId]),
+    [
+      [1, 2, 'adr@1/*,1:0~abc123'],
+      [2, 2, 'adr@1/*,1:0~abc123'],
+    ],
+  );
+  t.is(first!.fix, undefined, 'without re-simulation there is no verified fix');
 });
 
 test('summary and coverage count what was observed', (t) => {

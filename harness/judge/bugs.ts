@@ -1,0 +1,246 @@
+// Groups the failing images of a run into bugs (README, "One finding per bug"). A bug is a class and
+// the program sites it depends on: the sites of the stores its smallest failing image lost, and of
+// the stores that image persisted too early. The grouping here is the cheap first cut, from the log
+// alone: images in order of size (fewest lost lines, then units), each joining the first bug whose
+// lost sites it also loses, else starting a bug of its own. Re-simulation (diagnose.ts) then
+// minimises each bug's witness and confirms its class and sites; bugs that end up with the same
+// identity are merged by toFindings.
+import type {
+  BugOccurrence,
+  Finding,
+  FindingClass,
+  FixSuggestion,
+  ImageRecord,
+  LostStore,
+  PointRecord,
+  RunLog,
+  Verdict,
+} from '../../core/api.js';
+import { fillReplayCommand, withTraceDigest } from '../engine/replay-id.js';
+import { verdictAt } from './verdicts.js';
+
+/** One distinct image that failed, and every crash point where it failed. */
+export interface FailingImage {
+  key: string;
+  image: ImageRecord;
+  /** Crash points (ascending) where the image appears and the oracle rejects it. */
+  points: number[];
+  /** The verdict at the first of them. */
+  verdict: Exclude<Verdict, { status: 'consistent' }>;
+}
+
+/** A bug before re-simulation: the image that seeds it and every failing image grouped with it. */
+export interface CandidateBug {
+  seed: FailingImage;
+  members: FailingImage[];
+}
+
+/** What re-simulation (or, without a checker, the seed image itself) says a bug is. */
+export interface DiagnosedBug {
+  candidate: CandidateBug;
+  class: FindingClass;
+  /** The witness: where, its id (without the trace digest), and what the check said on it. */
+  point: number;
+  replayId: string;
+  verdict: Exclude<Verdict, { status: 'consistent' }>;
+  lostStores: LostStore[];
+  keptStores: LostStore[];
+  otherLost: number;
+  otherKept: number;
+  lostLines: number;
+  lostUnits: number;
+  fix?: FixSuggestion;
+}
+
+/** Every distinct image that fails at some crash point, in order of size (the smallest first). */
+export function failingImages(log: RunLog): FailingImage[] {
+  const failing = new Map<string, FailingImage>();
+  for (const point of [...log.points].sort((a, b) => a.index - b.index)) {
+    for (const key of point.images) {
+      const image = log.images[key]!;
+      const known = failing.get(key);
+      if (known) {
+        if (known.points.at(-1) !== point.index && fails(log, image, point)) known.points.push(point.index);
+        continue;
+      }
+      const verdict = verdictAt(log, image, point);
+      if (verdict.status !== 'consistent') failing.set(key, { key, image, points: [point.index], verdict });
+    }
+  }
+  return [...failing.values()].sort((a, b) => smaller(a.image, b.image));
+}
+
+function fails(log: RunLog, image: ImageRecord, point: PointRecord): boolean {
+  // Only the ops oracle's verdict depends on the point; the others fail wherever the image shows.
+  return log.oracle !== 'ops' || verdictAt(log, image, point).status !== 'consistent';
+}
+
+/** Orders images by lost lines, then lost units, then where they first showed: the smallest, earliest failure first. */
+export function smaller(a: ImageRecord, b: ImageRecord): number {
+  return (
+    a.lostLines - b.lostLines ||
+    a.lostUnits - b.lostUnits ||
+    a.firstPoint - b.firstPoint ||
+    (a.replayId < b.replayId ? -1 : a.replayId > b.replayId ? 1 : 0)
+  );
+}
+
+/**
+ * The first cut: each image joins the first (smaller) bug of the same kind of failure whose lost
+ * sites it all loses too; an image that loses nothing, or whose check could not run, only joins a
+ * bug that is the same in that respect.
+ */
+export function groupImages(failing: readonly FailingImage[]): CandidateBug[] {
+  const bugs: Array<CandidateBug & { sites: Set<string>; kind: string }> = [];
+  for (const f of failing) {
+    const sites = new Set(f.image.lostStores.map(siteOf));
+    const kind = groupKind(f);
+    const home = bugs.find(
+      (b) =>
+        b.kind === kind &&
+        (b.sites.size === 0 ? sites.size === 0 && b.seed.image.class === f.image.class : subset(b.sites, sites)),
+    );
+    if (home) home.members.push(f);
+    else bugs.push({ seed: f, members: [f], sites, kind });
+  }
+  return bugs.map(({ seed, members }) => ({ seed, members }));
+}
+
+/** Failures that can never be one bug: an image the check could not judge, and one it judged. */
+function groupKind(f: FailingImage): string {
+  return f.verdict.status === 'unknown' ? 'unknown' : 'inconsistent';
+}
+
+function subset(small: ReadonlySet<string>, big: ReadonlySet<string>): boolean {
+  for (const s of small) if (!big.has(s)) return false;
+  return true;
+}
+
+/** A store's place: its user site, else its pc (a TS store always has a site). */
+export function siteOf(s: { site?: string; pc?: number }): string {
+  return s.site ?? (s.pc ? `pc=0x${s.pc.toString(16)}` : '(no site)');
+}
+
+/** The seed image as the witness, unchanged: what a bug is when nothing can be re-simulated (merge). */
+export function undiagnosed(candidate: CandidateBug): DiagnosedBug {
+  const { image, verdict, points } = candidate.seed;
+  return {
+    candidate,
+    class: image.class,
+    point: points[0]!,
+    replayId: image.replayId,
+    verdict,
+    lostStores: image.lostStores,
+    keptStores: image.keptStores,
+    otherLost: 0,
+    otherKept: 0,
+    lostLines: image.lostLines,
+    lostUnits: image.lostUnits,
+  };
+}
+
+/**
+ * The findings of a run: one per bug identity (class, lost sites, kept sites, and whether the check
+ * could judge it), diagnosed bugs of one identity merged, the smallest witness kept. In order of
+ * each bug's first crash point.
+ */
+export function toFindings(log: RunLog, diagnosed: readonly DiagnosedBug[]): Finding[] {
+  const byIdentity = new Map<string, DiagnosedBug[]>();
+  for (const bug of diagnosed) {
+    const id = identity(bug);
+    byIdentity.set(id, [...(byIdentity.get(id) ?? []), bug]);
+  }
+  const points = new Map(log.points.map((p) => [p.index, p]));
+  const findings = [...byIdentity.values()].map((bugs) => toFinding(log, bugs, points));
+  return findings.sort((a, b) => a.crashPoints[0]![0] - b.crashPoints[0]![0] || a.crashPoint - b.crashPoint);
+}
+
+function identity(bug: DiagnosedBug): string {
+  return JSON.stringify([
+    bug.verdict.status,
+    bug.class,
+    sitesOf(bug.lostStores),
+    sitesOf(bug.keptStores),
+    bug.verdict.status === 'unknown' ? bug.verdict.failure.error : '',
+  ]);
+}
+
+export function sitesOf(stores: readonly LostStore[]): string[] {
+  return [...new Set(stores.map(siteOf))].sort();
+}
+
+function toFinding(log: RunLog, bugs: readonly DiagnosedBug[], points: ReadonlyMap<number, PointRecord>): Finding {
+  // The smallest witness among the merged bugs speaks for them all.
+  const witness = [...bugs].sort(
+    (a, b) => a.lostLines - b.lostLines || a.lostUnits - b.lostUnits || a.point - b.point,
+  )[0]!;
+  const members = new Map<string, FailingImage>();
+  for (const bug of bugs) for (const m of bug.candidate.members) members.set(m.key, m);
+  const occurrences = occurrencesOf(log, [...members.values()], points);
+  const at = points.get(witness.point)!;
+  const replayId = withTraceDigest(witness.replayId, log.traceDigest);
+  const v = witness.verdict;
+  return {
+    class: witness.class,
+    sites: { lost: sitesOf(witness.lostStores), kept: sitesOf(witness.keptStores) },
+    failure: v.failure,
+    scenario: log.scenario,
+    model: log.model,
+    strategy: log.strategy,
+    crashPoints: ranges(occurrences.map((o) => o.crashPoint)),
+    pointCount: occurrences.length,
+    failingImages: members.size,
+    crashPoint: witness.point,
+    icountFrom: at.icountFrom,
+    icountTo: at.icountTo,
+    ...(at.lastEvent ? { lastEvent: at.lastEvent } : {}),
+    ...(v.status === 'inconsistent' && v.expected !== undefined ? { expected: v.expected } : {}),
+    ...(v.status === 'inconsistent' && v.actual !== undefined ? { actual: v.actual } : {}),
+    lostStores: witness.lostStores,
+    keptStores: witness.keptStores,
+    otherLost: witness.otherLost,
+    otherKept: witness.otherKept,
+    lostLines: witness.lostLines,
+    lostUnits: witness.lostUnits,
+    replayId,
+    replayCommand: fillReplayCommand(log.replayTemplate, replayId),
+    ...(witness.fix ? { fix: witness.fix } : {}),
+    occurrences,
+  };
+}
+
+/** Per crash point where some image of the bug fails: how many, and the smallest of them. */
+function occurrencesOf(
+  log: RunLog,
+  members: readonly FailingImage[],
+  points: ReadonlyMap<number, PointRecord>,
+): BugOccurrence[] {
+  const at = new Map<number, FailingImage[]>();
+  for (const m of members) for (const p of m.points) at.set(p, [...(at.get(p) ?? []), m]);
+  return [...at.keys()]
+    .sort((a, b) => a - b)
+    .map((index) => {
+      const here = at.get(index)!;
+      const smallest = [...here].sort((a, b) => smaller(a.image, b.image))[0]!;
+      const point = points.get(index)!;
+      return {
+        crashPoint: index,
+        icountFrom: point.icountFrom,
+        icountTo: point.icountTo,
+        images: here.length,
+        // The id of the image at the point it was first seen: it names that point, which may be earlier.
+        replayId: withTraceDigest(smallest.image.replayId, log.traceDigest),
+      };
+    });
+}
+
+/** Ascending numbers as inclusive ranges of consecutive ones. */
+export function ranges(sorted: readonly number[]): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const n of sorted) {
+    const last = out.at(-1);
+    if (last && n === last[1] + 1) last[1] = n;
+    else if (!last || n > last[1]) out.push([n, n]);
+  }
+  return out;
+}
