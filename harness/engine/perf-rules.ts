@@ -21,7 +21,8 @@ function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
   const tracker = new PersistencyTracker(padded, hashImage(padded));
   const flushedSinceStore = new Set<number>();
   const out: PerfFinding[] = [];
-  const note = (kind: PerfFinding['kind'], e: Trace['events'][number]) => out.push({ kind, event: eventRef(e), count: 1 });
+  const note = (kind: PerfFinding['kind'], e: Trace['events'][number]) =>
+    out.push({ kind, event: eventRef(e), count: 1 });
 
   for (const e of trace.events) {
     if (e.kind === 'store') {
