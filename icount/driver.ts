@@ -355,13 +355,18 @@ export async function resolveSites(binary: string, pcs: number[], mainBase = 0):
 
 /**
  * The frame to show for a pc: the innermost one outside the system's headers (a compiler intrinsic
- * such as _mm_clwb says less than the line of the program that used it). addr2line answers ??:0 or
- * file:? when it has no line for an address.
+ * such as _mm_clwb says less than the line of the program that used it), and among the program's own
+ * frames the innermost one in a source file rather than a header: a store through a small inline
+ * helper (`static inline void store64(...)` in x86pm.h) is named by the line that called the helper,
+ * which tells one store from another. addr2line answers ??:0 or file:? when it has no line.
  */
 function pickFrame(frames: string[]): string | undefined {
   const known = frames.filter((f) => !f.startsWith('??') && !f.endsWith(':?') && !f.endsWith(':0'));
-  return known.find((f) => !f.startsWith('/usr/')) ?? known[0];
+  const own = known.filter((f) => !f.startsWith('/usr/'));
+  return own.find((f) => !HEADER.test(f)) ?? own[0] ?? known[0];
 }
+
+const HEADER = /\.(h|hh|hpp|hxx|inl):\d+$/;
 
 function execText(cmd: string, argv: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
