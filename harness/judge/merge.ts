@@ -1,6 +1,9 @@
 // Merging shard reports: every shard of a run checked a disjoint share of the crash points of the
 // same trace and kept its RunLog; concatenating the logs and finalizing them gives the result a
-// single run would have had — same findings, same order, same bytes apart from timings.
+// single run would have had — the same images, verdicts, groups and coverage, and its failing images
+// grouped into bugs by the same rule. What a merge cannot redo is the re-simulation (it has neither
+// the trace nor the check): a merged bug's witness is its smallest checked image, its class is the
+// classifier's, and it carries no verified fix. The merged result says so in a note.
 //
 // Shard reports are files a user hands over, so they are untrusted: every field merging and
 // finalizing touch is checked first (a wrong shape is a UsageError naming the file and the field),
@@ -54,8 +57,12 @@ function mergeRun(shards: ScenarioResult[]): ScenarioResult {
     ...(logs.some((l) => l.incomplete) ? { incomplete: true } : {}),
   };
   const wallMs = Math.max(...shards.map((s) => s.summary.wallMs));
-  return { ...finalize(log, wallMs), ...(first.notes ? { notes: first.notes } : {}) };
+  const notes = [...(first.notes ?? []), MERGE_NOTE];
+  return { ...finalize(log, wallMs), notes };
 }
+
+export const MERGE_NOTE =
+  'merged from shards: bugs are grouped from the shards\' logs without re-simulation (no minimised witness, no class confirmation, no verified fix); run without --shard for those';
 
 /** The same image seen by several shards: keep the record from where it appeared first. */
 function mergeImages(logs: RunLog[]): Record<string, ImageRecord> {
