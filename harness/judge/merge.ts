@@ -62,7 +62,7 @@ function mergeRun(shards: ScenarioResult[]): ScenarioResult {
 }
 
 export const MERGE_NOTE =
-  'merged from shards: bugs are grouped from the shards\' logs without re-simulation (no minimised witness, no class confirmation, no verified fix); run without --shard for those';
+  "merged from shards: bugs are grouped from the shards' logs without re-simulation (no minimised witness, no class confirmation, no verified fix); run without --shard for those";
 
 /** The same image seen by several shards: keep the record from where it appeared first. */
 function mergeImages(logs: RunLog[]): Record<string, ImageRecord> {
