@@ -13,6 +13,8 @@ import {
   allcountsBuilder,
   checkArgv,
   checkBuilder,
+  failOnOption,
+  lintOption,
   timeoutOption,
   withCheckOptions,
   withNativeOptions,
@@ -101,6 +103,8 @@ await yargs(hideBin(process.argv))
           default: [] as string[],
           describe: 'write the merged report: KIND=PATH',
         })
+        .option('lint', lintOption())
+        .option('fail-on', failOnOption())
         .option('quiet', {
           alias: 'q',
           type: 'boolean',

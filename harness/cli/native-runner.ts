@@ -6,11 +6,12 @@ import { writeTrace } from '../../core/trace/writer.js';
 import type { ModelName, OracleName, ScenarioResult } from '../../core/api.js';
 import { runEngineWithLog } from '../judge/judge-run.js';
 import { saveFailures } from '../judge/saved-failures.js';
+import { withLints } from '../judge/lints.js';
 import { ExternalCheckPool, type ExternalCheckOptions } from '../check/external-pool.js';
 import { DEFAULT_FORKSERVER_LIBRARY, ForkServerCheckPool, forkServerSupport } from '../check/fork-server/client.js';
 import type { Checker } from '../../core/api.js';
 import type { Progress } from '../engine/engine.js';
-import { type CheckSettings, modelSettings } from './options.js';
+import { type CheckSettings, DEFAULTS, modelSettings } from './options.js';
 import {
   NATIVE_ENV,
   checkTarget,
@@ -82,7 +83,13 @@ export async function checkNative(target: NativeTarget, options: NativeCheckOpti
       }
     }
     await checker.close();
-    return { traced, results: results.map((r) => ({ ...r, notes: [...(r.notes ?? []), ...traced.notes, note] })) };
+    return {
+      traced,
+      results: results.map((r) => ({
+        ...withLints(r, options.lint ?? DEFAULTS.lint),
+        notes: [...(r.notes ?? []), ...traced.notes, note],
+      })),
+    };
   } finally {
     removeTempDir(dir);
   }

@@ -8,6 +8,7 @@ import type { Argv } from 'yargs';
 import { UsageError } from '../../core/support/errors.js';
 import type { Logger } from '../../core/support/log.js';
 import type { Shard } from '../engine/engine.js';
+import { DEFAULT_LINT_MODE, LINT_MODES, type LintMode } from '../judge/lints.js';
 import {
   ADR_STRATEGY_NAMES,
   MODEL_NAMES,
@@ -31,6 +32,7 @@ export const DEFAULTS = {
   maxStates: 4096,
   seed: '0',
   adrStrategy: ADR_STRATEGY_NAMES[0],
+  lint: DEFAULT_LINT_MODE,
 } as const;
 
 /** More checks in flight than this only adds memory (one image each) and contention: 4× the cores. */
@@ -111,7 +113,8 @@ export function withCheckOptions<T>(y: Argv<T>) {
       describe:
         'which crash points to check: all, or unique[:K] (only after events whose place was seen at most K times, default 1)',
     })
-    .option('fail-on', { type: 'string', choices: ['perf'], describe: 'also exit 1 on performance findings' })
+    .option('fail-on', failOnOption())
+    .option('lint', lintOption())
     .option('shard', {
       type: 'string',
       describe: 'check only share K of N of the crash points (K/N); combine with pmfit merge',
@@ -141,6 +144,21 @@ export function withCheckOptions<T>(y: Argv<T>) {
       default: false,
       describe: 'no text report on stdout; the one-line verdict on stderr',
     });
+}
+
+/** `--fail-on perf`: exit 1 on the performance findings a result shows (--lint chooses them). */
+export function failOnOption() {
+  return { type: 'string', choices: ['perf'], describe: 'also exit 1 on performance findings shown' } as const;
+}
+
+/** Which performance findings (lints) a result shows: run, check and merge take it. */
+export function lintOption() {
+  return {
+    type: 'string',
+    choices: LINT_MODES,
+    default: DEFAULTS.lint,
+    describe: "performance findings shown: the user's code only, or also the loader's and libraries' (all)",
+  } as const;
 }
 
 export function jobsOption() {
@@ -227,6 +245,7 @@ export interface CheckArgv {
   'max-states': number;
   points?: string;
   'fail-on'?: string;
+  lint?: string;
   shard?: string;
   'save-failures'?: string;
   oracle?: string;
@@ -262,6 +281,8 @@ export interface CheckSettings {
   signal?: AbortSignal;
   /** `--points unique[:K]`: check only the crash points after events from places seen at most K times. */
   points?: PointsChoice;
+  /** Which lints each result shows (default DEFAULTS.lint: the user's code only). */
+  lint?: LintMode;
 }
 
 /** Which crash points a run checks (EngineInput.points). */
@@ -294,6 +315,7 @@ export function checkSettings(
     timeoutMs: argv.timeout,
     ...(argv['save-failures'] ? { saveFailures: argv['save-failures'] } : {}),
     ...(argv.points !== undefined && argv.points !== 'all' ? { points: parsePoints(argv.points) } : {}),
+    lint: (argv.lint ?? DEFAULTS.lint) as LintMode,
     log,
     ...(controls.signal ? { signal: controls.signal } : {}),
     ...(controls.shard ? { shard: controls.shard } : {}),

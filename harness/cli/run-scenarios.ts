@@ -17,8 +17,9 @@ import { shellQuote } from '../../core/support/shell-quote.js';
 import { basename, join, resolve } from 'node:path';
 import { runEngineWithLog } from '../judge/judge-run.js';
 import { saveFailures } from '../judge/saved-failures.js';
+import { withLints } from '../judge/lints.js';
 import type { ProgressLine } from './progress.js';
-import { type CheckSettings, modelSettings } from './options.js';
+import { type CheckSettings, DEFAULTS, modelSettings } from './options.js';
 import { makeTempDir, removeTempDir } from '../../core/support/temp-dir.js';
 import { TsCheckPool } from '../check/ts-pool.js';
 import { loadScenario, recordScenario } from '../../icount/ts-record.js';
@@ -126,7 +127,7 @@ async function runOne(entry: ScenarioEntry, options: RunOptions): Promise<Scenar
         replayCommand: scenarioReplayCommand(entry),
         ...onProgress(options, `${scenario.name} (${model})`),
       });
-      results.push(result);
+      results.push(withLints(result, options.lint ?? DEFAULTS.lint));
       if (options.saveFailures && result.findings.length > 0) {
         saveFailures(result.findings, {
           dir: options.saveFailures,

@@ -1,6 +1,8 @@
 // Performance findings from the trace alone, like pmemcheck's: flushes and fences that do no
-// work, and stores the snippet never made durable. They never change a verdict.
-import type { PerfFinding, Trace } from '../../core/api.js';
+// work, and stores the snippet never made durable. They never change a verdict. They are grouped:
+// one entry per kind and place (the event's user site, else its pc), with a count and the first
+// event, so a redundant flush in a loop of 1000 iterations is one lint, not 1000.
+import type { PerfFinding, Trace, TraceEvent } from '../../core/api.js';
 import { eventRef } from './crash-points.js';
 import { hashImage, paddedImage } from './model/image-hash.js';
 import { PersistencyTracker } from './model/persistency-tracker.js';
@@ -20,9 +22,13 @@ function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
   const padded = paddedImage(initial);
   const tracker = new PersistencyTracker(padded, hashImage(padded));
   const flushedSinceStore = new Set<number>();
-  const out: PerfFinding[] = [];
-  const note = (kind: PerfFinding['kind'], e: Trace['events'][number]) =>
-    out.push({ kind, event: eventRef(e), count: 1 });
+  const groups = new Map<string, PerfFinding>();
+  const note = (kind: PerfFinding['kind'], e: TraceEvent) => {
+    const key = placeKey(kind, e);
+    const known = groups.get(key);
+    if (known) known.count++;
+    else groups.set(key, { kind, event: eventRef(e), count: 1, ...(e.outsideUserCode ? { library: true } : {}) });
+  };
 
   for (const e of trace.events) {
     if (e.kind === 'store') {
@@ -42,5 +48,16 @@ function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
   }
   const never = [...new Set([...tracker.pendingLines.values()].flat().map((u) => u.seq))].sort((a, b) => a - b);
   for (const seq of never) note('never-durable', trace.events[seq]!);
-  return out;
+  // in the order of their first event (never-durable stores are only known at the end)
+  return [...groups.values()].sort((a, b) => a.event.seq - b.event.seq);
+}
+
+/**
+ * The place a lint is counted under: the user's line (a redundant flush inside pmem_persist called
+ * from line X is line X's), else the instruction's address. Events outside the user's code never
+ * share a group with the user's own, whatever their site.
+ */
+function placeKey(kind: PerfFinding['kind'], e: TraceEvent): string {
+  const place = e.site !== undefined ? `site ${e.site}` : `pc ${e.pc}`;
+  return `${kind}\0${e.outsideUserCode ? 'library' : 'user'}\0${place}`;
 }

@@ -5,6 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import type { Report } from '../../../core/api.js';
 import { UsageError } from '../../../core/support/errors.js';
 import { mergeShards } from '../../judge/merge.js';
+import { type LintMode, withLints } from '../../judge/lints.js';
 import { buildReport } from '../../../reports/json-report.js';
 import { ProtectedPaths, parseReportRequests } from '../output-paths.js';
 import { finishRun } from '../run-controls.js';
@@ -12,13 +13,20 @@ import { finishRun } from '../run-controls.js';
 /** A shard report larger than this is refused rather than read into memory. */
 const MAX_SHARD_BYTES = 512 * 1024 * 1024;
 
-export function mergeCommand(argv: { files: string[]; report: string[]; quiet: boolean }): number {
+export function mergeCommand(argv: {
+  files: string[];
+  report: string[];
+  quiet: boolean;
+  lint: LintMode;
+  'fail-on'?: string;
+}): number {
   const protect = new ProtectedPaths();
   for (const file of argv.files) protect.add(file, 'a shard report being merged');
   const requests = parseReportRequests(argv.report, protect);
   const reports = argv.files.map(readReport);
   const { results, wallMs } = mergeShards(reports, argv.files);
-  return finishRun(buildReport(results, wallMs), { quiet: argv.quiet }, requests);
+  const shown = results.map((r) => withLints(r, argv.lint));
+  return finishRun(buildReport(shown, wallMs), { quiet: argv.quiet, 'fail-on': argv['fail-on'] }, requests);
 }
 
 function readReport(path: string): Report {

@@ -1,0 +1,116 @@
+// Lints outside the user's code, on a real native trace: libpmemobj's transaction, traced under QEMU
+// and saved, whose events without a user site are then marked `outsideUserCode` as the tracer marks
+// the loader's and libc's start-up and exit. (Until the tracer sets the flag itself, this is how the
+// library case is tested; the end-to-end case is to be re-checked once it does.)
+import test from 'ava';
+import { join } from 'node:path';
+import type { Report, Trace } from '../../../core/api.js';
+import { readTrace } from '../../../core/trace/reader.js';
+import { perfFindings } from '../../../harness/engine/perf-rules.js';
+import { selectLints, withLints } from '../../../harness/judge/lints.js';
+import { finishRun } from '../../../harness/cli/run-controls.js';
+import { EXIT } from '../../../core/support/errors.js';
+import { REPO, pmfit } from '../../helpers.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
+const PROGRAM = join(REPO, 'build', 'scenarios', 'pmemobj-tx');
+
+/** One `pmfit check` of the pmemobj-tx scenario program, its trace saved: read afresh by each test. */
+const run = (() => {
+  const dir = mkdtempSync(join(tmpdir(), 'pmfit-test-'));
+  const saved = join(dir, 'tx.pmtrace');
+  const json = join(dir, 'r.json');
+  const r = pmfit([
+    'check',
+    '--pool',
+    join(dir, 'tx.pool'),
+    '--size',
+    String(8 << 20),
+    '--init',
+    `${PROGRAM} init {pool}`,
+    '--check',
+    `${PROGRAM} check {pool}`,
+    '--save-trace',
+    saved,
+    '--report',
+    `json=${json}`,
+    '--quiet',
+    '--',
+    PROGRAM,
+    'run',
+    '{pool}',
+  ]);
+  const report = r.status === 0 ? (JSON.parse(readFileSync(json, 'utf8')) as Report) : undefined;
+  return { dir, saved, report, error: `pmfit check exited ${r.status}: ${r.stderr}` };
+})();
+test.after.always(() => rmSync(run.dir, { recursive: true, force: true }));
+
+/** The trace, the pool before it (zeroed: the lints read only which lines are pending), the report. */
+function tracePmemobjTx(): { trace: Trace; initial: Buffer; report: Report } {
+  if (!run.report) throw new Error(run.error);
+  return { trace: readTrace(run.saved), initial: Buffer.alloc(8 << 20), report: run.report };
+}
+
+test('library lints are grouped apart, left out by default and counted, shown with all', (t) => {
+  const { trace, initial, report } = tracePmemobjTx();
+  const before = perfFindings(trace, initial);
+  t.true(before.length > 0, 'libpmemobj flushes twice and fences idly');
+  t.true(
+    before.every((p) => p.library === undefined),
+    'nothing is marked outside user code before the marking',
+  );
+  t.deepEqual(selectLints(before, 'user'), { perfFindings: before }, 'all of it shows by default when unmarked');
+
+  // the events with no user site stand for the loader's and libc's (no frame of the user's code)
+  let marked = 0;
+  for (const e of trace.events)
+    if (e.site === undefined && e.kind !== 'marker') {
+      e.outsideUserCode = true;
+      marked++;
+    }
+  t.true(marked > 0);
+  const found = perfFindings({ ...trace, events: [...trace.events] }, initial);
+  t.true(found.length > 0);
+  t.true(
+    found.every((p) => p.library === true),
+    'every lint of the transaction lies outside the user code here',
+  );
+  t.deepEqual(
+    found.map((p) => [p.kind, p.count]),
+    before.map((p) => [p.kind, p.count]),
+    'the same groups and counts, flagged',
+  );
+
+  t.deepEqual(selectLints(found, 'user'), { perfFindings: [], libraryPerfFindings: found.length });
+  t.deepEqual(selectLints(found, 'all'), { perfFindings: found });
+
+  // --fail-on perf counts what is shown: nothing by default, the library lints with --lint all
+  const result = { ...report.results[0]!, perfFindings: found };
+  const exitWith = (mode: 'user' | 'all') =>
+    finishRun({ ...report, results: [withLints(result, mode)] }, { quiet: true, 'fail-on': 'perf' }, []);
+  t.is(exitWith('user'), EXIT.clean);
+  t.is(exitWith('all'), EXIT.finding);
+  t.is(withLints(withLints(result, 'user'), 'user').libraryPerfFindings, found.length, 'idempotent');
+});
+
+test('user and library lints from one place stay two entries, in the order of their first event', (t) => {
+  const { trace, initial } = tracePmemobjTx();
+  const flushes = perfFindings(trace, initial).find((p) => p.kind === 'redundant-flush')!;
+  t.true(flushes.count >= 2, `the transaction's redundant flushes share one place (${flushes.count})`);
+  // the first of them is the user's, the later ones at the same pc from outside the user's code
+  const pc = trace.events[flushes.event.seq]!.pc;
+  for (const e of trace.events)
+    if (e.kind === 'flush' && e.pc === pc && e.seq > flushes.event.seq) e.outsideUserCode = true;
+  const split = perfFindings({ ...trace, events: [...trace.events] }, initial).filter(
+    (p) => p.kind === 'redundant-flush',
+  );
+  t.deepEqual(
+    split.map((p) => [p.count, p.library]),
+    [
+      [1, undefined],
+      [flushes.count - 1, true],
+    ],
+  );
+  t.true(split[0]!.event.seq < split[1]!.event.seq, 'in the order of their first event');
+});
