@@ -44,7 +44,16 @@ export interface TracedTarget {
   binary: string;
   /** What a person should know about how the run was traced (a fork: the children were not). */
   notes: string[];
+  /**
+   * Set when the trace is the whole run because the program has no icount_start/icount_stop markers
+   * and no --from/--to chose a window: the note to say once per run (not once per model).
+   */
+  wholeRunNote?: string;
 }
+
+/** The note of a run traced whole for want of markers or --from/--to. */
+export const WHOLE_RUN_NOTE =
+  'the whole run was traced (no icount_start/icount_stop markers): mark the operations under test with them, or use --from/--to, to narrow the trace';
 
 /** Libraries pmfit's own pmem programs use flush with instructions only when told to. */
 export const NATIVE_ENV = { PMEM_IS_PMEM_FORCE: '1' };
@@ -121,7 +130,26 @@ export async function traceTarget(
   const raw = readTrace(out);
   const trace = { ...raw, events: coalesceInstructionStores(raw.events) };
   await resolveStoreSites(trace, binary);
-  return { trace, initial, summary: result.summary, binary, notes: runNotes(target, result.summary) };
+  return {
+    trace,
+    initial,
+    summary: result.summary,
+    binary,
+    notes: runNotes(target, result.summary),
+    ...(tracedWhole(trace) ? { wholeRunNote: WHOLE_RUN_NOTE } : {}),
+  };
+}
+
+/**
+ * Was the whole run traced because nothing chose a window? The tracer's header says how the window
+ * was chosen: `whole` always is; `auto` (no --from/--to) opens at the program's start and is narrowed
+ * by its icount_start/icount_stop, each of which leaves a start or stop marker event in the trace.
+ */
+export function tracedWhole(trace: Trace): boolean {
+  const { window } = trace.header;
+  if (window === 'whole') return true;
+  if (window !== 'auto') return false;
+  return !trace.events.some((e) => e.kind === 'marker' && (e.markerKind === 'start' || e.markerKind === 'stop'));
 }
 
 /**

@@ -85,9 +85,15 @@ export async function checkNative(target: NativeTarget, options: NativeCheckOpti
     await checker.close();
     return {
       traced,
-      results: results.map((r) => ({
+      results: results.map((r, i) => ({
         ...withLints(r, options.lint ?? DEFAULTS.lint),
-        notes: [...(r.notes ?? []), ...traced.notes, note],
+        // the trace is the same for every model: a note about how it was chosen is said once
+        notes: [
+          ...(r.notes ?? []),
+          ...traced.notes,
+          ...(i === 0 && traced.wholeRunNote ? [traced.wholeRunNote] : []),
+          note,
+        ],
       })),
     };
   } finally {

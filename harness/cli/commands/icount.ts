@@ -11,8 +11,9 @@ export async function icountCommand(argv: NativeArgs & { json: boolean; timeout:
   const dir = makeTempDir();
   try {
     const working = await prepareWorkingPool(target, dir, argv.timeout);
-    const { summary, notes } = await traceTarget(target, binary, working, dir);
-    for (const note of notes) process.stderr.write(`pmfit: note: ${note}\n`);
+    const { summary, notes, wholeRunNote } = await traceTarget(target, binary, working, dir);
+    for (const note of [...notes, ...(wholeRunNote ? [wholeRunNote] : [])])
+      process.stderr.write(`pmfit: note: ${note}\n`);
     const counts = {
       instructions: summary.instructions,
       stores: summary.stores,
