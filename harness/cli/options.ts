@@ -33,7 +33,21 @@ export const DEFAULTS = {
   seed: '0',
   adrStrategy: ADR_STRATEGY_NAMES[0],
   lint: DEFAULT_LINT_MODE,
+  /** How often a run whose stderr is not a terminal logs its progress (PMFIT_PROGRESS_INTERVAL_MS). */
+  progressIntervalMs: 10_000,
 } as const;
+
+/** The progress interval: PMFIT_PROGRESS_INTERVAL_MS (whole milliseconds from 1) or the default. */
+export function progressIntervalMs(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.PMFIT_PROGRESS_INTERVAL_MS;
+  if (text === undefined || text === '') return DEFAULTS.progressIntervalMs;
+  const ms = Number(text);
+  if (!/^[0-9]+$/.test(text) || ms < 1 || ms > MAX_TIMEOUT_MS)
+    throw new UsageError(
+      `PMFIT_PROGRESS_INTERVAL_MS must be a whole number of ms from 1 to ${MAX_TIMEOUT_MS}, got '${text}'`,
+    );
+  return ms;
+}
 
 /** More checks in flight than this only adds memory (one image each) and contention: 4× the cores. */
 export const MAX_JOBS = 4 * CORES;

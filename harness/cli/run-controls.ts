@@ -1,6 +1,6 @@
-// What every crash-checking command does around its run: Ctrl-C handled gracefully, progress on a
-// terminal, the text report (or with --quiet the one-line verdict on stderr), the reports asked
-// for, and the exit status.
+// What every crash-checking command does around its run: Ctrl-C handled gracefully, progress (on a
+// terminal, or as log lines), the text report (or with --quiet the one-line verdict on stderr), the
+// reports asked for, and the exit status.
 import type { Report } from '../../core/api.js';
 import { EXIT, UsageError } from '../../core/support/errors.js';
 import { holdInterrupts } from '../../core/support/interrupt.js';
@@ -9,7 +9,7 @@ import { type ReportRequest, writeReports } from '../../reports/index.js';
 import { textReporter } from '../../reports/text-report.js';
 import type { Shard } from '../engine/engine.js';
 import type { CheckArgv } from './options.js';
-import { type ProgressLine, progressLine } from './progress.js';
+import { type ProgressLine, runProgress } from './progress.js';
 
 export function parseShard(value: string | undefined): Shard | undefined {
   if (value === undefined) return undefined;
@@ -27,14 +27,18 @@ export function logSeed(log: Logger, argv: Pick<CheckArgv, 'strategy' | 'seed'>)
     log.info({ seed: argv.seed, strategy: argv.strategy }, `seed ${argv.seed}`);
 }
 
-/** Runs `work` with Ctrl-C handled gracefully and progress on a terminal; settles the exit status. */
+/**
+ * Runs `work` with Ctrl-C handled gracefully and progress (a line on a terminal, else lines of `log`);
+ * settles the exit status.
+ */
 export async function withRunControls(
   argv: Pick<CheckArgv, 'quiet' | 'fail-on'>,
   work: (controls: { signal: AbortSignal; progress: ProgressLine }) => Promise<Report>,
   requests: ReportRequest[],
+  log?: Logger,
 ): Promise<number> {
+  const progress = runProgress({ quiet: argv.quiet, ...(log ? { log } : {}) });
   const hold = holdInterrupts();
-  const progress = progressLine(!argv.quiet && process.stderr.isTTY === true);
   let report: Report;
   try {
     report = await work({ signal: hold.signal, progress });

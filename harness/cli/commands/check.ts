@@ -50,6 +50,7 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
       return buildReport(results, Date.now() - started);
     },
     requests,
+    log,
   );
 }
 

@@ -56,5 +56,6 @@ export async function runCommand(argv: CheckArgv & { scenario: string[] }): Prom
         progress: controls.progress,
       }),
     requests,
+    log,
   );
 }
