@@ -138,6 +138,8 @@ interface Case {
   setup?(dir: string): void;
   /** Runs as an unprivileged user (permission cases). */
   asNobody?: boolean;
+  /** More environment for the run. */
+  env?: Record<string, string>;
 }
 
 /** Shard reports of a real run, made once (see test.before). */
@@ -187,6 +189,17 @@ const CASES: Case[] = [
     message: /--timeout must be a whole number/,
   },
   { what: '--shard 3/2', args: ['run', 'basic', '--shard', '3/2'], message: /--shard expects K\/N/ },
+  {
+    what: '--lint some',
+    args: ['run', 'basic', '--lint', 'some'],
+    message: /Invalid values: Argument: lint, Given: "some"/,
+  },
+  {
+    what: 'PMFIT_PROGRESS_INTERVAL_MS=10s',
+    args: ['run', 'basic'],
+    env: { PMFIT_PROGRESS_INTERVAL_MS: '10s' },
+    message: /PMFIT_PROGRESS_INTERVAL_MS must be a whole number of ms from 1 to 2147483647, got '10s'/,
+  },
   // options given twice
   { what: '--pool twice', args: native('--pool', 'other.pool'), message: /--pool given 2 times/ },
   { what: '--check twice', args: native('--check', 'true {pool}'), message: /--check given 2 times/ },
@@ -464,7 +477,7 @@ for (const c of CASES) {
       chmodSync(tmp, 0o777);
     }
     const before = snapshot(work);
-    const r = await run(c.args, work, { PMFIT_TMPDIR: tmp }, c.asNobody);
+    const r = await run(c.args, work, { PMFIT_TMPDIR: tmp, ...c.env }, c.asNobody);
     t.is(r.status, 2, `exit status; stderr: ${r.stderr}`);
     t.regex(r.stderr, c.message);
     t.is(r.stderr.trimEnd().split('\n').length, 1, `one line: ${r.stderr}`);
