@@ -2,7 +2,7 @@
 // code only by default (`--lint all` adds the rest), and the note of a native run traced whole.
 import test from 'ava';
 import { join } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { Report } from '../../core/api.js';
 import { REPO, pmfit, tempDir } from '../helpers.js';
 
@@ -98,4 +98,43 @@ test('--lint takes user or all, user by default', (t) => {
   const bad = pmfit(['run', FLUSH_LOOP_TS, '--lint', 'some']);
   t.is(bad.status, 2);
   t.regex(bad.stderr, /lint/);
+});
+
+test("merge chooses again from the shards' logs: --lint and --fail-on perf on the merged result", (t) => {
+  const dir = tempDir(t);
+  const shards = [1, 2].map((k) => {
+    const path = join(dir, `s${k}.json`);
+    const r = pmfit(['run', FLUSH_LOOP_TS, '--shard', `${k}/2`, '--quiet', '--report', `json=${path}`]);
+    t.is(r.status, 0, r.stderr);
+    return path;
+  });
+  const merged = (extra: string[]) => {
+    const path = join(dir, `m-${Math.random().toString(36).slice(2)}.json`);
+    const r = pmfit(['merge', ...shards, '--quiet', '--report', `json=${path}`, ...extra]);
+    return { status: r.status, result: (JSON.parse(readFileSync(path, 'utf8')) as Report).results[0]! };
+  };
+  const user = merged(['--fail-on', 'perf']);
+  t.is(user.status, 1, "the loop's lint is the user's: --fail-on perf fails");
+  t.deepEqual(
+    user.result.perfFindings.map((p) => [p.kind, p.count]),
+    [['redundant-flush', 7]],
+  );
+
+  // the same lint as if it came from outside the user's code: flagged in both shards' logs
+  for (const path of shards) {
+    const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
+    for (const r of report.results) for (const p of r.log!.perfFindings) p.library = true;
+    writeFileSync(path, JSON.stringify(report));
+  }
+  const hidden = merged(['--fail-on', 'perf']);
+  t.is(hidden.status, 0, 'a library lint left out never fails the job');
+  t.deepEqual(hidden.result.perfFindings, []);
+  t.is(hidden.result.libraryPerfFindings, 1);
+  const shown = merged(['--fail-on', 'perf', '--lint', 'all']);
+  t.is(shown.status, 1, '--lint all shows it, and --fail-on perf counts it');
+  t.deepEqual(
+    shown.result.perfFindings.map((p) => [p.kind, p.count, p.library]),
+    [['redundant-flush', 7, true]],
+  );
+  t.is(shown.result.libraryPerfFindings, undefined);
 });
