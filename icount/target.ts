@@ -18,6 +18,7 @@ import { UsageError, requireParentDir } from '../core/support/errors.js';
 import { notPassedReason, runCommand, substitutePool } from '../core/support/run-command.js';
 import { findProgram } from '../core/support/find-program.js';
 import { coalesceInstructionStores } from './coalesce-stores.js';
+import { missingFunction } from './symbols.js';
 
 export interface NativeTarget {
   /** The user's pool file (read, never written). */
@@ -99,6 +100,13 @@ export async function traceTarget(
   working: string,
   dir: string,
 ): Promise<TracedTarget> {
+  for (const [option, name] of [
+    ['--from', target.from],
+    ['--to', target.to],
+  ] as const) {
+    const missing = name ? await missingFunction(binary, name, option) : undefined;
+    if (missing) throw new UsageError(missing);
+  }
   const initial = readFileSync(working);
   const out = join(dir, 'trace.pmtrace');
   let result: TraceNativeResult;

@@ -300,6 +300,11 @@ const CASES: Case[] = [
     message: /name the program/,
   },
   { what: '--to without --from', args: native('--to', 'main'), message: /--to needs --from/ },
+  {
+    what: '--from a function the program does not have',
+    args: native('--from', 'mian'),
+    message: /--from mian: .* has no function of that name \(nearest: main/,
+  },
   { what: "--init ''", args: native('--init', ''), message: /--init is empty/ },
   {
     what: '--pool a directory',
