@@ -2,7 +2,7 @@
 // the judge names the event before each failing crash point, ties the run's replay ids to the
 // trace's digest, groups the failing images into bugs, re-simulates each bug (witness, class, fix:
 // diagnose.ts) with the run's own checker, and finalizes verdicts and findings.
-import type { RunLog, ScenarioResult, Trace } from '../../core/api.js';
+import type { Checker, RunLog, ScenarioResult, Trace } from '../../core/api.js';
 import { eventRef } from '../engine/crash-points.js';
 import { traceDigest } from '../engine/replay-id.js';
 import { observe, type EngineInput } from '../engine/engine.js';
@@ -21,9 +21,33 @@ export async function runEngineWithLog(input: EngineInput): Promise<{ result: Sc
   log.traceDigest = traceDigest(input.trace);
   describeFailingPoints(log, input.trace.events);
   const candidates = groupImages(failingImages(log));
-  const diagnosed = await diagnoseBugs(log, candidates, input);
+  // An interrupted run reports what it saw at once: re-simulation would only delay the stop.
+  const resimulate = candidates.length > 0 && !log.incomplete && !input.signal?.aborted;
+  const counting = countingChecker(input.checker);
+  const diagnosed = resimulate ? await diagnoseBugs(log, candidates, { ...input, checker: counting }) : undefined;
   const result = finalize(log, Date.now() - started, diagnosed);
+  if (resimulate) {
+    // No time here: a report's JSON is the same, byte for byte, for the same inputs and seed.
+    const bugs = `${candidates.length} candidate bug${candidates.length === 1 ? '' : 's'}`;
+    result.notes = [
+      ...(result.notes ?? []),
+      `re-simulation: ${bugs} diagnosed with ${counting.count} more checks (minimal witnesses, classes, fixes)`,
+    ];
+  }
   return { result: input.shard ? { ...result, shard: input.shard, log } : result, log };
+}
+
+/** The run's checker, counting the checks made through it. */
+function countingChecker(checker: Checker): Checker & { count: number } {
+  const counting = {
+    count: 0,
+    check: (image: Parameters<Checker['check']>[0]) => {
+      counting.count++;
+      return checker.check(image);
+    },
+    close: () => checker.close(),
+  };
+  return counting;
 }
 
 /**
