@@ -2,7 +2,17 @@
 // produce data (core/api.ts), and the text, JUnit, SARIF, HTML and replay reports word it with
 // these functions. Offsets are written one way everywhere — a byte range `[offset, +size)` and a
 // cache line by its index, `line N`, the number replay ids use.
-import type { EventRef, Failure, Finding, FindingClass, LostStore, PerfFinding } from '../core/api.js';
+import type {
+  EventRef,
+  Failure,
+  Finding,
+  FindingClass,
+  FixSuggestion,
+  FixVerification,
+  LostStore,
+  PerfFinding,
+  Report,
+} from '../core/api.js';
 
 const LINE_BYTES = 64;
 
@@ -15,6 +25,16 @@ export const CLASS_DESCRIPTION: Record<FindingClass, string> = {
   'torn-write': 'A store wider than 8 bytes (or unaligned) was only partly durable at the crash.',
   inconsistent: 'The recovery check judged a crash image inconsistent although it lost no store (a logic bug).',
   unclassified: 'A crash image that lost stores failed its check, in no pattern pmfit names.',
+};
+
+/** What each class means and the change that usually fixes it, for SARIF rule help. */
+export const CLASS_HELP: Record<FindingClass, string> = {
+  'missing-flush': `${CLASS_DESCRIPTION['missing-flush']} Fix: flush the store's cache line (pmem_flush, or pmem_persist) before the fence that orders the stores depending on it, or persist the store right after writing it. pmfit names the line and the fence, and re-simulates the change to check it.`,
+  'missing-fence': `${CLASS_DESCRIPTION['missing-fence']} Fix: add a fence (pmem_drain) after the flush, before the store that depends on it. pmfit names the flush and re-simulates the change to check it.`,
+  ordering: `${CLASS_DESCRIPTION.ordering} Fix: persist the earlier store (flush, then a fence) before the later store is written, so it can never become durable first.`,
+  'torn-write': `${CLASS_DESCRIPTION['torn-write']} Fix: publish with one aligned 8-byte store, or guard the data with a checksum or a valid flag written after it is durable.`,
+  inconsistent: `${CLASS_DESCRIPTION.inconsistent} Fix: no persistency change applies; replay the witness and compare the expected and actual states.`,
+  unclassified: `${CLASS_DESCRIPTION.unclassified} Fix: replay the witness to see which lost stores matter, and persist them before the stores that depend on them.`,
 };
 
 export const PERF_DESCRIPTION: Record<PerfFinding['kind'], string> = {
@@ -68,8 +88,21 @@ export function linesText(offset: number, size: number): string {
   return first === last ? `line ${first}` : `lines ${first}-${last}`;
 }
 
-function whereText(e: { site?: string; pc?: number }): string {
-  return e.site ? ` at ${e.site}` : e.pc ? ` pc=0x${e.pc.toString(16)}` : '';
+/** Where something in the trace comes from: `data.c:7`, `memcpy called at data.c:7`, `pc=0x401a2b`. */
+export function siteText(e: { site?: string; via?: string; pc?: number }): string | undefined {
+  if (e.site) return e.via ? `${e.via} called at ${e.site}` : e.site;
+  return e.pc ? `pc=0x${e.pc.toString(16)}` : undefined;
+}
+
+/** `at data.c:7`, `by memcpy called at data.c:7`, `pc=0x401a2b`, or '' when nothing is known. */
+export function atText(e: { site?: string; via?: string; pc?: number }): string {
+  if (e.site) return e.via ? `by ${e.via} called at ${e.site}` : `at ${e.site}`;
+  return e.pc ? `pc=0x${e.pc.toString(16)}` : '';
+}
+
+function whereText(e: { site?: string; via?: string; pc?: number }): string {
+  const at = atText(e);
+  return at ? ` ${at}` : '';
 }
 
 /** One event in one line: `#9 store [0, +8) line 0 = 0100000000000000 at file:29`. */
@@ -92,24 +125,50 @@ export function eventText(e: EventRef): string {
   }
 }
 
-/** One store a finding lists: `#7 [120, +8) line 1 at file:15:40`. */
+/**
+ * One store a finding lists: `#7 [120, +8) line 1 at file:15:40`; a torn store's part shows the
+ * whole store too: `#3 [8, +8) of the 16-byte store [0, +16) line 0 at x.c:5`.
+ */
 export function storeText(s: LostStore): string {
-  return `#${s.seq} ${rangeText(s.offset, s.size)} ${linesText(s.offset, s.size)}${whereText(s)}`;
+  const torn = tornText(s);
+  return `#${s.seq} ${rangeText(s.offset, s.size)}${torn ? ` ${torn}` : ''} ${linesText(s.offset, s.size)}${whereText(s)}`;
+}
+
+/** The whole of a torn store whose part this is: `of the 16-byte store [0, +16)`; '' for a whole store. */
+export function tornText(s: LostStore): string {
+  return s.store && (s.store.offset !== s.offset || s.store.size !== s.size)
+    ? `of the ${s.store.size}-byte store ${rangeText(s.store.offset, s.store.size)}`
+    : '';
 }
 
 export const LOST_TITLE = 'lost (still pending at the crash)';
 export const KEPT_TITLE = 'persisted early (kept before they were durable)';
 
-/** The lost and persisted-early store lists, indented: the one place these lines are written. */
-export function storeLines(f: Pick<Finding, 'lostStores' | 'keptStores'>, indent = '  '): string[] {
+/** `and 3 more lost stores the bug does not depend on`, for a witness's stores left unlisted. */
+export function otherStoresText(count: number, lost: boolean): string {
+  const stores = count === 1 ? 'store' : 'stores';
+  return lost
+    ? `and ${count} more lost ${stores} the bug does not depend on`
+    : `and ${count} more ${stores} persisted early the bug does not depend on`;
+}
+
+/**
+ * The lost and persisted-early store lists, indented: the one place these lines are written. A
+ * store torn across the two lists is listed in both, each part saying which part of which store it is.
+ */
+export function storeLines(
+  f: Pick<Finding, 'lostStores' | 'keptStores'> & Partial<Pick<Finding, 'otherLost' | 'otherKept'>>,
+  indent = '  ',
+): string[] {
   const lines: string[] = [];
-  for (const [title, stores] of [
-    [LOST_TITLE, f.lostStores],
-    [KEPT_TITLE, f.keptStores],
+  for (const [title, stores, others, lost] of [
+    [LOST_TITLE, f.lostStores, f.otherLost ?? 0, true],
+    [KEPT_TITLE, f.keptStores, f.otherKept ?? 0, false],
   ] as const) {
-    if (stores.length === 0) continue;
+    if (stores.length === 0 && others === 0) continue;
     lines.push(`${indent}${title}:`);
     for (const s of stores) lines.push(`${indent}  ${storeText(s)}`);
+    if (others > 0) lines.push(`${indent}  ${otherStoresText(others, lost)}`);
   }
   return lines;
 }
@@ -120,23 +179,150 @@ export function pointText(f: Pick<Finding, 'crashPoint' | 'icountFrom' | 'icount
   return `crash point ${f.crashPoint} (instructions ${f.icountFrom}-${f.icountTo}, ${after})`;
 }
 
+/** Inclusive ranges of crash points: `4-5, 9`; past `max` ranges, `…` ends the list. */
+export function rangesText(ranges: ReadonlyArray<readonly [number, number]>, max = Number.POSITIVE_INFINITY): string {
+  const parts = ranges.slice(0, max).map(([from, to]) => (from === to ? `${from}` : `${from}-${to}`));
+  return `${parts.join(', ')}${ranges.length > max ? ', …' : ''}`;
+}
+
+/** Where a bug shows: `crash points 4-5, 9 (3 points)`, or `crash point 4`. */
+export function crashPointsText(f: Pick<Finding, 'crashPoints' | 'pointCount'>): string {
+  if (f.pointCount === 1 && f.crashPoints.length === 1) return `crash point ${f.crashPoints[0]![0]}`;
+  return `crash points ${rangesText(f.crashPoints)} (${f.pointCount} points)`;
+}
+
+/** How much of the run the bug is: `at 2 crash points (4-5), 3 failing images`. */
+export function extentText(f: Pick<Finding, 'crashPoints' | 'pointCount' | 'failingImages'>): string {
+  const images = `${f.failingImages} failing image${f.failingImages === 1 ? '' : 's'}`;
+  if (f.pointCount === 1 && f.crashPoints.length === 1) return `at crash point ${f.crashPoints[0]![0]}, ${images}`;
+  return `at ${f.pointCount} crash points (${rangesText(f.crashPoints, 6)}), ${images}`;
+}
+
+/** What failed, with "the check failed:" before the check's own words. */
+function failedText(failure: Failure): string {
+  return failure.kind === 'check-failed' && failure.detail !== undefined
+    ? `the check failed: ${failure.detail}`
+    : failureText(failure);
+}
+
 /**
  * What failed, in one sentence, beside the label (which names the class, or how the check died;
- * then the class follows here): `flag is set but data word 7 is 0`.
+ * then the class follows here): `the check failed: flag is set but data word 7 is 0`.
  */
 export function findingSummary(f: Pick<Finding, 'class' | 'failure'>): string {
-  const what = failureText(f.failure);
+  const what = failedText(f.failure);
   return findingLabel(f) === f.class ? what : `${what} (the image shows ${f.class})`;
 }
 
-/** A finding in one line, after its label: scenario, where, what. */
-export function findingHeadline(f: Finding): string {
-  return `${f.scenario} (${f.model}) at ${pointText(f)}: ${findingSummary(f)}`;
+function joinAnd(items: readonly string[]): string {
+  if (items.length <= 2) return items.join(' and ');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-/** The whole finding as text: the text report's entry and JUnit's failure body. */
+/** A bug's site as the stores made there show it: `at data.c:7` or `by memcpy called at data.c:7`. */
+function sitePhrase(site: string, stores: readonly LostStore[]): string {
+  const via = stores.find((s) => s.site === site && s.via)?.via;
+  return atText({ site, ...(via ? { via } : {}) });
+}
+
+/**
+ * The sites a bug is identified by: `lost stores at data.c:7, persisted early at flag.c:9`. A site
+ * whose store was torn (part lost, part persisted) is named once, as torn: `torn store at rec.c:5`.
+ */
+export function bugSitesText(f: Pick<Finding, 'sites' | 'lostStores' | 'keptStores'>): string {
+  const torn = f.sites.lost.filter(
+    (site) => f.sites.kept.includes(site) && f.lostStores.some((s) => s.site === site && tornText(s)),
+  );
+  const lost = f.sites.lost.filter((site) => !torn.includes(site));
+  const kept = f.sites.kept.filter((site) => !torn.includes(site));
+  const parts: string[] = [];
+  if (torn.length > 0)
+    parts.push(`torn ${torn.length > 1 ? 'stores' : 'store'} ${joinAnd(torn.map((s) => sitePhrase(s, f.lostStores)))}`);
+  if (lost.length > 0) parts.push(`lost stores ${joinAnd(lost.map((s) => sitePhrase(s, f.lostStores)))}`);
+  if (kept.length > 0) parts.push(`persisted early ${joinAnd(kept.map((s) => sitePhrase(s, f.keptStores)))}`);
+  return parts.join(', ');
+}
+
+/**
+ * A bug in one line, after its label: scenario, model, what failed, its sites, where it shows:
+ * `flag-data (adr): the check failed: … — lost stores at data.c:7, persisted early at flag.c:9; at
+ * 2 crash points (4-5), 3 failing images`.
+ */
+export function findingHeadline(f: Finding): string {
+  const sites = bugSitesText(f);
+  return `${f.scenario} (${f.model}): ${findingSummary(f)}${sites ? ` — ${sites}` : ''}; ${extentText(f)}`;
+}
+
+/** A bug named briefly: `missing-flush at binarytree.c:121` (the file's base name; no counts). */
+export function bugBrief(f: Pick<Finding, 'class' | 'failure' | 'sites'>): string {
+  const site = f.sites.lost[0] ?? f.sites.kept[0];
+  return `${findingLabel(f)}${site ? ` at ${site.replace(/^.*[\\/]/, '')}` : ''}`;
+}
+
+/** A bug's name that stays the same across runs: `missing-flush at data.c:7, flag.c:9` (no counts, no points). */
+export function bugName(f: Pick<Finding, 'class' | 'failure' | 'sites'>): string {
+  const sites = [...new Set([...f.sites.lost, ...f.sites.kept])];
+  return `${findingLabel(f)}${sites.length > 0 ? ` at ${sites.join(', ')}` : ''}`;
+}
+
+function anchorText(e: EventRef | undefined, what: string): string {
+  if (!e) return `the next ${what}`;
+  const at = atText(e);
+  return at ? `the ${what} ${at}` : `the ${what} #${e.seq}`;
+}
+
+/** The fix pmfit suggests, as one sentence: `fix: flush the line written at data.c:7 (…) before the fence at flag.c:10`. */
+export function fixText(fix: FixSuggestion): string {
+  const many = fix.stores.length > 1;
+  switch (fix.kind) {
+    case 'flush': {
+      const lines = fix.lines.length > 1 ? 'lines' : 'line';
+      return `fix: flush the ${lines} written ${storesAt(fix.stores)} (pmem_flush or pmem_persist) before ${anchorText(fix.anchor, 'fence')}`;
+    }
+    case 'persist':
+      return `fix: persist the ${many ? 'stores' : 'store'} ${storesAt(fix.stores)} right after ${many ? 'them' : 'it'} (pmem_persist, or flush + fence)`;
+    case 'fence': {
+      const after = fix.anchor?.kind === 'store' ? 'non-temporal store' : 'flush';
+      if (fix.before)
+        return `fix: persist the ${many ? 'stores' : 'store'} ${storesAt(fix.stores)} before the store ${atText(fix.before) || `#${fix.before.seq}`} (a fence after ${anchorText(fix.anchor, after)})`;
+      return `fix: add a fence (pmem_drain) after ${anchorText(fix.anchor, after)}`;
+    }
+    case 'atomic':
+      return `fix: the ${many ? 'stores' : 'store'} ${storesAt(fix.stores)} ${many ? 'are' : 'is'} torn: publish with one aligned 8-byte store, or guard with a checksum/valid flag`;
+  }
+}
+
+/** `at data.c:7`, `by memcpy called at data.c:7 and at b.c:2`: where the stores were written. */
+function storesAt(stores: readonly LostStore[]): string {
+  const phrases = [...new Set(stores.map((s) => atText(s) || `#${s.seq}`))];
+  return joinAnd(phrases);
+}
+
+/** Whether re-simulating the change made the bug's failing images pass. */
+export function verificationText(v: FixVerification): string {
+  switch (v.status) {
+    case 'verified':
+      return v.images === 1
+        ? 'verified: the failing image passes with this change'
+        : `verified: the ${v.images} failing images pass with this change`;
+    case 'not-sufficient':
+      return `not sufficient: ${v.passed} of ${v.images} failing images pass with this change`;
+    case 'not-checked':
+      return `not verified: ${v.reason}`;
+  }
+}
+
+/** The fix and its verification as lines (none when no persistency change applies). */
+export function fixLines(f: Pick<Finding, 'fix'>, indent = '  '): string[] {
+  return f.fix ? [`${indent}${fixText(f.fix)}`, `${indent}${verificationText(f.fix.verification)}`] : [];
+}
+
+/** The whole bug as text: the text report's entry and JUnit's failure body. */
 export function findingText(f: Finding): string {
   const lines = [`FINDING [${findingLabel(f)}] ${findingHeadline(f)}`];
+  lines.push(...fixLines(f));
+  if (f.pointCount > 1) lines.push(`  ${crashPointsText(f)}`);
+  lines.push(`  witness: ${pointText(f)}`);
   if (f.expected !== undefined) lines.push('  expected:', indent(f.expected || '(no output)', 4));
   if (f.actual !== undefined) lines.push('  actual:', indent(f.actual || '(no output)', 4));
   lines.push(...storeLines(f));
@@ -144,9 +330,35 @@ export function findingText(f: Finding): string {
   return lines.join('\n');
 }
 
-/** A performance finding in one line. */
+/** A lint entry in one line: `[idle-fence] ×66 fence with no flush … at f.c:12 (first: #2 sfence)`. */
 export function perfText(p: PerfFinding): string {
-  return `[${p.kind}] ${PERF_DESCRIPTION[p.kind]}: ${eventText(p.event)}`;
+  const first = eventText({ ...p.event, site: undefined, via: undefined, pc: undefined } as EventRef);
+  const library = p.library ? 'library code; ' : '';
+  return `[${p.kind}] ×${p.count} ${PERF_DESCRIPTION[p.kind]}${whereText(p.event)} (${library}first: ${first})`;
+}
+
+/** The lints left out of a report: `66 lint entries from library code not shown (--lint all)`. */
+export function libraryLintsText(count: number): string {
+  return `${count} lint ${count === 1 ? 'entry' : 'entries'} from library code not shown (--lint all)`;
+}
+
+/** `3 bugs`, `1 bug`. */
+export function bugCount(n: number): string {
+  return `${n} bug${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The `--quiet` line: `pmfit: inconsistent: 1 bug (missing-flush at binarytree.c:121) in 1 scenario
+ * run; 40 crash points, 12 distinct images checked`. Up to 3 bugs are named, past that the first two.
+ */
+export function quietLine(report: Report): string {
+  const s = report.summary;
+  const bugs = report.findings;
+  const named = bugs.length <= 3 ? bugs.map(bugBrief) : [...bugs.slice(0, 2).map(bugBrief), '…'];
+  const list = named.length > 0 ? ` (${named.join(', ')})` : '';
+  const runs = `${report.results.length} scenario run${report.results.length === 1 ? '' : 's'}`;
+  const incomplete = report.incomplete ? ' (interrupted: incomplete)' : '';
+  return `pmfit: ${s.verdict}: ${bugCount(s.findings)}${list} in ${runs}; ${s.crashPoints} crash points, ${s.distinctImages} distinct images checked${incomplete}`;
 }
 
 export function indent(text: string, by = 2): string {

@@ -36,7 +36,7 @@ const MAX_RECOGNISED_BYTES = 256 * 1024 * 1024;
  * Is the file at `path` a report pmfit wrote, of this kind? JSON: an object whose tool.name is
  * 'pmfit'; SARIF: a log whose first run's tool.driver.name is 'pmfit'; JUnit: the XML prolog then
  * `<testsuites name="pmfit"`; HTML: pmfit's generator meta tag and its embedded report; text:
- * its last line is pmfit's summary line (`pmfit: VERDICT: N finding(s); ...`).
+ * its last line is pmfit's summary line (`pmfit: VERDICT: N bug(s); ...`, or `N finding(s)` from before schema 3).
  */
 export function isOwnReport(kind: string, path: string): boolean {
   const size = statSync(path).size;
@@ -56,7 +56,7 @@ export function isOwnReport(kind: string, path: string): boolean {
         text.includes('<script type="application/json" id="pmfit-report">')
       );
     case 'text':
-      return /(^|\n)pmfit: [a-z]+: \d+ finding\(s\); [^\n]*\n$/.test(text);
+      return /(^|\n)pmfit: [a-z]+: \d+ (finding|bug)\(s\); [^\n]*\n$/.test(text);
     default:
       return false;
   }

@@ -4,7 +4,10 @@ import type { Report, Reporter, RunSummary, ScenarioResult } from '../core/api.j
 
 // 2: findings as data — `class` + `failure` replace `kind`/`message`/`reason`; `lastEvent` and
 // perf findings carry an event record; replay ids end in `~DIGEST` (README, Reports).
-export const REPORT_SCHEMA_VERSION = 2;
+// 3: one finding per bug — `sites`, `crashPoints` ranges, `pointCount`, `failingImages`, the
+// witness's fields, `otherLost`/`otherKept`, `fix` with its `verification`, and `occurrences`
+// (per-point detail); lints grouped per (kind, site) with `count` and `library`.
+export const REPORT_SCHEMA_VERSION = 3;
 export const PMFIT_VERSION = '0.1.0';
 
 export function buildReport(results: ScenarioResult[], wallMs: number): Report {

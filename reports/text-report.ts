@@ -1,7 +1,8 @@
-// The text report: per scenario and model, the allcounts-style collation of outputs and then
-// each finding — what failed, where, expected vs actual, what was lost, and the replay command.
-import type { Finding, Report, Reporter, ScenarioResult } from '../core/api.js';
-import { findingText, indent, percentText, perfText } from './format.js';
+// The text report: per scenario and model, the allcounts-style collation of outputs, then each bug
+// once — what failed, its sites and crash points, the fix and whether pmfit verified it, and its
+// witness (where, expected vs actual, the stores it depends on, the replay command) — and the lints.
+import type { Report, Reporter, ScenarioResult } from '../core/api.js';
+import { bugCount, findingText, indent, libraryLintsText, percentText, perfText } from './format.js';
 import { formatRanges } from './ranges.js';
 
 export const textReporter: Reporter = {
@@ -10,7 +11,7 @@ export const textReporter: Reporter = {
     const parts = report.results.map(renderResult);
     const s = report.summary;
     parts.push(
-      `pmfit: ${s.verdict}: ${s.findings} finding(s); ${s.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct checked, ${s.wallMs} ms`,
+      `pmfit: ${s.verdict}: ${s.findings} bug(s); ${s.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct checked, ${s.wallMs} ms`,
     );
     return `${parts.join('\n\n')}\n`;
   },
@@ -28,7 +29,7 @@ function renderResult(result: ScenarioResult): string {
       : '');
   const lines = [
     `== ${result.scenario} — model ${result.model}, strategy ${result.strategy}, oracle ${result.oracle}: ${s.verdict}`,
-    `   ${s.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct checked, ${s.findings} finding(s); coverage ${percentText(c.fraction)} of ${c.stateSpace} allowed images${partial}`,
+    `   ${s.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct checked, ${bugCount(s.findings)}; coverage ${percentText(c.fraction)} of ${c.stateSpace} allowed images${partial}`,
   ];
   for (const note of result.notes ?? []) lines.push(`   note: ${note}`);
   if (result.incomplete) lines.push('   INCOMPLETE: the run was interrupted before every crash point was checked');
@@ -36,29 +37,12 @@ function renderResult(result: ScenarioResult): string {
     lines.push(`Output for iterations: ${formatRanges(group.iterations)}`);
     lines.push(indent(group.output || '(no output)'));
   }
-  for (const group of groupFindings(result.findings)) {
-    lines.push('', findingText(group[0]!));
-    if (group.length > 1)
-      lines.push(
-        `  the same failure (class, reason, lost stores) at ${group.length - 1} more crash point(s): ${group
-          .slice(1)
-          .map((f) => f.crashPoint)
-          .join(', ')}`,
-      );
-  }
-  if (result.perfFindings.length > 0) {
-    lines.push('', `performance (${result.perfFindings.length}, not failures):`);
+  for (const f of result.findings) lines.push('', findingText(f));
+  const library = result.libraryPerfFindings ?? 0;
+  if (result.perfFindings.length > 0 || library > 0) {
+    lines.push('', `lints (${result.perfFindings.length}, not failures):`);
     for (const p of result.perfFindings) lines.push(`  ${perfText(p)}`);
+    if (library > 0) lines.push(`  ${libraryLintsText(library)}`);
   }
   return lines.join('\n');
-}
-
-/** Findings that are one bug seen at several crash points: same class, failure and lost stores. */
-function groupFindings(findings: readonly Finding[]): Finding[][] {
-  const groups = new Map<string, Finding[]>();
-  for (const f of findings) {
-    const key = JSON.stringify([f.class, f.failure, f.lostStores.map((s) => s.seq)]);
-    groups.set(key, [...(groups.get(key) ?? []), f]);
-  }
-  return [...groups.values()];
 }

@@ -6,6 +6,7 @@ import { EXIT, UsageError } from '../../core/support/errors.js';
 import { holdInterrupts } from '../../core/support/interrupt.js';
 import type { Logger } from '../../core/support/log.js';
 import { type ReportRequest, writeReports } from '../../reports/index.js';
+import { quietLine } from '../../reports/format.js';
 import { textReporter } from '../../reports/text-report.js';
 import type { Shard } from '../engine/engine.js';
 import type { CheckArgv } from './options.js';
@@ -55,7 +56,8 @@ export function finishRun(
   argv: Pick<CheckArgv, 'quiet' | 'fail-on'>,
   requests: readonly ReportRequest[],
 ): number {
-  if (argv.quiet) process.stderr.write(`${verdictLine(report)}\n`);
+  // --quiet: one line on stderr (reports/format.ts words it, naming the first bugs briefly).
+  if (argv.quiet) process.stderr.write(`${quietLine(report)}\n`);
   else process.stdout.write(textReporter.render(report));
   const failures = writeReports(report, requests);
   for (const failure of failures) process.stderr.write(`pmfit: ${failure}\n`);
@@ -64,13 +66,4 @@ export function finishRun(
   if (report.incomplete) return EXIT.interrupted;
   const perf = report.results.reduce((n, r) => n + r.perfFindings.length, 0);
   return report.summary.findings > 0 || (argv['fail-on'] === 'perf' && perf > 0) ? EXIT.finding : EXIT.clean;
-}
-
-/** `pmfit: inconsistent: 3 findings in 2 scenario runs, 40 crash points` — the --quiet line. */
-export function verdictLine(report: Report): string {
-  const s = report.summary;
-  const findings = `${s.findings} finding${s.findings === 1 ? '' : 's'}`;
-  const runs = `${report.results.length} run${report.results.length === 1 ? '' : 's'}`;
-  const incomplete = report.incomplete ? ' (interrupted: incomplete)' : '';
-  return `pmfit: ${s.verdict}: ${findings} in ${runs}; ${s.crashPoints} crash points, ${s.distinctImages} distinct images checked${incomplete}`;
 }

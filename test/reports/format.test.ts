@@ -1,7 +1,27 @@
 // reports/format.ts words findings; offsets are byte ranges and cache lines are indexes, everywhere.
 import test from 'ava';
-import type { EventRef } from '../../core/api.js';
-import { eventText, failureText, findingLabel, linesText, storeText } from '../../reports/format.js';
+import type { EventRef, FixSuggestion } from '../../core/api.js';
+import {
+  CLASS_HELP,
+  bugSitesText,
+  crashPointsText,
+  eventText,
+  extentText,
+  failureText,
+  findingHeadline,
+  findingLabel,
+  fixText,
+  libraryLintsText,
+  linesText,
+  perfText,
+  quietLine,
+  rangesText,
+  siteText,
+  storeText,
+  verificationText,
+} from '../../reports/format.js';
+import { buildReport } from '../../reports/json-report.js';
+import { FINDINGS, sampleReport } from './sample-report.js';
 
 test('events are written one way: byte ranges [offset, +size) and cache lines by index', (t) => {
   const cases: Array<[EventRef, string]> = [
@@ -33,4 +53,180 @@ test('every failure has its clause, and a dead check its label', (t) => {
   t.is(findingLabel({ class: 'ordering', failure: { kind: 'check-timed-out' } }), 'timeout');
   t.is(findingLabel({ class: 'ordering', failure: { kind: 'check-error', error: 'e' } }), 'unknown');
   t.is(findingLabel({ class: 'ordering', failure: { kind: 'not-at-boundary' } }), 'ordering');
+});
+
+test('a store made by a library function is written at the user line that called it; a torn part names its whole store', (t) => {
+  t.is(
+    storeText({ seq: 4, offset: 4176, size: 16, site: 'data.c:8', via: 'memcpy' }),
+    '#4 [4176, +16) line 65 by memcpy called at data.c:8',
+  );
+  t.is(siteText({ site: 'data.c:8', via: 'memcpy' }), 'memcpy called at data.c:8');
+  t.is(siteText({ site: 'data.c:8' }), 'data.c:8');
+  t.is(siteText({ pc: 0x401a2b }), 'pc=0x401a2b');
+  t.is(
+    storeText({ seq: 1, offset: 8, size: 8, store: { offset: 0, size: 16 }, site: 'rec.c:5' }),
+    '#1 [8, +8) of the 16-byte store [0, +16) line 0 at rec.c:5',
+  );
+  // A whole store carries no "of the … store".
+  t.is(storeText({ seq: 1, offset: 0, size: 16, store: { offset: 0, size: 16 } }), '#1 [0, +16) line 0');
+  const torn = FINDINGS.find((f) => f.class === 'torn-write')!;
+  t.is(bugSitesText(torn), 'torn store at rec.c:5');
+  t.is(bugSitesText(FINDINGS[0]!), 'lost stores at data.c:7, persisted early at flag.c:9');
+  t.is(bugSitesText(FINDINGS[1]!), 'lost stores by memcpy called at data.c:8, persisted early at flag.c:9');
+});
+
+test('crash points are written as ranges, with how many points they hold', (t) => {
+  t.is(
+    rangesText([
+      [4, 5],
+      [9, 9],
+    ]),
+    '4-5, 9',
+  );
+  t.is(
+    crashPointsText({
+      crashPoints: [
+        [4, 5],
+        [9, 9],
+      ],
+      pointCount: 3,
+    }),
+    'crash points 4-5, 9 (3 points)',
+  );
+  t.is(crashPointsText({ crashPoints: [[7, 7]], pointCount: 1 }), 'crash point 7');
+  t.is(
+    extentText({ crashPoints: [[4, 5]], pointCount: 2, failingImages: 3 }),
+    'at 2 crash points (4-5), 3 failing images',
+  );
+  const many = Array.from({ length: 8 }, (_, i) => [i * 3, i * 3] as [number, number]);
+  t.is(
+    extentText({ crashPoints: many, pointCount: 8, failingImages: 8 }),
+    'at 8 crash points (0, 3, 6, 9, 12, 15, …), 8 failing images',
+  );
+});
+
+test('the headline of a bug: label, scenario, what failed, its sites, its crash points and images', (t) => {
+  t.is(
+    `FINDING [${findingLabel(FINDINGS[0]!)}] ${findingHeadline(FINDINGS[0]!)}`,
+    'FINDING [missing-flush] flag-data (adr): the check failed: flag set but data is 0 — lost stores at data.c:7, persisted early at flag.c:9; at 2 crash points (4-5), 3 failing images',
+  );
+  t.is(
+    findingHeadline(FINDINGS[2]!),
+    'flag-data (adr): the check could not give a verdict: worker exited (the image shows inconsistent); at crash point 0, 1 failing image',
+  );
+});
+
+test('each kind of fix is one sentence naming the user lines', (t) => {
+  const store = { seq: 0, offset: 4168, size: 8, site: 'data.c:7' };
+  const verification = { status: 'verified', images: 3 } as const;
+  const fix = (more: Partial<FixSuggestion>): FixSuggestion => ({
+    kind: 'flush',
+    stores: [store],
+    lines: [65],
+    verification,
+    ...more,
+  });
+  t.is(
+    fixText(fix({ anchor: { kind: 'fence', seq: 2, variant: 'sfence', site: 'flag.c:10' } })),
+    'fix: flush the line written at data.c:7 (pmem_flush or pmem_persist) before the fence at flag.c:10',
+  );
+  t.is(
+    fixText(
+      fix({
+        stores: [store, { ...store, seq: 3, offset: 4232, site: 'data.c:9', via: 'memcpy' }],
+        lines: [65, 66],
+        anchor: { kind: 'fence', seq: 5, pc: 0x40 },
+      }),
+    ),
+    'fix: flush the lines written at data.c:7 and by memcpy called at data.c:9 (pmem_flush or pmem_persist) before the fence pc=0x40',
+  );
+  t.is(
+    fixText(fix({ kind: 'persist' })),
+    'fix: persist the store at data.c:7 right after it (pmem_persist, or flush + fence)',
+  );
+  t.is(
+    fixText(fix({ kind: 'fence', anchor: { kind: 'flush', seq: 1, offset: 4160, variant: 'clwb', site: 'data.c:8' } })),
+    'fix: add a fence (pmem_drain) after the flush at data.c:8',
+  );
+  t.is(
+    fixText(
+      fix({ kind: 'fence', anchor: { kind: 'store', seq: 1, offset: 4160, variant: 'non-temporal', site: 'nt.c:3' } }),
+    ),
+    'fix: add a fence (pmem_drain) after the non-temporal store at nt.c:3',
+  );
+  t.is(
+    fixText(
+      fix({
+        kind: 'fence',
+        anchor: { kind: 'flush', seq: 1, offset: 4160, variant: 'clwb', site: 'data.c:8' },
+        before: { seq: 4, offset: 0, size: 8, site: 'flag.c:9' },
+      }),
+    ),
+    'fix: persist the store at data.c:7 before the store at flag.c:9 (a fence after the flush at data.c:8)',
+  );
+  t.is(
+    fixText(fix({ kind: 'atomic' })),
+    'fix: the store at data.c:7 is torn: publish with one aligned 8-byte store, or guard with a checksum/valid flag',
+  );
+});
+
+test('a fix says whether pmfit verified it by re-simulation', (t) => {
+  t.is(verificationText({ status: 'verified', images: 3 }), 'verified: the 3 failing images pass with this change');
+  t.is(verificationText({ status: 'verified', images: 1 }), 'verified: the failing image passes with this change');
+  t.is(
+    verificationText({ status: 'not-sufficient', images: 3, passed: 1 }),
+    'not sufficient: 1 of 3 failing images pass with this change',
+  );
+  t.is(verificationText({ status: 'not-checked', reason: 'no checker' }), 'not verified: no checker');
+});
+
+test('rule help names the generic fix of each class', (t) => {
+  t.regex(CLASS_HELP['missing-flush'], /Fix: flush/);
+  t.regex(CLASS_HELP['missing-fence'], /Fix: add a fence/);
+  t.regex(CLASS_HELP['torn-write'], /one aligned 8-byte store/);
+  for (const text of Object.values(CLASS_HELP)) t.regex(text, /Fix: /);
+});
+
+test('lints are one line per (kind, site) with their count; library entries left out are counted', (t) => {
+  t.is(
+    perfText({ kind: 'idle-fence', count: 66, event: { kind: 'fence', seq: 2, variant: 'sfence', site: 'f.c:12' } }),
+    '[idle-fence] ×66 fence with no flush or non-temporal store to order at f.c:12 (first: #2 sfence)',
+  );
+  t.is(
+    perfText({
+      kind: 'clean-flush',
+      count: 2,
+      library: true,
+      event: { kind: 'flush', seq: 7, offset: 64, variant: 'clwb', site: 'a.c:1', via: 'pmem_persist' },
+    }),
+    '[clean-flush] ×2 flush of a line with no pending store by pmem_persist called at a.c:1 (library code; first: #7 clwb line 1)',
+  );
+  t.is(libraryLintsText(4), '4 lint entries from library code not shown (--lint all)');
+  t.is(libraryLintsText(1), '1 lint entry from library code not shown (--lint all)');
+});
+
+test('the --quiet line counts bugs and names the first ones briefly', (t) => {
+  const report = sampleReport();
+  const one = { ...report, findings: report.findings.slice(0, 1), summary: { ...report.summary, findings: 1 } };
+  t.is(
+    quietLine(one),
+    'pmfit: inconsistent: 1 bug (missing-flush at data.c:7) in 2 scenario runs; 14 crash points, 18 distinct images checked',
+  );
+  const three = { ...report, findings: report.findings.slice(0, 3), summary: { ...report.summary, findings: 3 } };
+  t.regex(
+    quietLine(three),
+    /^pmfit: inconsistent: 3 bugs \(missing-flush at data\.c:7, crash:SIGSEGV at data\.c:8, unknown\) in /,
+  );
+  t.regex(
+    quietLine(report),
+    /^pmfit: inconsistent: 5 bugs \(missing-flush at data\.c:7, crash:SIGSEGV at data\.c:8, …\) in 2 scenario runs; /,
+  );
+  const clean = buildReport([report.results[1]!], 1);
+  t.is(quietLine(clean), 'pmfit: consistent: 0 bugs in 1 scenario run; 7 crash points, 9 distinct images checked');
+  // A native site's directory is left out of the quiet line.
+  const native = {
+    ...one,
+    findings: [{ ...one.findings[0]!, sites: { lost: ['/src/pm/binarytree.c:121'], kept: [] } }],
+  };
+  t.regex(quietLine(native), /\(missing-flush at binarytree\.c:121\)/);
 });
