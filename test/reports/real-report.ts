@@ -37,6 +37,7 @@ export function hostileReport(report: Report): Report {
     ...f.lostStores,
     { seq: 2, offset: 80, size: 8, site: '/abs/dir with space/n.c:42' },
   ];
+  f.sites = { ...f.sites, lost: ['not a site', ...f.sites.lost, '/abs/dir with space/n.c:42'] };
   result.groups[0]!.output = HOSTILE;
   result.perfFindings.push({
     kind: 'idle-fence',
