@@ -1,10 +1,12 @@
 // The JUnit XML report, for CI test tabs (GitLab, Jenkins, GitHub test-reporter actions):
-// one <testsuite> per scenario and model, one failing <testcase> per finding, and one passing
-// <testcase> summing up the crash points checked when a result has no finding. Deterministic:
-// no timestamps or host names; `time` comes from the report's wallMs.
+// one <testsuite> per scenario and model, one failing <testcase> per bug, and one passing
+// <testcase> when a result has no bug. Testcase names carry no counts, crash points or replay ids
+// (`list-append-buggy (adr): missing-flush at scenarios/list-append.ts:31:5`), so a CI test tab
+// tracks the same bug across runs whose traces differ in length. Deterministic: no timestamps or
+// host names; `time` comes from the report's wallMs.
 import type { Finding, Report, Reporter, ScenarioResult } from '../core/api.js';
 import { formatRanges } from './ranges.js';
-import { findingHeadline, findingLabel, findingText, perfText } from './format.js';
+import { bugName, findingHeadline, findingLabel, findingText, libraryLintsText, perfText } from './format.js';
 
 export const junitReporter: Reporter = {
   kind: 'junit',
@@ -57,13 +59,18 @@ function renderSuite(result: ScenarioResult): string {
   ].join('\n');
 }
 
-function passName(result: ScenarioResult): string {
-  const s = result.summary;
-  return `${s.verdict}: ${s.crashPoints} crash points, ${s.images} images (${s.distinctImages} distinct) checked`;
+/** The passing testcase of a result with no bug: `basic (adr): consistent` (the counts are properties). */
+export function passName(result: ScenarioResult): string {
+  return `${result.scenario} (${result.model}): ${result.summary.verdict}`;
+}
+
+/** A bug's testcase: `scenario (model): class at site[, site]` — the same name in every run that finds it. */
+export function bugTestName(f: Finding): string {
+  return `${f.scenario} (${f.model}): ${bugName(f)}`;
 }
 
 function renderFailure(suite: string, f: Finding): string {
-  const name = `${findingLabel(f)} at crash point ${f.crashPoint} (${f.replayId})`;
+  const name = bugTestName(f);
   return [
     `    <testcase classname="${xmlAttr(suite)}" name="${xmlAttr(name)}" time="0">`,
     `      <failure type="${xmlAttr(findingLabel(f))}" message="${xmlAttr(findingHeadline(f))}">${xmlText(findingText(f))}</failure>`,
@@ -79,7 +86,8 @@ function systemOut(result: ScenarioResult): string {
       `Output for iterations: ${formatRanges(g.iterations)}`,
       ...(g.output || '(no output)').split('\n').map((l) => `  ${l}`),
     );
-  for (const p of result.perfFindings) lines.push(`performance ${perfText(p)}`);
+  for (const p of result.perfFindings) lines.push(`lint ${perfText(p)}`);
+  if ((result.libraryPerfFindings ?? 0) > 0) lines.push(libraryLintsText(result.libraryPerfFindings!));
   return lines.join('\n');
 }
 
