@@ -1,21 +1,32 @@
 // The HTML report: one self-contained file (inline CSS and JS, no network, no external fonts)
-// that embeds the JSON report and renders it — a summary, per result the findings with their
-// replay commands, an SVG timeline per cache line of the stores each finding's image lost and
-// kept, a detail panel, and the allcounts collation collapsed. Static HTML carries everything,
+// that embeds the JSON report and renders it — a summary, per result one card per bug (its sites,
+// crash-point ranges, the fix and its verification, the replay command), an SVG timeline per cache
+// line of the stores each bug's witness lost and kept, a detail panel, the lints grouped with
+// their counts, and the allcounts collation collapsed. Static HTML carries everything,
 // each finding's detail pre-rendered in a <template>; the script only swaps the selected one in,
 // so every word stays in reports/format.ts.
 import type { Finding, LostStore, Report, Reporter, ScenarioResult } from '../core/api.js';
 import {
   KEPT_TITLE,
   LOST_TITLE,
-  eventText,
+  bugCount,
+  bugSitesText,
+  crashPointsText,
+  extentText,
   findingLabel,
   findingSummary,
+  fixText,
+  libraryLintsText,
   linesText,
+  otherStoresText,
   percentText,
   perfText,
+  pointText,
   rangeText,
+  siteText,
   storeText,
+  tornText,
+  verificationText,
 } from './format.js';
 import { formatRanges } from './ranges.js';
 
@@ -79,7 +90,7 @@ function renderHeader(report: Report): string {
   const stat = (n: number, label: string) => `<div class="stat"><b>${n}</b><span>${label}</span></div>`;
   return `<header class="top v-${esc(s.verdict)}-edge">
 <h1>pmfit ${verdictBadge(s.verdict)}</h1>
-<div class="stats">${stat(s.findings, 'findings')}${stat(report.results.length, 'results')}${stat(s.crashPoints, 'crash points')}${stat(s.images, 'images')}${stat(s.distinctImages, 'distinct images')}${stat(s.wallMs, 'ms')}</div>
+<div class="stats">${stat(s.findings, 'bugs')}${stat(report.results.length, 'results')}${stat(s.crashPoints, 'crash points')}${stat(s.images, 'images')}${stat(s.distinctImages, 'distinct images')}${stat(s.wallMs, 'ms')}</div>
 </header>`;
 }
 
@@ -93,7 +104,7 @@ function renderSummaryTable(report: Report): string {
     return `<tr><td><a href="#${resultId(i)}">${esc(r.scenario)}</a></td><td>${esc(r.model)}</td><td>${esc(r.strategy)}</td><td>${esc(r.oracle)}</td><td class="n">${s.crashPoints}</td><td class="n">${s.images}</td><td class="n">${s.distinctImages}</td><td class="n${s.findings > 0 ? ' bad' : ''}">${s.findings}</td><td class="n">${percentText(r.coverage.fraction)}</td><td class="n">${s.wallMs}</td><td>${verdictBadge(s.verdict)}</td></tr>`;
   });
   return `<section class="card"><h2>Summary</h2>
-<table class="summary"><thead><tr><th>scenario</th><th>model</th><th>strategy</th><th>oracle</th><th class="n">crash points</th><th class="n">images</th><th class="n">distinct</th><th class="n">findings</th><th class="n">coverage</th><th class="n">wall ms</th><th>verdict</th></tr></thead>
+<table class="summary"><thead><tr><th>scenario</th><th>model</th><th>strategy</th><th>oracle</th><th class="n">crash points</th><th class="n">images</th><th class="n">distinct</th><th class="n">bugs</th><th class="n">coverage</th><th class="n">wall ms</th><th>verdict</th></tr></thead>
 <tbody>${rows.join('\n')}</tbody></table></section>`;
 }
 
@@ -110,7 +121,7 @@ ${result.findings.map((f, i) => `<template id="detail-${r}-${i}">${renderDetail(
     : `<p class="ok">Every crash image checked was consistent.</p>`;
   return `<section class="card result v-${esc(s.verdict)}-edge" id="${resultId(r)}" data-result="${r}">
 <h2>${esc(result.scenario)} <span class="tag">model ${esc(result.model)}</span><span class="tag">strategy ${esc(result.strategy)}</span><span class="tag">oracle ${esc(result.oracle)}</span> ${verdictBadge(s.verdict)}</h2>
-<p class="meta">${s.crashPoints} crash points · ${s.images} images (${s.distinctImages} distinct checked) · ${s.findings} finding(s) · coverage ${percentText(c.fraction)} of ${c.stateSpace} allowed images${partial} · seed ${esc(result.seed)} · ${s.wallMs} ms</p>
+<p class="meta">${s.crashPoints} crash points · ${s.images} images (${s.distinctImages} distinct checked) · ${bugCount(s.findings)} · coverage ${percentText(c.fraction)} of ${c.stateSpace} allowed images${partial} · seed ${esc(result.seed)} · ${s.wallMs} ms</p>
 ${result.findings.length ? renderTimeline(result, r) : ''}
 ${findings}
 ${renderPerf(result)}
@@ -119,10 +130,18 @@ ${renderGroups(result)}
 }
 
 function renderFinding(f: Finding, r: number, i: number): string {
+  const sites = bugSitesText(f);
   return `<li><button type="button" class="finding${i === 0 ? ' selected' : ''}" data-result="${r}" data-finding="${i}">
-${badge(f)} <span class="where">crash point ${f.crashPoint} · instructions ${f.icountFrom}-${f.icountTo}</span>
-<span class="msg">${esc(findingSummary(f))}</span></button>
+${badge(f)} <span class="where">${esc(extentText(f))}</span>
+<span class="msg">${esc(findingSummary(f))}</span>${sites ? `<span class="sites">${esc(sites)}</span>` : ''}${renderFix(f)}</button>
 <div class="replay"><code>${esc(f.replayCommand)}</code></div></li>`;
+}
+
+/** The fix sentence and whether pmfit verified it, coloured by the verification. */
+function renderFix(f: Finding): string {
+  if (!f.fix) return '';
+  const v = f.fix.verification.status;
+  return `<span class="fix">${esc(fixText(f.fix))}</span><span class="verif v-${v}">${esc(verificationText(f.fix.verification))}</span>`;
 }
 
 function badge(f: Finding): string {
@@ -130,25 +149,29 @@ function badge(f: Finding): string {
   return `<span class="kind k-${esc(label.replace(/:.*/, ''))}">${esc(label)}</span>`;
 }
 
-/** The detail of one finding: what failed, the event before the crash (once), the stores, the replay. */
+/** The detail of one bug: what failed, the fix, its crash points, its witness (the event before the crash once, the stores), the replay. */
 function renderDetail(f: Finding): string {
-  const table = (title: string, cls: string, stores: LostStore[]) =>
-    stores.length === 0
+  const table = (title: string, cls: string, stores: LostStore[], others: number, lost: boolean) =>
+    stores.length === 0 && others === 0
       ? ''
       : `<h4 class="${cls}">${title} (${stores.length})</h4><table class="stores"><thead><tr><th>#</th><th>bytes</th><th>cache line</th><th>site</th></tr></thead><tbody>${stores
           .map(
             (s) =>
-              `<tr><td>${s.seq}</td><td>${rangeText(s.offset, s.size)}</td><td>${linesText(s.offset, s.size)}</td><td>${esc(s.site ?? '—')}</td></tr>`,
+              `<tr><td>${s.seq}</td><td>${rangeText(s.offset, s.size)}${tornText(s) ? ` <span class="dim">${esc(tornText(s))}</span>` : ''}</td><td>${linesText(s.offset, s.size)}</td><td>${esc(siteText(s) ?? '—')}</td></tr>`,
           )
-          .join('')}</tbody></table>`;
+          .join('')}</tbody></table>${others > 0 ? `<p class="note">${esc(otherStoresText(others, lost))}</p>` : ''}`;
   const pre = (label: string, text: string | undefined) =>
     text === undefined ? '' : `<h4>${label}</h4><pre>${esc(text || '(no output)')}</pre>`;
-  return `<h3>${badge(f)} crash point ${f.crashPoint}</h3>
+  const sites = bugSitesText(f);
+  return `<h3>${badge(f)} ${esc(crashPointsText(f))}</h3>
 <p class="msg">${esc(findingSummary(f))}</p>
-<p class="last">${f.lastEvent ? `after ${esc(eventText(f.lastEvent))}` : 'before the first event'}</p>
+${sites ? `<p class="sites">${esc(sites)}</p>` : ''}
+${f.fix ? `<h4>fix</h4><p>${renderFix(f)}</p>` : ''}
+<h4>witness</h4>
+<p class="last">${esc(pointText(f))}</p>
 ${pre('expected', f.expected)}${pre('actual', f.actual)}
-${table(LOST_TITLE, 'lost', f.lostStores)}
-${table(KEPT_TITLE, 'kept', f.keptStores)}
+${table(LOST_TITLE, 'lost', f.lostStores, f.otherLost, true)}
+${table(KEPT_TITLE, 'kept', f.keptStores, f.otherKept, false)}
 <h4>replay</h4><pre class="cmd">${esc(f.replayCommand)}</pre>`;
 }
 
@@ -267,11 +290,13 @@ ${more}
 }
 
 function renderPerf(result: ScenarioResult): string {
-  if (result.perfFindings.length === 0) return '';
+  const library = result.libraryPerfFindings ?? 0;
+  if (result.perfFindings.length === 0 && library === 0) return '';
   const items = result.perfFindings.map(
     (p) => `<li><span class="kind perf">${esc(p.kind)}</span> ${esc(perfText(p))}</li>`,
   );
-  return `<details class="perf"><summary>Performance notes (${result.perfFindings.length}, not failures)</summary><ul>${items.join('')}</ul></details>`;
+  if (library > 0) items.push(`<li class="dim">${esc(libraryLintsText(library))}</li>`);
+  return `<details class="perf"><summary>Lints (${result.perfFindings.length}, not failures)</summary><ul>${items.join('')}</ul></details>`;
 }
 
 function renderGroups(result: ScenarioResult): string {
@@ -328,6 +353,9 @@ button.finding:focus-visible{outline:2px solid var(--crash)}
 .k-crash,.k-timeout,.k-unknown{background:#fff8c5;color:var(--unk);border-color:#eed888}
 .where{color:var(--dim);font-size:12px}
 .msg{display:block;margin-top:4px;word-break:break-word}
+.sites{display:block;color:var(--dim);font:12px var(--mono);margin-top:2px;word-break:break-word}
+.fix{display:block;margin-top:4px;font-weight:600;word-break:break-word}
+.verif{display:block;font-size:12px}.verif.v-verified{color:var(--ok)}.verif.v-not-sufficient{color:var(--bad)}.verif.v-not-checked{color:var(--unk)}
 .replay{border:1px solid var(--line);border-top:none;border-radius:0 0 6px 6px;background:#f6f8fa;padding:4px 10px}
 code,pre{font:12.5px/1.45 var(--mono)}
 pre{background:#f6f8fa;border:1px solid #eaeef2;border-radius:6px;padding:6px 8px;margin:0;white-space:pre-wrap;word-break:break-word}

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Report } from '../../core/api.js';
-import { eventText } from '../../reports/format.js';
+import { eventText, fixText } from '../../reports/format.js';
 import { htmlReporter } from '../../reports/html-report.js';
 import { colorHistogram, decodePng, tallRunPixels, type Png } from './png.js';
 import { hostileReport, realReport } from './real-report.js';
+import { FINDINGS, sampleReport } from './sample-report.js';
 
 const run = promisify(execFile);
 const CHROMIUM = '/usr/bin/chromium';
@@ -129,4 +130,36 @@ test('the HTML report renders in headless Chromium: timeline drawn, script ran',
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('one card per bug with its crash-point ranges, fix, verification and witness stores; lints with counts', (t) => {
+  const report = sampleReport();
+  const html = htmlReporter.render(report);
+  const esc = (s: string) =>
+    s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/'/g, '&#39;');
+  t.is((html.match(/<button type="button" class="finding/g) ?? []).length, FINDINGS.length);
+  t.is((html.match(/<template id="detail-0-\d+">/g) ?? []).length, FINDINGS.length);
+  const detail = (i: number) => new RegExp(`<template id="detail-0-${i}">([\\s\\S]*?)</template>`).exec(html)![1]!;
+  t.true(detail(1).includes('crash points 6, 9-10 (3 points)'));
+  t.true(html.includes(esc('at 3 crash points (6, 9-10), 3 failing images')));
+  t.true(detail(0).includes(esc(fixText(FINDINGS[0]!.fix!))));
+  t.true(
+    detail(0).includes('<span class="verif v-verified">verified: the 3 failing images pass with this change</span>'),
+  );
+  t.true(
+    detail(1).includes(
+      '<span class="verif v-not-sufficient">not sufficient: 1 of 3 failing images pass with this change</span>',
+    ),
+  );
+  t.true(
+    detail(3).includes('<span class="verif v-not-checked">not verified: a merged shard report has no checker</span>'),
+  );
+  t.false(detail(2).includes('class="fix"'));
+  t.true(detail(0).includes('and 2 more lost stores the bug does not depend on'));
+  t.true(detail(1).includes('<td>memcpy called at data.c:8</td>'));
+  t.true(detail(3).includes('<td>[8, +8) <span class="dim">of the 16-byte store [0, +16)</span></td>'));
+  t.true(html.includes('<summary>Lints (2, not failures)</summary>'));
+  t.true(html.includes(esc('[idle-fence] ×66 fence with no flush or non-temporal store to order at flag.c:10')));
+  t.true(html.includes('4 lint entries from library code not shown (--lint all)'));
+  t.true(html.includes('<div class="stat"><b>5</b><span>bugs</span></div>'));
 });
