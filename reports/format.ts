@@ -141,6 +141,15 @@ export function tornText(s: LostStore): string {
     : '';
 }
 
+/** Said of a store listed as both lost and persisted early without its parts' ranges. */
+export const TORN_NOTE = '(torn: part of it lost, part persisted)';
+
+/** The stores a witness both lost and persisted early: torn, part in each list. */
+export function tornSeqs(f: Pick<Finding, 'lostStores' | 'keptStores'>): Set<number> {
+  const kept = new Set(f.keptStores.map((s) => s.seq));
+  return new Set(f.lostStores.filter((s) => kept.has(s.seq)).map((s) => s.seq));
+}
+
 export const LOST_TITLE = 'lost (still pending at the crash)';
 export const KEPT_TITLE = 'persisted early (kept before they were durable)';
 
@@ -161,13 +170,15 @@ export function storeLines(
   indent = '  ',
 ): string[] {
   const lines: string[] = [];
+  const torn = tornSeqs(f);
   for (const [title, stores, others, lost] of [
     [LOST_TITLE, f.lostStores, f.otherLost ?? 0, true],
     [KEPT_TITLE, f.keptStores, f.otherKept ?? 0, false],
   ] as const) {
     if (stores.length === 0 && others === 0) continue;
     lines.push(`${indent}${title}:`);
-    for (const s of stores) lines.push(`${indent}  ${storeText(s)}`);
+    for (const s of stores)
+      lines.push(`${indent}  ${storeText(s)}${torn.has(s.seq) && !tornText(s) ? ` ${TORN_NOTE}` : ''}`);
     if (others > 0) lines.push(`${indent}  ${otherStoresText(others, lost)}`);
   }
   return lines;
@@ -219,10 +230,18 @@ function joinAnd(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-/** A bug's site as the stores made there show it: `at data.c:7` or `by memcpy called at data.c:7`. */
-function sitePhrase(site: string, stores: readonly LostStore[]): string {
-  const via = stores.find((s) => s.site === site && s.via)?.via;
-  return atText({ site, ...(via ? { via } : {}) });
+/**
+ * Sites as one phrase, a library function's store by its caller: `at a.c:1 and b.c:2`,
+ * `at a.c:1 and by memcpy called at c.c:3` (the `via` of the first store made at each site).
+ */
+function sitesPhrase(sites: readonly string[], stores: readonly LostStore[]): string {
+  const via = (site: string) => stores.find((s) => s.site === site && s.via)?.via;
+  const plain = sites.filter((site) => !via(site));
+  const phrases = [
+    ...(plain.length > 0 ? [`at ${joinAnd(plain)}`] : []),
+    ...sites.filter((site) => via(site)).map((site) => `by ${via(site)} called at ${site}`),
+  ];
+  return joinAnd(phrases);
 }
 
 /**
@@ -230,16 +249,18 @@ function sitePhrase(site: string, stores: readonly LostStore[]): string {
  * whose store was torn (part lost, part persisted) is named once, as torn: `torn store at rec.c:5`.
  */
 export function bugSitesText(f: Pick<Finding, 'sites' | 'lostStores' | 'keptStores'>): string {
+  const tornStores = tornSeqs(f);
   const torn = f.sites.lost.filter(
-    (site) => f.sites.kept.includes(site) && f.lostStores.some((s) => s.site === site && tornText(s)),
+    (site) =>
+      f.sites.kept.includes(site) &&
+      f.lostStores.some((s) => s.site === site && (tornText(s) || tornStores.has(s.seq))),
   );
   const lost = f.sites.lost.filter((site) => !torn.includes(site));
   const kept = f.sites.kept.filter((site) => !torn.includes(site));
   const parts: string[] = [];
-  if (torn.length > 0)
-    parts.push(`torn ${torn.length > 1 ? 'stores' : 'store'} ${joinAnd(torn.map((s) => sitePhrase(s, f.lostStores)))}`);
-  if (lost.length > 0) parts.push(`lost stores ${joinAnd(lost.map((s) => sitePhrase(s, f.lostStores)))}`);
-  if (kept.length > 0) parts.push(`persisted early ${joinAnd(kept.map((s) => sitePhrase(s, f.keptStores)))}`);
+  if (torn.length > 0) parts.push(`torn ${torn.length > 1 ? 'stores' : 'store'} ${sitesPhrase(torn, f.lostStores)}`);
+  if (lost.length > 0) parts.push(`lost stores ${sitesPhrase(lost, f.lostStores)}`);
+  if (kept.length > 0) parts.push(`persisted early ${sitesPhrase(kept, f.keptStores)}`);
   return parts.join(', ');
 }
 
@@ -292,10 +313,11 @@ export function fixText(fix: FixSuggestion): string {
   }
 }
 
-/** `at data.c:7`, `by memcpy called at data.c:7 and at b.c:2`: where the stores were written. */
+/** `at data.c:7`, `at a.c:1 and by memcpy called at data.c:7`: where the stores were written. */
 function storesAt(stores: readonly LostStore[]): string {
-  const phrases = [...new Set(stores.map((s) => atText(s) || `#${s.seq}`))];
-  return joinAnd(phrases);
+  const sites = [...new Set(stores.flatMap((s) => (s.site ? [s.site] : [])))];
+  const unsited = [...new Set(stores.filter((s) => !s.site).map((s) => atText(s) || `#${s.seq}`))];
+  return joinAnd([...(sites.length > 0 ? [sitesPhrase(sites, stores)] : []), ...unsited]);
 }
 
 /** Whether re-simulating the change made the bug's failing images pass. */

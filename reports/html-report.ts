@@ -25,6 +25,8 @@ import {
   rangeText,
   siteText,
   storeText,
+  TORN_NOTE,
+  tornSeqs,
   tornText,
   verificationText,
 } from './format.js';
@@ -151,13 +153,14 @@ function badge(f: Finding): string {
 
 /** The detail of one bug: what failed, the fix, its crash points, its witness (the event before the crash once, the stores), the replay. */
 function renderDetail(f: Finding): string {
+  const torn = tornSeqs(f);
   const table = (title: string, cls: string, stores: LostStore[], others: number, lost: boolean) =>
     stores.length === 0 && others === 0
       ? ''
       : `<h4 class="${cls}">${title} (${stores.length})</h4><table class="stores"><thead><tr><th>#</th><th>bytes</th><th>cache line</th><th>site</th></tr></thead><tbody>${stores
           .map(
             (s) =>
-              `<tr><td>${s.seq}</td><td>${rangeText(s.offset, s.size)}${tornText(s) ? ` <span class="dim">${esc(tornText(s))}</span>` : ''}</td><td>${linesText(s.offset, s.size)}</td><td>${esc(siteText(s) ?? '—')}</td></tr>`,
+              `<tr><td>${s.seq}</td><td>${rangeText(s.offset, s.size)}${tornText(s) || torn.has(s.seq) ? ` <span class="dim">${esc(tornText(s) || TORN_NOTE)}</span>` : ''}</td><td>${linesText(s.offset, s.size)}</td><td>${esc(siteText(s) ?? '—')}</td></tr>`,
           )
           .join('')}</tbody></table>${others > 0 ? `<p class="note">${esc(otherStoresText(others, lost))}</p>` : ''}`;
   const pre = (label: string, text: string | undefined) =>

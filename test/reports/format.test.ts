@@ -73,6 +73,14 @@ test('a store made by a library function is written at the user line that called
   t.is(bugSitesText(torn), 'torn store at rec.c:5');
   t.is(bugSitesText(FINDINGS[0]!), 'lost stores at data.c:7, persisted early at flag.c:9');
   t.is(bugSitesText(FINDINGS[1]!), 'lost stores by memcpy called at data.c:8, persisted early at flag.c:9');
+  t.is(
+    bugSitesText({
+      sites: { lost: ['a.c:1', 'a.c:2', 'b.c:3', 'c.c:4'], kept: [] },
+      lostStores: [{ seq: 3, offset: 0, size: 8, site: 'b.c:3', via: 'memcpy' }],
+      keptStores: [],
+    }),
+    'lost stores at a.c:1, a.c:2 and c.c:4 and by memcpy called at b.c:3',
+  );
 });
 
 test('crash points are written as ranges, with how many points they hold', (t) => {

@@ -48,7 +48,7 @@ test("each finding's detail names the event before the crash once, worded by rep
       const event = f.lastEvent ? `after ${eventText(f.lastEvent)}` : 'before the first event';
       const escaped = event.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
       t.is(detail!.split(escaped).length - 1, 1, `${f.replayId}: ${event}`);
-      for (const s of f.lostStores) t.true(detail!.includes(`<td>${s.seq}</td><td>[${s.offset}, +${s.size})</td>`));
+      for (const s of f.lostStores) t.true(detail!.includes(`<td>${s.seq}</td><td>[${s.offset}, +${s.size})`));
     }),
   );
 });

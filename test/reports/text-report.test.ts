@@ -115,3 +115,14 @@ test('pmfit recognises its own text report by the summary line (so a re-run may 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a store listed both lost and persisted early without its parts is said to be torn', (t) => {
+  const report = sampleReport();
+  const f = report.findings[3]!;
+  const whole = { seq: 1, offset: 0, size: 16, site: 'rec.c:5' };
+  f.lostStores = [whole];
+  f.keptStores = [whole];
+  const text = textReporter.render(report);
+  t.regex(text, /— torn store at rec\.c:5; /);
+  t.is(text.split('#1 [0, +16) line 0 at rec.c:5 (torn: part of it lost, part persisted)').length - 1, 2);
+});
