@@ -8,16 +8,22 @@ test('exit 0 when every crash state is consistent', (t) => {
   const r = pmfit(['run', 'list-append', '--jobs', '1']);
   t.is(r.status, 0, r.stderr);
   t.regex(r.stdout, /Output for iterations: 0-\d+\n {2}list:\n/);
-  t.regex(r.stdout, /pmfit: consistent: 0 finding/);
+  t.regex(r.stdout, /pmfit: consistent: 0 bug\(s\)/);
 });
 
-test('exit 1 on a finding, with the crash point and the replay command', (t) => {
+test('exit 1 on a bug, with its sites, crash points, fix, witness and replay command', (t) => {
   const r = pmfit(['run', 'list-append-buggy', '--model', 'adr', '--strategy', 'strict']);
   t.is(r.status, 1, r.stderr);
   t.regex(
     r.stdout,
-    /FINDING \[missing-flush\] list-append-buggy \(adr\) at crash point 6 \(instructions 6-6, after #5 sfence at scenarios\/list-append\.ts:\d+:\d+\): node at 64 is linked but not initialized/,
+    /^FINDING \[missing-flush\] list-append-buggy \(adr\): the check failed: node at 64 is linked but not initialized \(magic 0\) — lost stores at scenarios\/linked-list\.ts:\d+:\d+, [^\n]*; at \d+ crash points \([-\d, ]+\), \d+ failing images$/m,
   );
+  t.regex(r.stdout, /^ {2}fix: [^\n]+\n {2}(verified|not sufficient|not verified): [^\n]+$/m);
+  t.regex(
+    r.stdout,
+    /^ {2}witness: crash point 6 \(instructions 6-6, after #5 sfence at scenarios\/list-append\.ts:\d+:\d+\)$/m,
+  );
+  t.is((r.stdout.match(/^FINDING /gm) ?? []).length, 1, 'one missing flush, one finding');
   t.regex(r.stdout, /replay: pmfit replay 'adr@6~[0-9a-f]{6}' --scenario list-append-buggy/);
 });
 
@@ -56,7 +62,7 @@ test('the JSON report is deterministic: same run, same bytes apart from wallMs',
   });
   t.is(reports[0], reports[1]);
   const json = JSON.parse(reports[0]!);
-  t.is(json.schemaVersion, 2);
+  t.is(json.schemaVersion, 3);
   t.deepEqual(Object.keys(json.summary), ['verdict', 'crashPoints', 'images', 'distinctImages', 'findings', 'wallMs']);
   t.is(json.summary.findings, json.findings.length);
   t.true(
@@ -102,14 +108,16 @@ test('--quiet prints only the one-line verdict, on stderr, with the exit status'
   const failing = pmfit(['run', 'list-append-buggy', '--strategy', 'strict', '--quiet']);
   t.is(failing.status, 1, failing.stderr);
   t.is(failing.stdout, '');
+  // Exactly one line: the verdict, the bugs named by class and user line, the extent of the run.
+  t.is(failing.stderr.split('\n').length, 2, failing.stderr);
   t.regex(
     failing.stderr,
-    /^pmfit: inconsistent: \d+ findings in 2 runs; \d+ crash points, \d+ distinct images checked\n$/,
+    /^pmfit: inconsistent: 1 bug \(missing-flush at linked-list\.ts:30:8\) in 2 scenario runs; \d+ crash points, \d+ distinct images checked\n$/,
   );
   const clean = pmfit(['run', 'list-append', '--quiet']);
   t.is(clean.status, 0, clean.stderr);
   t.is(clean.stdout, '');
-  t.regex(clean.stderr, /^pmfit: consistent: 0 findings in 2 runs; /);
+  t.regex(clean.stderr, /^pmfit: consistent: 0 bugs in 2 scenario runs; [^\n]*\n$/);
 });
 
 test("the version is package.json's, in --version and in reports", (t) => {

@@ -110,7 +110,7 @@ test('npm pack, npm install -g into a prefix, and the installed pmfit works anyw
   ]);
   t.is(check.status, 0, check.stderr);
   t.regex(check.stderr, /first use of pmfit .*: building its native parts .* into .*ca che\/pmfit\//);
-  t.regex(check.stderr, /pmfit: consistent: 0 findings in 1 run; \d+ crash points/);
+  t.regex(check.stderr, /pmfit: consistent: 0 bugs in 1 scenario run; \d+ crash points/);
   const report = JSON.parse(readFileSync(join(work, 'report.json'), 'utf8'));
   t.true(report.summary.crashPoints > 1, 'the program was traced');
   t.regex(report.results[0].notes.join(' '), /fork server/);
