@@ -13,7 +13,7 @@ import type { Report, Reporter } from '../core/api.js';
 import { htmlReporter } from './html-report.js';
 import { jsonReporter } from './json-report.js';
 import { junitReporter } from './junit-report.js';
-import { sarifReporter } from './sarif-report.js';
+import { sarifReporter, sarifReporterFor } from './sarif-report.js';
 import { textReporter } from './text-report.js';
 
 export const REPORTERS: Record<string, Reporter> = {
@@ -82,12 +82,24 @@ function parsed(text: string): any {
   }
 }
 
+/** Where the SARIF reporter looks for the source lines of relative sites after the working directory. */
+export interface ReportContext {
+  /** The directories of the run's scenario files. */
+  sourceRoots?: readonly string[];
+}
+
 /** Writes every requested report; returns the failures (path and reason) instead of throwing. */
-export function writeReports(report: Report, requests: readonly ReportRequest[]): string[] {
+export function writeReports(
+  report: Report,
+  requests: readonly ReportRequest[],
+  context: ReportContext = {},
+): string[] {
   const failures: string[] = [];
   for (const { kind, path } of requests) {
     try {
-      const text = REPORTERS[kind]!.render(report);
+      const reporter =
+        kind === 'sarif' && context.sourceRoots ? sarifReporterFor(context.sourceRoots) : REPORTERS[kind]!;
+      const text = reporter.render(report);
       if (path === '-') process.stdout.write(text);
       else replaceFile(path, text);
     } catch (err) {

@@ -5,7 +5,7 @@ import type { Report } from '../../core/api.js';
 import { EXIT, UsageError } from '../../core/support/errors.js';
 import { holdInterrupts } from '../../core/support/interrupt.js';
 import type { Logger } from '../../core/support/log.js';
-import { type ReportRequest, writeReports } from '../../reports/index.js';
+import { type ReportContext, type ReportRequest, writeReports } from '../../reports/index.js';
 import { quietLine } from '../../reports/format.js';
 import { textReporter } from '../../reports/text-report.js';
 import type { Shard } from '../engine/engine.js';
@@ -37,6 +37,7 @@ export async function withRunControls(
   work: (controls: { signal: AbortSignal; progress: ProgressLine }) => Promise<Report>,
   requests: ReportRequest[],
   log?: Logger,
+  context: ReportContext = {},
 ): Promise<number> {
   const progress = runProgress({ quiet: argv.quiet, ...(log ? { log } : {}) });
   const hold = holdInterrupts();
@@ -47,7 +48,7 @@ export async function withRunControls(
     progress.done();
     hold.release();
   }
-  return finishRun(report, argv, requests);
+  return finishRun(report, argv, requests, context);
 }
 
 /** Prints the report (or the verdict line), writes the reports, and gives the exit status. */
@@ -55,11 +56,12 @@ export function finishRun(
   report: Report,
   argv: Pick<CheckArgv, 'quiet' | 'fail-on'>,
   requests: readonly ReportRequest[],
+  context: ReportContext = {},
 ): number {
   // --quiet: one line on stderr (reports/format.ts words it, naming the first bugs briefly).
   if (argv.quiet) process.stderr.write(`${quietLine(report)}\n`);
   else process.stdout.write(textReporter.render(report));
-  const failures = writeReports(report, requests);
+  const failures = writeReports(report, requests, context);
   for (const failure of failures) process.stderr.write(`pmfit: ${failure}\n`);
   // A CI gate that asked for a report must not pass without it: exit 3, whatever the verdict.
   if (failures.length > 0) return EXIT.internal;

@@ -1,9 +1,10 @@
 import test from 'ava';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '../../core/api.js';
 import { findingHeadline, findingLabel } from '../../reports/format.js';
+import { type ReportContext, writeReports } from '../../reports/index.js';
 import {
   parseSite,
   SARIF_SCHEMA,
@@ -231,6 +232,27 @@ test('relative sites are read from the working directory, then from the given so
       ];
     t.is(print(old, 'data.c:3'), print(now, 'data.c:7'), 'same line text, moved down: same fingerprint');
     t.not(print(old, 'data.c:3'), print(now, 'data.c:6'), 'another line text: another fingerprint');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("written reports read relative sites from the run's scenario-file directories too", (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pmfit-sarif-'));
+  try {
+    writeFileSync(join(dir, 'scen.ts'), 'log.append(1);\n  log.append(1);\n');
+    const report = twoBugs('scen.ts:1', 'scen.ts:2');
+    const prints = (context: ReportContext) => {
+      const path = join(dir, `r${Math.random().toString(36).slice(2)}.sarif`);
+      t.deepEqual(writeReports(report, [{ kind: 'sarif', path }], context), []);
+      return JSON.parse(readFileSync(path, 'utf8')).runs[0].results.map(
+        (r: Result) => r.partialFingerprints['pmfitBug/v1'],
+      );
+    };
+    const [a, b] = prints({ sourceRoots: [dir] });
+    t.is(a, b, 'the two lines hold the same statement');
+    const [c, d] = prints({});
+    t.not(c, d, 'unread, the sites themselves differ');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,4 +1,5 @@
 // `pmfit run <scenario...>`: crash-test built-in scenarios and print the collated result.
+import { dirname, resolve } from 'node:path';
 import { allScenarios, type RunnableScenarioEntry } from '../../../scenarios/index.js';
 import { UsageError } from '../../../core/support/errors.js';
 import { createLogger } from '../../../core/support/log.js';
@@ -57,5 +58,7 @@ export async function runCommand(argv: CheckArgv & { scenario: string[] }): Prom
       }),
     requests,
     log,
+    // SARIF fingerprints read a relative site's line from the working directory, then from here.
+    { sourceRoots: [...new Set(entries.flatMap((e) => ('file' in e && e.file ? [dirname(resolve(e.file))] : [])))] },
   );
 }
