@@ -4,7 +4,19 @@
 import type { Verdict } from '../core/api.js';
 import type { ReplayRecord, SavedReplayRecord } from '../harness/judge/replay.js';
 import type { SavedCheck } from '../harness/judge/saved-failures.js';
-import { KEPT_TITLE, LOST_TITLE, failureText, findingLabel, indent, pointText, storeText } from './format.js';
+import type { LostStore } from '../core/api.js';
+import {
+  KEPT_TITLE,
+  LOST_TITLE,
+  TORN_NOTE,
+  failureText,
+  findingLabel,
+  indent,
+  pointText,
+  storeText,
+  tornSeqs,
+  tornText,
+} from './format.js';
 
 export function renderReplay(r: ReplayRecord): string {
   const lines = [
@@ -16,8 +28,8 @@ export function renderReplay(r: ReplayRecord): string {
       icountTo: r.icountTo,
       ...(r.lastEvent ? { lastEvent: r.lastEvent } : {}),
     }),
-    ...storeList(KEPT_TITLE, r.kept.map(storeText)),
-    ...storeList(LOST_TITLE, r.lost.map(storeText)),
+    ...storeList(KEPT_TITLE, storeTexts(r.kept, r)),
+    ...storeList(LOST_TITLE, storeTexts(r.lost, r)),
     ...(r.out ? [`image written to ${r.out}`] : []),
     'check output:',
     indent(r.output || '(no output)'),
@@ -35,6 +47,12 @@ function traceLine(r: ReplayRecord): string {
     case 'different':
       return `trace ${r.trace.digest}: NOT the one the id came from (${r.trace.idDigest}); replayed anyway (--any-trace), so this may be another image than the one reported`;
   }
+}
+
+/** The stores of one list, a store the image both kept part of and lost part of said to be torn. */
+function storeTexts(stores: readonly LostStore[], r: Pick<ReplayRecord, 'lost' | 'kept'>): string[] {
+  const torn = tornSeqs({ lostStores: r.lost, keptStores: r.kept });
+  return stores.map((s) => `${storeText(s)}${torn.has(s.seq) && !tornText(s) ? ` ${TORN_NOTE}` : ''}`);
 }
 
 function storeList(title: string, stores: string[]): string[] {
