@@ -10,6 +10,7 @@ import {
   KEPT_TITLE,
   LOST_TITLE,
   bugCount,
+  bugName,
   bugSitesText,
   crashPointsText,
   extentText,
@@ -275,7 +276,7 @@ function renderTimeline(result: ScenarioResult, r: number): string {
     group.push(`<line class="crash" x1="${cx}" x2="${cx}" y1="${top - 6}" y2="${top + lines.length * rowH}"/>`);
     group.push(`<text class="crash-lbl" x="${cx}" y="${top - 10}" text-anchor="middle">crash ${f.crashPoint}</text>`);
     parts.push(
-      `<g class="fgroup${i === 0 ? ' selected' : ''}" data-result="${r}" data-finding="${i}"><title>${esc(`${findingLabel(f)} at crash point ${f.crashPoint}: ${f.replayId}`)}</title>${group.join('')}</g>`,
+      `<g class="fgroup${i === 0 ? ' selected' : ''}" data-result="${r}" data-finding="${i}"><title>${esc(`${bugName(f)} — witness: ${pointText(f)}`)}</title>${group.join('')}</g>`,
     );
   });
   const more =
@@ -287,7 +288,7 @@ function renderTimeline(result: ScenarioResult, r: number): string {
 ${parts.join('\n')}
 <text class="axis" x="${labelW - 26}" y="${height - 6}" text-anchor="end">events →</text>
 </svg>
-<figcaption><span class="sw lost"></span> lost: pending at the crash, not in the image · <span class="sw kept"></span> kept: persisted before it was durable · <span class="sw crash"></span> crash point (after that many events) · click a finding or its crash line to see its image's stores</figcaption>
+<figcaption><span class="sw lost"></span> lost: pending at the crash, not in the image · <span class="sw kept"></span> kept: persisted before it was durable · <span class="sw crash"></span> crash point (after that many events) · click a bug or its witness's crash line to see that image's stores</figcaption>
 ${more}
 </figure>`;
 }
