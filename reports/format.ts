@@ -234,14 +234,23 @@ function joinAnd(items: readonly string[]): string {
  * Sites as one phrase, a library function's store by its caller: `at a.c:1 and b.c:2`,
  * `at a.c:1 and by memcpy called at c.c:3` (the `via` of the first store made at each site).
  */
-function sitesPhrase(sites: readonly string[], stores: readonly LostStore[]): string {
+function sitesPhrase(all: readonly string[], stores: readonly LostStore[]): string {
+  const sites = all.slice(0, MAX_SITES);
   const via = (site: string) => stores.find((s) => s.site === site && s.via)?.via;
   const plain = sites.filter((site) => !via(site));
   const phrases = [
     ...(plain.length > 0 ? [`at ${joinAnd(plain)}`] : []),
     ...sites.filter((site) => via(site)).map((site) => `by ${via(site)} called at ${site}`),
+    ...(all.length > sites.length ? [moreSites(all.length - sites.length)] : []),
   ];
   return joinAnd(phrases);
+}
+
+/** At most this many sites of one kind are named in a line; the rest are counted. */
+const MAX_SITES = 4;
+
+function moreSites(n: number): string {
+  return `${n} more site${n === 1 ? '' : 's'}`;
 }
 
 /**
@@ -282,7 +291,8 @@ export function bugBrief(f: Pick<Finding, 'class' | 'failure' | 'sites'>): strin
 
 /** A bug's name that stays the same across runs: `missing-flush at data.c:7, flag.c:9` (no counts, no points). */
 export function bugName(f: Pick<Finding, 'class' | 'failure' | 'sites'>): string {
-  const sites = [...new Set([...f.sites.lost, ...f.sites.kept])];
+  const all = [...new Set([...f.sites.lost, ...f.sites.kept])];
+  const sites = [...all.slice(0, MAX_SITES), ...(all.length > MAX_SITES ? [moreSites(all.length - MAX_SITES)] : [])];
   return `${findingLabel(f)}${sites.length > 0 ? ` at ${sites.join(', ')}` : ''}`;
 }
 

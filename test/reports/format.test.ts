@@ -1,8 +1,9 @@
 // reports/format.ts words findings; offsets are byte ranges and cache lines are indexes, everywhere.
 import test from 'ava';
-import type { EventRef, FixSuggestion } from '../../core/api.js';
+import type { EventRef, Finding, FixSuggestion } from '../../core/api.js';
 import {
   CLASS_HELP,
+  bugName,
   bugSitesText,
   crashPointsText,
   eventText,
@@ -81,6 +82,17 @@ test('a store made by a library function is written at the user line that called
     }),
     'lost stores at a.c:1, a.c:2 and c.c:4 and by memcpy called at b.c:3',
   );
+  // A bug with many sites names the first few and counts the rest, in its headline and its name.
+  const many = Array.from({ length: 7 }, (_, i) => `m.c:${i + 1}`);
+  const wide: Pick<Finding, 'class' | 'failure' | 'sites' | 'lostStores' | 'keptStores'> = {
+    class: 'missing-flush',
+    failure: { kind: 'check-failed' },
+    sites: { lost: many, kept: [] },
+    lostStores: [],
+    keptStores: [],
+  };
+  t.is(bugSitesText(wide), 'lost stores at m.c:1, m.c:2, m.c:3 and m.c:4 and 3 more sites');
+  t.is(bugName(wide), 'missing-flush at m.c:1, m.c:2, m.c:3, m.c:4, 3 more sites');
 });
 
 test('crash points are written as ranges, with how many points they hold', (t) => {
