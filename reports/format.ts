@@ -153,12 +153,16 @@ export function tornSeqs(f: Pick<Finding, 'lostStores' | 'keptStores'>): Set<num
 export const LOST_TITLE = 'lost (still pending at the crash)';
 export const KEPT_TITLE = 'persisted early (kept before they were durable)';
 
-/** `and 3 more lost stores the bug does not depend on`, for a witness's stores left unlisted. */
-export function otherStoresText(count: number, lost: boolean): string {
+/**
+ * `and 3 more lost stores the bug does not depend on`, for a witness's stores left unlisted
+ * (`3 lost stores …` when none of that list is listed).
+ */
+export function otherStoresText(count: number, lost: boolean, listed = true): string {
   const stores = count === 1 ? 'store' : 'stores';
+  const more = listed ? `and ${count} more` : `${count}`;
   return lost
-    ? `and ${count} more lost ${stores} the bug does not depend on`
-    : `and ${count} more ${stores} persisted early the bug does not depend on`;
+    ? `${more} lost ${stores} the bug does not depend on`
+    : `${more} ${stores} persisted early the bug does not depend on`;
 }
 
 /**
@@ -179,7 +183,7 @@ export function storeLines(
     lines.push(`${indent}${title}:`);
     for (const s of stores)
       lines.push(`${indent}  ${storeText(s)}${torn.has(s.seq) && !tornText(s) ? ` ${TORN_NOTE}` : ''}`);
-    if (others > 0) lines.push(`${indent}  ${otherStoresText(others, lost)}`);
+    if (others > 0) lines.push(`${indent}  ${otherStoresText(others, lost, stores.length > 0)}`);
   }
   return lines;
 }

@@ -163,7 +163,9 @@ function renderDetail(f: Finding): string {
             (s) =>
               `<tr><td>${s.seq}</td><td>${rangeText(s.offset, s.size)}${tornText(s) || torn.has(s.seq) ? ` <span class="dim">${esc(tornText(s) || TORN_NOTE)}</span>` : ''}</td><td>${linesText(s.offset, s.size)}</td><td>${esc(siteText(s) ?? '—')}</td></tr>`,
           )
-          .join('')}</tbody></table>${others > 0 ? `<p class="note">${esc(otherStoresText(others, lost))}</p>` : ''}`;
+          .join(
+            '',
+          )}</tbody></table>${others > 0 ? `<p class="note">${esc(otherStoresText(others, lost, stores.length > 0))}</p>` : ''}`;
   const pre = (label: string, text: string | undefined) =>
     text === undefined ? '' : `<h4>${label}</h4><pre>${esc(text || '(no output)')}</pre>`;
   const sites = bugSitesText(f);

@@ -14,10 +14,12 @@ import {
   fixText,
   libraryLintsText,
   linesText,
+  otherStoresText,
   perfText,
   quietLine,
   rangesText,
   siteText,
+  storeLines,
   storeText,
   verificationText,
 } from '../../reports/format.js';
@@ -93,6 +95,16 @@ test('a store made by a library function is written at the user line that called
   };
   t.is(bugSitesText(wide), 'lost stores at m.c:1, m.c:2, m.c:3 and m.c:4 and 3 more sites');
   t.is(bugName(wide), 'missing-flush at m.c:1, m.c:2, m.c:3, m.c:4, 3 more sites');
+});
+
+test('stores a bug does not depend on are counted, with "more" only after listed ones', (t) => {
+  t.is(otherStoresText(2, true), 'and 2 more lost stores the bug does not depend on');
+  t.is(otherStoresText(1, false), 'and 1 more store persisted early the bug does not depend on');
+  t.is(otherStoresText(1, false, false), '1 store persisted early the bug does not depend on');
+  t.deepEqual(storeLines({ lostStores: [], keptStores: [], otherLost: 0, otherKept: 3 }), [
+    '  persisted early (kept before they were durable):',
+    '    3 stores persisted early the bug does not depend on',
+  ]);
 });
 
 test('crash points are written as ranges, with how many points they hold', (t) => {
