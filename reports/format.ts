@@ -238,7 +238,8 @@ function joinAnd(items: readonly string[]): string {
  * Sites as one phrase, a library function's store by its caller: `at a.c:1 and b.c:2`,
  * `at a.c:1 and by memcpy called at c.c:3` (the `via` of the first store made at each site).
  */
-function sitesPhrase(all: readonly string[], stores: readonly LostStore[]): string {
+function sitesPhrase(given: readonly string[], stores: readonly LostStore[]): string {
+  const all = userSitesFirst(given);
   const sites = all.slice(0, MAX_SITES);
   const via = (site: string) => stores.find((s) => s.site === site && s.via)?.via;
   const plain = sites.filter((site) => !via(site));
@@ -248,6 +249,16 @@ function sitesPhrase(all: readonly string[], stores: readonly LostStore[]): stri
     ...(all.length > sites.length ? [moreSites(all.length - sites.length)] : []),
   ];
   return joinAnd(phrases);
+}
+
+/** A site that is a line of the user's source (`file:line`), not an address (`pc=0x…`). */
+export function isUserSite(site: string): boolean {
+  return !site.startsWith('pc=') && /:\d+(:\d+)?$/.test(site);
+}
+
+/** The user's lines first, addresses after, each kind in its order. */
+export function userSitesFirst(sites: readonly string[]): string[] {
+  return [...sites.filter(isUserSite), ...sites.filter((s) => !isUserSite(s))];
 }
 
 /** At most this many sites of one kind are named in a line; the rest are counted. */
@@ -289,13 +300,15 @@ export function findingHeadline(f: Finding): string {
 
 /** A bug named briefly: `missing-flush at binarytree.c:121` (the file's base name; no counts). */
 export function bugBrief(f: Pick<Finding, 'class' | 'failure' | 'sites'>): string {
-  const site = f.sites.lost[0] ?? f.sites.kept[0];
+  const site = userSitesFirst([...f.sites.lost, ...f.sites.kept])[0];
   return `${findingLabel(f)}${site ? ` at ${site.replace(/^.*[\\/]/, '')}` : ''}`;
 }
 
 /** A bug's name that stays the same across runs: `missing-flush at data.c:7, flag.c:9` (no counts, no points). */
 export function bugName(f: Pick<Finding, 'class' | 'failure' | 'sites'>): string {
-  const all = [...new Set([...f.sites.lost, ...f.sites.kept])];
+  // The user's lines name it; addresses only when it has none (they move with every build).
+  const given = [...new Set([...f.sites.lost, ...f.sites.kept])];
+  const all = given.some(isUserSite) ? given.filter(isUserSite) : given;
   const sites = [...all.slice(0, MAX_SITES), ...(all.length > MAX_SITES ? [moreSites(all.length - MAX_SITES)] : [])];
   return `${findingLabel(f)}${sites.length > 0 ? ` at ${sites.join(', ')}` : ''}`;
 }

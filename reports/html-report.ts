@@ -31,6 +31,7 @@ import {
   tornText,
   verificationText,
 } from './format.js';
+import { groupedLints } from './lints.js';
 import { formatRanges } from './ranges.js';
 
 const LINE = 64;
@@ -297,12 +298,11 @@ ${more}
 
 function renderPerf(result: ScenarioResult): string {
   const library = result.libraryPerfFindings ?? 0;
-  if (result.perfFindings.length === 0 && library === 0) return '';
-  const items = result.perfFindings.map(
-    (p) => `<li><span class="kind perf">${esc(p.kind)}</span> ${esc(perfText(p))}</li>`,
-  );
+  const lints = groupedLints(result.perfFindings);
+  if (lints.length === 0 && library === 0) return '';
+  const items = lints.map((p) => `<li><span class="kind perf">${esc(p.kind)}</span> ${esc(perfText(p))}</li>`);
   if (library > 0) items.push(`<li class="dim">${esc(libraryLintsText(library))}</li>`);
-  return `<details class="perf"><summary>Lints (${result.perfFindings.length}, not failures)</summary><ul>${items.join('')}</ul></details>`;
+  return `<details class="perf"><summary>Lints (${lints.length}, not failures)</summary><ul>${items.join('')}</ul></details>`;
 }
 
 function renderGroups(result: ScenarioResult): string {

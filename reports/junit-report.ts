@@ -5,6 +5,7 @@
 // tracks the same bug across runs whose traces differ in length. Deterministic: no timestamps or
 // host names; `time` comes from the report's wallMs.
 import type { Finding, Report, Reporter, ScenarioResult } from '../core/api.js';
+import { groupedLints } from './lints.js';
 import { formatRanges } from './ranges.js';
 import { bugName, findingHeadline, findingLabel, findingText, libraryLintsText, perfText } from './format.js';
 
@@ -86,7 +87,7 @@ function systemOut(result: ScenarioResult): string {
       `Output for iterations: ${formatRanges(g.iterations)}`,
       ...(g.output || '(no output)').split('\n').map((l) => `  ${l}`),
     );
-  for (const p of result.perfFindings) lines.push(`lint ${perfText(p)}`);
+  for (const p of groupedLints(result.perfFindings)) lines.push(`lint ${perfText(p)}`);
   if ((result.libraryPerfFindings ?? 0) > 0) lines.push(libraryLintsText(result.libraryPerfFindings!));
   return lines.join('\n');
 }

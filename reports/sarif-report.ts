@@ -16,10 +16,12 @@ import {
   findingHeadline,
   findingLabel,
   fixText,
+  isUserSite,
   perfText,
   storeText,
   verificationText,
 } from './format.js';
+import { groupedLints } from './lints.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
@@ -102,7 +104,7 @@ export const sarifReporter: Reporter = sarifReporterFor();
 function renderSarif(report: Report, sources: SourceLines): string {
   const results = report.results.flatMap((r) => [
     ...r.findings.map((f) => findingResult(f, sources)),
-    ...r.perfFindings.map((p) => perfResult(r, p, sources)),
+    ...groupedLints(r.perfFindings).map((p) => perfResult(r, p, sources)),
   ]);
   const log = {
     $schema: SARIF_SCHEMA,
@@ -181,9 +183,14 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** A bug's fingerprint: its class and its sites (lost, then kept) by file and line text — no ids, points or counts. */
+/**
+ * A bug's fingerprint: its class and its user sites (lost, then kept) by file and line text — no
+ * ids, points or counts; addresses (`pc=0x…`) count only for a bug with no user line.
+ */
 export function bugFingerprint(f: Pick<Finding, 'class' | 'sites'>, sources: SourceLines): string {
-  const keys = (sites: readonly string[]) => [...new Set(sites.map((s) => siteKey(s, sources)))].sort();
+  const user = [...f.sites.lost, ...f.sites.kept].some(isUserSite);
+  const keys = (sites: readonly string[]) =>
+    [...new Set(sites.filter((s) => !user || isUserSite(s)).map((s) => siteKey(s, sources)))].sort();
   return sha256(JSON.stringify([f.class, keys(f.sites.lost), keys(f.sites.kept)]));
 }
 

@@ -3,6 +3,7 @@
 // witness (where, expected vs actual, the stores it depends on, the replay command) — and the lints.
 import type { Report, Reporter, ScenarioResult } from '../core/api.js';
 import { bugCount, findingText, indent, libraryLintsText, percentText, perfText } from './format.js';
+import { groupedLints } from './lints.js';
 import { formatRanges } from './ranges.js';
 
 export const textReporter: Reporter = {
@@ -39,9 +40,10 @@ function renderResult(result: ScenarioResult): string {
   }
   for (const f of result.findings) lines.push('', findingText(f));
   const library = result.libraryPerfFindings ?? 0;
-  if (result.perfFindings.length > 0 || library > 0) {
-    lines.push('', `lints (${result.perfFindings.length}, not failures):`);
-    for (const p of result.perfFindings) lines.push(`  ${perfText(p)}`);
+  const lints = groupedLints(result.perfFindings);
+  if (lints.length > 0 || library > 0) {
+    lines.push('', `lints (${lints.length}, not failures):`);
+    for (const p of lints) lines.push(`  ${perfText(p)}`);
     if (library > 0) lines.push(`  ${libraryLintsText(library)}`);
   }
   return lines.join('\n');

@@ -1,8 +1,9 @@
 // reports/format.ts words findings; offsets are byte ranges and cache lines are indexes, everywhere.
 import test from 'ava';
-import type { EventRef, Finding, FixSuggestion } from '../../core/api.js';
+import type { EventRef, Finding, FixSuggestion, PerfFinding } from '../../core/api.js';
 import {
   CLASS_HELP,
+  bugBrief,
   bugName,
   bugSitesText,
   crashPointsText,
@@ -11,6 +12,7 @@ import {
   failureText,
   findingHeadline,
   findingLabel,
+  isUserSite,
   fixText,
   libraryLintsText,
   linesText,
@@ -24,6 +26,7 @@ import {
   verificationText,
 } from '../../reports/format.js';
 import { buildReport } from '../../reports/json-report.js';
+import { groupedLints } from '../../reports/lints.js';
 import { FINDINGS, sampleReport } from './sample-report.js';
 
 test('events are written one way: byte ranges [offset, +size) and cache lines by index', (t) => {
@@ -261,4 +264,39 @@ test('the --quiet line counts bugs and names the first ones briefly', (t) => {
     findings: [{ ...one.findings[0]!, sites: { lost: ['/src/pm/binarytree.c:121'], kept: [] } }],
   };
   t.regex(quietLine(native), /\(missing-flush at binarytree\.c:121\)/);
+});
+
+test("a bug's user lines come before addresses, and name it in the --quiet line and in testcase names", (t) => {
+  const f: Pick<Finding, 'class' | 'failure' | 'sites' | 'lostStores' | 'keptStores'> = {
+    class: 'missing-flush',
+    failure: { kind: 'check-failed' },
+    sites: { lost: ['pc=0x40029f3adb', 'scenarios/native/binarytree.c:121'], kept: [] },
+    lostStores: [],
+    keptStores: [],
+  };
+  t.is(bugSitesText(f), 'lost stores at scenarios/native/binarytree.c:121 and pc=0x40029f3adb');
+  t.is(bugBrief(f), 'missing-flush at binarytree.c:121');
+  t.is(bugName(f), 'missing-flush at scenarios/native/binarytree.c:121');
+  t.is(bugName({ ...f, sites: { lost: ['pc=0x40'], kept: [] } }), 'missing-flush at pc=0x40');
+  t.true(isUserSite('a.ts:3:4'));
+  t.false(isUserSite('pc=0x40'));
+  t.false(isUserSite('??'));
+});
+
+test('lints listed once per event are grouped per kind and place, counts summed, the first event kept', (t) => {
+  const fence = (seq: number, site?: string): PerfFinding => ({
+    kind: 'idle-fence',
+    count: 1,
+    event: { kind: 'fence', seq, variant: 'sfence', ...(site ? { site } : { pc: 0x40 }) },
+  });
+  const grouped = groupedLints([fence(9, 'f.c:12'), fence(3, 'f.c:12'), fence(5), fence(7), fence(8, 'g.c:1')]);
+  t.deepEqual(
+    grouped.map((p) => [p.event.site ?? p.event.pc, p.count, p.event.seq]),
+    [
+      ['f.c:12', 2, 3],
+      [0x40, 2, 5],
+      ['g.c:1', 1, 8],
+    ],
+  );
+  t.deepEqual(groupedLints(grouped), grouped, 'grouping grouped lints changes nothing');
 });

@@ -257,3 +257,13 @@ test("written reports read relative sites from the run's scenario-file directori
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("addresses in a bug's sites stay out of its fingerprint when it has a user line", (t) => {
+  const report = twoBugs('data.c:7', 'data.c:7');
+  report.findings[1]!.sites = { lost: ['pc=0x40029f3adb', 'data.c:7'], kept: [] };
+  const [a, b] = render(report).results.map((r) => r.partialFingerprints['pmfitBug/v1']);
+  t.is(a, b);
+  report.findings[1]!.sites = { lost: ['data.c:7', 'data.c:8'], kept: [] };
+  const [c, d] = render(report).results.map((r) => r.partialFingerprints['pmfitBug/v1']);
+  t.not(c, d);
+});

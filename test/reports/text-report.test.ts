@@ -126,3 +126,16 @@ test('a store listed both lost and persisted early without its parts is said to 
   t.regex(text, /— torn store at rec\.c:5; /);
   t.is(text.split('#1 [0, +16) line 0 at rec.c:5 (torn: part of it lost, part persisted)').length - 1, 2);
 });
+
+test('the text report shows lints listed per event as one line per kind and place', (t) => {
+  const report = sampleReport();
+  const first = report.results[0]!.perfFindings[0]!;
+  report.results[0]!.perfFindings.push({ ...first, count: 4, event: { ...first.event, seq: 40 } });
+  const text = textReporter.render(report);
+  t.true(
+    text.includes(
+      'lints (2, not failures):\n  [idle-fence] ×70 fence with no flush or non-temporal store to order at flag.c:10 (first: #2 sfence)',
+    ),
+    text,
+  );
+});
