@@ -234,7 +234,7 @@ function renderTimeline(result: ScenarioResult, r: number): string {
   const from = Math.max(0, Math.min(...xs) - 1);
   const to = Math.min(Math.max(result.summary.crashPoints - 1, Math.max(...xs)), Math.max(...xs) + 1);
   const span = Math.max(1, to - from);
-  const labelW = 150;
+  const labelW = 180;
   const plotW = 900;
   const rowH = 24;
   const top = 26;
