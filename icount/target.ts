@@ -19,6 +19,7 @@ import { notPassedReason, runCommand, substitutePool } from '../core/support/run
 import { findProgram } from '../core/support/find-program.js';
 import { coalesceInstructionStores } from './coalesce-stores.js';
 import { missingFunction } from './symbols.js';
+import { codePointerNote } from './code-pointers.js';
 
 export interface NativeTarget {
   /** The user's pool file (read, never written). */
@@ -138,12 +139,13 @@ export async function traceTarget(
   const raw = readTrace(out);
   const trace = { ...raw, events: coalesceInstructionStores(raw.events) };
   await resolveStoreSites(trace, binary);
+  const pointer = await codePointerNote(trace, binary, target.program);
   return {
     trace,
     initial,
     summary: result.summary,
     binary,
-    notes: runNotes(target, result.summary),
+    notes: [...runNotes(target, result.summary), ...(pointer ? [pointer] : [])],
     ...(tracedWhole(trace) ? { wholeRunNote: WHOLE_RUN_NOTE } : {}),
   };
 }
