@@ -33,6 +33,12 @@ export interface FailingImage {
 export interface CandidateBug {
   seed: FailingImage;
   members: FailingImage[];
+  /**
+   * Keys of members that also lose every lost site of another bug: two bugs failing at once (one
+   * image losing the data of both), grouped with the first. Fixing this bug alone need not make
+   * them pass, so a fix is verified on the other members (diagnose.ts).
+   */
+  shared?: Set<string>;
 }
 
 /** What re-simulation (or, without a checker, the seed image itself) says a bug is. */
@@ -103,7 +109,18 @@ export function groupImages(failing: readonly FailingImage[]): CandidateBug[] {
     if (home) home.members.push(f);
     else bugs.push({ seed: f, members: [f], sites, kind });
   }
-  return bugs.map(({ seed, members }) => ({ seed, members }));
+  // Issue 10 (two bugs at one crash point): an image may lose the sites of several bugs; it stays
+  // with the first, marked as shared with the others.
+  return bugs.map(({ seed, members, kind }) => {
+    const shared = new Set<string>();
+    for (const m of members) {
+      if (m === seed) continue;
+      const sites = new Set(m.image.lostStores.map(siteOf));
+      const other = bugs.some((b) => b.seed !== seed && b.kind === kind && b.sites.size > 0 && subset(b.sites, sites));
+      if (other) shared.add(m.key);
+    }
+    return { seed, members, ...(shared.size > 0 ? { shared } : {}) };
+  });
 }
 
 /** Failures that can never be one bug: an image the check could not judge, and one it judged. */

@@ -262,7 +262,18 @@ async function findCulprits(
   if (lines.length === 0) return { lines: [], complete: true };
   const all = await lose(lines);
   if (all === 'unknown') return undefined;
-  if (all === 'fails') return { lines: [], complete: true };
+  if (all === 'fails') {
+    // Losing every kept line may fail for another reason — another bug whose data is among them
+    // (issue 10: two bugs at one crash point) — so a kept line whose loss alone makes the image
+    // pass is still one this failure depends on.
+    const alone: number[] = [];
+    for (const line of lines.slice(0, MAX_LINE_TRIALS)) {
+      const judged = await lose([line]);
+      if (judged === 'unknown') return undefined;
+      if (judged === 'passes') alone.push(line);
+    }
+    return { lines: alone, complete: lines.length <= MAX_LINE_TRIALS };
+  }
   let set = [...lines];
   const tryWithout = async (drop: ReadonlySet<number>): Promise<Judged> => {
     const rest = set.filter((l) => !drop.has(l));
@@ -505,9 +516,14 @@ function wholeStore(s: LostStore, events: readonly TraceEvent[]): LostStore {
   return { ...rest, offset: e.offset, size: e.data.length };
 }
 
-/** The bug's failing images to rebuild: the first MAX_VERIFIED_IMAGES in crash-point order. */
+/**
+ * The bug's failing images to rebuild: the first MAX_VERIFIED_IMAGES in crash-point order, leaving
+ * out those that also show another bug (CandidateBug.shared): this bug's fix alone cannot make them
+ * pass (issue 10: two bugs failing at the same crash point each keep a verified fix).
+ */
 function imagesToVerify(candidate: CandidateBug): FailingImage[] {
-  return [...candidate.members]
+  const own = candidate.members.filter((m) => !candidate.shared?.has(m.key));
+  return [...(own.length > 0 ? own : candidate.members)]
     .sort((a, b) => a.image.firstPoint - b.image.firstPoint || (a.key < b.key ? -1 : 1))
     .slice(0, MAX_VERIFIED_IMAGES);
 }
