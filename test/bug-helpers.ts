@@ -66,9 +66,13 @@ export function checkNative(
 }
 
 /** `pmfit run ARGS` with a JSON report. */
-export function runJson(dir: string, args: string[], cwd?: string): { status: number | null; report: Report } {
+export function runJson(
+  dir: string,
+  args: string[],
+  options: { cwd?: string; env?: Record<string, string> } = {},
+): { status: number | null; report: Report } {
   const path = join(dir, `r-${Math.random().toString(36).slice(2)}.json`);
-  const r = pmfit(['run', ...args, '--quiet', '--report', `json=${path}`], cwd ? { cwd } : {});
+  const r = pmfit(['run', ...args, '--quiet', '--report', `json=${path}`], options);
   if (!existsSync(path)) throw new Error(`no report (exit ${r.status}): ${r.stderr}`);
   return { status: r.status, report: JSON.parse(readFileSync(path, 'utf8')) as Report };
 }

@@ -221,10 +221,10 @@ for (const patch of patches) {
     for (const file of ['flag-publish.ts', 'linked-list.ts', `${module}.ts`])
       copyFileSync(join(REPO, 'scenarios', file), join(dir, file));
     writeFileSync(join(dir, 'twin.ts'), `import { buggy } from './${module}.js';\nexport default buggy;\n`);
-    const before = runJson(dir, ['./twin.ts'], dir);
+    const before = runJson(dir, ['./twin.ts'], { cwd: dir });
     t.false(clean(before.report), 'the unpatched copy still fails');
     writeFileSync(join(dir, basename(patch.edit.file)), patched);
-    const after = runJson(dir, ['./twin.ts'], dir);
+    const after = runJson(dir, ['./twin.ts'], { cwd: dir });
     t.is(after.status, 0, JSON.stringify(after.report.findings.map(brief)));
     t.true(clean(after.report));
     t.true(after.report.results.length > 0);
