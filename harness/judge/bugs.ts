@@ -34,11 +34,11 @@ export interface CandidateBug {
   seed: FailingImage;
   members: FailingImage[];
   /**
-   * Keys of members that also lose every lost site of another bug: two bugs failing at once (one
-   * image losing the data of both), grouped with the first. Fixing this bug alone need not make
-   * them pass, so a fix is verified on the other members (diagnose.ts).
+   * Members that also lose every lost site of other bugs (the keys of those bugs' seeds): two bugs
+   * failing at once (one image losing the data of both), grouped with the first. Fixing this bug
+   * alone need not make them pass, so a fix is verified on the other members (diagnose.ts).
    */
-  shared?: Set<string>;
+  shared?: Map<string, string[]>;
 }
 
 /** What re-simulation (or, without a checker, the seed image itself) says a bug is. */
@@ -56,6 +56,8 @@ export interface DiagnosedBug {
   lostLines: number;
   lostUnits: number;
   fix?: FixSuggestion;
+  /** The same change as `fix`, chosen and verified again on the failing images of another candidate (diagnose.ts). */
+  refix?: (candidate: CandidateBug) => Promise<FixSuggestion>;
 }
 
 /** Every distinct image that fails at some crash point, in order of size (the smallest first). */
@@ -112,12 +114,18 @@ export function groupImages(failing: readonly FailingImage[]): CandidateBug[] {
   // Issue 10 (two bugs at one crash point): an image may lose the sites of several bugs; it stays
   // with the first, marked as shared with the others.
   return bugs.map(({ seed, members, kind }) => {
-    const shared = new Set<string>();
+    const shared = new Map<string, string[]>();
     for (const m of members) {
       if (m === seed) continue;
       const sites = new Set(m.image.lostStores.map(siteOf));
-      const other = bugs.some((b) => b.seed !== seed && b.kind === kind && b.sites.size > 0 && subset(b.sites, sites));
-      if (other) shared.add(m.key);
+      const others = bugs.filter(
+        (b) => b.seed !== seed && b.kind === kind && b.sites.size > 0 && subset(b.sites, sites),
+      );
+      if (others.length > 0)
+        shared.set(
+          m.key,
+          others.map((b) => b.seed.key),
+        );
     }
     return { seed, members, ...(shared.size > 0 ? { shared } : {}) };
   });
@@ -172,7 +180,8 @@ export function toFindings(log: RunLog, diagnosed: readonly DiagnosedBug[]): Fin
   return findings.sort((a, b) => a.crashPoints[0]![0] - b.crashPoints[0]![0] || a.crashPoint - b.crashPoint);
 }
 
-function identity(bug: DiagnosedBug): string {
+/** What makes diagnosed bugs one finding: class, lost and kept sites, and whether the check could judge it. */
+export function identity(bug: DiagnosedBug): string {
   return JSON.stringify([
     bug.verdict.status,
     bug.class,
@@ -186,11 +195,13 @@ export function sitesOf(stores: readonly LostStore[]): string[] {
   return [...new Set(stores.map(siteOf))].sort();
 }
 
+/** The smallest witness among diagnosed bugs of one identity: it speaks for them all. */
+export function witnessOf(bugs: readonly DiagnosedBug[]): DiagnosedBug {
+  return [...bugs].sort((a, b) => a.lostLines - b.lostLines || a.lostUnits - b.lostUnits || a.point - b.point)[0]!;
+}
+
 function toFinding(log: RunLog, bugs: readonly DiagnosedBug[], points: ReadonlyMap<number, PointRecord>): Finding {
-  // The smallest witness among the merged bugs speaks for them all.
-  const witness = [...bugs].sort(
-    (a, b) => a.lostLines - b.lostLines || a.lostUnits - b.lostUnits || a.point - b.point,
-  )[0]!;
+  const witness = witnessOf(bugs);
   const members = new Map<string, FailingImage>();
   for (const bug of bugs) for (const m of bug.candidate.members) members.set(m.key, m);
   const occurrences = occurrencesOf(log, [...members.values()], points);
