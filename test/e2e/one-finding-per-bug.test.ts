@@ -46,6 +46,8 @@ for (const [name, bugClass, failing] of twins) {
       const f: Finding = result.findings[0]!;
       t.is(f.class, bugClass, brief(f));
       t.is(f.fix?.verification.status, 'verified', brief(f));
+      // verified on every failing image of the bug (at most diagnose.ts's MAX_VERIFIED_IMAGES)
+      t.deepEqual(f.fix?.verification, { status: 'verified', images: Math.min(f.failingImages, 1024) }, brief(f));
       t.true(f.sites.lost.length > 0, brief(f));
       if (name === 'native/binarytree-buggy') {
         // The node's word is copied by libc's strcpy: until the tracer attributes a library
