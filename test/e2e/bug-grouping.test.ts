@@ -122,6 +122,38 @@ test('N records then a flag persisted first: one finding at N = 1, 10 and 100', 
   }
 });
 
+test('N records then a flag persisted first, as a TS scenario file: one finding at N = 1, 10 and 100', (t) => {
+  t.timeout(240_000);
+  const dir = tempDir(t);
+  // As above: extremes at N = 100 checks some 800 000 images (minutes), strict a thousand.
+  const runs: Array<[number, string]> = [
+    [1, 'strict'],
+    [10, 'strict'],
+    [100, 'strict'],
+    [1, 'extremes'],
+    [10, 'extremes'],
+  ];
+  for (const [n, strategy] of runs) {
+    const { status, report } = runJson(dir, [scenarioFile('record-flag'), '--strategy', strategy], {
+      env: { PMFIT_TEST_RECORDS: String(n) },
+    });
+    t.is(status, 1, `N=${n} ${strategy}`);
+    const findings = findingsOf(report);
+    t.is(findings.length, 1, `N=${n} ${strategy}: ${describe(findings)}`);
+    const f = findings[0]!;
+    t.is(f.class, 'missing-flush', `N=${n} ${strategy}`);
+    t.is(f.sites.lost.length, 1, `N=${n} ${strategy}`);
+    t.regex(f.sites.lost[0]!, /record-flag\.mjs:20:\d+$/, `N=${n} ${strategy}`);
+    t.is(f.lostLines, 1, `N=${n} ${strategy}`);
+    t.deepEqual(
+      f.fix?.verification,
+      { status: 'verified', images: f.failingImages },
+      `N=${n} ${strategy}: ${brief(f)}`,
+    );
+    if (strategy === 'strict') t.true(f.pointCount >= n, `N=${n}`);
+  }
+});
+
 test('a witness among sixteen unrelated pending lines is minimised to the one line that matters', (t) => {
   t.timeout(120_000);
   const dir = tempDir(t);
