@@ -66,6 +66,29 @@ test('two independent bugs in a native program (missing flush, missing fence) ar
   assertTwoBugs(t, findingsOf(report), (w) => C_SITES[w]);
 });
 
+test('two bugs whose lost stores come from one shared helper are still two findings (class, early persist)', (t) => {
+  t.timeout(120_000);
+  const dir = tempDir(t);
+  const { status, report } = runJson(dir, [scenarioFile('two-bugs-helper')]);
+  t.is(status, 1);
+  const findings = findingsOf(report);
+  t.is(findings.length, 2, describe(findings));
+  const flush = findings.find((f) => f.class === 'missing-flush');
+  const fence = findings.find((f) => f.class === 'missing-fence');
+  t.truthy(flush && fence, describe(findings));
+  if (!flush || !fence) return;
+  // Both lose writeData's store; each depends on its own flag persisting early.
+  for (const f of [flush, fence]) {
+    t.is(f.sites.lost.length, 1, brief(f));
+    t.regex(f.sites.lost[0]!, /two-bugs-helper\.mjs:14:\d+$/, brief(f));
+    t.deepEqual(f.fix?.verification, { status: 'verified', images: f.failingImages }, brief(f));
+  }
+  t.regex(flush.sites.kept.join(), /two-bugs-helper\.mjs:19:\d+$/, brief(flush));
+  t.regex(fence.sites.kept.join(), /two-bugs-helper\.mjs:27:\d+$/, brief(fence));
+  t.is(fence.fix?.kind, 'fence');
+  t.regex(fence.fix?.anchor?.site ?? '', /two-bugs-helper\.mjs:26:\d+$/, "a fence after publishB's flush");
+});
+
 /** Some crash point where both findings fail. */
 function sharedPoint(a: Finding, b: Finding): number | undefined {
   const points = new Set(a.occurrences.map((o) => o.crashPoint));
