@@ -139,12 +139,15 @@ export function groupImages(failing: readonly FailingImage[]): CandidateBug[] {
  * Whether two images' classes (from the log, before re-simulation) may be one bug. Stores lost from
  * the same sites can be two bugs — a helper that writes the data of two publishers, one missing a
  * flush and the other a fence — so a missing flush and a missing fence (or ordering) stay apart.
- * The log's torn-write and unclassified are not trusted to tell (a missing flush inside a memcpy's
- * wide stores looks torn until re-simulated): those go with any class.
+ * The log's torn-write, unclassified (and inconsistent) are not trusted to tell (a missing flush
+ * inside a memcpy's wide stores looks torn until re-simulated): those go with any class.
  */
 function sameKindOfLoss(a: FindingClass, b: FindingClass): boolean {
-  const loose = (c: FindingClass) => c === 'torn-write' || c === 'unclassified';
-  return a === b || loose(a) || loose(b);
+  // what is missing: a flush, or a fence (missing-fence and ordering: one bug's images show both)
+  const kind = (c: FindingClass) =>
+    c === 'missing-flush' ? 'flush' : c === 'missing-fence' || c === 'ordering' ? 'fence' : undefined;
+  const [x, y] = [kind(a), kind(b)];
+  return a === b || x === undefined || y === undefined || x === y;
 }
 
 /** Failures that can never be one bug: an image the check could not judge, and one it judged. */
