@@ -22,13 +22,14 @@ export const NATIVE_CFLAGS = [
 
 /**
  * Compiles one C source (a path relative to the repo, so sites read `test/fixtures/native/x.c:N`,
- * or an absolute one) with npool.c into `out`.
+ * or an absolute one) with npool.c into `out`; `after`: more sources and libraries (`-lpmem`).
  */
-export function buildNative(source: string, out: string, extra: string[] = []): string {
-  execFileSync('cc', [...NATIVE_CFLAGS, ...extra, '-o', out, source, join(REPO, 'scenarios', 'native', 'npool.c')], {
-    cwd: isAbsolute(source) ? undefined : REPO,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+export function buildNative(source: string, out: string, extra: string[] = [], after: string[] = []): string {
+  execFileSync(
+    'cc',
+    [...NATIVE_CFLAGS, ...extra, '-o', out, source, join(REPO, 'scenarios', 'native', 'npool.c'), ...after],
+    { cwd: isAbsolute(source) ? undefined : REPO, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   return out;
 }
 

@@ -145,6 +145,19 @@ const patches: Patch[] = [
       with: (old) => old,
     },
   },
+  {
+    // flush: the new node's lines flushed before the next fence (pmemalloc's, inside libpmem: the
+    // anchor has no site of the program's own) — after the node's last store, its word's memcpy
+    twin: 'native/binarytree-buggy',
+    kind: 'flush',
+    site: (fix) => fix.stores[0]?.site,
+    edit: {
+      file: 'scenarios/native/binarytree.c',
+      line: 121,
+      expect: [/np->left_ = 0;/, /np->right_ = 0;/, /np->count = 1;/, /memcpy\(np->word, word, len\);/],
+      with: after('\tpmem_flush(np, sizeof(*np) + len);'),
+    },
+  },
 ];
 
 /** The buggy run of native torn16 made atomic (its caller's edit, see above). */
@@ -192,6 +205,13 @@ for (const patch of patches) {
     t.is(finding.fix?.verification.status, 'verified', brief(finding));
     const at = fileLine(patch.site(finding.fix!));
     t.deepEqual(at, { file: patch.edit.file, line: patch.edit.line }, 'the fix names the line the patch changes');
+    if (patch.twin === 'native/binarytree-buggy') {
+      t.is(finding.fix!.anchor?.kind, 'fence', brief(finding));
+      // the node's stores the program makes itself (its word's are libc's strcpy/memcpy: `pc=`
+      // until the tracer attributes them to the calling line)
+      for (const s of finding.fix!.stores.filter((s) => s.site))
+        t.true([121, 122, 123, 124].includes(fileLine(s.site)?.line ?? 0), JSON.stringify(s));
+    }
     if (patch.kind === 'persist' && patch.twin === 'list-append-buggy')
       t.deepEqual(
         [...new Set(finding.fix!.stores.map((s) => fileLine(s.site)?.line))],
@@ -207,11 +227,18 @@ for (const patch of patches) {
     if (patch.twin.startsWith('native/')) {
       const source = join(dir, basename(patch.edit.file));
       const prog = patch.twin.slice('native/'.length);
+      // the tree runs on pmemalloc and libpmem (scenarios/native/native.mk), under eadr and adr
+      const tree = prog === 'binarytree-buggy';
+      const libs = tree ? [join(REPO, 'scenarios', 'native', 'pmemalloc.c'), '-lpmem'] : [];
+      const size = tree ? 65536 : 4096;
+      const models = tree ? ['eadr', 'adr'] : ['adr'];
       writeFileSync(source, original);
-      const before = checkNative(dir, buildNative(source, join(dir, `${prog}-copy`), ['-DBUGGY']), 4096);
+      const copy = buildNative(source, join(dir, `${prog}-copy`), ['-DBUGGY'], libs);
+      const before = checkNative(dir, copy, size, { models });
       t.false(clean(before.report), 'the unpatched copy still fails');
       writeFileSync(source, patched);
-      const after = checkNative(dir, buildNative(source, join(dir, `${prog}-fixed`), ['-DBUGGY']), 4096);
+      const fixed = buildNative(source, join(dir, `${prog}-fixed`), ['-DBUGGY'], libs);
+      const after = checkNative(dir, fixed, size, { models });
       t.is(after.status, 0, JSON.stringify(after.report.findings.map(brief)));
       t.true(clean(after.report));
       return;
