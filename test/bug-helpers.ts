@@ -38,8 +38,8 @@ export function checkNative(
   dir: string,
   program: string,
   size: number,
-  options: { models?: string[]; strategy?: string; args?: string[] } = {},
-): { status: number | null; report: Report } {
+  options: { models?: string[]; strategy?: string; args?: string[]; extra?: string[] } = {},
+): { status: number | null; report: Report; path: string } {
   const path = join(dir, `r-${Math.random().toString(36).slice(2)}.json`);
   const r = pmfit([
     'check',
@@ -53,6 +53,7 @@ export function checkNative(
     `${program} check {pool}`,
     ...(options.models ?? []).flatMap((m) => ['--model', m]),
     ...(options.strategy ? ['--strategy', options.strategy] : []),
+    ...(options.extra ?? []),
     '--quiet',
     '--report',
     `json=${path}`,
@@ -63,7 +64,7 @@ export function checkNative(
     ...(options.args ?? []),
   ]);
   if (!existsSync(path)) throw new Error(`no report (exit ${r.status}): ${r.stderr}`);
-  return { status: r.status, report: JSON.parse(readFileSync(path, 'utf8')) as Report };
+  return { status: r.status, report: JSON.parse(readFileSync(path, 'utf8')) as Report, path };
 }
 
 /** `pmfit run ARGS` with a JSON report. */

@@ -4,10 +4,11 @@
 // a witness is minimised to the one line that matters, a missing flush of a memcpy'd record is
 // not a torn write, and an atomicity bug is `inconsistent` under eadr and adr alike.
 import test from 'ava';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding, Report } from '../../core/api.js';
 import { brief, buildNative, checkNative, runJson } from '../bug-helpers.js';
-import { REPO, tempDir } from '../helpers.js';
+import { REPO, pmfit, tempDir } from '../helpers.js';
 
 const FIXTURES = join(REPO, 'test', 'fixtures');
 const nativeSource = (name: string) => `test/fixtures/native/${name}.c`;
@@ -249,4 +250,14 @@ test('an atomicity bug (two fields updated in place) is one inconsistent finding
     t.deepEqual(findings[0]!.sites.lost, [], `${model}: no lost store is blamed`);
     t.is(findings[0]!.lostStores.length, 0, model);
   }
+  // The premise: without re-simulation (a merge of the one shard), adr's images that also lose the
+  // unrelated log lines are a second bug, a missing flush blaming the log's store.
+  const shard = checkNative(dir, prog, 4096, { models: ['adr'], extra: ['--shard', '1/1'] });
+  const mergedPath = join(dir, 'merged.json');
+  t.is(pmfit(['merge', shard.path, '--quiet', '--report', `json=${mergedPath}`]).status, 1);
+  const unminimised = findingsOf(JSON.parse(readFileSync(mergedPath, 'utf8')) as Report);
+  t.true(
+    unminimised.some((f) => f.class === 'missing-flush' && f.sites.lost.some((s) => /pair-eq\.c:39$/.test(s))),
+    describe(unminimised),
+  );
 });
