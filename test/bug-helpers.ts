@@ -72,11 +72,22 @@ export function runJson(
   dir: string,
   args: string[],
   options: { cwd?: string; env?: Record<string, string> } = {},
-): { status: number | null; report: Report } {
+): { status: number | null; report: Report; path: string } {
   const path = join(dir, `r-${Math.random().toString(36).slice(2)}.json`);
   const r = pmfit(['run', ...args, '--quiet', '--report', `json=${path}`], options);
   if (!existsSync(path)) throw new Error(`no report (exit ${r.status}): ${r.stderr}`);
-  return { status: r.status, report: JSON.parse(readFileSync(path, 'utf8')) as Report };
+  return { status: r.status, report: JSON.parse(readFileSync(path, 'utf8')) as Report, path };
+}
+
+/**
+ * The findings pmfit gives without re-simulation: `pmfit merge` of a run's one shard (`--shard 1/1`),
+ * grouped from the run's log alone — what a test's premise is checked against.
+ */
+export function unsimulated(dir: string, shardReport: string): Report {
+  const path = join(dir, `m-${Math.random().toString(36).slice(2)}.json`);
+  const r = pmfit(['merge', shardReport, '--quiet', '--report', `json=${path}`]);
+  if (!existsSync(path)) throw new Error(`no merged report (exit ${r.status}): ${r.stderr}`);
+  return JSON.parse(readFileSync(path, 'utf8')) as Report;
 }
 
 /** A finding in a few words, for assertion messages. */
