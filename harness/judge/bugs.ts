@@ -139,8 +139,8 @@ export function groupImages(failing: readonly FailingImage[]): CandidateBug[] {
  * Whether two images' classes (from the log, before re-simulation) may be one bug. Stores lost from
  * the same sites can be two bugs — a helper that writes the data of two publishers, one missing a
  * flush and the other a fence — so a missing flush and a missing fence (or ordering) stay apart.
- * The log's torn-write, unclassified (and inconsistent) are not trusted to tell (a missing flush
- * inside a memcpy's wide stores looks torn until re-simulated): those go with any class.
+ * The log's torn-write and unclassified are not trusted to tell (a missing flush inside a memcpy's
+ * wide stores looks torn until re-simulated): those go with any class.
  */
 function sameKindOfLoss(a: FindingClass, b: FindingClass): boolean {
   // what is missing: a flush, or a fence (missing-fence and ordering: one bug's images show both)

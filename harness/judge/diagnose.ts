@@ -412,11 +412,10 @@ interface Change {
 /**
  * The fix for the witness's class, as a function that verifies it on a bug's failing images (the
  * witness's own candidate's, or those of every bug merged with it); a stronger change is tried
- * when it is not enough. A
- * change is made where the source would be changed: at every place the trace runs the sites
- * involved (each run of consecutive stores from the bug's lost sites, each flush from the anchor's
- * site), not only at the witness's crash point — the bug's other failing images are other runs of
- * the same code.
+ * when it is not enough. A change is made where the source would be changed: at every place the
+ * trace runs the sites involved (each run of consecutive stores from the bug's lost sites, each
+ * flush from the anchor's site), not only at the witness's crash point — the bug's other failing
+ * images are other runs of the same code.
  */
 function fixFor(
   log: RunLog,
