@@ -177,7 +177,7 @@ test('N records then a flag persisted first, as a TS scenario file: one finding 
   }
 });
 
-test('a witness among sixteen unrelated pending lines is minimised to the one line that matters', (t) => {
+test('a witness among sixteen unrelated pending lines is minimised to the one line that matters (TS)', (t) => {
   t.timeout(120_000);
   const dir = tempDir(t);
   // strict: the only failing image is the durable state, which loses the scratch lines as well
@@ -198,6 +198,28 @@ test('a witness among sixteen unrelated pending lines is minimised to the one li
   t.is(f.fix?.verification.status, 'verified', brief(f));
   // The premise: the run's own failing image loses all seventeen lines.
   const shard = runJson(dir, [scenarioFile('many-lines'), '--strategy', 'strict', '--shard', '1/1']);
+  const old = findingsOf(unsimulated(dir, shard.path));
+  t.is(old.length, 1, describe(old));
+  t.is(old[0]!.lostLines, 17, describe(old));
+});
+
+test('a witness among sixteen unrelated pending lines is minimised to the one line that matters (native)', (t) => {
+  t.timeout(120_000);
+  const dir = tempDir(t);
+  const prog = buildNative(nativeSource('many-lines'), join(dir, 'many-lines'));
+  const { report } = checkNative(dir, prog, 4096, { strategy: 'strict' });
+  const findings = findingsOf(report);
+  t.is(findings.length, 1, describe(findings));
+  const f = findings[0]!;
+  t.is(f.class, 'missing-flush');
+  t.is(f.lostLines, 1);
+  t.deepEqual(
+    f.lostStores.map((s) => [s.offset, s.size, s.site]),
+    [[64, 8, 'test/fixtures/native/many-lines.c:40']],
+  );
+  t.is(f.otherLost + f.otherKept, 16, 'the sixteen scratch stores are counted, not listed');
+  t.is(f.fix?.verification.status, 'verified', brief(f));
+  const shard = checkNative(dir, prog, 4096, { strategy: 'strict', extra: ['--shard', '1/1'] });
   const old = findingsOf(unsimulated(dir, shard.path));
   t.is(old.length, 1, describe(old));
   t.is(old[0]!.lostLines, 17, describe(old));
