@@ -33,6 +33,12 @@ export interface FailingImage {
 export interface CandidateBug {
   seed: FailingImage;
   members: FailingImage[];
+  /**
+   * Members that also lose every lost site of other bugs (the keys of those bugs' seeds): two bugs
+   * failing at once (one image losing the data of both), grouped with the first. Fixing this bug
+   * alone need not make them pass, so a fix is verified on the other members (diagnose.ts).
+   */
+  shared?: Map<string, string[]>;
 }
 
 /** What re-simulation (or, without a checker, the seed image itself) says a bug is. */
@@ -50,6 +56,8 @@ export interface DiagnosedBug {
   lostLines: number;
   lostUnits: number;
   fix?: FixSuggestion;
+  /** The same change as `fix`, chosen and verified again on the failing images of another candidate (diagnose.ts). */
+  refix?: (candidate: CandidateBug) => Promise<FixSuggestion>;
 }
 
 /** Every distinct image that fails at some crash point, in order of size (the smallest first). */
@@ -98,12 +106,48 @@ export function groupImages(failing: readonly FailingImage[]): CandidateBug[] {
     const home = bugs.find(
       (b) =>
         b.kind === kind &&
-        (b.sites.size === 0 ? sites.size === 0 && b.seed.image.class === f.image.class : subset(b.sites, sites)),
+        (b.sites.size === 0
+          ? sites.size === 0 && b.seed.image.class === f.image.class
+          : subset(b.sites, sites) && sameKindOfLoss(b.seed.image.class, f.image.class)),
     );
     if (home) home.members.push(f);
     else bugs.push({ seed: f, members: [f], sites, kind });
   }
-  return bugs.map(({ seed, members }) => ({ seed, members }));
+  // Issue 10 (two bugs at one crash point): an image may lose the sites of several bugs; it stays
+  // with the first, marked as shared with the others — those whose sites are not all the first's
+  // own (a bug of another class at the same sites is in every image of this one: that says nothing).
+  return bugs.map(({ seed, members, kind, sites: own }) => {
+    const shared = new Map<string, string[]>();
+    for (const m of members) {
+      if (m === seed) continue;
+      const sites = new Set(m.image.lostStores.map(siteOf));
+      const others = bugs.filter(
+        (b) =>
+          b.seed !== seed && b.kind === kind && b.sites.size > 0 && subset(b.sites, sites) && !subset(b.sites, own),
+      );
+      if (others.length > 0)
+        shared.set(
+          m.key,
+          others.map((b) => b.seed.key),
+        );
+    }
+    return { seed, members, ...(shared.size > 0 ? { shared } : {}) };
+  });
+}
+
+/**
+ * Whether two images' classes (from the log, before re-simulation) may be one bug. Stores lost from
+ * the same sites can be two bugs — a helper that writes the data of two publishers, one missing a
+ * flush and the other a fence — so a missing flush and a missing fence (or ordering) stay apart.
+ * The log's torn-write and unclassified are not trusted to tell (a missing flush inside a memcpy's
+ * wide stores looks torn until re-simulated): those go with any class.
+ */
+function sameKindOfLoss(a: FindingClass, b: FindingClass): boolean {
+  // what is missing: a flush, or a fence (missing-fence and ordering: one bug's images show both)
+  const kind = (c: FindingClass) =>
+    c === 'missing-flush' ? 'flush' : c === 'missing-fence' || c === 'ordering' ? 'fence' : undefined;
+  const [x, y] = [kind(a), kind(b)];
+  return a === b || x === undefined || y === undefined || x === y;
 }
 
 /** Failures that can never be one bug: an image the check could not judge, and one it judged. */
@@ -155,7 +199,8 @@ export function toFindings(log: RunLog, diagnosed: readonly DiagnosedBug[]): Fin
   return findings.sort((a, b) => a.crashPoints[0]![0] - b.crashPoints[0]![0] || a.crashPoint - b.crashPoint);
 }
 
-function identity(bug: DiagnosedBug): string {
+/** What makes diagnosed bugs one finding: class, lost and kept sites, and whether the check could judge it. */
+export function identity(bug: DiagnosedBug): string {
   return JSON.stringify([
     bug.verdict.status,
     bug.class,
@@ -169,11 +214,13 @@ export function sitesOf(stores: readonly LostStore[]): string[] {
   return [...new Set(stores.map(siteOf))].sort();
 }
 
+/** The smallest witness among diagnosed bugs of one identity: it speaks for them all. */
+export function witnessOf(bugs: readonly DiagnosedBug[]): DiagnosedBug {
+  return [...bugs].sort((a, b) => a.lostLines - b.lostLines || a.lostUnits - b.lostUnits || a.point - b.point)[0]!;
+}
+
 function toFinding(log: RunLog, bugs: readonly DiagnosedBug[], points: ReadonlyMap<number, PointRecord>): Finding {
-  // The smallest witness among the merged bugs speaks for them all.
-  const witness = [...bugs].sort(
-    (a, b) => a.lostLines - b.lostLines || a.lostUnits - b.lostUnits || a.point - b.point,
-  )[0]!;
+  const witness = witnessOf(bugs);
   const members = new Map<string, FailingImage>();
   for (const bug of bugs) for (const m of bug.candidate.members) members.set(m.key, m);
   const occurrences = occurrencesOf(log, [...members.values()], points);

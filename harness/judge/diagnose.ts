@@ -31,7 +31,15 @@ import { type PendingUnit, PersistencyTracker } from '../engine/model/persistenc
 import { lineOf } from '../engine/model/units.js';
 import { allowedBoundaries, operationBoundaries } from '../engine/ops-boundaries.js';
 import { formatReplayId, parseReplayId } from '../engine/replay-id.js';
-import { type CandidateBug, type DiagnosedBug, type FailingImage, siteOf, undiagnosed } from './bugs.js';
+import {
+  type CandidateBug,
+  type DiagnosedBug,
+  type FailingImage,
+  identity,
+  siteOf,
+  undiagnosed,
+  witnessOf,
+} from './bugs.js';
 import { verdictFor } from './verdicts.js';
 
 export interface DiagnoseContext {
@@ -70,7 +78,39 @@ export async function diagnoseBugs(
     const diagnosed = i < MAX_DIAGNOSED_BUGS ? await diagnoseOne(log, candidate, ctx, boundaries) : undefined;
     out.push(diagnosed ?? undiagnosed(candidate));
   }
+  await verifyMergedFixes(out);
   return out;
+}
+
+/**
+ * Diagnosed bugs of one identity become one finding (bugs.ts, toFindings), whose fix is its
+ * witness's: verify it again on the failing images of them all, not only on the witness's own
+ * candidate's (issue 10: the fix is verified on every failing image of the bug).
+ */
+async function verifyMergedFixes(diagnosed: readonly DiagnosedBug[]): Promise<void> {
+  const groups = new Map<string, DiagnosedBug[]>();
+  for (const bug of diagnosed) groups.set(identity(bug), [...(groups.get(identity(bug)) ?? []), bug]);
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const witness = witnessOf(group);
+    if (!witness.refix) continue;
+    const seeds = new Set(group.map((b) => b.candidate.seed.key));
+    const members = new Map<string, FailingImage>();
+    const shared = new Map<string, string[]>();
+    for (const bug of group) {
+      for (const m of bug.candidate.members) members.set(m.key, m);
+      // still shared only with a bug outside this group
+      for (const [key, others] of bug.candidate.shared ?? []) {
+        const outside = others.filter((o) => !seeds.has(o));
+        if (outside.length > 0) shared.set(key, outside);
+      }
+    }
+    witness.fix = await witness.refix({
+      seed: witness.candidate.seed,
+      members: [...members.values()],
+      ...(shared.size > 0 ? { shared } : {}),
+    });
+  }
 }
 
 /**
@@ -237,7 +277,7 @@ async function diagnoseOne(
     lostLines: new Set(lostUnits.map((u) => lineOf(u.offset))).size,
     lostUnits: lostUnits.length,
   };
-  const fix = await suggestFix(log, candidate, ctx, boundaries, {
+  const suggest = fixFor(log, ctx, boundaries, {
     class: cls,
     point,
     selection,
@@ -245,7 +285,10 @@ async function diagnoseOne(
     early,
     witnessKept: kept,
   });
-  if (fix) diagnosed.fix = fix;
+  if (suggest) {
+    diagnosed.fix = await suggest(candidate);
+    diagnosed.refix = suggest;
+  }
   return diagnosed;
 }
 
@@ -262,7 +305,18 @@ async function findCulprits(
   if (lines.length === 0) return { lines: [], complete: true };
   const all = await lose(lines);
   if (all === 'unknown') return undefined;
-  if (all === 'fails') return { lines: [], complete: true };
+  if (all === 'fails') {
+    // Losing every kept line may fail for another reason — another bug whose data is among them
+    // (issue 10: two bugs at one crash point) — so a kept line whose loss alone makes the image
+    // pass is still one this failure depends on.
+    const alone: number[] = [];
+    for (const line of lines.slice(0, MAX_LINE_TRIALS)) {
+      const judged = await lose([line]);
+      if (judged === 'unknown') return undefined;
+      if (judged === 'passes') alone.push(line);
+    }
+    return { lines: alone, complete: lines.length <= MAX_LINE_TRIALS };
+  }
   let set = [...lines];
   const tryWithout = async (drop: ReadonlySet<number>): Promise<Judged> => {
     const rest = set.filter((l) => !drop.has(l));
@@ -356,26 +410,30 @@ interface Change {
 }
 
 /**
- * The fix for the witness's class, verified; a stronger change is tried when it is not enough. A
- * change is made where the source would be changed: at every place the trace runs the sites
- * involved (each run of consecutive stores from the bug's lost sites, each flush from the anchor's
- * site), not only at the witness's crash point — the bug's other failing images are other runs of
- * the same code.
+ * The fix for the witness's class, as a function that verifies it on a bug's failing images (the
+ * witness's own candidate's, or those of every bug merged with it); a stronger change is tried
+ * when it is not enough. A change is made where the source would be changed: at every place the
+ * trace runs the sites involved (each run of consecutive stores from the bug's lost sites, each
+ * flush from the anchor's site), not only at the witness's crash point — the bug's other failing
+ * images are other runs of the same code.
  */
-async function suggestFix(
+function fixFor(
   log: RunLog,
-  candidate: CandidateBug,
   ctx: DiagnoseContext,
   boundaries: readonly number[],
   witness: Witness,
-): Promise<FixSuggestion | undefined> {
+): ((candidate: CandidateBug) => Promise<FixSuggestion>) | undefined {
   const events = ctx.trace.events;
   if (witness.class === 'torn-write') {
     const seqs = tornStores({ kept: witness.witnessKept, lost: witness.lost });
     const torn = witness.lost.filter((u) => seqs.includes(u.seq));
     const stores = storesOf(torn, ctx.trace, MAX_LISTED).map((s) => wholeStore(s, events));
-    const verification = await verifyAtomic(log, candidate, ctx, boundaries, seqs);
-    return { kind: 'atomic', stores, lines: linesOf(torn), verification };
+    return async (candidate) => ({
+      kind: 'atomic',
+      stores,
+      lines: linesOf(torn),
+      verification: await verifyAtomic(log, candidate, ctx, boundaries, seqs),
+    });
   }
   if (!['missing-flush', 'missing-fence', 'ordering'].includes(witness.class) || witness.lost.length === 0)
     return undefined;
@@ -438,14 +496,16 @@ async function suggestFix(
     suggestion: { kind: 'persist', stores: lostStores, lines: linesOf(witness.lost), ...(before ? { before } : {}) },
     inserts: persist,
   });
-  let firstTried: FixSuggestion | undefined;
-  for (const change of changes) {
-    const verification = await verifyChange(log, candidate, ctx, boundaries, change.inserts);
-    const fix = { ...change.suggestion, verification };
-    if (verification.status === 'verified') return fix;
-    firstTried ??= fix;
-  }
-  return firstTried;
+  return async (candidate) => {
+    let firstTried: FixSuggestion | undefined;
+    for (const change of changes) {
+      const verification = await verifyChange(log, candidate, ctx, boundaries, change.inserts);
+      const fix = { ...change.suggestion, verification };
+      if (verification.status === 'verified') return fix;
+      firstTried ??= fix;
+    }
+    return firstTried!;
+  };
 }
 
 /** The event whose next fence makes a pending unit durable: its flush, or itself when non-temporal. */
@@ -505,9 +565,14 @@ function wholeStore(s: LostStore, events: readonly TraceEvent[]): LostStore {
   return { ...rest, offset: e.offset, size: e.data.length };
 }
 
-/** The bug's failing images to rebuild: the first MAX_VERIFIED_IMAGES in crash-point order. */
+/**
+ * The bug's failing images to rebuild: the first MAX_VERIFIED_IMAGES in crash-point order, leaving
+ * out those that also show another bug (CandidateBug.shared): this bug's fix alone cannot make them
+ * pass (issue 10: two bugs failing at the same crash point each keep a verified fix).
+ */
 function imagesToVerify(candidate: CandidateBug): FailingImage[] {
-  return [...candidate.members]
+  const own = candidate.members.filter((m) => !candidate.shared?.has(m.key));
+  return [...(own.length > 0 ? own : candidate.members)]
     .sort((a, b) => a.image.firstPoint - b.image.firstPoint || (a.key < b.key ? -1 : 1))
     .slice(0, MAX_VERIFIED_IMAGES);
 }
