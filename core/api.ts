@@ -319,7 +319,7 @@ export type FixVerification =
   | { status: 'verified'; images: number }
   /** `passed` of the `images` passed: the change alone does not fix the bug. */
   | { status: 'not-sufficient'; images: number; passed: number }
-  /** Not re-simulated, and why (a merged shard report has no checker; no change of this kind applies). */
+  /** Not re-simulated, and why (kept for consumers of schema 3; pmfit itself omits `fix` when it cannot verify one). */
   | { status: 'not-checked'; reason: string };
 
 /** Where one bug shows at one crash point: the smallest failing image there. */
