@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "tracer.h"
+#include "tracer-stack.h"
 
 /* tracer_marker_event -- record a kind-5 marker */
 static void

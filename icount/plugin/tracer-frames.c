@@ -32,16 +32,7 @@
 #include <unistd.h>
 
 #include "tracer.h"
-
-#define PEND_CALL 1
-#define PEND_RET 2
-
-/* tracer_frame_at -- entry i of the stack, 0 the oldest */
-static inline struct tracer_frame *
-tracer_frame_at(unsigned i)
-{
-	return &Stack.f[(Stack.bottom + i) & (TRACER_STACK - 1)];
-}
+#include "tracer-stack.h"
 
 /* tracer_user_path -- is the code of the object at path the user's? */
 int
@@ -157,65 +148,6 @@ tracer_object_mapped(int fd, uint64_t addr, uint64_t len, uint64_t off)
 	if (tracer_elf_object(o.path, addr, off, len, &o) != 0)
 		return;
 	tracer_object_add(&o);
-}
-
-/* tracer_stack_push -- a call executes: remember where it returns to */
-static void
-tracer_stack_push(const struct tracer_insn *in)
-{
-	struct tracer_frame *f;
-
-	if (Stack.depth == TRACER_STACK) {
-		Stack.nuser -= (unsigned)tracer_frame_at(0)->user;
-		Stack.bottom = (Stack.bottom + 1) & (TRACER_STACK - 1);
-		Stack.depth--;
-		Stack.dropped++;
-	}
-	f = tracer_frame_at(Stack.depth++);
-	f->call_pc = in->pc;
-	f->ret = in->pc + in->len;
-	f->callee = 0;
-	f->user = in->user;
-	Stack.nuser += in->user;
-}
-
-/*
- * tracer_stack_return -- a return went to pc: pop through the entry that
- * returns there (skipping those a longjmp left behind), else pop one
- */
-static void
-tracer_stack_return(uint64_t pc)
-{
-	unsigned keep = Stack.depth ? Stack.depth - 1 : 0;
-
-	for (unsigned i = Stack.depth; i-- > 0;) {
-		if (tracer_frame_at(i)->ret == pc) {
-			keep = i;
-			break;
-		}
-	}
-	while (Stack.depth > keep)
-		Stack.nuser -= (unsigned)tracer_frame_at(--Stack.depth)->user;
-}
-
-/*
- * tracer_frames_step -- an instruction that is a call or a return, or that
- * follows one, is about to execute (vCPU 0)
- */
-void
-tracer_frames_step(const struct tracer_insn *in)
-{
-	if (Stack.pending == PEND_CALL && Stack.depth)
-		tracer_frame_at(Stack.depth - 1)->callee = in->pc;
-	else if (Stack.pending == PEND_RET)
-		tracer_stack_return(in->pc);
-	Stack.pending = 0;
-	if (in->flow == X86_FLOW_CALL) {
-		tracer_stack_push(in);
-		Stack.pending = PEND_CALL;
-	} else if (in->flow == X86_FLOW_RET) {
-		Stack.pending = PEND_RET;
-	}
 }
 
 /*

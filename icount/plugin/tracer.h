@@ -262,7 +262,6 @@ int tracer_user_code(uint64_t pc);
 void tracer_object_add(const struct tracer_object *o);
 void tracer_object_mapped(int fd, uint64_t addr, uint64_t len, uint64_t off);
 void tracer_emit_objects(void);
-void tracer_frames_step(const struct tracer_insn *in);
 void tracer_frame_before(uint64_t pc);
 
 /* tracer-maps.c */
