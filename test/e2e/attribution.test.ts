@@ -22,3 +22,14 @@ test('run native/binarytree-buggy --model adr: every lost store names a line of 
   for (const store of copied) t.is(store.via, 'memcpy');
   t.is(new Set(copied.map((s) => s.site)).size, 1, 'all at the one memcpy line');
 });
+
+test('a TS scenario run from another directory names its lines by absolute path, never ../', (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'report.json');
+  const r = pmfit(['run', 'list-append-buggy', '--model', 'adr', '--quiet', '--report', `json=${path}`], { cwd: dir });
+  t.is(r.status, 1, r.stderr);
+  const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
+  const sites = report.findings.flatMap((f) => f.lostStores.map((s) => s.site ?? ''));
+  t.true(sites.length > 0);
+  for (const site of sites) t.regex(site, /^\/.*\/scenarios\/[a-z-]+\.ts:\d+:\d+$/);
+});
