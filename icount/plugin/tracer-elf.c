@@ -15,9 +15,12 @@
 
 #include "tracer.h"
 
-/* tracer_elf_read -- read the whole main binary into memory */
+/* the ELF and program headers of any object are within its first page */
+#define TRACER_ELF_HEAD 4096
+
+/* tracer_elf_read -- read an object (at most limit bytes) into memory */
 static uint8_t *
-tracer_elf_read(const char *path, size_t *size)
+tracer_elf_read(const char *path, size_t *size, size_t limit)
 {
 	struct stat st;
 	uint8_t *p;
@@ -28,13 +31,13 @@ tracer_elf_read(const char *path, size_t *size)
 			close(fd);
 		return NULL;
 	}
-	p = malloc((size_t)st.st_size);
-	if (p && pread(fd, p, (size_t)st.st_size, 0) != st.st_size) {
+	*size = (size_t)st.st_size < limit ? (size_t)st.st_size : limit;
+	p = malloc(*size ? *size : 1);
+	if (p && pread(fd, p, *size, 0) != (ssize_t)*size) {
 		free(p);
 		p = NULL;
 	}
 	close(fd);
-	*size = (size_t)st.st_size;
 	return p;
 }
 
@@ -172,7 +175,9 @@ tracer_elf_object(const char *path, uint64_t addr, uint64_t off,
 	uint64_t len, struct tracer_object *o)
 {
 	size_t size = 0;
-	uint8_t *img = tracer_elf_read(path, &size);
+	/* a library's symbols matter only when it is the user's */
+	uint8_t *img = tracer_elf_read(path, &size,
+		o->user ? SIZE_MAX : TRACER_ELF_HEAD);
 	const Elf64_Ehdr *eh = (const void *)img;
 
 	o->bias = addr - off;
@@ -256,7 +261,8 @@ int
 tracer_resolve(void)
 {
 	size_t size = 0;
-	uint8_t *img = tracer_elf_read(qemu_plugin_path_to_binary(), &size);
+	uint8_t *img = tracer_elf_read(qemu_plugin_path_to_binary(), &size,
+		SIZE_MAX);
 	int ret = 0;
 
 	if (!img || size < sizeof(Elf64_Ehdr)) {
