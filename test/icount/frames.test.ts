@@ -6,7 +6,8 @@ import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FenceEvent, FlushEvent, StoreEvent, TraceEvent } from '../../core/api.js';
+import type { FenceEvent, FlushEvent, StoreEvent, Trace, TraceEvent } from '../../core/api.js';
+import { writeTrace } from '../../core/trace/writer.js';
 import { type NativeTarget, checkTarget, prepareWorkingPool, traceTarget } from '../../icount/target.js';
 import { REPO, pmfit, tempDir } from '../helpers.js';
 
@@ -28,6 +29,10 @@ function lineOf(file: string, tag: string): number {
 }
 
 async function traced(dir: string, userCode?: string[]): Promise<TraceEvent[]> {
+  return (await tracedWhole(dir, userCode)).events;
+}
+
+async function tracedWhole(dir: string, userCode?: string[]): Promise<Trace> {
   const target: NativeTarget = {
     pool: join(dir, 'pool'),
     size: 4096,
@@ -37,7 +42,7 @@ async function traced(dir: string, userCode?: string[]): Promise<TraceEvent[]> {
   };
   const binary = checkTarget(target);
   const working = await prepareWorkingPool(target, dir, 60_000);
-  return (await traceTarget(target, binary, working, dir)).trace.events;
+  return (await traceTarget(target, binary, working, dir)).trace;
 }
 
 const isStore = (e: TraceEvent): e is StoreEvent => e.kind === 'store';
@@ -113,6 +118,20 @@ test("a whole-program trace: libc's start-up and exit fences are outside the use
     events.slice(lastStore).some((e) => e.outsideUserCode),
     'an exit-time fence below main is outside the user code',
   );
+});
+
+test('a saved trace keeps the user frames: trace dump names the line and the function called', async (t) => {
+  const dir = tempDir(t);
+  const trace = await tracedWhole(dir);
+  const file = join(dir, 'saved.pmtrace');
+  writeTrace(file, trace.header, trace.events, trace.mappings, trace.objects);
+  const dump = pmfit(['trace', 'dump', file]);
+  t.is(dump.status, 0, dump.stderr);
+  const memcpyLine = lineOf(source, 'PUT_MEMCPY');
+  t.regex(dump.stdout, new RegExp(`#\\d+ store \\[64, .* at \\S*pmem-frames\\.c:${memcpyLine}  \\[via memcpy\\]\n`));
+  t.regex(dump.stdout, /#\d+ store \[512, \+8\) .* at \S*frames-lib\.c:\d+\n/);
+  t.regex(dump.stdout, /#0 locked instruction \(fence\) pc=0x[0-9a-f]+ {2}\[outside the user code\]\n/);
+  t.regex(dump.stdout, /# code of \S*pmem-frames \(main binary\): the user's, 0x/);
 });
 
 test('--user-code with a comma is refused in one line, exit 2', (t) => {

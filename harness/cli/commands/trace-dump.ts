@@ -60,8 +60,9 @@ export function traceDumpCommand(argv: { file: string }): number {
 function frameText(event: TraceEvent): string {
   if (event.outsideUserCode) return '  [outside the user code]';
   if (event.callerPc === undefined) return '';
+  // the site already is the caller's line: say through which function, and where the call is when no line is known
   const callee = event.via ?? (event.calleePc ? `0x${event.calleePc.toString(16)}` : 'a function');
-  return `  [${callee} called at ${event.site ?? `0x${event.callerPc.toString(16)}`}]`;
+  return `  [via ${callee}${event.site ? '' : ` called at 0x${event.callerPc.toString(16)}`}]`;
 }
 
 /**
