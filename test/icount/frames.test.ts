@@ -101,6 +101,13 @@ test('--user-code replaces the default: with the library alone, put() is not the
   t.true(store!.site?.endsWith(`frames-lib.c:${lineOf(libSource, 'LIB_STORE')}`), store!.site);
 });
 
+test('several --user-code globs: the program alone is the user code, its library is a library', async (t) => {
+  const events = await traced(tempDir(t), ['/nonexistent/*', '*/pmem-frames']);
+  const [store] = storesIn(events, 512, 520);
+  t.true(store!.site?.endsWith(`pmem-frames.c:${lineOf(source, 'MAIN_LIB_CALL')}`), store!.site);
+  t.is(store!.via, 'frames_lib_put');
+});
+
 test("a whole-program trace: libc's start-up and exit fences are outside the user code, no pool store is", async (t) => {
   const events = await traced(tempDir(t));
   // no markers: the window is the whole run, from the loader's first instruction

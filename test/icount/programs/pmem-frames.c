@@ -41,7 +41,7 @@ main(int argc, char *argv[])
 	}
 	/* a length the compiler cannot see: memcpy stays a call into libc */
 	put(p, 64, &r, (size_t)argc * 12);
-	frames_lib_put(p + 512, 0x4444);
+	frames_lib_put(p + 512, 0x4444);	/* MAIN_LIB_CALL */
 	pmem_unmap(p, mapped);
 	return 0;
 }
