@@ -17,6 +17,8 @@
 
 /* the ELF and program headers of any object are within its first page */
 #define TRACER_ELF_HEAD 4096
+/* glibc's x86-64 _start (38 bytes) calls __libc_start_main within these */
+#define TRACER_START_BYTES 64
 
 /* tracer_elf_read -- read an object (at most limit bytes) into memory */
 static uint8_t *
@@ -236,6 +238,12 @@ tracer_elf_main(const uint8_t *img, size_t size)
 		return;
 	if (o.user)
 		tracer_elf_startup(img, size, &o);
+	/* stripped: _start has no symbol, but it is where execution enters */
+	if (o.user && !tracer_elf_symbol(img, size, "_start") &&
+	    o.nexcl < TRACER_MAX_EXCL && eh->e_entry) {
+		o.excl[o.nexcl][0] = o.bias + eh->e_entry;
+		o.excl[o.nexcl++][1] = o.bias + eh->e_entry + TRACER_START_BYTES;
+	}
 	tracer_object_add(&o);
 }
 

@@ -4,7 +4,7 @@
 // lines, --user-code replaces what the user's code is, and libc's start-up and exit are outside it.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FenceEvent, FlushEvent, StoreEvent, Trace, TraceEvent } from '../../core/api.js';
 import { writeTrace } from '../../core/trace/writer.js';
@@ -28,15 +28,19 @@ function lineOf(file: string, tag: string): number {
   return index + 1;
 }
 
-async function traced(dir: string, userCode?: string[]): Promise<TraceEvent[]> {
-  return (await tracedWhole(dir, userCode)).events;
+async function traced(
+  dir: string,
+  userCode?: string[],
+  program = join(programs, 'pmem-frames'),
+): Promise<TraceEvent[]> {
+  return (await tracedWhole(dir, userCode, program)).events;
 }
 
-async function tracedWhole(dir: string, userCode?: string[]): Promise<Trace> {
+async function tracedWhole(dir: string, userCode?: string[], program = join(programs, 'pmem-frames')): Promise<Trace> {
   const target: NativeTarget = {
     pool: join(dir, 'pool'),
     size: 4096,
-    program: join(programs, 'pmem-frames'),
+    program,
     args: ['{pool}'],
     ...(userCode ? { userCode } : {}),
   };
@@ -121,6 +125,20 @@ test("a whole-program trace: libc's start-up and exit fences are outside the use
   for (const e of events.filter(isStore)) t.truthy(e.site, `store at ${e.offset} has a user line`);
   // after main returned, libc's exit handlers still lock: outside again
   const lastStore = events.map((e) => e.kind).lastIndexOf('store');
+  t.true(
+    events.slice(lastStore).some((e) => e.outsideUserCode),
+    'an exit-time fence below main is outside the user code',
+  );
+});
+
+test("a stripped program: its _start is still not the user's code, exit-time fences are outside it", async (t) => {
+  const dir = tempDir(t);
+  // the library is found beside the program ($ORIGIN)
+  copyFileSync(join(programs, 'libpmfit-frames.so'), join(dir, 'libpmfit-frames.so'));
+  execFileSync('strip', ['-s', '-o', join(dir, 'pmem-frames'), join(programs, 'pmem-frames')]);
+  const events = await traced(dir, undefined, join(dir, 'pmem-frames'));
+  const lastStore = events.map((e) => e.kind).lastIndexOf('store');
+  t.true(lastStore > 0);
   t.true(
     events.slice(lastStore).some((e) => e.outsideUserCode),
     'an exit-time fence below main is outside the user code',
