@@ -33,7 +33,7 @@ tracer_stack_push(const struct tracer_insn *in)
 	f = tracer_frame_at(Stack.depth++);
 	f->call_pc = in->pc;
 	f->ret = in->pc + in->len;
-	f->callee = 0;
+	f->callee = in->target;
 	f->user = in->user;
 	Stack.nuser += in->user;
 }
@@ -70,8 +70,9 @@ tracer_frames_step(const struct tracer_insn *in)
 		tracer_stack_return(in->pc);
 	Stack.pending = 0;
 	if (in->flow == X86_FLOW_CALL) {
+		/* a direct call's callee is known: only indirect ones wait */
 		tracer_stack_push(in);
-		Stack.pending = PEND_CALL;
+		Stack.pending = in->target ? 0 : PEND_CALL;
 	} else if (in->flow == X86_FLOW_RET) {
 		Stack.pending = PEND_RET;
 	}

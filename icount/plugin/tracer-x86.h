@@ -90,6 +90,8 @@ struct x86_insn {
 	uint8_t mov;		/* a plain mov to memory (opcodes 88, 89) */
 	uint8_t has_mem;	/* `mem` is the instruction's memory operand */
 	uint8_t flow;		/* enum x86_flow */
+	uint8_t direct;		/* a call rel32: its target is next + rel */
+	int32_t rel;
 	uint8_t syncs;		/* surely accesses guest memory: TCG writes all
 				 * guest registers back before it */
 	uint16_t gpr_writes;	/* registers it may write (X86_GPR_ALL: unknown) */

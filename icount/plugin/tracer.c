@@ -68,6 +68,7 @@ tracer_describe(const struct x86_insn *block, const uint64_t *next_pcs,
 	in->nt = x->cls == X86_NT_STORE;
 	in->mem = x->mem;
 	in->flow = x->flow;
+	in->target = x->direct ? in->pc + in->len + (uint64_t)(int64_t)x->rel : 0;
 	in->user = (uint8_t)tracer_user_code(in->pc);
 	in->movst = x->mov && x->has_mem && x->mem.base >= 0 &&
 		x->mem.index < 0 && !x->mem.riprel && !x->mem.seg &&

@@ -82,6 +82,7 @@ struct tracer_insn {
 	uint8_t user;	/* the instruction is the user's code */
 	struct x86_operand mem;	/* env-check operand */
 	struct x86_expr addr;	/* flush address over the CPU state */
+	uint64_t target;	/* a direct call's target (0: indirect) */
 };
 
 /* struct tracer_map -- one mapping of the pool in the guest */

@@ -358,22 +358,25 @@ static const struct flow_case {
 	uint8_t bytes[16];
 	size_t n;
 	uint8_t flow;
+	uint8_t direct;
+	int32_t rel;
 } Flows[] = {
-	{ "ret", B(0xC3), X86_FLOW_RET },
-	{ "ret $8", B(0xC2, 0x08, 0x00), X86_FLOW_RET },
-	{ "bnd ret", B(0xF2, 0xC3), X86_FLOW_RET },
-	{ "call rel32", B(0xE8, 0x10, 0x00, 0x00, 0x00), X86_FLOW_CALL },
-	{ "call *%rax", B(0xFF, 0xD0), X86_FLOW_CALL },
+	{ "ret", B(0xC3), X86_FLOW_RET, 0, 0 },
+	{ "ret $8", B(0xC2, 0x08, 0x00), X86_FLOW_RET, 0, 0 },
+	{ "bnd ret", B(0xF2, 0xC3), X86_FLOW_RET, 0, 0 },
+	{ "call rel32", B(0xE8, 0x10, 0x00, 0x00, 0x00), X86_FLOW_CALL, 1, 0x10 },
+	{ "call -0x20", B(0xE8, 0xE0, 0xFF, 0xFF, 0xFF), X86_FLOW_CALL, 1, -0x20 },
+	{ "call *%rax", B(0xFF, 0xD0), X86_FLOW_CALL, 0, 0 },
 	{ "call *0x10(%rip)", B(0xFF, 0x15, 0x10, 0x00, 0x00, 0x00),
-		X86_FLOW_CALL },
-	{ "call *8(%rax,%rbx,8)", B(0xFF, 0x54, 0xD8, 0x08), X86_FLOW_CALL },
-	{ "notrack call *%rdx", B(0x3E, 0xFF, 0xD2), X86_FLOW_CALL },
-	{ "call *%r11", B(0x41, 0xFF, 0xD3), X86_FLOW_CALL },
-	{ "jmp *%rax", B(0xFF, 0xE0), X86_FLOW_NONE },
-	{ "jmp rel32", B(0xE9, 0x10, 0x00, 0x00, 0x00), X86_FLOW_NONE },
-	{ "push (%rax)", B(0xFF, 0x30), X86_FLOW_NONE },
-	{ "lcall *(%rax)", B(0xFF, 0x18), X86_FLOW_NONE },
-	{ "clwb (%rdi)", B(0x66, 0x0F, 0xAE, 0x37), X86_FLOW_NONE },
+		X86_FLOW_CALL, 0, 0 },
+	{ "call *8(%rax,%rbx,8)", B(0xFF, 0x54, 0xD8, 0x08), X86_FLOW_CALL, 0, 0 },
+	{ "notrack call *%rdx", B(0x3E, 0xFF, 0xD2), X86_FLOW_CALL, 0, 0 },
+	{ "call *%r11", B(0x41, 0xFF, 0xD3), X86_FLOW_CALL, 0, 0 },
+	{ "jmp *%rax", B(0xFF, 0xE0), X86_FLOW_NONE, 0, 0 },
+	{ "jmp rel32", B(0xE9, 0x10, 0x00, 0x00, 0x00), X86_FLOW_NONE, 0, 0 },
+	{ "push (%rax)", B(0xFF, 0x30), X86_FLOW_NONE, 0, 0 },
+	{ "lcall *(%rax)", B(0xFF, 0x18), X86_FLOW_NONE, 0, 0 },
+	{ "clwb (%rdi)", B(0x66, 0x0F, 0xAE, 0x37), X86_FLOW_NONE, 0, 0 },
 };
 
 static int Passed, Failed;	/* cases */
@@ -532,6 +535,9 @@ check_flow(const struct flow_case *c)
 
 	x86_decode(c->bytes, c->n, &x);
 	check(x.flow == c->flow, "flow", c->text, x.flow, c->flow);
+	check(x.direct == c->direct, "direct", c->text, x.direct, c->direct);
+	if (c->direct)
+		check(x.rel == c->rel, "rel", c->text, x.rel, c->rel);
 	settle();
 }
 
