@@ -32,6 +32,13 @@ export interface EventBase {
    * and exit handlers). Such events still count for the model; lints leave them out by default.
    */
   outsideUserCode?: boolean;
+  /**
+   * Native, as read from the trace: the user's call instruction that led to the event, when the
+   * event's own instruction is outside the user's code (a frame record; `site` is its line).
+   */
+  callerPc?: number;
+  /** Native, as read: the first instruction of the function that call entered (`via` names it). */
+  calleePc?: number;
   /** Which pool of the trace header the event touches. */
   pool: number;
 }
@@ -105,11 +112,28 @@ export interface TraceHeader {
   singlestep?: boolean;
 }
 
+/**
+ * The code of one file the traced program ran (native traces, object records): where its executable
+ * range was, its load bias (a pc minus `bias` is what addr2line takes), and whether it is the user's.
+ */
+export interface CodeObject {
+  path: string;
+  bias: number;
+  start: number;
+  end: number;
+  /** Its code is the user's (the default rule or --user-code): events are attributed to its lines. */
+  user: boolean;
+  /** The program's main binary. */
+  main: boolean;
+}
+
 /** A whole trace in memory: what the engine consumes. */
 export interface Trace {
   header: TraceHeader;
   mappings: PoolMapping[];
   events: TraceEvent[];
+  /** Native traces: the code objects the program mapped (docs/trace-format.md, "User frames"). */
+  objects?: CodeObject[];
 }
 
 // ---------------------------------------------------------------- the model

@@ -47,6 +47,11 @@ export interface TracerSummary {
   /** With 'second-thread': the pc of that thread's pool access (0 when it was a system call). */
   threadPc: number;
   writeFailed: boolean;
+  /** Code objects (executable file mappings) the tracer recorded, and whether there were more. */
+  objects?: number;
+  objectsMore?: boolean;
+  /** Shadow call stack entries dropped because it was full (deep recursion). */
+  stackDropped?: number;
 }
 
 export interface TraceNativeOptions {
@@ -66,6 +71,11 @@ export interface TraceNativeOptions {
   timeoutMs?: number;
   /** 'auto' re-runs under -singlestep only when a flush address may be stale; 'always' starts there. */
   exact?: 'auto' | 'always';
+  /**
+   * Globs (fnmatch, on each object's real path) of the user's code; when given they replace the
+   * default (the main binary and every object outside the system's directories).
+   */
+  userCode?: string[];
 }
 
 export interface TraceNativeResult {
@@ -115,7 +125,7 @@ export function tracerPluginPath(): string {
 /** Runs `program` under the tracer; re-runs under -singlestep when the fast run cannot vouch for a flush address. */
 export async function traceNative(opts: TraceNativeOptions): Promise<TraceNativeResult> {
   const plugin = tracerPluginPath();
-  for (const value of [opts.pool, opts.out, opts.from ?? '', opts.to ?? '']) {
+  for (const value of [opts.pool, opts.out, opts.from ?? '', opts.to ?? '', ...(opts.userCode ?? [])]) {
     // QEMU splits plugin arguments at commas and has no escape for them
     if (value.includes(',')) throw new TracerError(`tracer arguments cannot contain commas: ${value}`);
   }
@@ -150,6 +160,7 @@ function pluginArgs(plugin: string, opts: TraceNativeOptions, exact: boolean): s
   if (opts.to) parts.push(`to=${opts.to}`);
   if (opts.whole) parts.push('whole=1');
   if (exact) parts.push('exact=1');
+  for (const glob of opts.userCode ?? []) parts.push(`user=${glob}`);
   return parts.join(',');
 }
 
@@ -368,7 +379,7 @@ function pickFrame(frames: string[]): string | undefined {
 
 const HEADER = /\.(h|hh|hpp|hxx|inl):\d+$/;
 
-function execText(cmd: string, argv: string[]): Promise<string> {
+export function execText(cmd: string, argv: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(cmd, argv, { maxBuffer: OUTPUT_CAP }, (err, stdout) =>
       err ? reject(new TracerError(`${cmd} failed: ${err.message}`)) : resolve(stdout),

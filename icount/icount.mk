@@ -34,6 +34,15 @@ build/test-programs/pmem-%: test/icount/programs/pmem-%.c icount/icount.h
 	@mkdir -p build/test-programs
 	$(CC) $(ICOUNT_PROG_CFLAGS) -o $@ $< -lpmem
 
+# pmem-frames uses a shared library of its own, found beside it ($$ORIGIN)
+build/test-programs/libpmfit-frames.so: test/icount/programs/lib/frames-lib.c
+	@mkdir -p build/test-programs
+	$(CC) $(ICOUNT_PROG_CFLAGS) -fPIC -shared -o $@ $<
+
+build/test-programs/pmem-frames: test/icount/programs/pmem-frames.c build/test-programs/libpmfit-frames.so
+	@mkdir -p build/test-programs
+	$(CC) $(ICOUNT_PROG_CFLAGS) -o $@ $< -Lbuild/test-programs -lpmfit-frames -Wl,-rpath,'$$ORIGIN' -lpmem
+
 build/test-programs/%: test/icount/programs/%.c icount/icount.h
 	@mkdir -p build/test-programs
 	$(CC) $(ICOUNT_PROG_CFLAGS) -o $@ $<

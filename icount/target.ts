@@ -20,6 +20,7 @@ import { findProgram } from '../core/support/find-program.js';
 import { coalesceInstructionStores } from './coalesce-stores.js';
 import { missingFunction } from './symbols.js';
 import { codePointerNote } from './code-pointers.js';
+import { attributeEvents, shortPath } from './attribution.js';
 
 export interface NativeTarget {
   /** The user's pool file (read, never written). */
@@ -36,6 +37,8 @@ export interface NativeTarget {
   env?: Record<string, string>;
   /** Time limit of the traced run in ms (default: the driver's ten minutes). */
   traceTimeoutMs?: number;
+  /** --user-code: globs of the objects whose code is the user's (replace the default rule). */
+  userCode?: string[];
 }
 
 export interface TracedTarget {
@@ -74,7 +77,24 @@ export function checkTarget(target: NativeTarget): string {
     throw new UsageError(`--size must be a positive number of bytes, got ${target.size}`);
   if (target.pool.includes(','))
     throw new UsageError(`--pool ${target.pool}: the tracer cannot take a path with a comma`);
+  checkUserCode(target.userCode);
   return findProgram(target.program);
+}
+
+/** The most --user-code globs the tracer takes. */
+export const MAX_USER_CODE_GLOBS = 16;
+
+/** Refuses --user-code globs the tracer cannot take (QEMU splits its plugin arguments at commas). */
+export function checkUserCode(globs: readonly string[] | undefined): void {
+  for (const glob of globs ?? []) {
+    if (glob === '') throw new UsageError('--user-code needs a glob, got an empty one');
+    if (glob.includes(','))
+      throw new UsageError(
+        `--user-code ${glob}: the tracer cannot take a glob with a comma: give one glob per --user-code`,
+      );
+  }
+  if ((globs?.length ?? 0) > MAX_USER_CODE_GLOBS)
+    throw new UsageError(`--user-code given ${globs!.length} times: the tracer takes at most ${MAX_USER_CODE_GLOBS}`);
 }
 
 /** Copies (or creates) the working pool in `dir` and runs `--init` on it. Returns its path. */
@@ -121,6 +141,7 @@ export async function traceTarget(
       ...(target.from ? { from: target.from } : {}),
       ...(target.to ? { to: target.to } : {}),
       ...(target.traceTimeoutMs !== undefined ? { timeoutMs: target.traceTimeoutMs } : {}),
+      ...(target.userCode?.length ? { userCode: target.userCode } : {}),
     });
   } catch (err) {
     if (err instanceof SecondThreadError) throw new UsageError(await secondThreadMessage(target.program, err, binary));
@@ -138,7 +159,7 @@ export async function traceTarget(
   requirePoolMapped(target, result.summary);
   const raw = readTrace(out);
   const trace = { ...raw, events: coalesceInstructionStores(raw.events) };
-  await resolveStoreSites(trace, binary);
+  await attributeEvents(trace, binary);
   const pointer = await codePointerNote(trace, binary, target.program);
   return {
     trace,
@@ -220,21 +241,4 @@ async function secondThreadMessage(program: string, err: SecondThreadError, bina
     if (site) where = ` at ${isAbsolute(site) ? shortPath(site) : site}`;
   }
   return `a second thread of ${program} touched the pool${where}: pmfit traces one thread for now; keep every pool store, flush and mapping on the program's main thread`;
-}
-
-/** Maps the pcs of the trace's events to file:line of the traced binary, where it knows them. */
-async function resolveStoreSites(trace: Trace, binary: string): Promise<void> {
-  const mainBase = trace.header.mainBase ?? 0;
-  const pcs = [...new Set(trace.events.map((e) => e.pc).filter((pc) => pc !== 0))];
-  if (pcs.length === 0) return;
-  const sites = await resolveSites(binary, pcs, mainBase);
-  for (const event of trace.events) {
-    const site = sites.get(event.pc);
-    if (site && !site.startsWith('??')) event.site = isAbsolute(site) ? shortPath(site) : site;
-  }
-}
-
-function shortPath(file: string): string {
-  const cwd = `${process.cwd()}/`;
-  return file.startsWith(cwd) ? file.slice(cwd.length) : file;
 }

@@ -3,7 +3,9 @@
 import type { FenceKind, FlushKind, MarkerKind, TraceEvent } from '../api.js';
 
 export const TRACE_MAGIC = 'PMFTRACE';
-export const TRACE_FORMAT_VERSION = 1;
+export const TRACE_FORMAT_VERSION = 2;
+/** Version 1 is version 2 without frame and object records: still read. */
+export const TRACE_FORMAT_OLDEST = 1;
 export const RECORD_HEAD_BYTES = 32;
 export const FILE_PREAMBLE_BYTES = 16;
 
@@ -15,7 +17,37 @@ export const RecordKind = {
   marker: 5,
   site: 6,
   map: 7,
+  frame: 8,
+  object: 9,
 } as const;
+
+/** The flags of a frame record: where the events after it come from. */
+export const FrameKind = { outside: 0, own: 1, caller: 2 } as const;
+/** Flags of a kind-6 record: a TS site table entry; a native pc's function name (not a line). */
+export const SITE_TS = 1;
+export const SITE_FUNCTION = 2;
+/** Flags of an object record. */
+export const OBJECT_USER = 1;
+export const OBJECT_MAIN = 2;
+
+/** The frame an event comes from, as a frame record says it (native traces). */
+export interface FrameState {
+  kind: number;
+  callerPc: number;
+  calleePc: number;
+}
+
+/** The frame of an event as it was read back (or resolved): what a writer records before it. */
+export function frameOf(event: TraceEvent): FrameState {
+  if (event.outsideUserCode) return { kind: FrameKind.outside, callerPc: 0, calleePc: 0 };
+  if (event.callerPc !== undefined)
+    return { kind: FrameKind.caller, callerPc: event.callerPc, calleePc: event.calleePc ?? 0 };
+  return { kind: FrameKind.own, callerPc: 0, calleePc: 0 };
+}
+
+export function sameFrame(a: FrameState, b: FrameState): boolean {
+  return a.kind === b.kind && a.callerPc === b.callerPc && a.calleePc === b.calleePc;
+}
 
 export const FLUSH_KINDS: readonly FlushKind[] = ['clflush', 'clflushopt', 'clwb'];
 export const FENCE_KINDS: readonly FenceKind[] = ['sfence', 'mfence', 'locked'];
@@ -90,19 +122,26 @@ export function kindCode(event: TraceEvent): number {
   return RecordKind[event.kind];
 }
 
+/** What the records before an event say about it: its line, and (native) its user frame. */
+export interface EventContext {
+  site?: string | undefined;
+  frame?: FrameState | undefined;
+  /** The name of the function the user called (frame kind caller), when a writer recorded it. */
+  via?: string | undefined;
+}
+
 /** Decodes an event record (kinds 1–5). `payload` is a view into the read buffer: copied where kept. */
-export function decodeEvent(
-  head: RecordHead,
-  payload: Buffer,
-  site: string | undefined,
-  pcIsSiteId = false,
-): TraceEvent {
+export function decodeEvent(head: RecordHead, payload: Buffer, context: EventContext, pcIsSiteId = false): TraceEvent {
+  const { site, frame, via } = context;
   const base = {
     seq: head.seq,
     icount: head.icount,
     pc: pcIsSiteId ? 0 : head.pc,
     pool: head.pool,
     ...(site ? { site } : {}),
+    ...(frame?.kind === FrameKind.outside ? { outsideUserCode: true } : {}),
+    ...(frame?.kind === FrameKind.caller ? { callerPc: frame.callerPc, calleePc: frame.calleePc } : {}),
+    ...(via ? { via } : {}),
   };
   switch (head.kind) {
     case RecordKind.store:

@@ -1,10 +1,17 @@
 // Streaming reader of the binary trace format: decodes records front to back in bounded chunks.
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { PoolMapping, Trace, TraceEvent, TraceHeader } from '../api.js';
+import type { CodeObject, PoolMapping, Trace, TraceEvent, TraceHeader } from '../api.js';
 import {
   FILE_PREAMBLE_BYTES,
+  type FrameState,
+  FrameKind,
+  OBJECT_MAIN,
+  OBJECT_USER,
   RECORD_HEAD_BYTES,
   RecordKind,
+  type RecordHead,
+  SITE_FUNCTION,
+  TRACE_FORMAT_OLDEST,
   TRACE_FORMAT_VERSION,
   TRACE_MAGIC,
   TraceFormatError,
@@ -47,6 +54,8 @@ class ByteSource {
 export interface TraceStream {
   header: TraceHeader;
   mappings: PoolMapping[];
+  /** Native: the code objects (object records), filled in as read. */
+  objects: CodeObject[];
   events: Generator<TraceEvent>;
 }
 
@@ -57,7 +66,13 @@ export function streamTrace(path: string): TraceStream {
     const source = new ByteSource(fd);
     const header = readHeader(source);
     const mappings: PoolMapping[] = [];
-    return { header, mappings, events: eventGenerator(source, fd, mappings, header.source === 'ts') };
+    const objects: CodeObject[] = [];
+    return {
+      header,
+      mappings,
+      objects,
+      events: eventGenerator(source, fd, { mappings, objects }, header.source === 'ts'),
+    };
   } catch (err) {
     closeSync(fd);
     throw err;
@@ -68,9 +83,9 @@ function readHeader(source: ByteSource): TraceHeader {
   const pre = source.take(FILE_PREAMBLE_BYTES, 'the preamble');
   if (!pre || pre.toString('latin1', 0, 8) !== TRACE_MAGIC) throw new TraceFormatError('not a pmfit trace (bad magic)');
   const version = pre.readUInt32LE(8);
-  if (version !== TRACE_FORMAT_VERSION)
+  if (version < TRACE_FORMAT_OLDEST || version > TRACE_FORMAT_VERSION)
     throw new TraceFormatError(
-      `trace format version ${version} is not supported (this pmfit reads ${TRACE_FORMAT_VERSION})`,
+      `trace format version ${version} is not supported (this pmfit reads ${TRACE_FORMAT_OLDEST} to ${TRACE_FORMAT_VERSION})`,
     );
   const json = source.take(pre.readUInt32LE(12), 'the header');
   if (!json) throw new TraceFormatError('trace is truncated inside the header');
@@ -84,23 +99,54 @@ function readHeader(source: ByteSource): TraceHeader {
 function* eventGenerator(
   source: ByteSource,
   fd: number,
-  mappings: PoolMapping[],
+  tables: { mappings: PoolMapping[]; objects: CodeObject[] },
   pcIsSiteId: boolean,
 ): Generator<TraceEvent> {
   const sites = new Map<number, string>();
+  const names = new Map<number, string>();
+  // no frame record yet (a version-1 trace, a TS trace): events say nothing about their frame
+  let frame: FrameState | undefined;
   try {
     for (;;) {
       const headBytes = source.take(RECORD_HEAD_BYTES, 'a record head');
       if (!headBytes) return;
       const head = readRecordHead(headBytes, 0);
       const payload = source.take(head.len, `record ${head.seq}`) ?? Buffer.alloc(0);
-      if (head.kind === RecordKind.site) sites.set(head.pc, payload.toString('utf8'));
-      else if (head.kind === RecordKind.map) mappings.push(decodeMapping(head.pool, payload));
-      else yield decodeEvent(head, payload, sites.get(head.pc), pcIsSiteId);
+      if (head.kind === RecordKind.site)
+        (head.flags & SITE_FUNCTION ? names : sites).set(head.pc, payload.toString('utf8'));
+      else if (head.kind === RecordKind.map) tables.mappings.push(decodeMapping(head.pool, payload));
+      else if (head.kind === RecordKind.object) tables.objects.push(decodeObject(head, payload));
+      else if (head.kind === RecordKind.frame) frame = decodeFrame(head, payload);
+      else {
+        // a caller frame's event has its caller's line and the name of the function it called
+        const caller = frame?.kind === FrameKind.caller;
+        const site = sites.get(caller ? frame!.callerPc : head.pc);
+        const via = caller ? names.get(frame!.calleePc) : undefined;
+        yield decodeEvent(head, payload, { site, frame, via }, pcIsSiteId);
+      }
     }
   } finally {
     closeSync(fd);
   }
+}
+
+function decodeFrame(head: RecordHead, payload: Buffer): FrameState {
+  if (head.flags > FrameKind.caller) throw new TraceFormatError(`unknown frame kind code ${head.flags}`);
+  if (head.flags !== FrameKind.caller) return { kind: head.flags, callerPc: 0, calleePc: 0 };
+  if (payload.length < 8) throw new TraceFormatError('frame record is too short');
+  return { kind: head.flags, callerPc: head.pc, calleePc: readSafeU64(payload, 0) };
+}
+
+function decodeObject(head: RecordHead, payload: Buffer): CodeObject {
+  if (payload.length < 16) throw new TraceFormatError('object record is too short');
+  return {
+    path: payload.toString('utf8', 16),
+    bias: head.pc,
+    start: readSafeU64(payload, 0),
+    end: readSafeU64(payload, 8),
+    user: (head.flags & OBJECT_USER) !== 0,
+    main: (head.flags & OBJECT_MAIN) !== 0,
+  };
 }
 
 function decodeMapping(pool: number, payload: Buffer): PoolMapping {
@@ -117,5 +163,10 @@ export function readTrace(path: string): Trace {
       throw new TraceFormatError(`event ${events.length} has sequence number ${event.seq}`);
     events.push(event);
   }
-  return { header: stream.header, mappings: stream.mappings, events };
+  return {
+    header: stream.header,
+    mappings: stream.mappings,
+    events,
+    ...(stream.objects.length > 0 ? { objects: stream.objects } : {}),
+  };
 }

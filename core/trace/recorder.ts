@@ -2,7 +2,8 @@
 // The Pool calls it; scenarios never do. Call sites are taken from the JS stack so a finding
 // can name the line of the snippet that made a lost store.
 import { findSourceMap } from 'node:module';
-import { relative } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FenceKind, FlushKind, MarkerKind, TraceEvent } from '../api.js';
 
 export const CACHE_LINE = 64;
@@ -64,7 +65,19 @@ export class TraceRecorder {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-const INTERNAL_FRAME = /\/core\/(pool|trace\/recorder)\.(js|ts)$/;
+/**
+ * pmfit's own code, compiled (dist/core/…) or not (core/…): this module sits in core/trace/, two
+ * levels below the root. Only these folders, not a user's file that happens to be called pool.ts;
+ * the built-in scenarios (scenarios/) and the tests are user code like any scenario file.
+ */
+const PMFIT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const INTERNAL_DIRS = ['core/', 'harness/', 'icount/'].map((d) => join(PMFIT_ROOT, d));
+
+/** Is a stack frame's file (a path or a file: URL) pmfit's own code? */
+export function isPmfitFrame(fileName: string): boolean {
+  const path = fileName.startsWith('file://') ? fileURLToPath(fileName) : fileName;
+  return INTERNAL_DIRS.some((dir) => path.startsWith(dir));
+}
 
 /** V8's structured call sites: read them directly instead of formatting and parsing a stack string. */
 function structuredStack(_: Error, frames: NodeJS.CallSite[]): NodeJS.CallSite[] {
@@ -83,7 +96,7 @@ function callSite(): string | undefined {
   Error.stackTraceLimit = stackTraceLimit;
   for (const frame of frames) {
     const name = frame.getFileName();
-    if (!name || INTERNAL_FRAME.test(name) || name.startsWith('node:')) continue;
+    if (!name || isPmfitFrame(name) || name.startsWith('node:')) continue;
     return sourceLocation(name, frame.getLineNumber() ?? 0, frame.getColumnNumber() ?? 0);
   }
   return undefined;
@@ -105,7 +118,10 @@ function sourceLocation(name: string, line: number, column: number): string {
       ? { file: entry.originalSource, line: entry.originalLine! + 1, column: entry.originalColumn! + 1 }
       : { file: name, line, column };
     const file = mapped.file.replace(/^file:\/\//, '');
-    location = `${relative(process.cwd(), file) || file}:${mapped.line}:${mapped.column}`;
+    // relative to the working directory when the file is below it, else absolute (never ../../)
+    const below = relative(process.cwd(), file);
+    const shown = below && !below.startsWith('..') && !isAbsolute(below) ? below : file;
+    location = `${shown}:${mapped.line}:${mapped.column}`;
     locations.set(key, location);
   }
   return location;

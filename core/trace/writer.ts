@@ -1,14 +1,22 @@
 // Streaming writer of the binary trace format: buffered appends to one file.
 import { closeSync, openSync, writeSync } from 'node:fs';
-import type { PoolMapping, TraceEvent, TraceHeader } from '../api.js';
+import type { CodeObject, PoolMapping, TraceEvent, TraceHeader } from '../api.js';
 import {
   FILE_PREAMBLE_BYTES,
+  type FrameState,
+  FrameKind,
+  OBJECT_MAIN,
+  OBJECT_USER,
   RECORD_HEAD_BYTES,
   RecordKind,
+  SITE_FUNCTION,
+  SITE_TS,
   TRACE_FORMAT_VERSION,
   TRACE_MAGIC,
   encodePayload,
+  frameOf,
   kindCode,
+  sameFrame,
   writeRecordHead,
 } from './format.js';
 
@@ -20,6 +28,8 @@ export class TraceWriter {
   private buffered = 0;
   private readonly siteIds = new Map<string, number>();
   private readonly nativeSites = new Set<number>();
+  private readonly nativeNames = new Set<number>();
+  private frame: FrameState | undefined;
 
   constructor(
     path: string,
@@ -32,7 +42,7 @@ export class TraceWriter {
   append(event: TraceEvent): void {
     const ts = this.header.source === 'ts';
     const pc = ts && event.site !== undefined ? this.siteId(event.site) : event.pc;
-    if (!ts && event.site !== undefined && event.pc !== 0) this.nativeSite(event.pc, event.site);
+    if (!ts) this.nativeContext(event);
     const { flags, payload } = encodePayload(event);
     const head = Buffer.allocUnsafe(RECORD_HEAD_BYTES);
     writeRecordHead(head, 0, {
@@ -55,6 +65,16 @@ export class TraceWriter {
     this.pushRecord(RecordKind.map, 0, mapping.pool, 0, payload);
   }
 
+  appendObject(object: CodeObject): void {
+    const path = Buffer.from(object.path, 'utf8');
+    const payload = Buffer.allocUnsafe(16 + path.length);
+    payload.writeBigUInt64LE(BigInt(object.start), 0);
+    payload.writeBigUInt64LE(BigInt(object.end), 8);
+    payload.set(path, 16);
+    const flags = (object.user ? OBJECT_USER : 0) | (object.main ? OBJECT_MAIN : 0);
+    this.pushRecord(RecordKind.object, flags, 0, object.bias, payload);
+  }
+
   close(): void {
     this.flush();
     closeSync(this.fd);
@@ -66,16 +86,33 @@ export class TraceWriter {
     if (id === undefined) {
       id = this.siteIds.size + 1;
       this.siteIds.set(site, id);
-      this.pushRecord(RecordKind.site, 1, 0, id, Buffer.from(site, 'utf8'));
+      this.pushRecord(RecordKind.site, SITE_TS, 0, id, Buffer.from(site, 'utf8'));
     }
     return id;
   }
 
-  /** A native pc resolved to a source line: written once, keyed by the pc itself. */
-  private nativeSite(pc: number, site: string): void {
-    if (this.nativeSites.has(pc)) return;
-    this.nativeSites.add(pc);
-    this.pushRecord(RecordKind.site, 0, 0, pc, Buffer.from(site, 'utf8'));
+  /**
+   * What a native event's reader needs before it: a frame record when its user frame changed, and
+   * the line (kind 6) of the pc its site belongs to (the caller's, for a caller frame), and the name
+   * of the function the user called (`via`), each written once per pc.
+   */
+  private nativeContext(event: TraceEvent): void {
+    const frame = frameOf(event);
+    if (!this.frame || !sameFrame(this.frame, frame)) {
+      this.frame = frame;
+      const payload = Buffer.allocUnsafe(frame.kind === FrameKind.caller ? 8 : 0);
+      if (frame.kind === FrameKind.caller) payload.writeBigUInt64LE(BigInt(frame.calleePc), 0);
+      this.pushRecord(RecordKind.frame, frame.kind, 0, frame.callerPc, payload);
+    }
+    const linePc = frame.kind === FrameKind.caller ? frame.callerPc : event.pc;
+    if (event.site !== undefined && linePc !== 0 && !this.nativeSites.has(linePc)) {
+      this.nativeSites.add(linePc);
+      this.pushRecord(RecordKind.site, 0, 0, linePc, Buffer.from(event.site, 'utf8'));
+    }
+    if (event.via !== undefined && frame.calleePc !== 0 && !this.nativeNames.has(frame.calleePc)) {
+      this.nativeNames.add(frame.calleePc);
+      this.pushRecord(RecordKind.site, SITE_FUNCTION, 0, frame.calleePc, Buffer.from(event.via, 'utf8'));
+    }
   }
 
   private pushRecord(kind: number, flags: number, pool: number, pc: number, payload: Buffer): void {
@@ -115,9 +152,11 @@ export function writeTrace(
   header: TraceHeader,
   events: Iterable<TraceEvent>,
   mappings: PoolMapping[] = [],
+  objects: CodeObject[] = [],
 ): void {
   const writer = new TraceWriter(path, header);
   for (const m of mappings) writer.appendMapping(m);
+  for (const o of objects) writer.appendObject(o);
   for (const e of events) writer.append(e);
   writer.close();
 }

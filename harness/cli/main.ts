@@ -18,6 +18,7 @@ import {
   timeoutOption,
   withCheckOptions,
   withNativeOptions,
+  withUserCodeOption,
 } from './options.js';
 
 process.setSourceMapsEnabled(true);
@@ -70,7 +71,10 @@ await yargs(hideBin(process.argv))
   .command(
     'run <scenario..>',
     'crash-test built-in scenarios, scenario files, or "all" built-ins',
-    (y) => withCheckOptions(y.positional('scenario', { type: 'string', array: true, demandOption: true })),
+    (y) =>
+      withUserCodeOption(
+        withCheckOptions(y.positional('scenario', { type: 'string', array: true, demandOption: true })),
+      ),
     (argv) => settle(async () => (await import('./commands/run.js')).runCommand(argv as never)),
   )
   .command('list', 'list the built-in scenarios', {}, () =>

@@ -50,7 +50,13 @@ export async function checkNative(target: NativeTarget, options: NativeCheckOpti
       'traced the snippet',
     );
     if (options.saveTrace)
-      writeTrace(options.saveTrace, traced.trace.header, traced.trace.events, traced.trace.mappings);
+      writeTrace(
+        options.saveTrace,
+        traced.trace.header,
+        traced.trace.events,
+        traced.trace.mappings,
+        traced.trace.objects,
+      );
     const { checker, note } = externalChecker({
       command: options.check,
       jobs: options.jobs,

@@ -73,7 +73,7 @@ const NUMBER_RULES: Record<string, NumberRule> = {
 };
 
 /** Options that legitimately take several values; any other one given twice is refused. */
-const MANY_VALUED = new Set(['_', '$0', '--', 'model', 'report', 'scenario', 'files']);
+const MANY_VALUED = new Set(['_', '$0', '--', 'model', 'report', 'scenario', 'files', 'user-code']);
 
 /**
  * Refuses an option given twice (`--pool a --pool b` would otherwise become an array and the last
@@ -188,9 +188,19 @@ export function timeoutOption(describe = 'per-check timeout in ms') {
   return { type: 'number', default: DEFAULTS.timeoutMs, describe } as const;
 }
 
+/** --user-code: which objects' code is the user's, for the site of each native event (repeatable). */
+export function withUserCodeOption<T>(y: Argv<T>) {
+  return y.option('user-code', {
+    type: 'string',
+    array: true,
+    describe:
+      "GLOB (fnmatch, on each object's real path) of the user's code, repeatable; replaces the default (the program and every library outside /usr, /lib*, /bin, /sbin, /opt, /etc)",
+  });
+}
+
 /** Options shared by the commands that run a native program: check, allcounts, icount. */
 export function withNativeOptions<T>(y: Argv<T>) {
-  return y
+  return withUserCodeOption(y)
     .option('pool', {
       type: 'string',
       demandOption: true,

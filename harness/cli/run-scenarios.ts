@@ -26,6 +26,8 @@ import { loadScenario, recordScenario } from '../../icount/ts-record.js';
 
 export interface RunOptions extends CheckSettings {
   progress?: ProgressLine;
+  /** --user-code: the globs of the user's code for the native scenarios' traced runs. */
+  userCode?: string[];
 }
 
 /** The progress callback of one scenario run, when there is a progress line. */
@@ -52,8 +54,9 @@ export type NativeEntry = NativeScenarioEntry | NativeFileScenarioEntry;
  * The native target of a native scenario: a built-in starts from a fresh pool formatted by `PROG init`;
  * a file's spec from its `pool` (copied, never written) or `poolSize` zero bytes, then its own `init`.
  */
-export function nativeScenarioTarget(entry: NativeEntry, dir: string): NativeTarget {
+export function nativeScenarioTarget(entry: NativeEntry, dir: string, userCode?: string[]): NativeTarget {
   const fresh = join(dir, 'new.pool');
+  const user = userCode?.length ? { userCode } : {};
   if (entry.kind === 'native')
     return {
       pool: fresh,
@@ -61,8 +64,10 @@ export function nativeScenarioTarget(entry: NativeEntry, dir: string): NativeTar
       init: `${shellQuote(entry.program)} init {pool}`,
       program: entry.program,
       args: ['run', '{pool}', ...entry.runArgs],
+      ...user,
     };
   return {
+    ...user,
     pool: entry.pool ?? fresh,
     ...(entry.poolSize ? { size: entry.poolSize } : {}),
     ...(entry.init ? { init: entry.init } : {}),
@@ -87,7 +92,7 @@ function scenarioReplayCommand(entry: RunnableScenarioEntry): (id: string) => st
 async function runNativeScenario(entry: NativeEntry, options: RunOptions): Promise<ScenarioResult[]> {
   const dir = makeTempDir();
   try {
-    const { results } = await checkNative(nativeScenarioTarget(entry, dir), {
+    const { results } = await checkNative(nativeScenarioTarget(entry, dir, options.userCode), {
       ...options,
       name: entry.name,
       check: nativeScenarioCheck(entry),

@@ -23,7 +23,8 @@ export function crashPointAt(events: readonly TraceEvent[], index: number, total
 
 /** An event as data, for findings and reports (reports/format.ts words it). */
 export function eventRef(e: TraceEvent): EventRef {
-  const where = { ...(e.site ? { site: e.site } : e.pc ? { pc: e.pc } : {}) };
+  // a native event made inside a library names the function its user's line called (via)
+  const where = { ...(e.site ? { site: e.site } : e.pc ? { pc: e.pc } : {}), ...(e.via ? { via: e.via } : {}) };
   switch (e.kind) {
     case 'store':
       return {

@@ -1,9 +1,12 @@
 /*
  * tracer-elf.c -- the main binary's load bias and the addresses of the
- * from= / to= functions, read from its ELF symbol tables
+ * from= / to= functions, read from its ELF symbol tables; and the code
+ * objects (tracer-frames.c): each one's executable range, load bias and
+ * C start-up code
  */
 #include <elf.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +15,14 @@
 
 #include "tracer.h"
 
-/* tracer_elf_read -- read the whole main binary into memory */
+/* the ELF and program headers of any object are within its first page */
+#define TRACER_ELF_HEAD 4096
+/* glibc's x86-64 _start (38 bytes) calls __libc_start_main within these */
+#define TRACER_START_BYTES 64
+
+/* tracer_elf_read -- read an object (at most limit bytes) into memory */
 static uint8_t *
-tracer_elf_read(const char *path, size_t *size)
+tracer_elf_read(const char *path, size_t *size, size_t limit)
 {
 	struct stat st;
 	uint8_t *p;
@@ -25,13 +33,13 @@ tracer_elf_read(const char *path, size_t *size)
 			close(fd);
 		return NULL;
 	}
-	p = malloc((size_t)st.st_size);
-	if (p && pread(fd, p, (size_t)st.st_size, 0) != st.st_size) {
+	*size = (size_t)st.st_size < limit ? (size_t)st.st_size : limit;
+	p = malloc(*size ? *size : 1);
+	if (p && pread(fd, p, *size, 0) != (ssize_t)*size) {
 		free(p);
 		p = NULL;
 	}
 	close(fd);
-	*size = (size_t)st.st_size;
 	return p;
 }
 
@@ -56,9 +64,9 @@ tracer_elf_base(const uint8_t *img, size_t size)
 	return lowest == UINT64_MAX ? 0 : qemu_plugin_start_code() - lowest;
 }
 
-/* tracer_elf_symbol -- link-time address of function `name`, or 0 */
-static uint64_t
-tracer_elf_symbol(const uint8_t *img, size_t size, const char *name)
+/* tracer_elf_lookup -- the function symbol `name`, or NULL */
+static const Elf64_Sym *
+tracer_elf_lookup(const uint8_t *img, size_t size, const char *name)
 {
 	const Elf64_Ehdr *eh = (const void *)img;
 
@@ -83,10 +91,160 @@ tracer_elf_symbol(const uint8_t *img, size_t size, const char *name)
 			if (ELF64_ST_TYPE(s->st_info) == STT_FUNC && s->st_value &&
 			    strcmp((const char *)img + strs->sh_offset +
 			    s->st_name, name) == 0)
-				return s->st_value;
+				return s;
 		}
 	}
+	return NULL;
+}
+
+/* tracer_elf_symbol -- link-time address of function `name`, or 0 */
+static uint64_t
+tracer_elf_symbol(const uint8_t *img, size_t size, const char *name)
+{
+	const Elf64_Sym *s = tracer_elf_lookup(img, size, name);
+
+	return s ? s->st_value : 0;
+}
+
+/* tracer_elf_symbol_size -- size of function `name`, or 0 */
+static uint64_t
+tracer_elf_symbol_size(const uint8_t *img, size_t size, const char *name)
+{
+	const Elf64_Sym *s = tracer_elf_lookup(img, size, name);
+
+	return s ? s->st_size : 0;
+}
+
+/* tracer_elf_phdr -- program header i, or NULL past the image */
+static const Elf64_Phdr *
+tracer_elf_phdr(const uint8_t *img, size_t size, int i)
+{
+	const Elf64_Ehdr *eh = (const void *)img;
+	uint64_t at = eh->e_phoff + (uint64_t)i * sizeof(Elf64_Phdr);
+
+	return at + sizeof(Elf64_Phdr) <= size ? (const void *)(img + at) : NULL;
+}
+
+/*
+ * tracer_elf_startup -- the C start-up code the toolchain links into every
+ * object (crt1, crti/crtn, crtstuff): libc's start-up and exit handlers
+ * call through it, and it is never the line a user wants to see
+ */
+static void
+tracer_elf_startup(const uint8_t *img, size_t size, struct tracer_object *o)
+{
+	static const char *names[] = { "_start", "__do_global_dtors_aux",
+		"frame_dummy", "register_tm_clones", "deregister_tm_clones",
+		"__libc_csu_init", "__libc_csu_fini" };
+	const Elf64_Ehdr *eh = (const void *)img;
+	const Elf64_Shdr *sh, *shstr;
+
+	o->nexcl = 0;
+	if (eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > size ||
+	    eh->e_shstrndx >= eh->e_shnum)
+		return;
+	sh = (const void *)(img + eh->e_shoff);
+	shstr = &sh[eh->e_shstrndx];
+	for (int i = 0; i < eh->e_shnum && o->nexcl < TRACER_MAX_EXCL; i++) {
+		const char *name = (const char *)img + shstr->sh_offset +
+			sh[i].sh_name;
+		if (shstr->sh_offset + sh[i].sh_name + 6 > size)
+			continue;
+		if (strcmp(name, ".init") == 0 || strcmp(name, ".fini") == 0) {
+			o->excl[o->nexcl][0] = o->bias + sh[i].sh_addr;
+			o->excl[o->nexcl++][1] = o->bias + sh[i].sh_addr +
+				sh[i].sh_size;
+		}
+	}
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]) &&
+	    o->nexcl < TRACER_MAX_EXCL; k++) {
+		uint64_t v = tracer_elf_symbol(img, size, names[k]);
+		uint64_t n = v ? tracer_elf_symbol_size(img, size, names[k]) : 0;
+		if (!n)
+			continue;
+		o->excl[o->nexcl][0] = o->bias + v;
+		o->excl[o->nexcl++][1] = o->bias + v + n;
+	}
+}
+
+/*
+ * tracer_elf_object -- describe the object at path whose bytes from file
+ * offset off were mapped executable at addr (len bytes): its executable
+ * range and load bias, and its start-up code when it is the user's
+ */
+int
+tracer_elf_object(const char *path, uint64_t addr, uint64_t off,
+	uint64_t len, struct tracer_object *o)
+{
+	size_t size = 0;
+	/* a library's symbols matter only when it is the user's */
+	uint8_t *img = tracer_elf_read(path, &size,
+		o->user ? SIZE_MAX : TRACER_ELF_HEAD);
+	const Elf64_Ehdr *eh = (const void *)img;
+
+	o->bias = addr - off;
+	o->lo = addr;
+	o->hi = addr + len;
+	o->nexcl = 0;
+	if (!img || size < sizeof(Elf64_Ehdr) ||
+	    memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0) {
+		free(img);
+		return 0; /* not ELF: the mapping is all we know */
+	}
+	for (int i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = tracer_elf_phdr(img, size, i);
+		if (!ph || ph->p_type != PT_LOAD || !(ph->p_flags & PF_X) ||
+		    (ph->p_offset & ~4095ULL) != off)
+			continue;
+		o->bias = addr - (ph->p_vaddr & ~4095ULL);
+		o->lo = o->bias + ph->p_vaddr;
+		o->hi = o->lo + ph->p_memsz;
+		break;
+	}
+	if (o->user)
+		tracer_elf_startup(img, size, o);
+	free(img);
 	return 0;
+}
+
+/* tracer_elf_main -- the main binary as a code object (QEMU loaded it) */
+static void
+tracer_elf_main(const uint8_t *img, size_t size)
+{
+	static struct tracer_object o;
+	const Elf64_Ehdr *eh = (const void *)img;
+	const char *bin = qemu_plugin_path_to_binary();
+	char real[PATH_MAX];
+	const char *p = realpath(bin, real) ? real : bin;
+	size_t n = strnlen(p, sizeof(o.path) - 1);
+
+	memcpy(o.path, p, n);
+	o.path[n] = '\0';
+	o.main = 1;
+	o.user = tracer_user_path(o.path, 1);
+	o.bias = Guest.main_base;
+	o.lo = UINT64_MAX;
+	o.hi = 0;
+	for (int i = 0; i < eh->e_phnum; i++) {
+		const Elf64_Phdr *ph = tracer_elf_phdr(img, size, i);
+		if (!ph || ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+			continue;
+		if (o.bias + ph->p_vaddr < o.lo)
+			o.lo = o.bias + ph->p_vaddr;
+		if (o.bias + ph->p_vaddr + ph->p_memsz > o.hi)
+			o.hi = o.bias + ph->p_vaddr + ph->p_memsz;
+	}
+	if (o.lo >= o.hi)
+		return;
+	if (o.user)
+		tracer_elf_startup(img, size, &o);
+	/* stripped: _start has no symbol, but it is where execution enters */
+	if (o.user && !tracer_elf_symbol(img, size, "_start") &&
+	    o.nexcl < TRACER_MAX_EXCL && eh->e_entry) {
+		o.excl[o.nexcl][0] = o.bias + eh->e_entry;
+		o.excl[o.nexcl++][1] = o.bias + eh->e_entry + TRACER_START_BYTES;
+	}
+	tracer_object_add(&o);
 }
 
 /* tracer_elf_function -- run-time address of function `name`, 0 if none */
@@ -111,7 +269,8 @@ int
 tracer_resolve(void)
 {
 	size_t size = 0;
-	uint8_t *img = tracer_elf_read(qemu_plugin_path_to_binary(), &size);
+	uint8_t *img = tracer_elf_read(qemu_plugin_path_to_binary(), &size,
+		SIZE_MAX);
 	int ret = 0;
 
 	if (!img || size < sizeof(Elf64_Ehdr)) {
@@ -119,6 +278,7 @@ tracer_resolve(void)
 		return Args.from_name ? -1 : 0;
 	}
 	Guest.main_base = tracer_elf_base(img, size);
+	tracer_elf_main(img, size);
 	if (Args.from_name &&
 	    !(Guest.from_pc = tracer_elf_function(img, size, Args.from_name)))
 		ret = -1;

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "tracer.h"
+#include "tracer-stack.h"
 
 /* tracer_marker_event -- record a kind-5 marker */
 static void
@@ -194,6 +195,8 @@ tracer_exec(unsigned vcpu, void *udata, const uint64_t *env)
 	}
 	Win.all++;
 	Win.pc = in->pc;
+	if (__builtin_expect(Stack.pending | in->flow, 0))
+		tracer_frames_step(in);
 	if (__builtin_expect(Win.armed, 0) && Win.count == Win.kill_at &&
 	    Win.open)
 		tracer_die();

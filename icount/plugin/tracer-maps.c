@@ -287,6 +287,8 @@ tracer_map_ret(int64_t num, const uint64_t *a, int64_t ret)
 {
 	if (num == SYS_X_MMAP && !(a[3] & X_MAP_ANONYMOUS)) {
 		tracer_maps_remove((uint64_t)ret, a[1]);
+		if (a[2] & PROT_EXEC) /* a library's code (the loader maps it) */
+			tracer_object_mapped((int)a[4], (uint64_t)ret, a[1], a[5]);
 		if (!tracer_is_pool_fd((int)a[4]))
 			return;
 		if (!(a[2] & PROT_WRITE))

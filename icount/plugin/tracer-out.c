@@ -77,8 +77,10 @@ tracer_emit(uint8_t kind, uint8_t flags, uint64_t icount, uint64_t pc,
 	uint32_t len = (uint32_t)(n1 + n2);
 	uint64_t seq = 0;
 
-	if (kind <= TK_MARKER)
+	if (kind <= TK_MARKER) {
+		tracer_frame_before(pc); /* its user frame, when it changed */
 		seq = Out.seq++;
+	}
 	head[0] = kind;
 	head[1] = flags;
 	memcpy(head + 2, &pool, 2); /* the host is little-endian like the format */
@@ -172,7 +174,7 @@ tracer_header_json(char *buf, size_t cap)
 	char abs[PATH_MAX];
 	const char *pool = realpath(Args.pool_path, abs) ? abs : Args.pool_path;
 	size_t at = (size_t)snprintf(buf, cap,
-		"{\"formatVersion\":1,\"source\":\"native\",\"program\":");
+		"{\"formatVersion\":2,\"source\":\"native\",\"program\":");
 
 	at = tracer_program_json(buf, at, cap);
 	at += (size_t)snprintf(buf + at, cap - at, ",\"pools\":[{\"id\":0,\"path\":");
@@ -196,7 +198,7 @@ tracer_header_write(int final)
 	static char json[70000];
 	size_t n = tracer_header_json(json, sizeof(json) - 1024);
 	uint8_t pre[16];
-	uint32_t version = 1, hlen;
+	uint32_t version = 2, hlen;
 
 	if (!final)
 		Out.header_room = n + 512; /* room for the final pool size */
@@ -230,6 +232,7 @@ tracer_restart(void)
 	memset(&Counts, 0, sizeof(Counts));
 	for (int i = 0; i < Pool.nmaps; i++)
 		tracer_emit_map(&Pool.maps[i]);
+	tracer_emit_objects();
 }
 
 /* tracer_summary_paths -- the other files the program opened, as JSON */
@@ -291,6 +294,9 @@ tracer_summary(const char *reason)
 		(unsigned long long)Pool.mapped_private,
 		Pool.opened_ro ? "true" : "false");
 	tracer_summary_paths(f);
+	fprintf(f, "\"objects\":%d,\"objectsMore\":%s,\"stackDropped\":%llu,",
+		Objects.n, Objects.more ? "true" : "false",
+		(unsigned long long)Stack.dropped);
 	fprintf(f, "\"forks\":%llu,\"threadPc\":%llu,",
 		(unsigned long long)__atomic_load_n(&Run.forks, __ATOMIC_RELAXED),
 		(unsigned long long)Run.thread_pc);

@@ -537,6 +537,15 @@ x86_decode(const uint8_t *b, size_t n, struct x86_insn *out)
 		out->has_mem = 1;
 	}
 	o = b[d.op];
+	if (d.map == 0 && (o == 0xE8 || (o == 0xFF && d.has_modrm &&
+	    ((d.modrm >> 3) & 7) == 2)))
+		out->flow = X86_FLOW_CALL;
+	if (d.map == 0 && o == 0xE8 && d.op + 5 <= n && !d.p66) {
+		out->direct = 1;
+		memcpy(&out->rel, b + d.op + 1, 4);
+	}
+	else if (d.map == 0 && (o == 0xC3 || o == 0xC2))
+		out->flow = X86_FLOW_RET;
 	x86_regop(&d, out);
 	if (x86_fence_or_flush(&d, out))
 		return;

@@ -42,6 +42,13 @@ enum x86_class {
 	X86_MARKER,	/* an icount.h magic NOP (sub: 0 start .. 3 total) */
 };
 
+/*
+ * control flow the tracer follows for its shadow call stack (tracer-frames.c):
+ * near calls (E8, FF /2) and near returns (C3, C2); far ones are not used by
+ * user-mode x86-64 code
+ */
+enum x86_flow { X86_FLOW_NONE, X86_FLOW_CALL, X86_FLOW_RET };
+
 /* flush kinds: the flags of a trace's flush record (docs/trace-format.md) */
 enum x86_flush { X86_CLFLUSH, X86_CLFLUSHOPT, X86_CLWB };
 
@@ -82,6 +89,9 @@ struct x86_insn {
 	uint8_t rep;		/* rep-prefixed string store (movs, stos) */
 	uint8_t mov;		/* a plain mov to memory (opcodes 88, 89) */
 	uint8_t has_mem;	/* `mem` is the instruction's memory operand */
+	uint8_t flow;		/* enum x86_flow */
+	uint8_t direct;		/* a call rel32: its target is next + rel */
+	int32_t rel;
 	uint8_t syncs;		/* surely accesses guest memory: TCG writes all
 				 * guest registers back before it */
 	uint16_t gpr_writes;	/* registers it may write (X86_GPR_ALL: unknown) */

@@ -11,6 +11,9 @@
  *	to=FUNC		close it at entry of FUNC (default: when FUNC returns)
  *	whole=1		trace the whole run; markers are events, not gates
  *	exact=1		the run uses qemu -singlestep (flush addresses exact)
+ *	user=GLOB	the user's code is the objects whose real path matches
+ *			GLOB (fnmatch); repeatable; replaces the default rule
+ *			(tracer-frames.c)
  *
  * Without from/whole the window is the whole run until the first
  * icount_start, which discards what came before it (icount.h).
@@ -32,6 +35,8 @@ struct tracer_counts Counts;
 struct tracer_env Env;
 struct tracer_pool Pool;
 struct tracer_run Run;
+struct tracer_stack Stack;
+struct tracer_objects Objects;
 
 /* tracer_first_tb -- one-time setup once the guest binary is loaded */
 static void
@@ -62,6 +67,9 @@ tracer_describe(const struct x86_insn *block, const uint64_t *next_pcs,
 	in->sub = x->sub;
 	in->nt = x->cls == X86_NT_STORE;
 	in->mem = x->mem;
+	in->flow = x->flow;
+	in->target = x->direct ? in->pc + in->len + (uint64_t)(int64_t)x->rel : 0;
+	in->user = (uint8_t)tracer_user_code(in->pc);
 	in->movst = x->mov && x->has_mem && x->mem.base >= 0 &&
 		x->mem.index < 0 && !x->mem.riprel && !x->mem.seg &&
 		!x->mem.addr32;
@@ -120,7 +128,7 @@ tracer_atexit(qpa_id_t id, void *udata)
 	tracer_finish(Run.exited ? "exit" : "unknown");
 }
 
-/* tracer_parse_args -- read pool=, out=, from=, to=, whole=, exact= */
+/* tracer_parse_args -- read pool=, out=, from=, to=, whole=, exact=, user= */
 static int
 tracer_parse_args(int argc, char **argv)
 {
@@ -143,7 +151,14 @@ tracer_parse_args(int argc, char **argv)
 			Args.mode = strcmp(v, "1") == 0 ? MODE_WHOLE : Args.mode;
 		else if (strcmp(argv[i], "exact") == 0)
 			Args.singlestep = strcmp(v, "1") == 0;
-		else {
+		else if (strcmp(argv[i], "user") == 0) {
+			if (Args.nuser == TRACER_MAX_USER) {
+				fprintf(stderr, "pmfit-tracer: more than %d "
+					"user= globs\n", TRACER_MAX_USER);
+				return -1;
+			}
+			Args.user[Args.nuser++] = v;
+		} else {
 			fprintf(stderr, "pmfit-tracer: unknown argument '%s'\n",
 				argv[i]);
 			return -1;
@@ -185,6 +200,7 @@ qemu_plugin_install(qpa_id_t id, const struct qpa_info *info, int argc,
 	Win.open = Args.mode != MODE_FUNC;
 	Win.provisional = Args.mode == MODE_AUTO;
 	Pool.lo = UINT64_MAX;
+	Stack.last = -1;
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tracer_tb_trans);
 	qemu_plugin_register_vcpu_syscall_cb(id, tracer_syscall);
 	qemu_plugin_register_vcpu_syscall_ret_cb(id, tracer_syscall_ret);

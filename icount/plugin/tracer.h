@@ -12,6 +12,8 @@
  *	tracer-elf.c	the main binary's load bias and function symbols
  *	tracer-maps.c	the pool's mappings and the syscalls that change them,
  *			msync, exit, fork and open
+ *	tracer-frames.c	the shadow call stack, the user's code (its objects)
+ *			and the user frame each event is attributed to
  *
  * Threads and forks: the plugin traces one thread of one process. Its state
  * belongs to vCPU 0 (the program's first thread); another thread that touches
@@ -34,12 +36,27 @@
 #define TRACER_MAX_VCPUS 16	/* threads whose syscalls are followed */
 #define TRACER_PATH_MAX 1024	/* longest opened path remembered */
 #define TRACER_MAX_OPENED 16	/* opened paths named in the summary */
+#define TRACER_STACK 4096	/* shadow call stack entries (a power of 2) */
+#define TRACER_MAX_OBJECTS 64	/* code objects (executable file mappings) */
+#define TRACER_MAX_USER 16	/* user= globs */
+#define TRACER_MAX_EXCL 8	/* start-up code ranges left out of an object */
 
 /* record kinds of docs/trace-format.md (6, a site, is never written here) */
 enum tracer_kind {
 	TK_STORE = 1, TK_FLUSH = 2, TK_FENCE = 3, TK_MSYNC = 4, TK_MARKER = 5,
-	TK_MAP = 7
+	TK_MAP = 7, TK_FRAME = 8, TK_OBJECT = 9
 };
+
+/* the flags of a frame record: where the following events come from */
+enum tracer_frame_kind {
+	TF_OUTSIDE,	/* no frame of the user's code is live */
+	TF_OWN,		/* the event's instruction is the user's code */
+	TF_CALLER	/* pc: the user's call that led to it; payload: callee */
+};
+
+/* the flags of an object record */
+#define TO_USER 1	/* the object's code is the user's */
+#define TO_MAIN 2	/* the main binary */
 
 /* marker kinds: the flags of a marker record, and icount.h's kk - 0xA1 */
 enum tracer_marker { TM_START, TM_STOP, TM_USER, TM_TOTAL };
@@ -61,8 +78,11 @@ struct tracer_insn {
 	uint8_t exact;	/* flush address registers are exact in env */
 	uint8_t len;	/* instruction length in bytes */
 	uint8_t func;	/* 1 entry of `from`, 2 entry of `to` */
+	uint8_t flow;	/* enum x86_flow: call or return */
+	uint8_t user;	/* the instruction is the user's code */
 	struct x86_operand mem;	/* env-check operand */
 	struct x86_expr addr;	/* flush address over the CPU state */
+	uint64_t target;	/* a direct call's target (0: indirect) */
 };
 
 /* struct tracer_map -- one mapping of the pool in the guest */
@@ -80,6 +100,8 @@ struct tracer_args {
 	char *to_name;		/* to=: ... and closes at this one's */
 	int mode;		/* enum tracer_mode */
 	int singlestep;		/* exact=1: QEMU runs with -singlestep */
+	const char *user[TRACER_MAX_USER]; /* user=: globs of the user's code */
+	int nuser;
 };
 
 /* struct tracer_out -- the trace file being written */
@@ -166,6 +188,48 @@ struct tracer_run {
 	struct tracer_syscall sc[TRACER_MAX_VCPUS];
 };
 
+/* struct tracer_frame -- one call on the shadow call stack */
+struct tracer_frame {
+	uint64_t call_pc;	/* the call instruction */
+	uint64_t ret;		/* its return address */
+	uint64_t callee;	/* the first instruction it ran (0: not yet) */
+	uint64_t user;		/* the call instruction is the user's code */
+};
+
+/*
+ * struct tracer_stack -- the shadow call stack of vCPU 0: a ring of the
+ * innermost TRACER_STACK calls (the oldest are dropped when it is full)
+ */
+struct tracer_stack {
+	struct tracer_frame f[TRACER_STACK];
+	unsigned bottom;	/* ring index of the oldest entry */
+	unsigned depth;		/* entries in use */
+	unsigned nuser;		/* entries whose call is the user's code */
+	int pending;		/* the previous instruction was a call (1) or
+				 * a return (2): this one is its target */
+	int last;		/* frame kind last written, -1 none yet */
+	uint64_t last_pc, last_callee;
+	uint64_t dropped;	/* entries dropped when the ring was full */
+};
+
+/* struct tracer_object -- an executable file mapping (the code of a file) */
+struct tracer_object {
+	uint64_t lo, hi;	/* its executable range in the guest */
+	uint64_t bias;		/* run-time minus link-time address */
+	int user;		/* its code is the user's */
+	int main;		/* the main binary */
+	int nexcl;		/* start-up code inside it, never the user's */
+	uint64_t excl[TRACER_MAX_EXCL][2];
+	char path[TRACER_PATH_MAX];
+};
+
+/* struct tracer_objects -- every code object seen so far */
+struct tracer_objects {
+	struct tracer_object o[TRACER_MAX_OBJECTS];
+	int n;
+	int more;		/* more than TRACER_MAX_OBJECTS were mapped */
+};
+
 extern struct tracer_args Args;
 extern struct tracer_out Out;
 extern struct tracer_guest Guest;
@@ -174,6 +238,8 @@ extern struct tracer_counts Counts;
 extern struct tracer_env Env;
 extern struct tracer_pool Pool;
 extern struct tracer_run Run;
+extern struct tracer_stack Stack;
+extern struct tracer_objects Objects;
 
 /* tracer-out.c */
 int tracer_out_open(void);
@@ -188,6 +254,16 @@ void tracer_refuse_thread(uint64_t pc);
 
 /* tracer-elf.c */
 int tracer_resolve(void);
+int tracer_elf_object(const char *path, uint64_t addr, uint64_t off,
+	uint64_t len, struct tracer_object *o);
+
+/* tracer-frames.c */
+int tracer_user_path(const char *path, int main);
+int tracer_user_code(uint64_t pc);
+void tracer_object_add(const struct tracer_object *o);
+void tracer_object_mapped(int fd, uint64_t addr, uint64_t len, uint64_t off);
+void tracer_emit_objects(void);
+void tracer_frame_before(uint64_t pc);
 
 /* tracer-maps.c */
 int tracer_pool_offset(uint64_t a, uint64_t *off, uint64_t *room);

@@ -2,10 +2,11 @@
 import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { FlushEvent, StoreEvent } from '../../core/api.js';
 import { Pool, PoolError } from '../../core/pool.js';
-import { TraceRecorder } from '../../core/trace/recorder.js';
-import { tempDir } from '../helpers.js';
+import { TraceRecorder, isPmfitFrame } from '../../core/trace/recorder.js';
+import { REPO, tempDir } from '../helpers.js';
 
 test('typed writes read back, and reach the file after close', (t) => {
   const path = join(tempDir(t), 'pool');
@@ -110,4 +111,29 @@ test('memcpy/memset persist and nodrain record stores + flushes, the persist one
     ['store', 'flush', 'fence', 'store', 'flush'],
   );
   t.is(Buffer.from((recorder.events[3] as StoreEvent).data).toString(), 'zzzz');
+});
+
+test("every event of a Pool call made inside pmfit's own code names the caller's line", (t) => {
+  const recorder = new TraceRecorder();
+  const pool = Pool.create(join(tempDir(t), 'pool'), 4096, recorder);
+  pool.memcpyPersist(0, Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]));
+  pool.close();
+  t.deepEqual(
+    recorder.events.map((e) => e.kind),
+    ['store', 'flush', 'fence'],
+  );
+  // persist → flush → record are frames of core/: all three name the one line of this test
+  t.is(new Set(recorder.events.map((e) => e.site)).size, 1);
+  t.regex(recorder.events[2]!.site ?? '', /^test\/core\/pool\.test\.ts:\d+:\d+$/);
+});
+
+test("pmfit's own frames are its core, harness and icount folders, compiled or not; scenarios and tests are not", (t) => {
+  const dist = join(REPO, 'dist');
+  t.true(isPmfitFrame(join(dist, 'core/pool.js')));
+  t.true(isPmfitFrame(join(dist, 'core/trace/recorder.js')));
+  t.true(isPmfitFrame(pathToFileURL(join(dist, 'harness/engine/engine.js')).href));
+  t.true(isPmfitFrame(join(dist, 'icount/ts-record.js')));
+  t.false(isPmfitFrame(join(dist, 'scenarios/list-append.js')), 'a built-in scenario is the user code');
+  t.false(isPmfitFrame(join(dist, 'test/core/pool.test.js')));
+  t.false(isPmfitFrame('/home/someone/project/core/pool.ts'), "a user's own core/pool.ts");
 });

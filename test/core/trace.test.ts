@@ -3,13 +3,13 @@ import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TraceEvent, TraceHeader } from '../../core/api.js';
-import { TraceFormatError } from '../../core/trace/format.js';
+import { TRACE_FORMAT_VERSION, TraceFormatError } from '../../core/trace/format.js';
 import { readTrace } from '../../core/trace/reader.js';
 import { writeTrace } from '../../core/trace/writer.js';
 import { tempDir } from '../helpers.js';
 
 const header: TraceHeader = {
-  formatVersion: 1,
+  formatVersion: TRACE_FORMAT_VERSION,
   source: 'ts',
   program: ['demo'],
   pools: [{ id: 0, path: '/tmp/p', size: 4096 }],
@@ -80,6 +80,39 @@ test('native traces keep program counters; large traces stream across read chunk
   t.is(trace.events.length, 30_000);
   t.deepEqual(trace.events[29_999], events[29_999]);
   t.is(trace.events[12_345]!.pc, 0x400000 + 12_345);
+});
+
+test('native user frames and code objects survive a write/read round trip', (t) => {
+  const path = join(tempDir(t), 'frames.pmtrace');
+  const base = { pool: 0, kind: 'fence' as const, fenceKind: 'sfence' as const };
+  const events: TraceEvent[] = [
+    // before main: no user frame
+    { ...base, seq: 0, icount: 1, pc: 0x7000, outsideUserCode: true },
+    // the user's own instruction
+    { ...base, seq: 1, icount: 2, pc: 0x1100, site: 'put.c:20' },
+    // two events inside memcpy called at put.c:21, one in pmem_persist called at put.c:22
+    { ...base, seq: 2, icount: 3, pc: 0x7100, site: 'put.c:21', via: 'memcpy', callerPc: 0x1110, calleePc: 0x1030 },
+    { ...base, seq: 3, icount: 4, pc: 0x7108, site: 'put.c:21', via: 'memcpy', callerPc: 0x1110, calleePc: 0x1030 },
+    { ...base, seq: 4, icount: 5, pc: 0x8000, site: 'put.c:22', callerPc: 0x1120, calleePc: 0x1040 },
+    { ...base, seq: 5, icount: 6, pc: 0x1130 },
+  ];
+  const objects = [
+    { path: '/w/put', bias: 0x0, start: 0x1000, end: 0x2000, user: true, main: true },
+    { path: '/usr/lib/libc.so.6', bias: 0x6000, start: 0x7000, end: 0x9000, user: false, main: false },
+  ];
+  writeTrace(path, { ...header, source: 'native' }, events, [], objects);
+  const trace = readTrace(path);
+  t.deepEqual(trace.events, events);
+  t.deepEqual(trace.objects, objects);
+});
+
+test('a version-1 trace (no frame or object records) is still read', (t) => {
+  const dir = tempDir(t);
+  writeTrace(join(dir, 't'), header, sampleEvents());
+  const old = readFileSync(join(dir, 't'));
+  old.writeUInt32LE(1, 8);
+  writeFileSync(join(dir, 'v1'), old);
+  t.deepEqual(readTrace(join(dir, 'v1')).events, sampleEvents());
 });
 
 test('a file that is not a trace, a truncated trace and a future version are refused', (t) => {

@@ -178,6 +178,17 @@ const CASES: Case[] = [
   { what: '--size -4096', args: native('--size', '-4096'), message: /--size must be a whole number/ },
   { what: '--size 0', args: native('--size', '0'), message: /--size must be a whole number/ },
   {
+    what: '--user-code with a comma',
+    args: native('--user-code', '/a/*,/b/*'),
+    message: /--user-code \/a\/\*,\/b\/\*: the tracer cannot take a glob with a comma/,
+  },
+  { what: '--user-code empty', args: native('--user-code', ''), message: /--user-code needs a glob/ },
+  {
+    what: 'run --user-code with a comma',
+    args: ['run', 'native/fence-flag', '--user-code', 'a,b'],
+    message: /--user-code a,b: the tracer cannot take a glob with a comma/,
+  },
+  {
     what: 'icount --timeout 0',
     args: ['icount', '--pool', 'victim.pool', '--timeout', '0', '--', PROGRAM],
     message: /--timeout/,

@@ -278,7 +278,7 @@ test('check --save-trace keeps the trace, and trace dump prints it event by even
   t.is(r.status, 1, r.stderr);
   const dump = pmfit(['trace', 'dump', trace]);
   t.is(dump.status, 0, dump.stderr);
-  t.regex(dump.stdout, /^# pmfit trace v1, source native/);
+  t.regex(dump.stdout, /^# pmfit trace v2, source native/);
   t.regex(
     dump.stdout,
     /#\d+ clwb line 0 at scenarios\/native\/[a-z0-9-]+\.[ch]:\d+\n/,

@@ -184,7 +184,8 @@ static const struct decode_case Cases[] = {
 	{ "mov %rax,%rbx", B(0x48, 0x89, 0xC3), { .cls = X86_OTHER, NOMEM } },
 	{ "lea 8(%rdi),%rax", B(0x48, 0x8D, 0x47, 0x08),
 		{ .cls = X86_OTHER, OP(RDI, -1, 1, 8) } },
-	{ "ret", B(0xC3), { .cls = X86_OTHER, NOMEM } },
+	/* calls and returns: the shadow call stack follows them (flow) */
+	{ "ret", B(0xC3), { .cls = X86_OTHER, .flow = X86_FLOW_RET, NOMEM } },
 	{ "movq (%rdi),%rax", B(0x48, 0x8B, 0x07),
 		{ .cls = X86_OTHER, OP(RDI, -1, 1, 0) } },
 	{ "movdqu (%rdi),%xmm0", B(0xF3, 0x0F, 0x6F, 0x07),
@@ -351,6 +352,33 @@ static const struct block_case Blocks[] = {
 		{ "lea 0x100(%rip),%rax", "clwb (%rax)" }, 1, BLOCK_PC + 7 + 0x100 },
 };
 
+/* calls and returns of every form compilers emit: only `flow` is checked */
+static const struct flow_case {
+	const char *text;
+	uint8_t bytes[16];
+	size_t n;
+	uint8_t flow;
+	uint8_t direct;
+	int32_t rel;
+} Flows[] = {
+	{ "ret", B(0xC3), X86_FLOW_RET, 0, 0 },
+	{ "ret $8", B(0xC2, 0x08, 0x00), X86_FLOW_RET, 0, 0 },
+	{ "bnd ret", B(0xF2, 0xC3), X86_FLOW_RET, 0, 0 },
+	{ "call rel32", B(0xE8, 0x10, 0x00, 0x00, 0x00), X86_FLOW_CALL, 1, 0x10 },
+	{ "call -0x20", B(0xE8, 0xE0, 0xFF, 0xFF, 0xFF), X86_FLOW_CALL, 1, -0x20 },
+	{ "call *%rax", B(0xFF, 0xD0), X86_FLOW_CALL, 0, 0 },
+	{ "call *0x10(%rip)", B(0xFF, 0x15, 0x10, 0x00, 0x00, 0x00),
+		X86_FLOW_CALL, 0, 0 },
+	{ "call *8(%rax,%rbx,8)", B(0xFF, 0x54, 0xD8, 0x08), X86_FLOW_CALL, 0, 0 },
+	{ "notrack call *%rdx", B(0x3E, 0xFF, 0xD2), X86_FLOW_CALL, 0, 0 },
+	{ "call *%r11", B(0x41, 0xFF, 0xD3), X86_FLOW_CALL, 0, 0 },
+	{ "jmp *%rax", B(0xFF, 0xE0), X86_FLOW_NONE, 0, 0 },
+	{ "jmp rel32", B(0xE9, 0x10, 0x00, 0x00, 0x00), X86_FLOW_NONE, 0, 0 },
+	{ "push (%rax)", B(0xFF, 0x30), X86_FLOW_NONE, 0, 0 },
+	{ "lcall *(%rax)", B(0xFF, 0x18), X86_FLOW_NONE, 0, 0 },
+	{ "clwb (%rdi)", B(0x66, 0x0F, 0xAE, 0x37), X86_FLOW_NONE, 0, 0 },
+};
+
 static int Passed, Failed;	/* cases */
 static int Mismatches;		/* fields of the case being checked */
 
@@ -392,6 +420,7 @@ check_case(const struct decode_case *c)
 	CHECK(rep, c->text);
 	CHECK(mov, c->text);
 	CHECK(has_mem, c->text);
+	CHECK(flow, c->text);
 	if (want->has_mem && got.has_mem) {
 		CHECK(mem.base, c->text);
 		CHECK(mem.index, c->text);
@@ -498,6 +527,20 @@ check_addresses(void)
 	}
 }
 
+/* check_flow -- calls and returns are told apart from other branches */
+static void
+check_flow(const struct flow_case *c)
+{
+	struct x86_insn x;
+
+	x86_decode(c->bytes, c->n, &x);
+	check(x.flow == c->flow, "flow", c->text, x.flow, c->flow);
+	check(x.direct == c->direct, "direct", c->text, x.direct, c->direct);
+	if (c->direct)
+		check(x.rel == c->rel, "rel", c->text, x.rel, c->rel);
+	settle();
+}
+
 /* check_truncated -- cut-off bytes never read past n nor crash */
 static void
 check_truncated(void)
@@ -520,6 +563,8 @@ main(void)
 		check_regop(&Regops[i]);
 	for (size_t i = 0; i < sizeof(Blocks) / sizeof(Blocks[0]); i++)
 		check_block(&Blocks[i]);
+	for (size_t i = 0; i < sizeof(Flows) / sizeof(Flows[0]); i++)
+		check_flow(&Flows[i]);
 	check_addresses();
 	check_truncated();
 	printf("%d passed, %d failed\n", Passed, Failed);

@@ -2,7 +2,7 @@
 // with everything checkable about it checked before any work.
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { UsageError } from '../../../core/support/errors.js';
-import type { NativeTarget } from '../../../icount/target.js';
+import { type NativeTarget, checkUserCode } from '../../../icount/target.js';
 import { ProtectedPaths } from '../output-paths.js';
 
 export interface NativeArgs {
@@ -12,6 +12,7 @@ export interface NativeArgs {
   from?: string;
   to?: string;
   'trace-timeout'?: number;
+  'user-code'?: string[];
   check?: string;
   'check-reads-env'?: boolean;
   '--'?: Array<string | number>;
@@ -34,7 +35,15 @@ export function targetFrom(argv: NativeArgs): NativeTarget {
     program: words[0]!,
     args: words.slice(1),
     ...(argv['trace-timeout'] !== undefined ? { traceTimeoutMs: argv['trace-timeout'] } : {}),
+    ...userCodeOf(argv['user-code']),
   };
+}
+
+/** --user-code as the target's globs, refused early when the tracer could not take them. */
+export function userCodeOf(globs: readonly string[] | undefined): { userCode?: string[] } {
+  if (!globs || globs.length === 0) return {};
+  checkUserCode(globs);
+  return { userCode: [...globs] };
 }
 
 /** An existing pool must be a regular file this user can read (pmfit copies it, never writes it). */

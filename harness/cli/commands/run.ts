@@ -9,6 +9,7 @@ import { type CheckArgv, checkSettings } from '../options.js';
 import { ProtectedPaths, parseReportRequests, requireFailuresDir } from '../output-paths.js';
 import { logSeed, parseShard, withRunControls } from '../run-controls.js';
 import { runScenarios } from '../run-scenarios.js';
+import { userCodeOf } from './native-options.js';
 
 /** Built-in names, `all`, or scenario files (a path: a slash, or a .ts/.js/.mjs name; a built-in's name wins), loaded and validated. */
 async function resolveScenarios(names: readonly string[]): Promise<RunnableScenarioEntry[]> {
@@ -40,8 +41,9 @@ function scenarioInputs(entries: readonly RunnableScenarioEntry[]): ProtectedPat
   return protect;
 }
 
-export async function runCommand(argv: CheckArgv & { scenario: string[] }): Promise<number> {
+export async function runCommand(argv: CheckArgv & { scenario: string[]; 'user-code'?: string[] }): Promise<number> {
   const shard = parseShard(argv.shard);
+  const userCode = userCodeOf(argv['user-code']);
   const entries = await resolveScenarios(argv.scenario);
   if (entries.some((e) => e.kind === 'native' || e.kind === 'native-file')) ensureNativeBuilt();
   const protect = scenarioInputs(entries);
@@ -55,6 +57,7 @@ export async function runCommand(argv: CheckArgv & { scenario: string[] }): Prom
       runScenarios(entries, {
         ...checkSettings(argv, log, { signal: controls.signal, ...(shard ? { shard } : {}) }),
         progress: controls.progress,
+        ...userCode,
       }),
     requests,
     log,

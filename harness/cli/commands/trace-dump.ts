@@ -2,6 +2,7 @@
 // that is not a regular file is refused before it is opened (a FIFO would block the read
 // forever), and every format error is one line naming the file.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import type { TraceEvent } from '../../../core/api.js';
 import { streamTrace } from '../../../core/trace/reader.js';
 import { FILE_PREAMBLE_BYTES, RECORD_HEAD_BYTES } from '../../../core/trace/format.js';
 import { eventRef } from '../../engine/crash-points.js';
@@ -30,12 +31,16 @@ export function traceDumpCommand(argv: { file: string }): number {
     ];
     for (const pool of stream.header.pools) out.push(`# pool ${pool.id}: ${pool.path} (${pool.size} bytes)`);
     for (const event of stream.events) {
-      out.push(`${String(event.icount).padStart(8)}  ${eventText(eventRef(event))}`);
+      out.push(`${String(event.icount).padStart(8)}  ${eventText(eventRef(event))}${frameText(event)}`);
       if (out.length >= 4096) process.stdout.write(`${out.splice(0).join('\n')}\n`);
     }
     for (const m of stream.mappings)
       out.push(
         `# mapping of pool ${m.pool}: base 0x${m.base.toString(16)}, ${m.length} bytes at file offset ${m.fileOffset}`,
+      );
+    for (const o of stream.objects)
+      out.push(
+        `# code of ${o.path}${o.main ? ' (main binary)' : ''}: ${o.user ? "the user's" : 'library'}, 0x${o.start.toString(16)}-0x${o.end.toString(16)}, bias 0x${o.bias.toString(16)}`,
       );
     process.stdout.write(`${out.join('\n')}\n`);
     return EXIT.clean;
@@ -49,6 +54,15 @@ export function traceDumpCommand(argv: { file: string }): number {
       throw new UsageError(`${argv.file}: not a readable pmfit trace: ${err.message.split('\n')[0]}`);
     throw err;
   }
+}
+
+/** The user frame of a native event, as its frame record says (docs/trace-format.md, "User frames"). */
+function frameText(event: TraceEvent): string {
+  if (event.outsideUserCode) return '  [outside the user code]';
+  if (event.callerPc === undefined) return '';
+  // the site already is the caller's line: say through which function, and where the call is when no line is known
+  const callee = event.via ?? (event.calleePc ? `0x${event.calleePc.toString(16)}` : 'a function');
+  return `  [via ${callee}${event.site ? '' : ` called at 0x${event.callerPc.toString(16)}`}]`;
 }
 
 /**

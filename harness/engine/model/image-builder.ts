@@ -88,7 +88,13 @@ export function storesOf(units: readonly PendingUnit[], trace: Trace, max = Infi
     const event = trace.events[seq]!;
     const size = event.kind === 'store' ? event.data.length : 0;
     const offset = event.kind === 'store' ? event.offset : 0;
-    out.push({ seq, offset, size, ...(event.site ? { site: event.site } : event.pc ? { pc: event.pc } : {}) });
+    out.push({
+      seq,
+      offset,
+      size,
+      ...(event.site ? { site: event.site } : event.pc ? { pc: event.pc } : {}),
+      ...(event.via ? { via: event.via } : {}),
+    });
   }
   return out;
 }
