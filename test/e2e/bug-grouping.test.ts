@@ -264,10 +264,12 @@ test('a missing flush of a 24-byte record written with memcpy is missing-flush, 
     raw.some((u) => u.class === 'torn-write'),
     describe(raw),
   );
-  // TODO(issue 10, after the tracer's user-frame attribution is merged): the lost stores are made
-  // inside libc's memcpy and read `pc=0x...` until then; they should name memcpy-record.c:50.
-  if (!f.sites.lost.some((s) => s.startsWith('pc=')))
-    t.deepEqual(f.sites.lost, ['test/fixtures/native/memcpy-record.c:50'], brief(f));
+  // The lost stores are made inside libc's memcpy: they are named by the line that called it.
+  t.deepEqual(f.sites.lost, ['test/fixtures/native/memcpy-record.c:50'], brief(f));
+  t.true(
+    f.lostStores.every((s) => s.via === 'memcpy'),
+    brief(f),
+  );
 });
 
 /** The atomicity bug's findings under eadr and adr: one each, inconsistent, nothing lost blamed. */

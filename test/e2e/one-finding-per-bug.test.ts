@@ -49,21 +49,9 @@ for (const [name, bugClass, failing] of twins) {
       // verified on every failing image of the bug (at most diagnose.ts's MAX_VERIFIED_IMAGES)
       t.deepEqual(f.fix?.verification, { status: 'verified', images: Math.min(f.failingImages, 1024) }, brief(f));
       t.true(f.sites.lost.length > 0, brief(f));
-      if (name === 'native/binarytree-buggy') {
-        // The node's word is copied by libc's strcpy: until the tracer attributes a library
-        // function's stores to the user's calling line, those sites read `pc=0x...`.
-        t.true(
-          f.sites.lost.some((s) => /^scenarios\/native\/binarytree\.c:\d+$/.test(s)),
-          brief(f),
-        );
-        // TODO(issue 10, after the tracer's user-frame attribution is merged): every lost site of
-        // the tree is the program's own line. Enabled automatically once no `pc=` site is left;
-        // the lead should then make it unconditional.
-        if (!f.sites.lost.some((s) => s.startsWith('pc=')))
-          for (const site of f.sites.lost) t.regex(site, OWN_C, brief(f));
-      } else {
-        for (const site of f.sites.lost) t.regex(site, name.startsWith('native/') ? OWN_C : OWN_TS, brief(f));
-      }
+      // Every lost site is the program's own line: the node's word copied by libc's strcpy is named
+      // by the line that called strcpy (the tracer's user frames), never by a libc address.
+      for (const site of f.sites.lost) t.regex(site, name.startsWith('native/') ? OWN_C : OWN_TS, brief(f));
     }
   });
 }
