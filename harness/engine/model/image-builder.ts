@@ -76,22 +76,25 @@ function imageAt(tracker: PersistencyTracker, choice: ImageChoice, size: number)
  */
 export function storesOf(units: readonly PendingUnit[], trace: Trace, max = Infinity): LostStore[] {
   if (units.length === 0) return [];
-  // sorted sequence numbers, duplicates skipped while listing: no Set per image (the engine calls
-  // this for every distinct image it admits)
-  const all: number[] = [];
-  for (const u of units) all.push(u.seq);
-  all.sort((x, y) => x - y);
+  // units ordered by sequence number, then offset: one pass lists each store once with the bytes
+  // of it these units cover (no Set per image: the engine calls this for every image it admits)
+  const sorted = [...units].sort((x, y) => x.seq - y.seq || x.offset - y.offset);
   const out: LostStore[] = [];
-  for (let i = 0; i < all.length && out.length < max; i++) {
-    const seq = all[i]!;
-    if (i > 0 && all[i - 1] === seq) continue;
+  for (let i = 0; i < sorted.length && out.length < max; ) {
+    const seq = sorted[i]!.seq;
+    let from = sorted[i]!.offset;
+    let to = from + sorted[i]!.data.length;
+    for (i++; i < sorted.length && sorted[i]!.seq === seq; i++) {
+      from = Math.min(from, sorted[i]!.offset);
+      to = Math.max(to, sorted[i]!.offset + sorted[i]!.data.length);
+    }
     const event = trace.events[seq]!;
-    const size = event.kind === 'store' ? event.data.length : 0;
-    const offset = event.kind === 'store' ? event.offset : 0;
+    const whole = event.kind === 'store' ? { offset: event.offset, size: event.data.length } : { offset: 0, size: 0 };
+    // A torn store (only some of its units here): the bytes here, and the whole store beside them.
+    const part = whole.size > 0 && (from !== whole.offset || to - from !== whole.size);
     out.push({
       seq,
-      offset,
-      size,
+      ...(part ? { offset: from, size: to - from, store: whole } : whole),
       ...(event.site ? { site: event.site } : event.pc ? { pc: event.pc } : {}),
       ...(event.via ? { via: event.via } : {}),
     });
