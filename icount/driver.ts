@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { constants } from 'node:os';
 import { buildDir } from '../core/support/paths.js';
 import { onHardInterrupt } from '../core/support/interrupt.js';
-import { killGroup, lastLine } from '../core/support/run-command.js';
+import { killGroup, lastLine, patientTimer } from '../core/support/run-command.js';
 import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 
@@ -285,10 +285,10 @@ function runProcess(cmd: string, argv: string[], env: NodeJS.ProcessEnv, timeout
       timedOut = true;
       stop();
     }, timeoutMs);
-    let grace: NodeJS.Timeout | undefined;
+    let grace: { cancel(): void } | undefined;
     const settle = () => {
       clearTimeout(timer);
-      clearTimeout(grace);
+      grace?.cancel();
       if (pid !== undefined) unwatchGroup(pid);
     };
     child.stdout.on('data', (b: Buffer) => capped(out, b));
@@ -299,10 +299,13 @@ function runProcess(cmd: string, argv: string[], env: NodeJS.ProcessEnv, timeout
     });
     child.on('exit', () => {
       stop();
-      grace = setTimeout(() => {
+      // A patient timer: it counts only time the event loop gave it, and fires after the loop's I/O
+      // phase — a plain timer, due while a busy loop was blocked, ran before the pipes were read
+      // and dropped the program's last output (seen under load: an empty stdout, a blank error).
+      grace = patientTimer(PIPE_GRACE_MS, () => {
         child.stdout.destroy();
         child.stderr.destroy();
-      }, PIPE_GRACE_MS);
+      });
     });
     child.on('close', (code, signal) => {
       settle();
