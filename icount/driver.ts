@@ -14,8 +14,14 @@ export interface TracerSummary {
   instructions: number;
   /** Every guest instruction executed, window or not. */
   allInstructions: number;
+  /** CPU store records (kind 1 written by a store instruction). */
   stores: number;
   ntStores: number;
+  /**
+   * Store records of data a system call wrote into the pool (read, pread64, readv, preadv, preadv2,
+   * recvfrom): the kernel's copy, not a CPU store. Absent from traces of older tracers.
+   */
+  syscallStores?: number;
   flushes: number;
   fences: number;
   msyncs: number;

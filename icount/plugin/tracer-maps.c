@@ -1,7 +1,8 @@
 /*
  * tracer-maps.c -- the pool's mappings in the guest and the syscalls that
- * change them (mmap, munmap, mremap), msync records, the program's exit,
- * forks, and the files it opens
+ * change them (mmap, munmap, mremap), msync records, the data that read(2)
+ * and its kin write into the pool, the program's exit, forks, and the files
+ * it opens
  *
  * Syscall arguments are kept per vCPU between the entry and return
  * callbacks. Only vCPU 0 (the first thread) changes the mapping table; a
@@ -19,6 +20,12 @@
 #include "tracer.h"
 
 /* x86-64 Linux syscall numbers */
+#define SYS_X_READ 0
+#define SYS_X_PREAD64 17
+#define SYS_X_READV 19
+#define SYS_X_RECVFROM 45
+#define SYS_X_PREADV 295
+#define SYS_X_PREADV2 327
 #define SYS_X_OPEN 2
 #define SYS_X_MMAP 9
 #define SYS_X_MUNMAP 11
@@ -243,6 +250,85 @@ tracer_guest_u64(uint64_t a)
 	return v;
 }
 
+/* tracer_is_read -- does syscall num write received data to its buffer? */
+static int
+tracer_is_read(int64_t num)
+{
+	return num == SYS_X_READ || num == SYS_X_PREAD64 ||
+		num == SYS_X_RECVFROM || num == SYS_X_READV ||
+		num == SYS_X_PREADV || num == SYS_X_PREADV2;
+}
+
+/*
+ * tracer_kernel_wrote -- the kernel copied data into guest [a, a+n): the
+ * pieces on pool mappings become store records (the bytes now in memory,
+ * at most TRACER_SYSCALL_CHUNK each), attributed like the syscall's other
+ * events. The kernel's copy goes through the cache: not non-temporal.
+ */
+static void
+tracer_kernel_wrote(uint64_t a, uint64_t n)
+{
+	uint64_t off, room, end = a + n;
+
+	if (!tracer_pool_overlaps(a, n))
+		return;
+	for (; a < end; a += room) {
+		if (!tracer_pool_offset(a, &off, &room)) {
+			room = 4096 - (a & 4095); /* skip to the next page */
+			continue;
+		}
+		if (room > end - a)
+			room = end - a;
+		if (room > TRACER_SYSCALL_CHUNK)
+			room = TRACER_SYSCALL_CHUNK;
+		Counts.syscall_stores++;
+		tracer_emit(TK_STORE, 0, Win.count, Win.pc, &off, 8,
+			(const void *)(uintptr_t)(a + Guest.guest_base), room);
+	}
+}
+
+/*
+ * tracer_read_ret -- a read-like syscall returned ret > 0 bytes: visit
+ * each buffer piece they went to (fn: record it, or refuse the thread)
+ */
+static void
+tracer_read_ret(int64_t num, const uint64_t *a, uint64_t ret,
+	void (*fn)(uint64_t, uint64_t))
+{
+	uint64_t iov, left = ret;
+
+	if (num == SYS_X_READ || num == SYS_X_PREAD64 ||
+	    num == SYS_X_RECVFROM) {
+		/* recvfrom(MSG_TRUNC) returns a datagram's full length */
+		fn(a[1], ret < a[2] ? ret : a[2]);
+		return;
+	}
+	iov = a[1]; /* readv, preadv, preadv2: struct iovec { base, len }[] */
+	for (uint64_t i = 0; i < a[2] && i < TRACER_MAX_IOV && left; i++) {
+		uint64_t base = tracer_guest_u64(iov + 16 * i);
+		uint64_t len = tracer_guest_u64(iov + 16 * i + 8);
+		uint64_t k = len < left ? len : left;
+		fn(base, k);
+		left -= k;
+	}
+}
+
+/* tracer_other_read -- another thread's read-like syscall wrote [a, a+n) */
+static void
+tracer_other_read(uint64_t a, uint64_t n)
+{
+	if (tracer_pool_overlaps(a, n))
+		tracer_refuse_thread(0);
+}
+
+/* tracer_read_syscall_ret -- vCPU 0's read-like syscall returned ret */
+static void
+tracer_read_syscall_ret(int64_t num, const uint64_t *a, int64_t ret)
+{
+	if (ret > 0 && Win.open && Pool.nmaps > 0)
+		tracer_read_ret(num, a, (uint64_t)ret, tracer_kernel_wrote);
+}
+
 /* tracer_open_ret -- an open* syscall succeeded with fd */
 static void
 tracer_open_ret(int64_t num, const uint64_t *a, int fd)
@@ -325,9 +411,14 @@ tracer_other_thread_ret(int64_t num, const uint64_t *a, int64_t ret)
 		touches = tracer_pool_overlaps(a[0], a[1]);
 	if (touches)
 		tracer_refuse_thread(0);
+	else if (tracer_is_read(num) && ret > 0)
+		tracer_read_ret(num, a, (uint64_t)ret, tracer_other_read);
 }
 
-/* tracer_syscall_ret -- follow forks, opens and the pool's mappings */
+/*
+ * tracer_syscall_ret -- follow forks, opens and the pool's mappings; record
+ * what reads wrote into the pool
+ */
 void
 tracer_syscall_ret(qpa_id_t id, unsigned vcpu, int64_t num, int64_t ret)
 {
@@ -346,6 +437,8 @@ tracer_syscall_ret(qpa_id_t id, unsigned vcpu, int64_t num, int64_t ret)
 		tracer_other_thread_ret(num, a, ret);
 	else if (num == SYS_X_MMAP || num == SYS_X_MUNMAP || num == SYS_X_MREMAP)
 		tracer_map_ret(num, a, ret);
+	else if (tracer_is_read(num))
+		tracer_read_syscall_ret(num, a, ret);
 	else
 		tracer_open_ret(num, a, (int)ret);
 }

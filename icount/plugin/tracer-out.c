@@ -264,7 +264,8 @@ tracer_summary(const char *reason)
 		return;
 	}
 	fprintf(f, "{\"instructions\":%llu,\"allInstructions\":%llu,"
-		"\"stores\":%llu,\"ntStores\":%llu,\"flushes\":%llu,"
+		"\"stores\":%llu,\"ntStores\":%llu,\"syscallStores\":%llu,"
+		"\"flushes\":%llu,"
 		"\"fences\":%llu,\"msyncs\":%llu,\"markers\":%llu,"
 		"\"events\":%llu,\"inexactFlushes\":%llu,\"envUnusable\":%s,"
 		"\"envVerified\":%llu,"
@@ -273,6 +274,7 @@ tracer_summary(const char *reason)
 		(unsigned long long)Win.count, (unsigned long long)Win.all,
 		(unsigned long long)Counts.stores,
 		(unsigned long long)Counts.nt_stores,
+		(unsigned long long)Counts.syscall_stores,
 		(unsigned long long)Counts.flushes,
 		(unsigned long long)Counts.fences,
 		(unsigned long long)Counts.msyncs,

@@ -40,6 +40,8 @@
 #define TRACER_MAX_OBJECTS 64	/* code objects (executable file mappings) */
 #define TRACER_MAX_USER 16	/* user= globs */
 #define TRACER_MAX_EXCL 8	/* start-up code ranges left out of an object */
+#define TRACER_SYSCALL_CHUNK 4096 /* most bytes of one syscall store record */
+#define TRACER_MAX_IOV 1024	/* iovecs of a readv followed (IOV_MAX) */
 
 /* record kinds of docs/trace-format.md (6, a site, is never written here) */
 enum tracer_kind {
@@ -144,6 +146,7 @@ struct tracer_window {
 struct tracer_counts {
 	uint64_t stores, nt_stores, flushes, fences, msyncs, markers;
 	uint64_t inexact_flushes;	/* flush address possibly stale */
+	uint64_t syscall_stores;	/* store records of data a syscall wrote */
 };
 
 /*
