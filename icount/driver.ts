@@ -71,6 +71,8 @@ export interface TraceNativeOptions {
   from?: string;
   /** … to the entry of this one (default: until `from` returns). */
   to?: string;
+  /** A user marker named after this function (main binary) at each of its entries: --ops-between. */
+  ops?: string;
   /** Trace the whole run even if the program has icount_start markers. */
   whole?: boolean;
   /** Time limit of one traced run (default DEFAULT_TRACE_TIMEOUT_MS); past it the whole process group is killed. */
@@ -131,7 +133,7 @@ export function tracerPluginPath(): string {
 /** Runs `program` under the tracer; re-runs under -singlestep when the fast run cannot vouch for a flush address. */
 export async function traceNative(opts: TraceNativeOptions): Promise<TraceNativeResult> {
   const plugin = tracerPluginPath();
-  for (const value of [opts.pool, opts.out, opts.from ?? '', opts.to ?? '', ...(opts.userCode ?? [])]) {
+  for (const value of [opts.pool, opts.out, opts.from ?? '', opts.to ?? '', opts.ops ?? '', ...(opts.userCode ?? [])]) {
     // QEMU splits plugin arguments at commas and has no escape for them
     if (value.includes(',')) throw new TracerError(`tracer arguments cannot contain commas: ${value}`);
   }
@@ -164,6 +166,7 @@ function pluginArgs(plugin: string, opts: TraceNativeOptions, exact: boolean): s
   const parts = [plugin, `pool=${opts.pool}`, `out=${opts.out}`];
   if (opts.from) parts.push(`from=${opts.from}`);
   if (opts.to) parts.push(`to=${opts.to}`);
+  if (opts.ops) parts.push(`ops=${opts.ops}`);
   if (opts.whole) parts.push('whole=1');
   if (exact) parts.push('exact=1');
   for (const glob of opts.userCode ?? []) parts.push(`user=${glob}`);

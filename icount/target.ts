@@ -34,6 +34,8 @@ export interface NativeTarget {
   args: string[];
   from?: string;
   to?: string;
+  /** --ops-between: each call of this function is one operation of the ops oracle. */
+  opsBetween?: string;
   env?: Record<string, string>;
   /** Time limit of the traced run in ms (default: the driver's ten minutes). */
   traceTimeoutMs?: number;
@@ -124,6 +126,7 @@ export async function traceTarget(
   for (const [option, name] of [
     ['--from', target.from],
     ['--to', target.to],
+    ['--ops-between', target.opsBetween],
   ] as const) {
     const missing = name ? await missingFunction(binary, name, option) : undefined;
     if (missing) throw new UsageError(missing);
@@ -140,6 +143,7 @@ export async function traceTarget(
       env: { ...NATIVE_ENV, ...target.env },
       ...(target.from ? { from: target.from } : {}),
       ...(target.to ? { to: target.to } : {}),
+      ...(target.opsBetween ? { ops: target.opsBetween } : {}),
       ...(target.traceTimeoutMs !== undefined ? { timeoutMs: target.traceTimeoutMs } : {}),
       ...(target.userCode?.length ? { userCode: target.userCode } : {}),
     });
@@ -149,7 +153,7 @@ export async function traceTarget(
     throw err;
   }
   if (result.summary.exitReason === 'bad-function')
-    throw new UsageError(`--from/--to names a function that ${target.program} does not have`);
+    throw new UsageError(`--from/--to/--ops-between names a function that ${target.program} does not have`);
   if (result.summary.exitReason !== 'icount-life' && result.exitCode !== 0) {
     const why =
       result.stderr.trim().split('\n').pop() ||

@@ -210,6 +210,11 @@ export function withNativeOptions<T>(y: Argv<T>) {
     .option('init', { type: 'string', describe: 'untraced set-up command run on the copy first; {pool} stands for it' })
     .option('from', { type: 'string', describe: 'trace from each entry of this function of the program' })
     .option('to', { type: 'string', describe: '... to the entry of this function (default: until --from returns)' })
+    .option('ops-between', {
+      type: 'string',
+      describe:
+        "each call of this function of the program is one operation of the 'ops' oracle (a user marker at its entry)",
+    })
     .option('trace-timeout', {
       type: 'number',
       default: DEFAULTS.traceTimeoutMs,

@@ -1,6 +1,6 @@
 /*
  * tracer-elf.c -- the main binary's load bias and the addresses of the
- * from= / to= functions, read from its ELF symbol tables; and the code
+ * from= / to= / ops= functions, read from its ELF symbol tables; and the code
  * objects (tracer-frames.c): each one's executable range, load bias and
  * C start-up code
  */
@@ -262,8 +262,8 @@ tracer_elf_function(const uint8_t *img, size_t size, const char *name)
 }
 
 /*
- * tracer_resolve -- learn the main binary's bias and the window functions;
- * -1 when a function named by from= or to= is missing
+ * tracer_resolve -- learn the main binary's bias and the window and ops
+ * functions; -1 when a function named by from=, to= or ops= is missing
  */
 int
 tracer_resolve(void)
@@ -275,7 +275,7 @@ tracer_resolve(void)
 
 	if (!img || size < sizeof(Elf64_Ehdr)) {
 		free(img);
-		return Args.from_name ? -1 : 0;
+		return Args.from_name || Args.ops_name ? -1 : 0;
 	}
 	Guest.main_base = tracer_elf_base(img, size);
 	tracer_elf_main(img, size);
@@ -284,6 +284,9 @@ tracer_resolve(void)
 		ret = -1;
 	if (ret == 0 && Args.to_name &&
 	    !(Guest.to_pc = tracer_elf_function(img, size, Args.to_name)))
+		ret = -1;
+	if (ret == 0 && Args.ops_name &&
+	    !(Guest.ops_pc = tracer_elf_function(img, size, Args.ops_name)))
 		ret = -1;
 	free(img);
 	return ret;

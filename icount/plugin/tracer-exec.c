@@ -151,7 +151,11 @@ tracer_check_env(const struct tracer_insn *in, uint64_t vaddr,
 	Env.bad = 1;
 }
 
-/* tracer_func_entry -- entry of the `from` or `to` function */
+/*
+ * tracer_func_entry -- entry of the `from`, `to` or `ops` function: the
+ * window opens or closes; an ops= entry is a user marker named after it,
+ * the boundary before the operation that this call is
+ */
 static void
 tracer_func_entry(const struct tracer_insn *in, const uint64_t *env)
 {
@@ -169,6 +173,8 @@ tracer_func_entry(const struct tracer_insn *in, const uint64_t *env)
 			Win.ret_watch = 1;
 		}
 	}
+	if ((in->func & 4) && Win.open)
+		tracer_marker_event(TM_USER, in->pc, Args.ops_name);
 }
 
 /* tracer_other_exec -- an instruction of another thread: a pool flush? */

@@ -9,6 +9,8 @@
  *			to PATH.summary.json
  *	from=FUNC	open the window at each entry of FUNC (main binary)
  *	to=FUNC		close it at entry of FUNC (default: when FUNC returns)
+ *	ops=FUNC	a user marker named FUNC at each entry of FUNC (main
+ *			binary): each call is one operation of the ops oracle
  *	whole=1		trace the whole run; markers are events, not gates
  *	exact=1		the run uses qemu -singlestep (flush addresses exact)
  *	user=GLOB	the user's code is the objects whose real path matches
@@ -80,6 +82,8 @@ tracer_describe(const struct x86_insn *block, const uint64_t *next_pcs,
 		in->func |= 1;
 	if (Guest.to_pc && in->pc == Guest.to_pc)
 		in->func |= 2;
+	if (Guest.ops_pc && in->pc == Guest.ops_pc)
+		in->func |= 4;
 }
 
 /* tracer_tb_trans -- instrument a freshly translated block */
@@ -128,7 +132,10 @@ tracer_atexit(qpa_id_t id, void *udata)
 	tracer_finish(Run.exited ? "exit" : "unknown");
 }
 
-/* tracer_parse_args -- read pool=, out=, from=, to=, whole=, exact=, user= */
+/*
+ * tracer_parse_args -- read pool=, out=, from=, to=, ops=, whole=, exact=,
+ * user=
+ */
 static int
 tracer_parse_args(int argc, char **argv)
 {
@@ -147,6 +154,8 @@ tracer_parse_args(int argc, char **argv)
 			Args.from_name = v;
 		else if (strcmp(argv[i], "to") == 0)
 			Args.to_name = v;
+		else if (strcmp(argv[i], "ops") == 0)
+			Args.ops_name = v;
 		else if (strcmp(argv[i], "whole") == 0)
 			Args.mode = strcmp(v, "1") == 0 ? MODE_WHOLE : Args.mode;
 		else if (strcmp(argv[i], "exact") == 0)

@@ -79,7 +79,7 @@ struct tracer_insn {
 	uint8_t movst;	/* plain mov store through base+disp (env check) */
 	uint8_t exact;	/* flush address registers are exact in env */
 	uint8_t len;	/* instruction length in bytes */
-	uint8_t func;	/* 1 entry of `from`, 2 entry of `to` */
+	uint8_t func;	/* 1 entry of `from`, 2 of `to`, 4 of `ops` */
 	uint8_t flow;	/* enum x86_flow: call or return */
 	uint8_t user;	/* the instruction is the user's code */
 	struct x86_operand mem;	/* env-check operand */
@@ -100,6 +100,7 @@ struct tracer_args {
 	char *out_path;		/* out=: the trace; OUT.summary.json beside */
 	char *from_name;	/* from=: the window opens at its entries */
 	char *to_name;		/* to=: ... and closes at this one's */
+	char *ops_name;		/* ops=: a user marker at each of its entries */
 	int mode;		/* enum tracer_mode */
 	int singlestep;		/* exact=1: QEMU runs with -singlestep */
 	const char *user[TRACER_MAX_USER]; /* user=: globs of the user's code */
@@ -124,6 +125,7 @@ struct tracer_guest {
 	uint64_t main_base;	/* load bias of the main binary (PIE) */
 	uint64_t from_pc;	/* entry of from= (0: none) */
 	uint64_t to_pc;		/* entry of to= (0: none) */
+	uint64_t ops_pc;	/* entry of ops= (0: none) */
 	pid_t pid;		/* the traced process; a forked child differs */
 };
 

@@ -316,6 +316,16 @@ const CASES: Case[] = [
     args: native('--from', 'mian'),
     message: /--from mian: .* has no function of that name \(nearest: main/,
   },
+  {
+    what: '--ops-between a function the program does not have',
+    args: native('--oracle', 'ops', '--ops-between', 'mian'),
+    message: /--ops-between mian: .* has no function of that name \(nearest: main/,
+  },
+  {
+    what: '--ops-between with a comma',
+    args: native('--oracle', 'ops', '--ops-between', 'insert,remove'),
+    message: /--ops-between insert,remove: the tracer cannot take a name with a comma/,
+  },
   { what: "--init ''", args: native('--init', ''), message: /--init is empty/ },
   {
     what: '--pool a directory',

@@ -11,6 +11,7 @@ export interface NativeArgs {
   init?: string;
   from?: string;
   to?: string;
+  'ops-between'?: string;
   'trace-timeout'?: number;
   'user-code'?: string[];
   check?: string;
@@ -23,6 +24,12 @@ export function targetFrom(argv: NativeArgs): NativeTarget {
   const words = (argv['--'] ?? []).map(String);
   if (words.length === 0) throw new UsageError('name the program to trace after --, e.g. -- ./prog run {pool}');
   if (argv.to && !argv.from) throw new UsageError('--to needs --from');
+  const ops = argv['ops-between'];
+  if (ops !== undefined && !ops.trim())
+    throw new UsageError('--ops-between is empty: name the function whose calls are the operations');
+  // QEMU splits plugin arguments at commas and has no escape for them
+  if (ops?.includes(','))
+    throw new UsageError(`--ops-between ${ops}: the tracer cannot take a name with a comma: name one function`);
   checkPool(argv.pool);
   if (argv.init !== undefined && !argv.init.trim())
     throw new UsageError('--init is empty: give a command or leave it out');
@@ -32,6 +39,7 @@ export function targetFrom(argv: NativeArgs): NativeTarget {
     ...(argv.init ? { init: argv.init } : {}),
     ...(argv.from ? { from: argv.from } : {}),
     ...(argv.to ? { to: argv.to } : {}),
+    ...(ops ? { opsBetween: ops } : {}),
     program: words[0]!,
     args: words.slice(1),
     ...(argv['trace-timeout'] !== undefined ? { traceTimeoutMs: argv['trace-timeout'] } : {}),
