@@ -106,7 +106,7 @@ export class SecondThreadError extends TracerError {
   override name = 'SecondThreadError';
   constructor(
     readonly program: string,
-    /** The pc of the access, 0 when it was a system call (mmap, munmap, msync). */
+    /** The pc of the access, 0 when it was a system call (mmap, munmap, msync, a read into the pool). */
     readonly pc: number,
     /** The main binary's load bias (TracerSummary.mainBase), to resolve `pc`. */
     readonly mainBase: number,

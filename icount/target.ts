@@ -238,7 +238,9 @@ function runNotes(target: NativeTarget, summary: TracerSummary): string[] {
 
 /** The one line for a second thread touching the pool, with its source line when known. */
 async function secondThreadMessage(program: string, err: SecondThreadError, binary: string): Promise<string> {
-  let where = err.pc ? ` at pc 0x${err.pc.toString(16)}` : ' in a system call (mmap, munmap or msync)';
+  let where = err.pc
+    ? ` at pc 0x${err.pc.toString(16)}`
+    : ' in a system call (mmap, munmap, msync, or a read into the pool)';
   if (err.pc) {
     const sites = await resolveSites(binary, [err.pc], err.mainBase).catch(() => new Map<number, string>());
     const site = sites.get(err.pc);

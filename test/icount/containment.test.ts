@@ -126,6 +126,13 @@ for (const mode of ['store', 'flush'] as const) {
   );
 }
 
+test.serial('a second thread that read()s into the pool is refused: a system call', async (t) => {
+  const dir = tempDir(t);
+  const message =
+    /^pmfit: a second thread of .*thread-pool touched the pool in a system call \(.*a read into the pool\): /;
+  refused(t, await icount(dir, [prog('thread-pool'), '{pool}', 'read']), message);
+});
+
 test.serial('a second thread that leaves the pool alone is fine, and its instructions are not counted', async (t) => {
   const dir = tempDir(t);
   const r = await icount(dir, [prog('thread-pool'), '{pool}', 'compute']);

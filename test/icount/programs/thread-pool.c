@@ -1,10 +1,11 @@
 /*
  * thread-pool.c -- a second thread, touching the pool or not
- * usage: thread-pool POOL store|flush|compute
+ * usage: thread-pool POOL store|flush|read|compute
  *
  * The main thread maps the pool and stores at offset 0. A second thread
- * then stores to the pool (store), flushes a pool line (flush), or only
- * computes (compute); the main thread stores at offset 64 after joining.
+ * then stores to the pool (store), flushes a pool line (flush), read(2)s
+ * the pool file's first bytes into the pool (read), or only computes
+ * (compute); the main thread stores at offset 64 after joining.
  */
 #include <fcntl.h>
 #include <immintrin.h>
@@ -19,6 +20,7 @@
 
 static volatile uint8_t *Pool;
 static const char *Mode;
+static const char *Path;
 static volatile uint64_t Sum;
 
 /* worker -- the second thread */
@@ -30,6 +32,11 @@ worker(void *arg)
 		Pool[128] = 0x77;
 	} else if (strcmp(Mode, "flush") == 0) {
 		_mm_clwb((void *)(Pool + 192));
+	} else if (strcmp(Mode, "read") == 0) {
+		int fd = open(Path, O_RDONLY);
+		if (fd < 0 || read(fd, (void *)(Pool + 256), 8) != 8)
+			return NULL;
+		close(fd);
 	} else {
 		for (uint64_t i = 0; i < 1000; i++)
 			Sum += i;
@@ -45,6 +52,7 @@ main(int argc, char *argv[])
 	if (argc != 3)
 		return 2;
 	Mode = argv[2];
+	Path = argv[1];
 	int fd = open(argv[1], O_RDWR);
 	if (fd < 0 || ftruncate(fd, POOL_SIZE) != 0)
 		return 1;
