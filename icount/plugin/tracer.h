@@ -11,7 +11,8 @@
  *	tracer-x86.c	the x86 decoder (pure, tested natively)
  *	tracer-elf.c	the main binary's load bias and function symbols
  *	tracer-maps.c	the pool's mappings and the syscalls that change them,
- *			msync, exit, fork and open
+ *			msync, the data reads write into the pool, exit, fork
+ *			and open
  *	tracer-frames.c	the shadow call stack, the user's code (its objects)
  *			and the user frame each event is attributed to
  *
