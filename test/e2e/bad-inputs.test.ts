@@ -322,6 +322,11 @@ const CASES: Case[] = [
     message: /--ops-between mian: .* has no function of that name \(nearest: main/,
   },
   {
+    what: '--ops-between without --oracle ops',
+    args: native('--ops-between', 'main'),
+    message: /--ops-between needs --oracle ops/,
+  },
+  {
     what: '--ops-between with a comma',
     args: native('--oracle', 'ops', '--ops-between', 'insert,remove'),
     message: /--ops-between insert,remove: the tracer cannot take a name with a comma/,

@@ -20,6 +20,10 @@ type CheckArgs = CheckArgv &
 export async function checkCommand(argv: CheckArgs): Promise<number> {
   const shard = parseShard(argv.shard);
   const target = targetFrom(argv);
+  // The markers --ops-between writes mean something only to the ops oracle: with another, the
+  // operations would be traced and then ignored — refused rather than passed unnoticed.
+  if (target.opsBetween && (argv.oracle ?? 'exit') !== 'ops')
+    throw new UsageError('--ops-between needs --oracle ops (each call of the function is one operation of that oracle)');
   const check = checkCommandOf(argv);
   const protect = nativeInputs(target, check);
   if (argv.replay) {
