@@ -23,7 +23,9 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
   // The markers --ops-between writes mean something only to the ops oracle: with another, the
   // operations would be traced and then ignored — refused rather than passed unnoticed.
   if (target.opsBetween && (argv.oracle ?? 'exit') !== 'ops')
-    throw new UsageError('--ops-between needs --oracle ops (each call of the function is one operation of that oracle)');
+    throw new UsageError(
+      '--ops-between needs --oracle ops (each call of the function is one operation of that oracle)',
+    );
   const check = checkCommandOf(argv);
   const protect = nativeInputs(target, check);
   if (argv.replay) {
