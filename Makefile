@@ -10,7 +10,7 @@ BUILD := build
 TS_SOURCES := $(shell find core icount harness scenarios reports test bench -name '*.ts' 2>/dev/null)
 PMFIT := node bin/pmfit.js
 
-.PHONY: all demo test lint build deps native allcounts bench clean pack clients
+.PHONY: all demo test coverage lint build deps native allcounts bench clean pack clients
 
 # A crash test that must find its bug: pmfit exits 1 on a finding, anything else is a failure.
 expect-finding = @$(PMFIT) $(1); status=$$?; \
@@ -74,7 +74,13 @@ lint: deps
 	npx biome check
 	node tools/check-layers.mjs
 
+# The suite without coverage instrumentation: V8 coverage in every pmfit process the e2e tests
+# start costs a quarter more CPU, which `make test` cannot afford within its five minutes.
 test: build $(BUILD)/.apt-test-ok lint
+	npx ava
+
+# The same suite under c8: line and branch coverage of every process it starts.
+coverage: build $(BUILD)/.apt-test-ok
 	npx c8 ava
 
 # The libpmemobj client corpus (test/clients/): every map and its buggy twin crash-tested (minutes).

@@ -125,7 +125,6 @@ test('N records then a flag persisted first: one finding at N = 1, 10 and 100', 
     [10, 'strict'],
     [100, 'strict'],
     [1, 'extremes'],
-    [10, 'extremes'],
   ];
   for (const [n, strategy] of runs) {
     const { status, report } = checkNative(dir, prog, 8192, { args: [String(n)], strategy });
@@ -154,7 +153,6 @@ test('N records then a flag persisted first, as a TS scenario file: one finding 
     [10, 'strict'],
     [100, 'strict'],
     [1, 'extremes'],
-    [10, 'extremes'],
   ];
   for (const [n, strategy] of runs) {
     const { status, report } = runJson(dir, [scenarioFile('record-flag'), '--strategy', strategy], {

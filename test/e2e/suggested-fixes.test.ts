@@ -1,7 +1,7 @@
 // Issue 10: the fix a finding suggests is real. For each buggy twin the test patch below does what
 // the finding's `fix` says at the line it names (asserted first against the finding itself), is
 // applied to a copy of the scenario's source in a temp dir, and pmfit must then report the copy
-// clean — while the unpatched copy, built and run the same way, still fails.
+// clean (the unpatched twins fail: one-finding-per-bug.test.ts).
 import test, { type ExecutionContext } from 'ava';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -232,10 +232,7 @@ for (const patch of patches) {
       const libs = tree ? [join(REPO, 'scenarios', 'native', 'pmemalloc.c'), '-lpmem'] : [];
       const size = tree ? 65536 : 4096;
       const models = tree ? ['eadr', 'adr'] : ['adr'];
-      writeFileSync(source, original);
-      const copy = buildNative(source, join(dir, `${prog}-copy`), ['-DBUGGY'], libs);
-      const before = checkNative(dir, copy, size, { models });
-      t.false(clean(before.report), 'the unpatched copy still fails');
+      // (that the unpatched source fails, built the same way, one-finding-per-bug.test.ts shows)
       writeFileSync(source, patched);
       const fixed = buildNative(source, join(dir, `${prog}-fixed`), ['-DBUGGY'], libs);
       const after = checkNative(dir, fixed, size, { models });
@@ -248,8 +245,6 @@ for (const patch of patches) {
     for (const file of ['flag-publish.ts', 'linked-list.ts', `${module}.ts`])
       copyFileSync(join(REPO, 'scenarios', file), join(dir, file));
     writeFileSync(join(dir, 'twin.ts'), `import { buggy } from './${module}.js';\nexport default buggy;\n`);
-    const before = runJson(dir, ['./twin.ts'], { cwd: dir });
-    t.false(clean(before.report), 'the unpatched copy still fails');
     writeFileSync(join(dir, basename(patch.edit.file)), patched);
     const after = runJson(dir, ['./twin.ts'], { cwd: dir });
     t.is(after.status, 0, JSON.stringify(after.report.findings.map(brief)));
