@@ -45,6 +45,12 @@ export interface CandidateBug {
 export interface DiagnosedBug {
   candidate: CandidateBug;
   class: FindingClass;
+  /**
+   * A bug whose witness lost nothing (a logic or atomicity bug): where the stretch of failing crash
+   * points it shows in begins — the site of the event that opened it (windowsOf). Two such bugs
+   * are one only if they begin at the same place.
+   */
+  window?: string;
   /** The witness: where, its id (without the trace digest), and what the check said on it. */
   point: number;
   replayId: string;
@@ -98,20 +104,25 @@ export function smaller(a: ImageRecord, b: ImageRecord): number {
  * sites it all loses too; an image that loses nothing, or whose check could not run, only joins a
  * bug that is the same in that respect.
  */
-export function groupImages(failing: readonly FailingImage[]): CandidateBug[] {
-  const bugs: Array<CandidateBug & { sites: Set<string>; kind: string }> = [];
+export function groupImages(
+  failing: readonly FailingImage[],
+  windowOf: (point: number) => string = () => '',
+): CandidateBug[] {
+  const bugs: Array<CandidateBug & { sites: Set<string>; kind: string; window: string }> = [];
   for (const f of failing) {
     const sites = new Set(f.image.lostStores.map(siteOf));
     const kind = groupKind(f);
+    // images that lose nothing: one bug per stretch of failing points, by where it begins
+    const window = sites.size === 0 ? windowOf(f.points[0]!) : '';
     const home = bugs.find(
       (b) =>
         b.kind === kind &&
         (b.sites.size === 0
-          ? sites.size === 0 && b.seed.image.class === f.image.class
+          ? sites.size === 0 && b.seed.image.class === f.image.class && b.window === window
           : subset(b.sites, sites) && sameKindOfLoss(b.seed.image.class, f.image.class)),
     );
     if (home) home.members.push(f);
-    else bugs.push({ seed: f, members: [f], sites, kind });
+    else bugs.push({ seed: f, members: [f], sites, kind, window });
   }
   // Issue 10 (two bugs at one crash point): an image may lose the sites of several bugs; it stays
   // with the first, marked as shared with the others — those whose sites are not all the first's
@@ -207,7 +218,33 @@ export function identity(bug: DiagnosedBug): string {
     sitesOf(bug.lostStores),
     sitesOf(bug.keptStores),
     bug.verdict.status === 'unknown' ? bug.verdict.failure.error : '',
+    bug.window ?? '',
   ]);
+}
+
+/**
+ * For a crash point where an image failing with nothing lost shows, the place its stretch of such
+ * points begins: the site (else kind and pc) of the event before the first point of the stretch.
+ * Stretches are runs of consecutive points where an image that lost nothing fails.
+ */
+export function windowsOf(log: RunLog, failing: readonly FailingImage[]): (point: number) => string {
+  const losingNothing = new Set<number>();
+  for (const f of failing) if (f.image.lostStores.length === 0) for (const p of f.points) losingNothing.add(p);
+  const points = new Map(log.points.map((p) => [p.index, p]));
+  return (point) => {
+    let first = point;
+    while (losingNothing.has(first - 1)) first--;
+    const event = points.get(first)?.lastEvent;
+    if (!event) return first === 0 ? 'the start' : `point ${first}`;
+    return event.site ?? `${event.kind}@${event.pc ?? 0}`;
+  };
+}
+
+/** Sets the window of each bug whose witness lost nothing. */
+export function withWindows(bugs: DiagnosedBug[], windowOf: (point: number) => string): DiagnosedBug[] {
+  for (const bug of bugs)
+    if (bug.lostStores.length === 0 && bug.verdict.status !== 'unknown') bug.window = windowOf(bug.point);
+  return bugs;
 }
 
 export function sitesOf(stores: readonly LostStore[]): string[] {

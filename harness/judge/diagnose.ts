@@ -38,6 +38,7 @@ import {
   identity,
   siteOf,
   undiagnosed,
+  withWindows,
   witnessOf,
 } from './bugs.js';
 import { verdictFor } from './verdicts.js';
@@ -49,6 +50,8 @@ export interface DiagnoseContext {
   checker: Checker;
   /** Checks kept in flight at once when images are independent (verification). */
   inFlight: number;
+  /** Where each stretch of points failing with nothing lost begins (bugs.ts windowsOf). */
+  windowOf?: (point: number) => string;
 }
 
 /** Lines tried one by one when minimising a witness, and kept lines tested as early persists. */
@@ -78,6 +81,7 @@ export async function diagnoseBugs(
     const diagnosed = i < MAX_DIAGNOSED_BUGS ? await diagnoseOne(log, candidate, ctx, boundaries) : undefined;
     out.push(diagnosed ?? undiagnosed(candidate));
   }
+  if (ctx.windowOf) withWindows(out, ctx.windowOf);
   await verifyMergedFixes(out);
   return out;
 }

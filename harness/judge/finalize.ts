@@ -2,7 +2,15 @@
 // verdicts, one finding per bug, output groups, summary and coverage. A whole run and the merge of
 // its shards go through this one function (a merge without re-simulation: see finalize).
 import type { ImageRecord, RunLog, ScenarioResult } from '../../core/api.js';
-import { type DiagnosedBug, failingImages, groupImages, toFindings, undiagnosed } from './bugs.js';
+import {
+  type DiagnosedBug,
+  failingImages,
+  groupImages,
+  toFindings,
+  undiagnosed,
+  windowsOf,
+  withWindows,
+} from './bugs.js';
 import { collateOutputs } from './collate.js';
 import { verdictAt } from './verdicts.js';
 
@@ -14,7 +22,7 @@ import { verdictAt } from './verdicts.js';
 export function finalize(log: RunLog, wallMs: number, diagnosed?: readonly DiagnosedBug[]): ScenarioResult {
   const images = log.points.reduce((n, p) => n + p.images.length, 0);
   const stateSpace = log.points.reduce((n, p) => n + p.stateSpace, 0);
-  const findings = toFindings(log, diagnosed ?? groupImages(failingImages(log)).map(undiagnosed));
+  const findings = toFindings(log, diagnosed ?? undiagnosedBugs(log));
   return {
     scenario: log.scenario,
     model: log.model,
@@ -62,4 +70,11 @@ function renderOutput(image: ImageRecord): string {
   if (o.kind === 'timed-out') return `${o.output}<check timed out>`;
   if (o.kind === 'crashed') return `${o.output}<check killed by ${o.signal}>`;
   return o.output;
+}
+
+/** The bugs of a log grouped without re-simulation: each candidate's smallest image is its witness. */
+function undiagnosedBugs(log: RunLog): DiagnosedBug[] {
+  const failing = failingImages(log);
+  const windowOf = windowsOf(log, failing);
+  return withWindows(groupImages(failing, windowOf).map(undiagnosed), windowOf);
 }

@@ -6,7 +6,7 @@ import type { Checker, RunLog, ScenarioResult, Trace } from '../../core/api.js';
 import { eventRef } from '../engine/crash-points.js';
 import { traceDigest } from '../engine/replay-id.js';
 import { observe, type EngineInput } from '../engine/engine.js';
-import { failingImages, groupImages } from './bugs.js';
+import { failingImages, groupImages, windowsOf } from './bugs.js';
 import { diagnoseBugs } from './diagnose.js';
 import { finalize, verdictAt } from './finalize.js';
 
@@ -20,11 +20,15 @@ export async function runEngineWithLog(input: EngineInput): Promise<{ result: Sc
   const log = await observe(input);
   log.traceDigest = traceDigest(input.trace);
   describeFailingPoints(log, input.trace.events);
-  const candidates = groupImages(failingImages(log));
+  const failing = failingImages(log);
+  const windowOf = windowsOf(log, failing);
+  const candidates = groupImages(failing, windowOf);
   // An interrupted run reports what it saw at once: re-simulation would only delay the stop.
   const resimulate = candidates.length > 0 && !log.incomplete && !input.signal?.aborted;
   const counting = countingChecker(input.checker);
-  const diagnosed = resimulate ? await diagnoseBugs(log, candidates, { ...input, checker: counting }) : undefined;
+  const diagnosed = resimulate
+    ? await diagnoseBugs(log, candidates, { ...input, checker: counting, windowOf })
+    : undefined;
   const result = finalize(log, Date.now() - started, diagnosed);
   if (resimulate) {
     // No time here: a report's JSON is the same, byte for byte, for the same inputs and seed.

@@ -312,3 +312,21 @@ test('an atomicity bug (two fields updated in place) is one inconsistent finding
     describe(unminimised),
   );
 });
+
+test('two atomicity bugs in two functions are two findings; the first one again later is the same bug', (t) => {
+  t.timeout(120_000);
+  const dir = tempDir(t);
+  const { status, report } = runJson(dir, [scenarioFile('two-pairs')]);
+  t.is(status, 1);
+  const findings = findingsOf(report, 'eadr');
+  t.is(findings.length, 2, describe(findings));
+  // each begins after the first store of its pair, in the function that updates it
+  t.deepEqual(
+    findings.map((f) => [f.class, f.lastEvent?.site?.replace(/^.*two-pairs\.mjs:(\d+):\d+$/, '$1')]),
+    [
+      ['inconsistent', '11'],
+      ['inconsistent', '17'],
+    ],
+  );
+  t.is(findings[0]!.crashPoints.length, 2, 'updateAB runs twice: two stretches, one bug');
+});
