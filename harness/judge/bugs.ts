@@ -42,7 +42,8 @@ export interface CandidateBug {
 }
 
 /** What re-simulation (or, without a checker, the seed image itself) says a bug is. */
-export interface DiagnosedBug {
+export interface DiagnosedBug
+  extends Pick<Finding, 'lostStores' | 'keptStores' | 'otherLost' | 'otherKept' | 'lostLines' | 'lostUnits' | 'fix'> {
   candidate: CandidateBug;
   class: FindingClass;
   /**
@@ -55,13 +56,6 @@ export interface DiagnosedBug {
   point: number;
   replayId: string;
   verdict: Exclude<Verdict, { status: 'consistent' }>;
-  lostStores: LostStore[];
-  keptStores: LostStore[];
-  otherLost: number;
-  otherKept: number;
-  lostLines: number;
-  lostUnits: number;
-  fix?: FixSuggestion;
   /** The same change as `fix`, chosen and verified again on the failing images of another candidate (diagnose.ts). */
   refix?: (candidate: CandidateBug) => Promise<FixSuggestion>;
 }
