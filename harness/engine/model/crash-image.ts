@@ -79,12 +79,18 @@ export class CrashImageComposer {
     if (rest === 'none') {
       for (const line of [...kept.keys()].sort((a, b) => a - b)) {
         const k = kept.get(line)!;
-        if (k > 0) lines.push(line), contents.push(this.prefixes(line).contents[k]!);
+        if (k > 0) {
+          lines.push(line);
+          contents.push(this.prefixes(line).contents[k]!);
+        }
       }
     } else {
       for (const { line, units } of this.pendingLines()) {
         const k = kept.get(line) ?? units;
-        if (k > 0) lines.push(line), contents.push(this.prefixes(line).contents[k]!);
+        if (k > 0) {
+          lines.push(line);
+          contents.push(this.prefixes(line).contents[k]!);
+        }
       }
     }
     return lineImage(journal, size, lines, contents);
