@@ -254,7 +254,7 @@ async function diagnoseOne(
   // 3. A torn store is torn only if losing it whole passes.
   const split = () => splitUnits(pending, selection);
   for (const seq of tornStores(split())) {
-    const whole = loseStore(pending, selection, seq);
+    const whole = storeWhole(pending, selection, seq, 'lost');
     if ((await judgeImage(whole)) === 'fails') selection = whole;
   }
   if ((await judgeImage(selection)) !== 'fails') return undefined;
@@ -362,33 +362,28 @@ function tornStores(split: { kept: readonly PendingUnit[]; lost: readonly Pendin
   return [...new Set(split.lost.filter((u) => kept.has(u.seq)).map((u) => u.seq))].sort((a, b) => a - b);
 }
 
-/** The selection with every unit of store `seq` lost (and what follows it on its lines: prefixes). */
-function loseStore(
+/**
+ * The selection with store `seq` whole on every line it touches: every unit of it kept (and, lines
+ * persisting in prefixes, what precedes it there) or every unit of it lost (and what follows it).
+ */
+function storeWhole(
   pending: ReadonlyMap<number, readonly PendingUnit[]>,
   selection: ReadonlyMap<number, number>,
   seq: number,
+  how: 'kept' | 'lost',
 ): Selection {
   const next = new Map(selection);
   for (const [line, units] of pending) {
-    const at = units.findIndex((u) => u.seq === seq);
-    if (at >= 0) next.set(line, Math.min(next.get(line) ?? 0, at));
-  }
-  return next;
-}
-
-/** The selection with every unit of store `seq` kept (and what precedes it on its lines). */
-function keepStore(
-  pending: ReadonlyMap<number, readonly PendingUnit[]>,
-  selection: ReadonlyMap<number, number>,
-  seq: number,
-): Selection {
-  const next = new Map(selection);
-  for (const [line, units] of pending) {
-    let lastAt = -1;
+    let first = -1;
+    let last = -1;
     units.forEach((u, i) => {
-      if (u.seq === seq) lastAt = i;
+      if (u.seq !== seq) return;
+      if (first < 0) first = i;
+      last = i;
     });
-    if (lastAt >= 0) next.set(line, Math.max(next.get(line) ?? 0, lastAt + 1));
+    if (first < 0) continue;
+    const k = next.get(line) ?? 0;
+    next.set(line, how === 'lost' ? Math.min(k, first) : Math.max(k, last + 1));
   }
   return next;
 }
@@ -639,8 +634,8 @@ async function verifyAtomic(
     let keptAll = base;
     let lostAll = base;
     for (const seq of seqs) {
-      keptAll = keepStore(pending, keptAll, seq);
-      lostAll = loseStore(pending, lostAll, seq);
+      keptAll = storeWhole(pending, keptAll, seq, 'kept');
+      lostAll = storeWhole(pending, lostAll, seq, 'lost');
     }
     const allowed = boundaries.length > 0 ? allowedBoundaries(boundaries, member.image.firstPoint, tracker) : undefined;
     pairs.push([keptAll, lostAll].map((s) => ({ image: walk.image(s), ...(allowed ? { allowed } : {}) })));
