@@ -2,9 +2,9 @@
 // one load address and natively (its check) at another, so a function pointer or a C++ vtable
 // pointer the traced run stored means something else to the check: crash images would fail for a
 // reason that is not a persistency bug. pmfit cannot fix that; it says so once, with the store.
-import { execFile } from 'node:child_process';
 import type { StoreEvent, Trace } from '../core/api.js';
 import { UNIT_BYTES } from '../core/geometry.js';
+import { execText } from './driver.js';
 
 /** The first store that wrote an address inside the program's loaded image, and that address. */
 export interface CodePointer {
@@ -35,9 +35,7 @@ export function firstPointerInto(trace: Trace, lo: number, hi: number): CodePoin
 
 /** The span of the binary's LOAD segments (link-time addresses), from `readelf -lW`. */
 export async function loadSpan(binary: string): Promise<{ lo: number; hi: number } | undefined> {
-  const text = await new Promise<string>((resolve) =>
-    execFile('readelf', ['-lW', binary], { maxBuffer: 1 << 20 }, (err, out) => resolve(err ? '' : out)),
-  );
+  const text = await execText('readelf', ['-lW', binary]).catch(() => '');
   let lo = Infinity;
   let hi = 0;
   for (const line of text.split('\n')) {

@@ -391,9 +391,10 @@ function pickFrame(frames: string[]): string | undefined {
 
 const HEADER = /\.(h|hh|hpp|hxx|inl):\d+$/;
 
-export function execText(cmd: string, argv: string[]): Promise<string> {
+/** A tool's stdout (binutils: addr2line, nm, objdump, readelf); `maxBuffer` for a large debug dump. */
+export function execText(cmd: string, argv: string[], maxBuffer = OUTPUT_CAP): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, argv, { maxBuffer: OUTPUT_CAP }, (err, stdout) =>
+    execFile(cmd, argv, { maxBuffer }, (err, stdout) =>
       err ? reject(new TracerError(`${cmd} failed: ${err.message}`)) : resolve(stdout),
     );
   });

@@ -1,13 +1,14 @@
 // The function names of a native program, for `--from`/`--to`: checked before the program is traced,
 // so a name the tracer could never find is a clear error at once — saying when the function exists
 // in the source but was inlined everywhere (no symbol to stop at), and naming the nearest symbols.
-import { execFile } from 'node:child_process';
+import { execText } from './driver.js';
 
-const OUTPUT_CAP = 64 << 20;
+/** readelf's debug dump of a large program runs to tens of megabytes. */
+const DEBUG_DUMP_CAP = 64 << 20;
 
 /** The defined function symbols of `binary` (text symbols, local or global), or none when stripped. */
 export async function functionSymbols(binary: string): Promise<string[]> {
-  const text = await run('nm', ['--defined-only', binary]).catch(() => '');
+  const text = await execText('nm', ['--defined-only', binary]).catch(() => '');
   const names = new Set<string>();
   for (const line of text.split('\n')) {
     const [, type, name] = line.trim().split(/\s+/);
@@ -33,7 +34,7 @@ export async function missingFunction(binary: string, name: string, option: stri
 
 /** Whether the debug info describes `name` as a function with only inlined instances. */
 async function inlinedEverywhere(binary: string, name: string): Promise<boolean> {
-  const text = await run('readelf', ['--debug-dump=info', binary]).catch(() => '');
+  const text = await execText('readelf', ['--debug-dump=info', binary], DEBUG_DUMP_CAP).catch(() => '');
   // One DIE per block, from its "<depth><offset>: Abbrev Number: N (DW_TAG_...)" line to the next.
   for (const die of text.split(/\n(?=\s*<\d+><[0-9a-f]+>:)/)) {
     if (!die.includes('(DW_TAG_subprogram)')) continue;
@@ -66,10 +67,4 @@ function editDistance(a: string, b: string): number {
     previous = row;
   }
   return previous[b.length]!;
-}
-
-function run(cmd: string, argv: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, argv, { maxBuffer: OUTPUT_CAP }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
-  });
 }

@@ -6,9 +6,9 @@ import type { Checker, RunLog, ScenarioResult, Trace } from '../../core/api.js';
 import { eventRef } from '../engine/crash-points.js';
 import { traceDigest } from '../engine/replay-id.js';
 import { observe, type EngineInput } from '../engine/engine.js';
-import { failingImages, groupImages, windowsOf } from './bugs.js';
+import { type FailingImage, failingImages, groupImages, undiagnosed, windowsOf, withWindows } from './bugs.js';
 import { diagnoseBugs } from './diagnose.js';
-import { finalize, verdictAt } from './finalize.js';
+import { finalize } from './finalize.js';
 
 export async function runEngine(input: EngineInput): Promise<ScenarioResult> {
   return (await runEngineWithLog(input)).result;
@@ -19,8 +19,9 @@ export async function runEngineWithLog(input: EngineInput): Promise<{ result: Sc
   const started = Date.now();
   const log = await observe(input);
   log.traceDigest = traceDigest(input.trace);
-  describeFailingPoints(log, input.trace.events);
+  // One verdict pass over the log: the failing images, and from them the points to describe.
   const failing = failingImages(log);
+  describeFailingPoints(log, failing, input.trace.events);
   const windowOf = windowsOf(log, failing);
   const candidates = groupImages(failing, windowOf);
   // An interrupted run reports what it saw at once: re-simulation would only delay the stop.
@@ -28,7 +29,7 @@ export async function runEngineWithLog(input: EngineInput): Promise<{ result: Sc
   const counting = countingChecker(input.checker);
   const diagnosed = resimulate
     ? await diagnoseBugs(log, candidates, { ...input, checker: counting, windowOf })
-    : undefined;
+    : withWindows(candidates.map(undiagnosed), windowOf);
   const result = finalize(log, Date.now() - started, diagnosed);
   if (resimulate) {
     // No time here: a report's JSON is the same, byte for byte, for the same inputs and seed.
@@ -58,10 +59,11 @@ function countingChecker(checker: Checker): Checker & { count: number } {
  * Names the event before each crash point that has a failing image (a finding's "where"). Only
  * those: a rendered event per crash point would cost more memory than the rest of the log.
  */
-function describeFailingPoints(log: RunLog, events: Trace['events']): void {
-  for (const point of log.points) {
-    if (point.index === 0) continue;
-    const fails = point.images.some((key) => verdictAt(log, log.images[key]!, point).status !== 'consistent');
-    if (fails) point.lastEvent = eventRef(events[point.index - 1]!);
-  }
+function describeFailingPoints(log: RunLog, failing: readonly FailingImage[], events: Trace['events']): void {
+  const points = new Map(log.points.map((p) => [p.index, p]));
+  for (const f of failing)
+    for (const index of f.points) {
+      const point = points.get(index)!;
+      if (index > 0 && !point.lastEvent) point.lastEvent = eventRef(events[index - 1]!);
+    }
 }
