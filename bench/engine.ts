@@ -20,7 +20,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { CheckOutcome, Checker, ModelName, StrategyName, Trace, TraceEvent } from '../core/api.js';
+import type { CheckOutcome, Checker, ModelName, StrategyName, Trace } from '../core/api.js';
+import { EventKind, EventTable, FENCE_KIND_CODES, FLUSH_KIND_CODES } from '../core/trace/event-table.js';
 import { makeTempDir, removeTempDir } from '../core/support/temp-dir.js';
 import { ForkServerCheckPool } from '../harness/check/fork-server/client.js';
 import { observe } from '../harness/engine/engine.js';
@@ -41,26 +42,27 @@ const parts = new Set(arg('only', 'a,b,d,e').split(','));
 
 // ------------------------------------------------------------------ synthetic traces
 
+/** Appends events to a table as columns (no event objects: the bench measures the table's memory). */
 class TraceBuilder {
-  readonly events: TraceEvent[] = [];
+  readonly events = new EventTable();
   private icount = 0;
   private base() {
-    return { seq: this.events.length, icount: (this.icount += 3), pc: 0, pool: 0 };
+    return { pool: 0, icount: (this.icount += 3), pc: 0 };
   }
   store(offset: number, data: Uint8Array, nonTemporal = false): void {
-    this.events.push({ ...this.base(), kind: 'store', offset, data, nonTemporal });
+    this.events.appendRow({ ...this.base(), kind: EventKind.store, flags: nonTemporal ? 1 : 0, offset, data });
   }
   clwb(offset: number): void {
-    this.events.push({ ...this.base(), kind: 'flush', offset, flushKind: 'clwb' });
+    this.events.appendRow({ ...this.base(), kind: EventKind.flush, flags: FLUSH_KIND_CODES.indexOf('clwb'), offset });
   }
   sfence(): void {
-    this.events.push({ ...this.base(), kind: 'fence', fenceKind: 'sfence' });
+    this.events.appendRow({ ...this.base(), kind: EventKind.fence, flags: FENCE_KIND_CODES.indexOf('sfence') });
   }
   trace(size: number): Trace {
     return {
       header: { formatVersion: 1, source: 'native', program: ['bench'], pools: [{ id: 0, path: 'bench.pool', size }] },
       mappings: [],
-      events: this.events,
+      events: this.events.seal(),
     };
   }
 }

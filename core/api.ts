@@ -41,6 +41,8 @@ export interface EventBase {
   calleePc?: number;
   /** Which pool of the trace header the event touches. */
   pool: number;
+  /** The thread that made the event, when not the first (0); the event table keeps a column for it. */
+  thread?: number;
 }
 
 export interface StoreEvent extends EventBase {
@@ -76,6 +78,9 @@ export interface MarkerEvent extends EventBase {
 }
 
 export type TraceEvent = StoreEvent | FlushEvent | FenceEvent | MsyncEvent | MarkerEvent;
+
+import type { EventTable } from './trace/event-table.js';
+export type { EventTable };
 
 export interface PoolDescriptor {
   id: number;
@@ -127,11 +132,14 @@ export interface CodeObject {
   main: boolean;
 }
 
-/** A whole trace in memory: what the engine consumes. */
+/**
+ * A whole trace in memory: what the engine consumes. `events` is columnar and read-only
+ * (core/trace/event-table.ts): `events.get(i)` gives one event as a TraceEvent object.
+ */
 export interface Trace {
   header: TraceHeader;
   mappings: PoolMapping[];
-  events: TraceEvent[];
+  events: EventTable;
   /** Native traces: the code objects the program mapped (docs/trace-format.md, "User frames"). */
   objects?: CodeObject[];
 }

@@ -5,7 +5,8 @@
 // right object, by addr2line), `via` (the name of the function the user called) and
 // `outsideUserCode`.
 import { isAbsolute } from 'node:path';
-import type { CodeObject, Trace, TraceEvent } from '../core/api.js';
+import type { CodeObject, Trace } from '../core/api.js';
+import type { EventTable } from '../core/trace/event-table.js';
 import { execText, resolveSites } from './driver.js';
 
 /** Sets `site`, `via` and `outsideUserCode` on the trace's events, where it can know them. */
@@ -21,10 +22,12 @@ export async function attributeEvents(trace: Trace, binary: string): Promise<voi
     set.add(pc);
     table.set(object, set);
   };
-  for (const event of trace.events) {
-    if (event.outsideUserCode) continue;
-    add(linePcs, linePc(event));
-    if (event.calleePc) add(calleePcs, event.calleePc);
+  const events = trace.events;
+  for (let i = 0; i < events.length; i++) {
+    if (events.outsideUserCode(i)) continue;
+    add(linePcs, linePc(events, i));
+    const callee = events.caller(i)?.calleePc;
+    if (callee) add(calleePcs, callee);
   }
   const lines = new Map<number, string>();
   const names = new Map<number, string>();
@@ -39,18 +42,19 @@ export async function attributeEvents(trace: Trace, binary: string): Promise<voi
       if (name) names.set(pc, name);
     }
   }
-  for (const event of trace.events) {
-    if (event.outsideUserCode) continue;
-    const site = lines.get(linePc(event));
-    if (site && !site.startsWith('??')) event.site = isAbsolute(site) ? shortPath(site) : site;
-    const via = event.calleePc ? names.get(event.calleePc) : undefined;
-    if (via) event.via = via;
+  for (let i = 0; i < events.length; i++) {
+    if (events.outsideUserCode(i)) continue;
+    const site = lines.get(linePc(events, i));
+    if (site && !site.startsWith('??')) events.setSite(i, isAbsolute(site) ? shortPath(site) : site);
+    const callee = events.caller(i)?.calleePc;
+    const via = callee ? names.get(callee) : undefined;
+    if (via) events.setVia(i, via);
   }
 }
 
-/** The pc whose line is the event's site: its user caller's, or its own. */
-function linePc(event: TraceEvent): number {
-  return event.callerPc ?? event.pc;
+/** The pc whose line is event i's site: its user caller's, or its own. */
+function linePc(events: EventTable, i: number): number {
+  return events.caller(i)?.callerPc ?? events.pc(i);
 }
 
 function objectAt(objects: readonly CodeObject[], pc: number): CodeObject | undefined {
@@ -60,12 +64,14 @@ function objectAt(objects: readonly CodeObject[], pc: number): CodeObject | unde
 /** A trace without object records (format version 1): every pc is looked up in the main binary. */
 async function attributeInMain(trace: Trace, binary: string): Promise<void> {
   const mainBase = trace.header.mainBase ?? 0;
-  const pcs = [...new Set(trace.events.map((e) => e.pc).filter((pc) => pc !== 0))];
-  if (pcs.length === 0) return;
-  const sites = await resolveSites(binary, pcs, mainBase);
-  for (const event of trace.events) {
-    const site = sites.get(event.pc);
-    if (site && !site.startsWith('??')) event.site = isAbsolute(site) ? shortPath(site) : site;
+  const events = trace.events;
+  const unique = new Set<number>();
+  for (let i = 0; i < events.length; i++) if (events.pc(i) !== 0) unique.add(events.pc(i));
+  if (unique.size === 0) return;
+  const sites = await resolveSites(binary, [...unique], mainBase);
+  for (let i = 0; i < events.length; i++) {
+    const site = sites.get(events.pc(i));
+    if (site && !site.startsWith('??')) events.setSite(i, isAbsolute(site) ? shortPath(site) : site);
   }
 }
 

@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, readFileSync, realpathSync, statSync, writeFi
 import { isAbsolute, join } from 'node:path';
 import type { Trace } from '../core/api.js';
 import { readTrace } from '../core/trace/reader.js';
+import { EventKind, MARKER_KIND_CODES } from '../core/trace/event-table.js';
 import {
   SecondThreadError,
   TracerError,
@@ -184,7 +185,13 @@ export function tracedWhole(trace: Trace): boolean {
   const { window } = trace.header;
   if (window === 'whole') return true;
   if (window !== 'auto') return false;
-  return !trace.events.some((e) => e.kind === 'marker' && (e.markerKind === 'start' || e.markerKind === 'stop'));
+  const { events } = trace;
+  for (let i = 0; i < events.length; i++) {
+    if (events.kind(i) !== EventKind.marker) continue;
+    const kind = MARKER_KIND_CODES[events.flags(i)];
+    if (kind === 'start' || kind === 'stop') return false;
+  }
+  return true;
 }
 
 /**

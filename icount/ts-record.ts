@@ -57,7 +57,7 @@ export function recordScenario(scenario: TsScenario, dir: string): RecordedScena
         pools: [{ id: 0, path, size: scenario.poolSize }],
       },
       mappings: [],
-      events: recorder.events,
+      events: recorder.events.seal(),
     },
   };
 }

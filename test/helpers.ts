@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ExecutionContext } from 'ava';
+import type { Trace, TraceEvent } from '../core/api.js';
+import { EventTable } from '../core/trace/event-table.js';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
 export const PMFIT_BIN = join(REPO, 'bin', 'pmfit.js');
@@ -30,4 +32,16 @@ export function pmfit(args: string[], options: { cwd?: string; env?: Record<stri
     timeout: 120_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** A trace whose events are objects in an array: what tests filter and index freely. */
+export type ObjectTrace = Omit<Trace, 'events'> & { events: TraceEvent[] };
+
+export function objectTrace(trace: Trace): ObjectTrace {
+  return { ...trace, events: [...trace.events] };
+}
+
+/** A trace of event objects as the engine takes it (columnar). */
+export function tableTrace(trace: ObjectTrace): Trace {
+  return { ...trace, events: EventTable.from(trace.events) };
 }

@@ -1,6 +1,14 @@
 // The binary trace format's constants and record codec (docs/trace-format.md).
 // Shared by the streaming writer and reader so the two can never disagree.
 import type { FenceKind, FlushKind, MarkerKind, TraceEvent } from '../api.js';
+import {
+  EventKind,
+  type EventRow,
+  FENCE_KIND_CODES,
+  FLUSH_KIND_CODES,
+  MARKER_KIND_CODES,
+  eventOfRow,
+} from './event-table.js';
 
 export const TRACE_MAGIC = 'PMFTRACE';
 export const TRACE_FORMAT_VERSION = 2;
@@ -49,9 +57,9 @@ export function sameFrame(a: FrameState, b: FrameState): boolean {
   return a.kind === b.kind && a.callerPc === b.callerPc && a.calleePc === b.calleePc;
 }
 
-export const FLUSH_KINDS: readonly FlushKind[] = ['clflush', 'clflushopt', 'clwb'];
-export const FENCE_KINDS: readonly FenceKind[] = ['sfence', 'mfence', 'locked'];
-export const MARKER_KINDS: readonly MarkerKind[] = ['start', 'stop', 'user'];
+export const FLUSH_KINDS: readonly FlushKind[] = FLUSH_KIND_CODES;
+export const FENCE_KINDS: readonly FenceKind[] = FENCE_KIND_CODES;
+export const MARKER_KINDS: readonly MarkerKind[] = MARKER_KIND_CODES;
 
 export interface RecordHead {
   kind: number;
@@ -132,12 +140,21 @@ export interface EventContext {
 
 /** Decodes an event record (kinds 1–5). `payload` is a view into the read buffer: copied where kept. */
 export function decodeEvent(head: RecordHead, payload: Buffer, context: EventContext, pcIsSiteId = false): TraceEvent {
+  return eventOfRow(head.seq, decodeEventRow(head, payload, context, pcIsSiteId), true);
+}
+
+/**
+ * An event record (kinds 1–5) as the columns of an event table (core/trace/event-table.ts). A
+ * store's `data` is a view into `payload`: the table copies it into its arena.
+ */
+export function decodeEventRow(head: RecordHead, payload: Buffer, context: EventContext, pcIsSiteId = false): EventRow {
   const { site, frame, via } = context;
-  const base = {
-    seq: head.seq,
+  const row: EventRow = {
+    kind: EventKind.store,
+    flags: head.flags,
+    pool: head.pool,
     icount: head.icount,
     pc: pcIsSiteId ? 0 : head.pc,
-    pool: head.pool,
     ...(site ? { site } : {}),
     ...(frame?.kind === FrameKind.outside ? { outsideUserCode: true } : {}),
     ...(frame?.kind === FrameKind.caller ? { callerPc: frame.callerPc, calleePc: frame.calleePc } : {}),
@@ -146,33 +163,23 @@ export function decodeEvent(head: RecordHead, payload: Buffer, context: EventCon
   switch (head.kind) {
     case RecordKind.store:
       need(payload, 8, 'store');
-      return {
-        ...base,
-        kind: 'store',
-        offset: readSafeU64(payload, 0),
-        data: new Uint8Array(payload.subarray(8)),
-        nonTemporal: (head.flags & 1) === 1,
-      };
+      row.offset = readSafeU64(payload, 0);
+      row.data = payload.subarray(8);
+      row.flags = head.flags & 1;
+      return row;
     case RecordKind.flush:
       need(payload, 8, 'flush');
-      return {
-        ...base,
-        kind: 'flush',
-        offset: readSafeU64(payload, 0),
-        flushKind: pick(FLUSH_KINDS, head.flags, 'flush'),
-      };
+      pick(FLUSH_KINDS, head.flags, 'flush');
+      return { ...row, kind: EventKind.flush, offset: readSafeU64(payload, 0) };
     case RecordKind.fence:
-      return { ...base, kind: 'fence', fenceKind: pick(FENCE_KINDS, head.flags, 'fence') };
+      pick(FENCE_KINDS, head.flags, 'fence');
+      return { ...row, kind: EventKind.fence };
     case RecordKind.msync:
       need(payload, 16, 'msync');
-      return { ...base, kind: 'msync', offset: readSafeU64(payload, 0), length: readSafeU64(payload, 8) };
+      return { ...row, kind: EventKind.msync, flags: 0, offset: readSafeU64(payload, 0), length: readSafeU64(payload, 8) };
     case RecordKind.marker:
-      return {
-        ...base,
-        kind: 'marker',
-        markerKind: pick(MARKER_KINDS, head.flags, 'marker'),
-        name: payload.toString('utf8'),
-      };
+      pick(MARKER_KINDS, head.flags, 'marker');
+      return { ...row, kind: EventKind.marker, name: payload.toString('utf8') };
     default:
       throw new TraceFormatError(`unknown record kind ${head.kind} at event ${head.seq}`);
   }

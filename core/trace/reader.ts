@@ -16,9 +16,11 @@ import {
   TRACE_MAGIC,
   TraceFormatError,
   decodeEvent,
+  decodeEventRow,
   readRecordHead,
   readSafeU64,
 } from './format.js';
+import { EventTable } from './event-table.js';
 
 const CHUNK_BYTES = 1 << 20;
 
@@ -154,19 +156,53 @@ function decodeMapping(pool: number, payload: Buffer): PoolMapping {
   return { pool, base: readSafeU64(payload, 0), length: readSafeU64(payload, 8), fileOffset: readSafeU64(payload, 16) };
 }
 
-/** Reads a whole trace into memory, checking that sequence numbers are consecutive. */
+/**
+ * Reads a whole trace into an event table, record by record from 1 MiB chunks of the file (never the
+ * whole file in memory), checking that sequence numbers are consecutive. No event object is made.
+ */
 export function readTrace(path: string): Trace {
-  const stream = streamTrace(path);
-  const events: TraceEvent[] = [];
-  for (const event of stream.events) {
-    if (event.seq !== events.length)
-      throw new TraceFormatError(`event ${events.length} has sequence number ${event.seq}`);
-    events.push(event);
+  const fd = openSync(path, 'r');
+  let source: ByteSource;
+  let header: TraceHeader;
+  try {
+    source = new ByteSource(fd);
+    header = readHeader(source);
+  } catch (err) {
+    closeSync(fd);
+    throw err;
   }
-  return {
-    header: stream.header,
-    mappings: stream.mappings,
-    events,
-    ...(stream.objects.length > 0 ? { objects: stream.objects } : {}),
-  };
+  const mappings: PoolMapping[] = [];
+  const objects: CodeObject[] = [];
+  const events = new EventTable();
+  const pcIsSiteId = header.source === 'ts';
+  const sites = new Map<number, string>();
+  const names = new Map<number, string>();
+  let frame: FrameState | undefined;
+  try {
+    for (;;) {
+      const headBytes = source.take(RECORD_HEAD_BYTES, 'a record head');
+      if (!headBytes) break;
+      const head = readRecordHead(headBytes, 0);
+      const payload = source.take(head.len, `record ${head.seq}`) ?? Buffer.alloc(0);
+      if (head.kind === RecordKind.site) (head.flags & SITE_FUNCTION ? names : sites).set(head.pc, payload.toString('utf8'));
+      else if (head.kind === RecordKind.map) mappings.push(decodeMapping(head.pool, payload));
+      else if (head.kind === RecordKind.object) objects.push(decodeObject(head, payload));
+      else if (head.kind === RecordKind.frame) frame = decodeFrame(head, payload);
+      else {
+        if (head.seq !== events.length)
+          throw new TraceFormatError(`event ${events.length} has sequence number ${head.seq}`);
+        const caller = frame?.kind === FrameKind.caller;
+        events.appendRow(
+          decodeEventRow(head, payload, {
+            site: sites.get(caller ? frame!.callerPc : head.pc),
+            frame,
+            via: caller ? names.get(frame!.calleePc) : undefined,
+          }, pcIsSiteId),
+        );
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { header, mappings, events: events.seal(), ...(objects.length > 0 ? { objects } : {}) };
 }

@@ -5,11 +5,13 @@ import { findSourceMap } from 'node:module';
 import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FenceKind, FlushKind, MarkerKind, TraceEvent } from '../api.js';
+import { EventTable } from './event-table.js';
 
 export const CACHE_LINE = 64;
 
 export class TraceRecorder {
-  readonly events: TraceEvent[] = [];
+  /** Columnar, like a trace read from a file: the engine reads both the same way. */
+  readonly events = new EventTable();
   private enabled = true;
 
   constructor(private readonly options: { pool?: number; sites?: boolean } = {}) {}
@@ -25,7 +27,8 @@ export class TraceRecorder {
 
   store(offset: number, data: Uint8Array, nonTemporal = false): void {
     if (data.length === 0) return;
-    this.push({ kind: 'store', offset, data: new Uint8Array(data), nonTemporal });
+    // the table copies the bytes into its arena: the pool may change them afterwards
+    this.push({ kind: 'store', offset, data, nonTemporal });
   }
 
   /** Flushes every cache line overlapping [offset, offset+length). */

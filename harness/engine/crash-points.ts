@@ -2,23 +2,28 @@
 // for every instruction count from the i-th event up to just before the next one, because a crash
 // between two instructions that touch no pmem leaves the same possible images.
 import type { CrashPoint, EventRef, TraceEvent } from '../../core/api.js';
+import { EventKind, type EventTable, MARKER_KIND_CODES } from '../../core/trace/event-table.js';
+
+const STOP = MARKER_KIND_CODES.indexOf('stop');
 
 /** The instruction count a trace ends at: its icount_stop marker, else its last event. */
-export function finalIcount(events: readonly TraceEvent[]): number {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i]!;
-    if (e.kind === 'marker' && e.markerKind === 'stop') return e.icount;
-  }
-  return events.length > 0 ? events[events.length - 1]!.icount : 0;
+export function finalIcount(events: EventTable): number {
+  for (let i = events.length - 1; i >= 0; i--)
+    if (events.kind(i) === EventKind.marker && events.flags(i) === STOP) return events.icount(i);
+  return events.length > 0 ? events.icount(events.length - 1) : 0;
+}
+
+/** The instruction counts the crash point after `index` events stands for (no event object made). */
+export function icountRange(events: EventTable, index: number, total = finalIcount(events)): [from: number, to: number] {
+  const icountFrom = index > 0 ? events.icount(index - 1) : 0;
+  const icountTo = Math.max(icountFrom, index < events.length ? events.icount(index) - 1 : total);
+  return [icountFrom, icountTo];
 }
 
 /** The crash point after `index` events of `events`. */
-export function crashPointAt(events: readonly TraceEvent[], index: number, total = finalIcount(events)): CrashPoint {
-  const before = index > 0 ? events[index - 1] : undefined;
-  const next = events[index];
-  const icountFrom = before ? before.icount : 0;
-  const icountTo = Math.max(icountFrom, next ? next.icount - 1 : total);
-  return { index, icountFrom, icountTo, ...(before ? { lastEvent: before } : {}) };
+export function crashPointAt(events: EventTable, index: number, total = finalIcount(events)): CrashPoint {
+  const [icountFrom, icountTo] = icountRange(events, index, total);
+  return { index, icountFrom, icountTo, ...(index > 0 ? { lastEvent: events.get(index - 1) } : {}) };
 }
 
 /** An event as data, for findings and reports (reports/format.ts words it). */

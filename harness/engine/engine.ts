@@ -11,10 +11,10 @@ import type {
   RunLog,
   StrategyName,
   Trace,
-  TraceEvent,
 } from '../../core/api.js';
+import type { EventTable } from '../../core/trace/event-table.js';
 import { classify } from './classify.js';
-import { crashPointAt, finalIcount } from './crash-points.js';
+import { finalIcount, icountRange } from './crash-points.js';
 import { UsageError } from '../../core/support/errors.js';
 import { notPassedReason } from '../../core/support/run-command.js';
 import { rebuildImages, storesOf } from './model/image-builder.js';
@@ -144,10 +144,10 @@ export async function observe(input: EngineInput): Promise<RunLog> {
       log.incomplete = true;
       break;
     }
-    if (index > 0) tracker.apply(events[index - 1]!);
+    if (index > 0) tracker.applyAt(events, index - 1);
     if (!inShard(index, input.shard)) continue;
     if (input.points?.mode === 'unique' && index > 0) {
-      const place = placeOf(events[index - 1]!);
+      const place = placeOf(events, index - 1);
       const seen = placesSeen.get(place) ?? 0;
       placesSeen.set(place, seen + 1);
       if (seen > input.points.limit) {
@@ -162,11 +162,11 @@ export async function observe(input: EngineInput): Promise<RunLog> {
       previous = sameForSameState ? { version: tracker.version, record: same } : undefined;
     }
     images += same.images.length;
-    const point = crashPointAt(events, index, total);
+    const [icountFrom, icountTo] = icountRange(events, index, total);
     const record: PointRecord = {
       index,
-      icountFrom: point.icountFrom,
-      icountTo: point.icountTo,
+      icountFrom,
+      icountTo,
       images: same.images,
       stateSpace: same.stateSpace,
       partial: same.partial,
@@ -278,8 +278,8 @@ export async function oracleReference(
 }
 
 /** Where an event comes from, for `points: unique`: its source site, else its kind and pc. */
-function placeOf(event: TraceEvent): string {
-  return event.site ?? `${event.kind}@${event.pc}`;
+function placeOf(events: EventTable, i: number): string {
+  return events.site(i) ?? `${events.kindName(i)}@${events.pc(i)}`;
 }
 
 /** The number of distinct lines among `units`. */

@@ -1,15 +1,15 @@
 // Operation boundaries for the ops oracle (durable linearizability, as Witcher checks it): user
 // markers split the snippet into operations; a crash may show the state at any boundary from the
 // last one whose operations are already durable up to the first one not yet reached.
-import type { TraceEvent } from '../../core/api.js';
+import { EventKind, type EventTable, MARKER_KIND_CODES } from '../../core/trace/event-table.js';
 import type { PersistencyTracker } from './model/persistency-tracker.js';
 
 /** Crash points (numbers of events) at which an operation ends: the start, each user marker, the end. */
-export function operationBoundaries(events: readonly TraceEvent[]): number[] {
+export function operationBoundaries(events: EventTable): number[] {
   const points = new Set([0, events.length]);
-  events.forEach((e, i) => {
-    if (e.kind === 'marker' && e.markerKind === 'user') points.add(i);
-  });
+  const user = MARKER_KIND_CODES.indexOf('user');
+  for (let i = 0; i < events.length; i++)
+    if (events.kind(i) === EventKind.marker && events.flags(i) === user) points.add(i);
   return [...points].sort((a, b) => a - b);
 }
 

@@ -2,7 +2,8 @@
 // work, and stores the snippet never made durable. They never change a verdict. They are grouped:
 // one entry per kind and place (the event's user site, else its pc), with a count and the first
 // event, so a redundant flush in a loop of 1000 iterations is one lint, not 1000.
-import type { PerfFinding, Trace, TraceEvent } from '../../core/api.js';
+import type { PerfFinding, Trace } from '../../core/api.js';
+import { EventKind, type EventTable, FENCE_KIND_CODES } from '../../core/trace/event-table.js';
 import { eventRef } from './crash-points.js';
 import { hashImage, paddedImage } from './model/image-hash.js';
 import { PersistencyTracker } from './model/persistency-tracker.js';
@@ -23,31 +24,41 @@ function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
   const tracker = new PersistencyTracker(padded, hashImage(padded));
   const flushedSinceStore = new Set<number>();
   const groups = new Map<string, PerfFinding>();
-  const note = (kind: PerfFinding['kind'], e: TraceEvent) => {
-    const key = placeKey(kind, e);
+  const events = trace.events;
+  // columns, not event objects: only the first event of a group is made an object (its EventRef)
+  const note = (kind: PerfFinding['kind'], i: number) => {
+    const key = placeKey(kind, events, i);
     const known = groups.get(key);
     if (known) known.count++;
-    else groups.set(key, { kind, event: eventRef(e), count: 1, ...(e.outsideUserCode ? { library: true } : {}) });
+    else
+      groups.set(key, {
+        kind,
+        event: eventRef(events.get(i)),
+        count: 1,
+        ...(events.outsideUserCode(i) ? { library: true } : {}),
+      });
   };
+  const locked = FENCE_KIND_CODES.indexOf('locked');
 
-  for (const e of trace.events) {
-    if (e.kind === 'store') {
-      for (let line = lineOf(e.offset); line <= lineOf(e.offset + e.data.length - 1); line++)
-        flushedSinceStore.delete(line);
-    } else if (e.kind === 'flush') {
-      const line = lineOf(e.offset);
-      if (flushedSinceStore.has(line)) note('redundant-flush', e);
-      else if (!tracker.pendingLines.has(line)) note('clean-flush', e);
+  for (let i = 0; i < events.length; i++) {
+    const kind = events.kind(i);
+    if (kind === EventKind.store) {
+      const offset = events.offset(i);
+      for (let line = lineOf(offset); line <= lineOf(offset + events.size(i) - 1); line++) flushedSinceStore.delete(line);
+    } else if (kind === EventKind.flush) {
+      const line = lineOf(events.offset(i));
+      if (flushedSinceStore.has(line)) note('redundant-flush', i);
+      else if (!tracker.pendingLines.has(line)) note('clean-flush', i);
       flushedSinceStore.add(line);
-    } else if (e.kind === 'fence' && e.fenceKind !== 'locked' && tracker.linesAwaitingFence.size === 0) {
+    } else if (kind === EventKind.fence && events.flags(i) !== locked && tracker.linesAwaitingFence.size === 0) {
       // A locked read-modify-write (a CAS, a lock) orders stores for the model, but it is there to
       // synchronise threads, not to persist: flagging it idle would only be noise (every lock).
-      note('idle-fence', e);
+      note('idle-fence', i);
     }
-    tracker.apply(e);
+    tracker.applyAt(events, i);
   }
   const never = [...new Set([...tracker.pendingLines.values()].flat().map((u) => u.seq))].sort((a, b) => a - b);
-  for (const seq of never) note('never-durable', trace.events[seq]!);
+  for (const seq of never) note('never-durable', seq);
   // in the order of their first event (never-durable stores are only known at the end)
   return [...groups.values()].sort((a, b) => a.event.seq - b.event.seq);
 }
@@ -57,7 +68,8 @@ function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
  * from line X is line X's), else the instruction's address. Events outside the user's code never
  * share a group with the user's own, whatever their site.
  */
-function placeKey(kind: PerfFinding['kind'], e: TraceEvent): string {
-  const place = e.site !== undefined ? `site ${e.site}` : `pc ${e.pc}`;
-  return `${kind}\0${e.outsideUserCode ? 'library' : 'user'}\0${place}`;
+function placeKey(kind: PerfFinding['kind'], events: EventTable, i: number): string {
+  const site = events.site(i);
+  const place = site !== undefined ? `site ${site}` : `pc ${events.pc(i)}`;
+  return `${kind}\0${events.outsideUserCode(i) ? 'library' : 'user'}\0${place}`;
 }

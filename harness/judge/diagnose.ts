@@ -22,6 +22,7 @@ import type {
   TraceEvent,
   Verdict,
 } from '../../core/api.js';
+import { EventKind, type EventTable } from '../../core/trace/event-table.js';
 import { classify } from '../engine/classify.js';
 import { eventRef } from '../engine/crash-points.js';
 import { CrashImageComposer } from '../engine/model/crash-image.js';
@@ -152,7 +153,7 @@ class Walk {
         this.insertsApplied = true;
       }
       if (this.applied === point) return this.tracker;
-      this.tracker.apply(this.trace.events[this.applied]!);
+      this.tracker.applyAt(this.trace.events, this.applied);
       this.applied++;
       this.insertsApplied = false;
     }
@@ -439,17 +440,17 @@ function fixFor(
   const lostStores = storesOf(witness.lost, ctx.trace, MAX_LISTED);
   const lostSites = new Set(lostStores.map(siteOf));
   const before = witness.early.length > 0 ? storesOf(witness.early, ctx.trace, 1)[0] : undefined;
-  const runs = storeRuns(events, (e) => lostSites.has(siteOf(e)));
+  const runs = storeRuns(events, (i) => lostSites.has(siteOfEvent(events, i)));
   const changes: Change[] = [];
   if (witness.class === 'missing-flush') {
     const unflushed = witness.lost.filter((u) => !u.flushing && !u.nonTemporal);
     const lastUnflushed = Math.max(...unflushed.map((u) => u.seq));
-    const fenceAt = events.findIndex((e, i) => i > lastUnflushed && e.kind === 'fence');
+    const fenceAt = nextFence(events, lastUnflushed);
     if (fenceAt >= 0) {
       // Flush each run's lines before the next fence after it.
       const inserts = new Map<number, TraceEvent[]>();
       for (const run of runs) {
-        const next = events.findIndex((e, i) => i > run.last && e.kind === 'fence');
+        const next = nextFence(events, run.last);
         if (next >= 0) add(inserts, next, flushEvents(run.lines, next));
       }
       changes.push({
@@ -457,7 +458,7 @@ function fixFor(
           kind: 'flush',
           stores: storesOf(unflushed, ctx.trace, MAX_LISTED),
           lines: linesOf(unflushed),
-          anchor: eventRef(events[fenceAt]!),
+          anchor: eventRef(events.get(fenceAt)),
         },
         inserts,
       });
@@ -466,13 +467,12 @@ function fixFor(
     // missing-fence, ordering: a fence after the flush of the lost store (after each flush from its
     // site), or after the non-temporal store (after each run of them).
     const latest = witness.lost.reduce((a, u) => (anchorOf(u) > anchorOf(a) ? u : a));
-    const anchor = events[anchorOf(latest)]!;
+    const anchor = events.get(anchorOf(latest));
     const inserts = new Map<number, TraceEvent[]>();
     if (anchor.kind === 'flush') {
       const place = siteOf(anchor);
-      events.forEach((e, i) => {
-        if (e.kind === 'flush' && siteOf(e) === place) add(inserts, i + 1, [fenceEvent(i + 1)]);
-      });
+      for (let i = 0; i < events.length; i++)
+        if (events.kind(i) === EventKind.flush && siteOfEvent(events, i) === place) add(inserts, i + 1, [fenceEvent(i + 1)]);
     } else {
       for (const run of runs) add(inserts, run.last + 1, [fenceEvent(run.last + 1)]);
     }
@@ -512,22 +512,32 @@ function anchorOf(u: PendingUnit): number {
   return u.nonTemporal ? u.seq : (u.flushedBy ?? u.seq);
 }
 
+/** The first fence after event `after`, or -1. */
+function nextFence(events: EventTable, after: number): number {
+  for (let i = after + 1; i < events.length; i++) if (events.kind(i) === EventKind.fence) return i;
+  return -1;
+}
+
+/** siteOf for event i of a table, from its columns. */
+function siteOfEvent(events: EventTable, i: number): string {
+  return siteOf({ site: events.site(i), pc: events.pc(i) });
+}
+
 /** Runs of consecutive store events that `matches` picks: the last event of each, and the lines it wrote. */
-function storeRuns(
-  events: readonly TraceEvent[],
-  matches: (e: TraceEvent) => boolean,
-): Array<{ last: number; lines: number[] }> {
+function storeRuns(events: EventTable, matches: (i: number) => boolean): Array<{ last: number; lines: number[] }> {
   const runs: Array<{ last: number; lines: Set<number> }> = [];
   let inRun = false;
-  events.forEach((e, i) => {
-    inRun &&= e.kind === 'store' && matches(e);
-    if (e.kind !== 'store' || !matches(e)) return;
+  for (let i = 0; i < events.length; i++) {
+    const picked = events.isStore(i) && matches(i);
+    inRun &&= picked;
+    if (!picked) continue;
     if (!inRun) runs.push({ last: i, lines: new Set() });
     inRun = true;
     const run = runs.at(-1)!;
     run.last = i;
-    for (let line = lineOf(e.offset); line <= lineOf(e.offset + e.data.length - 1); line++) run.lines.add(line);
-  });
+    const offset = events.offset(i);
+    for (let line = lineOf(offset); line <= lineOf(offset + events.size(i) - 1); line++) run.lines.add(line);
+  }
   return runs.map((r) => ({ last: r.last, lines: [...r.lines].sort((x, y) => x - y) }));
 }
 
@@ -557,11 +567,10 @@ function linesOf(units: readonly PendingUnit[]): number[] {
 }
 
 /** A listed store with its whole range (a torn store's listing holds only part of it). */
-function wholeStore(s: LostStore, events: readonly TraceEvent[]): LostStore {
-  const e = events[s.seq];
-  if (e?.kind !== 'store') return s;
+function wholeStore(s: LostStore, events: EventTable): LostStore {
+  if (s.seq >= events.length || !events.isStore(s.seq)) return s;
   const { store: _, ...rest } = s;
-  return { ...rest, offset: e.offset, size: e.data.length };
+  return { ...rest, offset: events.offset(s.seq), size: events.size(s.seq) };
 }
 
 /**

@@ -64,6 +64,6 @@ function describeFailingPoints(log: RunLog, failing: readonly FailingImage[], ev
   for (const f of failing)
     for (const index of f.points) {
       const point = points.get(index)!;
-      if (index > 0 && !point.lastEvent) point.lastEvent = eventRef(events[index - 1]!);
+      if (index > 0 && !point.lastEvent) point.lastEvent = eventRef(events.get(index - 1));
     }
 }

@@ -187,7 +187,7 @@ async function referenceAt(
   const boundaries = operationBoundaries(trace.events);
   const padded = paddedImage(initial);
   const tracker = new PersistencyTracker(padded, hashImage(padded));
-  for (let i = 0; i < point; i++) tracker.apply(trace.events[i]!);
+  for (let i = 0; i < point; i++) tracker.applyAt(trace.events, i);
   const [from, to] = allowedBoundaries(boundaries, point, tracker);
   const images = rebuildImages(
     trace,

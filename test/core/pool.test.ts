@@ -68,21 +68,21 @@ test('a recording Pool traces stores with bytes, flushes per line, fences, msync
   pool.marker('op1');
   pool.close();
   t.deepEqual(
-    recorder.events.map((e) => e.kind),
+    [...recorder.events].map((e) => e.kind),
     ['store', 'flush', 'flush', 'fence', 'flush', 'fence', 'msync', 'store', 'marker'],
   );
   t.deepEqual(
-    recorder.events.map((e) => e.seq),
+    [...recorder.events].map((e) => e.seq),
     [0, 1, 2, 3, 4, 5, 6, 7, 8],
   );
-  const store = recorder.events[0] as StoreEvent;
+  const store = recorder.events.get(0) as StoreEvent;
   t.is(store.offset, 60);
   t.is(Buffer.from(store.data).readBigUInt64LE(0), 0x1122334455667788n);
   t.deepEqual(
-    recorder.events.slice(1, 3).map((e) => (e as FlushEvent).offset),
+    [...recorder.events].slice(1, 3).map((e) => (e as FlushEvent).offset),
     [0, 64],
   );
-  t.true((recorder.events[7] as StoreEvent).nonTemporal);
+  t.true((recorder.events.get(7) as StoreEvent).nonTemporal);
   t.regex(store.site ?? '', /^test\/core\/pool\.test\.ts:\d+:\d+$/, 'the TypeScript line, through the source map');
 });
 
@@ -95,7 +95,7 @@ test('persistRanges flushes every range and drains once', (t) => {
   ]);
   pool.close();
   t.deepEqual(
-    recorder.events.map((e) => (e.kind === 'flush' ? e.offset : e.kind)),
+    [...recorder.events].map((e) => (e.kind === 'flush' ? e.offset : e.kind)),
     [0, 512, 576, 'fence'],
   );
 });
@@ -107,10 +107,10 @@ test('memcpy/memset persist and nodrain record stores + flushes, the persist one
   pool.memsetNodrain(64, 0x7a, 4);
   pool.close();
   t.deepEqual(
-    recorder.events.map((e) => e.kind),
+    [...recorder.events].map((e) => e.kind),
     ['store', 'flush', 'fence', 'store', 'flush'],
   );
-  t.is(Buffer.from((recorder.events[3] as StoreEvent).data).toString(), 'zzzz');
+  t.is(Buffer.from((recorder.events.get(3) as StoreEvent).data).toString(), 'zzzz');
 });
 
 test("every event of a Pool call made inside pmfit's own code names the caller's line", (t) => {
@@ -119,12 +119,12 @@ test("every event of a Pool call made inside pmfit's own code names the caller's
   pool.memcpyPersist(0, Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]));
   pool.close();
   t.deepEqual(
-    recorder.events.map((e) => e.kind),
+    [...recorder.events].map((e) => e.kind),
     ['store', 'flush', 'fence'],
   );
   // persist → flush → record are frames of core/: all three name the one line of this test
-  t.is(new Set(recorder.events.map((e) => e.site)).size, 1);
-  t.regex(recorder.events[2]!.site ?? '', /^test\/core\/pool\.test\.ts:\d+:\d+$/);
+  t.is(new Set([...recorder.events].map((e) => e.site)).size, 1);
+  t.regex(recorder.events.get(2).site ?? '', /^test\/core\/pool\.test\.ts:\d+:\d+$/);
 });
 
 test("pmfit's own frames are its core, harness and icount folders, compiled or not; scenarios and tests are not", (t) => {

@@ -6,8 +6,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FlushEvent, MarkerEvent, StoreEvent, Trace, TraceEvent } from '../../core/api.js';
+import type { FlushEvent, MarkerEvent, StoreEvent, TraceEvent } from '../../core/api.js';
 import { readTrace } from '../../core/trace/reader.js';
+import { type ObjectTrace, objectTrace } from '../helpers.js';
 import { resolveSites, traceNative, tracerPluginPath, type TraceNativeResult } from '../../icount/driver.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -26,7 +27,7 @@ async function trace(
   program: string,
   args: (pool: string) => string[],
   extra: Partial<Parameters<typeof traceNative>[0]> = {},
-): Promise<{ run: TraceNativeResult; trace: Trace; pool: string }> {
+): Promise<{ run: TraceNativeResult; trace: ObjectTrace; pool: string }> {
   const dir = join(work, `run${runs++}`);
   execFileSync('mkdir', ['-p', dir]);
   const pool = join(dir, 'pool');
@@ -38,7 +39,7 @@ async function trace(
     timeoutMs: 60_000,
     ...extra,
   });
-  return { run, trace: readTrace(run.tracePath), pool };
+  return { run, trace: objectTrace(readTrace(run.tracePath)), pool };
 }
 
 const stores = (events: TraceEvent[]): StoreEvent[] => events.filter((e): e is StoreEvent => e.kind === 'store');
@@ -132,7 +133,7 @@ test('flush addresses computed by simple arithmetic on exact registers are follo
   const fast = await trace('tracked-flush', (p) => [p]);
   t.false(fast.run.reran);
   t.is(fast.run.summary.inexactFlushes, 0);
-  const offsets = (tr: Trace) => flushes(tr.events).map((e) => [e.offset, e.flushKind]);
+  const offsets = (tr: ObjectTrace) => flushes(tr.events).map((e) => [e.offset, e.flushKind]);
   t.deepEqual(offsets(fast.trace), [
     [192, 'clwb'],
     [256, 'clflushopt'],

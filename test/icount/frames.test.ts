@@ -33,7 +33,7 @@ async function traced(
   userCode?: string[],
   program = join(programs, 'pmem-frames'),
 ): Promise<TraceEvent[]> {
-  return (await tracedWhole(dir, userCode, program)).events;
+  return [...(await tracedWhole(dir, userCode, program)).events];
 }
 
 async function tracedWhole(dir: string, userCode?: string[], program = join(programs, 'pmem-frames')): Promise<Trace> {

@@ -43,7 +43,7 @@ async function traced(
   const binary = checkTarget(target);
   const working = await prepareWorkingPool(target, dir, 60_000);
   const { trace, summary } = await traceTarget(target, binary, working, dir);
-  return { events: trace.events, summary };
+  return { events: [...trace.events], summary };
 }
 
 /** The pool bytes [from, from+length) as the trace's stores leave them (later stores win). */

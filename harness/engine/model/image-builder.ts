@@ -36,7 +36,7 @@ export function rebuildImages(trace: Trace, initial: Buffer, choices: readonly I
   const out: RebuiltImage[] = [];
   let applied = 0;
   for (const { c, i } of order) {
-    for (; applied < c.point; applied++) tracker.apply(trace.events[applied]!);
+    for (; applied < c.point; applied++) tracker.applyAt(trace.events, applied);
     out[i] = imageAt(tracker, c, initial.length);
   }
   return out;
@@ -88,15 +88,18 @@ export function storesOf(units: readonly PendingUnit[], trace: Trace, max = Infi
       from = Math.min(from, sorted[i]!.offset);
       to = Math.max(to, sorted[i]!.offset + sorted[i]!.data.length);
     }
-    const event = trace.events[seq]!;
-    const whole = event.kind === 'store' ? { offset: event.offset, size: event.data.length } : { offset: 0, size: 0 };
+    const events = trace.events;
+    const whole = events.isStore(seq) ? { offset: events.offset(seq), size: events.size(seq) } : { offset: 0, size: 0 };
+    const site = events.site(seq);
+    const pc = events.pc(seq);
+    const via = events.via(seq);
     // A torn store (only some of its units here): the bytes here, and the whole store beside them.
     const part = whole.size > 0 && (from !== whole.offset || to - from !== whole.size);
     out.push({
       seq,
       ...(part ? { offset: from, size: to - from, store: whole } : whole),
-      ...(event.site ? { site: event.site } : event.pc ? { pc: event.pc } : {}),
-      ...(event.via ? { via: event.via } : {}),
+      ...(site ? { site } : pc ? { pc } : {}),
+      ...(via ? { via } : {}),
     });
   }
   return out;

@@ -2,11 +2,12 @@
 // says about the pool: the executed image (every store so far), the durable image (only stores
 // made durable by clflush, clwb/clflushopt + fence, non-temporal + fence, or msync), and each
 // cache line's pending stores in program order. Both images keep incremental digests.
-import type { FlushEvent, MsyncEvent, StoreEvent, TraceEvent } from '../../../core/api.js';
+import type { TraceEvent } from '../../../core/api.js';
+import { EventKind, type EventTable, FLUSH_KIND_CODES } from '../../../core/trace/event-table.js';
 import { mixLine } from './image-hash.js';
 import type { LineJournal } from './line-journal.js';
 import type { StoreUnit } from './units.js';
-import { LINE_BYTES, lineOf, splitStore } from './units.js';
+import { LINE_BYTES, lineOf, splitStoreBytes } from './units.js';
 
 export interface PendingUnit extends StoreUnit {
   /** A clwb/clflushopt of the line came after it: durable at the next fence. */
@@ -14,6 +15,9 @@ export interface PendingUnit extends StoreUnit {
   /** Sequence number of that flush. */
   flushedBy?: number;
 }
+
+/** The flush kind code of clflush (FLUSH_KIND_CODES): the one flush that persists by itself. */
+const CLFLUSH = FLUSH_KIND_CODES.indexOf('clflush');
 
 export class PersistencyTracker {
   readonly executed: Buffer;
@@ -62,28 +66,45 @@ export class PersistencyTracker {
     return this.awaitingFence;
   }
 
+  /** Applies an event given as an object (a simulated fix's inserted flush or fence, a test's event). */
   apply(event: TraceEvent): void {
     switch (event.kind) {
       case 'store':
-        return this.store(event);
+        return this.store(event.seq, event.offset, event.data, event.nonTemporal);
       case 'flush':
-        return this.flush(event);
+        return this.flush(event.seq, event.offset, event.flushKind === 'clflush');
       case 'fence':
         return this.fence();
       case 'msync':
-        return this.msync(event);
+        return this.msync(event.offset, event.length);
       case 'marker':
         return;
     }
   }
 
-  private store(event: StoreEvent): void {
-    if (event.offset + event.data.length > this.executed.length) {
+  /** Applies event `i` of a table, from its columns (no event object: the engine's hot loop). */
+  applyAt(events: EventTable, i: number): void {
+    switch (events.kind(i)) {
+      case EventKind.store:
+        return this.store(i, events.offset(i), events.data(i), events.nonTemporal(i));
+      case EventKind.flush:
+        return this.flush(i, events.offset(i), events.flags(i) === CLFLUSH);
+      case EventKind.fence:
+        return this.fence();
+      case EventKind.msync:
+        return this.msync(events.offset(i), events.size(i));
+      case EventKind.marker:
+        return;
+    }
+  }
+
+  private store(seq: number, offset: number, data: Uint8Array, nonTemporal: boolean): void {
+    if (offset + data.length > this.executed.length) {
       throw new RangeError(
-        `store #${event.seq} at [${event.offset}, ${event.offset + event.data.length}) is outside the pool of ${this.executed.length} bytes`,
+        `store #${seq} at [${offset}, ${offset + data.length}) is outside the pool of ${this.executed.length} bytes`,
       );
     }
-    const units = splitStore(event);
+    const units = splitStoreBytes(seq, offset, data, nonTemporal);
     for (const unit of units) {
       const line = lineOf(unit.offset);
       // A non-temporal store to a cached line first writes the line back: its earlier stores become
@@ -99,18 +120,18 @@ export class PersistencyTracker {
     }
   }
 
-  private flush(event: FlushEvent): void {
-    const line = lineOf(event.offset);
+  private flush(seq: number, offset: number, clflush: boolean): void {
+    const line = lineOf(offset);
     const units = this.pending.get(line);
     if (!units) return;
-    if (event.flushKind === 'clflush') {
+    if (clflush) {
       this.persist(line, () => true);
       return;
     }
     for (const unit of units) {
       if (unit.flushing) continue;
       unit.flushing = true;
-      unit.flushedBy = event.seq;
+      unit.flushedBy = seq;
     }
     this.awaitingFence.add(line);
   }
@@ -120,10 +141,10 @@ export class PersistencyTracker {
     this.awaitingFence.clear();
   }
 
-  private msync(event: MsyncEvent): void {
-    const last = lineOf(event.offset + Math.max(event.length, 1) - 1);
+  private msync(offset: number, length: number): void {
+    const last = lineOf(offset + Math.max(length, 1) - 1);
     for (const line of [...this.pending.keys()]) {
-      if (line >= lineOf(event.offset) && line <= last) this.persist(line, () => true);
+      if (line >= lineOf(offset) && line <= last) this.persist(line, () => true);
     }
   }
 

@@ -26,17 +26,22 @@ export function lineOf(offset: number): number {
 
 /** Splits a store into its 8-byte units, in address order. */
 export function splitStore(store: StoreEvent): StoreUnit[] {
+  return splitStoreBytes(store.seq, store.offset, store.data, store.nonTemporal);
+}
+
+/** Splits the store `seq` of `data` at `offset` (a view into the trace's arena: units view it too). */
+export function splitStoreBytes(seq: number, offset: number, data: Uint8Array, nonTemporal: boolean): StoreUnit[] {
   const units: StoreUnit[] = [];
-  const end = store.offset + store.data.length;
-  for (let at = store.offset; at < end; ) {
+  const end = offset + data.length;
+  for (let at = offset; at < end; ) {
     const unitEnd = Math.min(end, (Math.floor(at / UNIT_BYTES) + 1) * UNIT_BYTES);
     units.push({
-      seq: store.seq,
+      seq,
       part: units.length,
       parts: 0,
       offset: at,
-      data: store.data.subarray(at - store.offset, unitEnd - store.offset),
-      nonTemporal: store.nonTemporal,
+      data: data.subarray(at - offset, unitEnd - offset),
+      nonTemporal,
     });
     at = unitEnd;
   }

@@ -33,7 +33,7 @@ test('every image the exhaustive strategy checked is rebuilt byte for byte from 
   const exhaustive = strategyFor('adr', 'exhaustive')!;
   let compared = 0;
   for (let point = 0; point <= trace.events.length; point++) {
-    if (point > 0) tracker.apply(trace.events[point - 1]!);
+    if (point > 0) tracker.applyAt(trace.events, point - 1);
     const { candidates } = exhaustive(tracker, point, { seed: '0', samples: 4, maxStates: 4096 });
     const expected = candidates.map((c) => c.build().subarray(0, initial.length));
     const rebuilt = rebuildImages(

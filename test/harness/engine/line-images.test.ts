@@ -13,6 +13,7 @@ import { wholeImage } from '../../../harness/engine/model/line-journal.js';
 import { PersistencyTracker } from '../../../harness/engine/model/persistency-tracker.js';
 import { formatReplayId } from '../../../harness/engine/replay-id.js';
 import { STRATEGIES } from '../../../harness/engine/strategies.js';
+import { EventTable } from '../../../core/trace/event-table.js';
 
 const POOL = 1000; // not a whole number of lines: the last one is cut
 const FLUSHES: FlushKind[] = ['clflush', 'clwb', 'clflushopt'];
@@ -41,7 +42,7 @@ function randomTrace(rng: () => number, length: number, sites = 1000): Trace {
   return {
     header: { formatVersion: 1, source: 'ts', program: [], pools: [{ id: 0, path: 'p', size: POOL }] },
     mappings: [],
-    events,
+    events: EventTable.from(events),
   };
 }
 
@@ -95,7 +96,7 @@ test('extremes names exactly the choices of its plain definition, in order', (t)
     const initial = Buffer.alloc(1024);
     const tracker = new PersistencyTracker(initial, hashImage(initial));
     for (let point = 0; point <= events.length; point++) {
-      if (point > 0) tracker.apply(events[point - 1]!);
+      if (point > 0) tracker.applyAt(events, point - 1);
       const lines = [...tracker.pendingLines].map(([line, u]) => ({ line, units: u.length }));
       lines.sort((a, b) => a.line - b.line);
       const units = new Map(lines.map((l) => [l.line, l.units]));
@@ -138,7 +139,7 @@ test('points unique checks only points whose place was seen at most K times, wit
   const unique = await run({ mode: 'unique', limit: 2 });
   const seen = new Map<string, number>();
   const expected = [0];
-  trace.events.forEach((e, i) => {
+  [...trace.events].forEach((e, i) => {
     const n = seen.get(e.site!) ?? 0;
     seen.set(e.site!, n + 1);
     if (n <= 2) expected.push(i + 1);

@@ -1,3 +1,4 @@
+import { EventTable } from '../../../core/trace/event-table.js';
 import test from 'ava';
 import type { TraceEvent } from '../../../core/api.js';
 import { perfFindings } from '../../../harness/engine/perf-rules.js';
@@ -17,7 +18,7 @@ test('redundant flushes, clean-line flushes, idle fences and never-durable store
     { ...base, seq: 7, kind: 'fence', fenceKind: 'locked' },
   ];
   const found = perfFindings(
-    { header: { formatVersion: 1, source: 'ts', program: [], pools: [] }, mappings: [], events },
+    { header: { formatVersion: 1, source: 'ts', program: [], pools: [] }, mappings: [], events: EventTable.from(events) },
     Buffer.alloc(256),
   );
   t.deepEqual(
@@ -39,7 +40,7 @@ test('a tidy trace has no performance findings', (t) => {
   ];
   t.deepEqual(
     perfFindings(
-      { header: { formatVersion: 1, source: 'ts', program: [], pools: [] }, mappings: [], events },
+      { header: { formatVersion: 1, source: 'ts', program: [], pools: [] }, mappings: [], events: EventTable.from(events) },
       Buffer.alloc(64),
     ),
     [],

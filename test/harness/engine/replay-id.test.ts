@@ -1,5 +1,6 @@
 // Replay ids: formatting, strict parsing (every malformed shape refused with its reason), the
 // trace digest they carry, and the one place replay commands are quoted.
+import { EventTable } from '../../../core/trace/event-table.js';
 import test from 'ava';
 import type { Trace, TraceEvent } from '../../../core/api.js';
 import { UsageError } from '../../../core/support/errors.js';
@@ -100,7 +101,7 @@ for (const [bad, reason] of [
 
 const base = { icount: 0, pc: 0, pool: 0 };
 function trace(events: TraceEvent[]): Trace {
-  return { header: { formatVersion: 1, source: 'ts', program: [], pools: [] }, mappings: [], events };
+  return { header: { formatVersion: 1, source: 'ts', program: [], pools: [] }, mappings: [], events: EventTable.from(events) };
 }
 const store = (seq: number, offset: number, value: number): TraceEvent => ({
   ...base,

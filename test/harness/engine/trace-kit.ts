@@ -1,6 +1,7 @@
 // Hand-written traces for unit tests, and a fake checker: a tiny in-process Checker with real
 // logic (it reads the crash image like a recovery would), standing in for a TS worker or a program.
 import type { CheckOutcome, Checker, LineImage, Trace, TraceEvent } from '../../../core/api.js';
+import { EventTable } from '../../../core/trace/event-table.js';
 import { wholeImage } from '../../../harness/engine/model/line-journal.js';
 
 export function traceKit() {
@@ -21,7 +22,11 @@ export function traceKit() {
 }
 
 export function traceOf(events: TraceEvent[]): Trace {
-  return { header: { formatVersion: 1, source: 'ts', program: ['test'], pools: [] }, mappings: [], events };
+  return {
+    header: { formatVersion: 1, source: 'ts', program: ['test'], pools: [] },
+    mappings: [],
+    events: EventTable.from(events),
+  };
 }
 
 /**

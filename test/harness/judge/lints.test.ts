@@ -12,7 +12,7 @@ import { perfFindings } from '../../../harness/engine/perf-rules.js';
 import { selectLints, withLints } from '../../../harness/judge/lints.js';
 import { finishRun } from '../../../harness/cli/run-controls.js';
 import { EXIT } from '../../../core/support/errors.js';
-import { REPO, pmfit } from '../../helpers.js';
+import { REPO, objectTrace, pmfit, tableTrace } from '../../helpers.js';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 
@@ -55,10 +55,12 @@ function tracePmemobjTx(): { trace: Trace; initial: Buffer; report: Report } {
 }
 
 test('library lints are grouped apart, left out by default and counted, shown with all', (t) => {
-  const { trace, initial, report } = tracePmemobjTx();
+  const { trace: read, initial, report } = tracePmemobjTx();
+  // events as objects, to mark and unmark them, given to the lints as a table again
+  const trace = objectTrace(read);
   const outside = new Set(trace.events.filter((e) => e.outsideUserCode));
   for (const e of trace.events) delete e.outsideUserCode;
-  const before = perfFindings(trace, initial);
+  const before = perfFindings(tableTrace(trace), initial);
   t.true(before.length > 0, 'libpmemobj flushes twice and fences idly');
   t.true(
     before.every((p) => p.library === undefined),
@@ -75,7 +77,7 @@ test('library lints are grouped apart, left out by default and counted, shown wi
       marked++;
     }
   t.true(marked > 0);
-  const found = perfFindings({ ...trace, events: [...trace.events] }, initial);
+  const found = perfFindings(tableTrace(trace), initial);
   t.true(found.length > 0);
   t.true(
     found.every((p) => p.library === true),
@@ -100,14 +102,15 @@ test('library lints are grouped apart, left out by default and counted, shown wi
 });
 
 test('user and library lints from one place stay two entries, in the order of their first event', (t) => {
-  const { trace, initial } = tracePmemobjTx();
-  const flushes = perfFindings(trace, initial).find((p) => p.kind === 'redundant-flush')!;
+  const { trace: read, initial } = tracePmemobjTx();
+  const trace = objectTrace(read);
+  const flushes = perfFindings(read, initial).find((p) => p.kind === 'redundant-flush')!;
   t.true(flushes.count >= 2, `the transaction's redundant flushes share one place (${flushes.count})`);
   // the first of them is the user's, the later ones at the same pc from outside the user's code
   const pc = trace.events[flushes.event.seq]!.pc;
   for (const e of trace.events)
     if (e.kind === 'flush' && e.pc === pc && e.seq > flushes.event.seq) e.outsideUserCode = true;
-  const split = perfFindings({ ...trace, events: [...trace.events] }, initial).filter(
+  const split = perfFindings(tableTrace(trace), initial).filter(
     (p) => p.kind === 'redundant-flush',
   );
   t.deepEqual(
