@@ -199,7 +199,7 @@ async function runEngineOn(
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const records = Object.values(log.images);
-  const images = log.points.reduce((n, p) => n + p.images.length, 0);
+  const images = log.points.imageCount;
   const errors = records.flatMap((r) => (r.outcome.kind === 'error' ? [r.outcome.error] : []));
   if (errors.length > 0) throw new Error(`${workload}: ${errors.length} checks could not run: ${errors[0]}`);
   const row: EngineRow = {

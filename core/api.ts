@@ -498,6 +498,24 @@ export interface PointRecord {
   allowed?: [from: number, to: number];
 }
 
+/**
+ * The crash points of a run, ascending, stored compactly (harness/engine/point-table.ts): records are
+ * made on demand, and JSON.stringify writes them as an array of PointRecord.
+ */
+export interface PointList extends Iterable<PointRecord> {
+  readonly length: number;
+  /** Images shown at each point, summed; and the state space, summed. */
+  readonly imageCount: number;
+  readonly stateSpace: number;
+  /** The record of crash point `index`, if the run checked it. */
+  atPoint(index: number): PointRecord | undefined;
+  /** Keeps the event before crash point `index` (the judge describes the failing points only). */
+  describe(index: number, lastEvent: EventRef): void;
+  /** The crash points exhaustive could only sample. */
+  partialPoints(): number[];
+  toJSON(): PointRecord[];
+}
+
 /** Everything the engine observed; a ScenarioResult is computed from it alone (harness/judge/finalize.ts). */
 export interface RunLog {
   scenario: string;
@@ -510,7 +528,7 @@ export interface RunLog {
   /** The short digest of the trace's shape that replay ids carry (set by the judge). */
   traceDigest?: string;
   reference: { before?: string; after?: string; boundaries?: string[] };
-  points: PointRecord[];
+  points: PointList;
   images: Record<string, ImageRecord>;
   perfFindings: PerfFinding[];
   incomplete?: boolean;

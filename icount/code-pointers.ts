@@ -17,17 +17,15 @@ export interface CodePointer {
  * binary's image as the traced run loaded it. One pass over the stores, no allocation per store.
  */
 export function firstPointerInto(trace: Trace, lo: number, hi: number): CodePointer | undefined {
-  for (const event of trace.events) {
-    if (event.kind !== 'store' || event.data.length < UNIT_BYTES) continue;
-    const view = new DataView(event.data.buffer, event.data.byteOffset, event.data.byteLength);
+  const events = trace.events;
+  for (let i = 0; i < events.length; i++) {
+    if (!events.isStore(i) || events.size(i) < UNIT_BYTES) continue;
+    const data = events.data(i);
+    const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     // words aligned in the pool: the only ones a pointer field occupies
-    for (
-      let at = (UNIT_BYTES - (event.offset % UNIT_BYTES)) % UNIT_BYTES;
-      at + UNIT_BYTES <= event.data.length;
-      at += UNIT_BYTES
-    ) {
+    for (let at = (UNIT_BYTES - (events.offset(i) % UNIT_BYTES)) % UNIT_BYTES; at + UNIT_BYTES <= data.length; at += UNIT_BYTES) {
       const value = Number(view.getBigUint64(at, true));
-      if (value >= lo && value < hi) return { store: event, value };
+      if (value >= lo && value < hi) return { store: events.get(i) as StoreEvent, value };
     }
   }
   return undefined;

@@ -25,6 +25,7 @@ import { PersistencyTracker } from './model/persistency-tracker.js';
 import { LINE_BYTES, lineOf } from './model/units.js';
 import { operationBoundaries, allowedBoundaries } from './ops-boundaries.js';
 import { perfFindings } from './perf-rules.js';
+import { PointTable } from './point-table.js';
 import { defaultStrategy, strategyFor, type CandidateImage, type StrategySettings } from './strategies.js';
 
 export interface Shard {
@@ -103,10 +104,11 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     seed: input.seed,
     replayTemplate: input.replayCommand('{id}'),
     reference: await referenceOutputs(input, boundaries),
-    points: [],
+    points: new PointTable(),
     images: {},
     perfFindings: perfFindings(input.trace, input.initial),
   };
+  const points = log.points as PointTable;
   const pending = new Set<Promise<void>>();
   // Many images give the same output: keep one copy of each text.
   const outputs = new Map<string, string>();
@@ -163,7 +165,7 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     }
     images += same.images.length;
     const [icountFrom, icountTo] = icountRange(events, index, total);
-    const record: PointRecord = {
+    const record: Omit<PointRecord, 'lastEvent'> = {
       index,
       icountFrom,
       icountTo,
@@ -172,7 +174,7 @@ export async function observe(input: EngineInput): Promise<RunLog> {
       partial: same.partial,
       ...(boundaries.length > 0 ? { allowed: allowedBoundaries(boundaries, index, tracker) } : {}),
     };
-    log.points.push(record);
+    points.push(record);
     input.onProgress?.({ pointsDone: index + 1, pointsTotal: events.length + 1, images, distinct, failing });
     while (pending.size >= input.inFlight) await Promise.race(pending);
     if (journal.size > JOURNAL_TRIM_ENTRIES) trimJournal();

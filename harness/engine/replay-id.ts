@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { FenceKind, FlushKind, MarkerKind, ModelName, Trace } from '../../core/api.js';
 import { UsageError } from '../../core/support/errors.js';
 import { shellQuote } from '../../core/support/shell-quote.js';
+import { EventKind, FENCE_KIND_CODES, FLUSH_KIND_CODES, MARKER_KIND_CODES } from '../../core/trace/event-table.js';
 
 export interface ImageChoice {
   model: ModelName;
@@ -122,40 +123,37 @@ function digestOf(trace: Trace): string {
   const words = new Uint32Array(chunk.buffer);
   const doubles = new Float64Array(chunk.buffer);
   let at = 0;
-  for (const e of trace.events) {
-    let kind = 0;
+  const events = trace.events;
+  for (let i = 0; i < events.length; i++) {
+    // the event table's kind codes are the record kinds: 1 store ... 5 marker
+    const kind = events.kind(i);
     let offset = 0;
     let size = 0;
     let variant = 0;
-    switch (e.kind) {
-      case 'store':
-        kind = 1;
-        offset = e.offset;
-        size = e.data.length;
-        variant = e.nonTemporal ? 1 : 0;
+    switch (kind) {
+      case EventKind.store:
+        offset = events.offset(i);
+        size = events.size(i);
+        variant = events.nonTemporal(i) ? 1 : 0;
         break;
-      case 'flush':
-        kind = 2;
-        offset = e.offset - (e.offset % 64);
-        variant = variantCode(e.flushKind);
+      case EventKind.flush:
+        offset = events.offset(i) - (events.offset(i) % 64);
+        variant = variantCode(FLUSH_KIND_CODES[events.flags(i)]!);
         break;
-      case 'fence':
-        kind = 3;
-        variant = variantCode(e.fenceKind);
+      case EventKind.fence:
+        variant = variantCode(FENCE_KIND_CODES[events.flags(i)]!);
         break;
-      case 'msync':
-        kind = 4;
-        offset = e.offset;
-        size = e.length;
+      case EventKind.msync:
+        offset = events.offset(i);
+        size = events.size(i);
         break;
-      case 'marker':
-        kind = 5;
-        variant = variantCode(e.markerKind);
+      case EventKind.marker:
+        variant = variantCode(MARKER_KIND_CODES[events.flags(i)]!);
         break;
     }
     const w = at >> 2;
     words[w] = kind;
-    words[w + 1] = e.pool;
+    words[w + 1] = events.pool(i);
     doubles[(at >> 3) + 1] = offset;
     doubles[(at >> 3) + 2] = size;
     words[w + 6] = variant;

@@ -12,6 +12,7 @@ import type {
   FixSuggestion,
   ImageRecord,
   LostStore,
+  PointList,
   PointRecord,
   RunLog,
   Verdict,
@@ -63,7 +64,8 @@ export interface DiagnosedBug
 /** Every distinct image that fails at some crash point, in order of size (the smallest first). */
 export function failingImages(log: RunLog): FailingImage[] {
   const failing = new Map<string, FailingImage>();
-  for (const point of [...log.points].sort((a, b) => a.index - b.index)) {
+  // points are ascending (PointList)
+  for (const point of log.points) {
     for (const key of point.images) {
       const image = log.images[key]!;
       const known = failing.get(key);
@@ -199,8 +201,7 @@ export function toFindings(log: RunLog, diagnosed: readonly DiagnosedBug[]): Fin
     const id = identity(bug);
     byIdentity.set(id, [...(byIdentity.get(id) ?? []), bug]);
   }
-  const points = new Map(log.points.map((p) => [p.index, p]));
-  const findings = [...byIdentity.values()].map((bugs) => toFinding(log, bugs, points));
+  const findings = [...byIdentity.values()].map((bugs) => toFinding(log, bugs, log.points));
   return findings.sort((a, b) => a.crashPoints[0]![0] - b.crashPoints[0]![0] || a.crashPoint - b.crashPoint);
 }
 
@@ -224,11 +225,10 @@ export function identity(bug: DiagnosedBug): string {
 export function windowsOf(log: RunLog, failing: readonly FailingImage[]): (point: number) => string {
   const losingNothing = new Set<number>();
   for (const f of failing) if (f.image.lostStores.length === 0) for (const p of f.points) losingNothing.add(p);
-  const points = new Map(log.points.map((p) => [p.index, p]));
   return (point) => {
     let first = point;
     while (losingNothing.has(first - 1)) first--;
-    const event = points.get(first)?.lastEvent;
+    const event = log.points.atPoint(first)?.lastEvent;
     if (!event) return first === 0 ? 'the start' : `point ${first}`;
     return event.site ?? `${event.kind}@${event.pc ?? 0}`;
   };
@@ -250,12 +250,12 @@ export function witnessOf(bugs: readonly DiagnosedBug[]): DiagnosedBug {
   return [...bugs].sort((a, b) => a.lostLines - b.lostLines || a.lostUnits - b.lostUnits || a.point - b.point)[0]!;
 }
 
-function toFinding(log: RunLog, bugs: readonly DiagnosedBug[], points: ReadonlyMap<number, PointRecord>): Finding {
+function toFinding(log: RunLog, bugs: readonly DiagnosedBug[], points: PointList): Finding {
   const witness = witnessOf(bugs);
   const members = new Map<string, FailingImage>();
   for (const bug of bugs) for (const m of bug.candidate.members) members.set(m.key, m);
   const occurrences = occurrencesOf(log, [...members.values()], points);
-  const at = points.get(witness.point)!;
+  const at = points.atPoint(witness.point)!;
   const replayId = withTraceDigest(witness.replayId, log.traceDigest);
   const v = witness.verdict;
   return {
@@ -291,7 +291,7 @@ function toFinding(log: RunLog, bugs: readonly DiagnosedBug[], points: ReadonlyM
 function occurrencesOf(
   log: RunLog,
   members: readonly FailingImage[],
-  points: ReadonlyMap<number, PointRecord>,
+  points: PointList,
 ): BugOccurrence[] {
   const at = new Map<number, FailingImage[]>();
   for (const m of members) for (const p of m.points) at.set(p, [...(at.get(p) ?? []), m]);
@@ -300,7 +300,7 @@ function occurrencesOf(
     .map((index) => {
       const here = at.get(index)!;
       const smallest = [...here].sort((a, b) => smaller(a.image, b.image))[0]!;
-      const point = points.get(index)!;
+      const point = points.atPoint(index)!;
       return {
         crashPoint: index,
         icountFrom: point.icountFrom,

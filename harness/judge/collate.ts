@@ -8,7 +8,7 @@ export interface Observation {
 }
 
 /** Groups observations by output, in order of first appearance; ranges merged and sorted. */
-export function collateOutputs(observations: readonly Observation[]): OutputGroup[] {
+export function collateOutputs(observations: Iterable<Observation>): OutputGroup[] {
   const byOutput = new Map<string, { ranges: IcountRange[]; images: number }>();
   for (const o of observations) {
     let group = byOutput.get(o.output);

@@ -11,7 +11,7 @@ import {
   windowsOf,
   withWindows,
 } from './bugs.js';
-import { collateOutputs } from './collate.js';
+import { type Observation, collateOutputs } from './collate.js';
 import { verdictAt } from './verdicts.js';
 
 /**
@@ -20,8 +20,8 @@ import { verdictAt } from './verdicts.js';
  * bug's smallest image is its witness, unconfirmed.
  */
 export function finalize(log: RunLog, wallMs: number, diagnosed?: readonly DiagnosedBug[]): ScenarioResult {
-  const images = log.points.reduce((n, p) => n + p.images.length, 0);
-  const stateSpace = log.points.reduce((n, p) => n + p.stateSpace, 0);
+  const images = log.points.imageCount;
+  const stateSpace = log.points.stateSpace;
   const findings = toFindings(log, diagnosed ?? undiagnosedBugs(log));
   return {
     scenario: log.scenario,
@@ -32,7 +32,7 @@ export function finalize(log: RunLog, wallMs: number, diagnosed?: readonly Diagn
     coverage: {
       stateSpace,
       fraction: stateSpace > 0 ? Math.min(1, images / stateSpace) : 1,
-      partialPoints: log.points.filter((p) => p.partial).map((p) => p.index),
+      partialPoints: log.points.partialPoints(),
       ...(log.skippedPoints !== undefined ? { skippedPoints: log.skippedPoints } : {}),
     },
     summary: {
@@ -47,11 +47,7 @@ export function finalize(log: RunLog, wallMs: number, diagnosed?: readonly Diagn
       findings: findings.length,
       wallMs,
     },
-    groups: collateOutputs(
-      log.points.flatMap((p) =>
-        p.images.map((key) => ({ output: renderOutput(log.images[key]!), from: p.icountFrom, to: p.icountTo })),
-      ),
-    ),
+    groups: collateOutputs(observations(log)),
     findings,
     perfFindings: log.perfFindings,
     ...(log.incomplete ? { incomplete: true } : {}),
@@ -70,6 +66,12 @@ function renderOutput(image: ImageRecord): string {
   if (o.kind === 'timed-out') return `${o.output}<check timed out>`;
   if (o.kind === 'crashed') return `${o.output}<check killed by ${o.signal}>`;
   return o.output;
+}
+
+/** What each image showed at each point, one point at a time (never all points' records at once). */
+function* observations(log: RunLog): Generator<Observation> {
+  for (const p of log.points)
+    for (const key of p.images) yield { output: renderOutput(log.images[key]!), from: p.icountFrom, to: p.icountTo };
 }
 
 /** The bugs of a log grouped without re-simulation: each candidate's smallest image is its witness. */

@@ -60,10 +60,11 @@ function countingChecker(checker: Checker): Checker & { count: number } {
  * those: a rendered event per crash point would cost more memory than the rest of the log.
  */
 function describeFailingPoints(log: RunLog, failing: readonly FailingImage[], events: Trace['events']): void {
-  const points = new Map(log.points.map((p) => [p.index, p]));
+  const described = new Set<number>();
   for (const f of failing)
     for (const index of f.points) {
-      const point = points.get(index)!;
-      if (index > 0 && !point.lastEvent) point.lastEvent = eventRef(events.get(index - 1));
+      if (index === 0 || described.has(index)) continue;
+      described.add(index);
+      log.points.describe(index, eventRef(events.get(index - 1)));
     }
 }

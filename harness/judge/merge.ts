@@ -10,10 +10,11 @@
 // and shards must be of one run — the same log apart from its points and images (scenario, model,
 // strategy, oracle, seed, replay command, reference outputs, performance findings, and whatever
 // else the log records about its trace), with every crash point of the trace present exactly once.
-import type { ImageRecord, Report, RunLog, ScenarioResult } from '../../core/api.js';
+import type { ImageRecord, PointRecord, Report, RunLog, ScenarioResult } from '../../core/api.js';
 import { UsageError } from '../../core/support/errors.js';
 import { MODEL_NAMES, ORACLE_NAMES, STRATEGY_NAMES } from '../../core/support/names.js';
 import { finalize } from './finalize.js';
+import { PointTable } from '../engine/point-table.js';
 
 /** The results the unsharded run would have had, and its wall time (the slowest shard's). */
 export function mergeShards(
@@ -52,7 +53,7 @@ function mergeRun(shards: ScenarioResult[]): ScenarioResult {
   checkOneRun(shards);
   const log: RunLog = {
     ...logs[0]!,
-    points: logs.flatMap((l) => l.points).sort((a, b) => a.index - b.index),
+    points: PointTable.from(logs.flatMap((l) => [...l.points]).sort((a, b) => a.index - b.index)),
     images: mergeImages(logs),
     ...(logs.some((l) => l.incomplete) ? { incomplete: true } : {}),
   };
@@ -192,14 +193,18 @@ function checkLog(log: RunLog, where: string, result: ScenarioResult): void {
     ref.boundaries,
   );
   need(Array.isArray(log.perfFindings), `${where}.perfFindings`, 'an array', log.perfFindings);
-  need(Array.isArray(log.points), `${where}.points`, 'an array', log.points);
+  // as read from JSON, the points are an array of records until checked
+  const records = log.points as unknown as PointRecord[];
+  need(Array.isArray(records), `${where}.points`, 'an array', records);
   need(isObject(log.images), `${where}.images`, 'an object', log.images);
   for (const [key, image] of Object.entries(log.images)) checkImage(image, `${where}.images[${JSON.stringify(key)}]`);
-  log.points.forEach((point, i) => {
+  records.forEach((point, i) => {
     const at = `${where}.points[${i}]`;
     need(isObject(point), at, 'an object', point);
     for (const field of ['index', 'icountFrom', 'icountTo', 'stateSpace'] as const)
       need(isCount(point[field]), `${at}.${field}`, 'a non-negative integer', point[field]);
+    if (i > 0)
+      need(point.index > records[i - 1]!.index, `${at}.index`, "above the previous point's (points ascend)", point.index);
     need(typeof point.partial === 'boolean', `${at}.partial`, 'a boolean', point.partial);
     need(
       point.lastEvent === undefined || (isObject(point.lastEvent) && isCount(point.lastEvent.seq)),
@@ -218,6 +223,7 @@ function checkLog(log: RunLog, where: string, result: ScenarioResult): void {
         point.allowed,
       );
   });
+  log.points = PointTable.from(records);
 }
 
 function checkImage(image: ImageRecord, where: string): void {

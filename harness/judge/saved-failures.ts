@@ -13,7 +13,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { Finding, ModelName, OracleName, RunLog, StrategyName, Trace } from '../../core/api.js';
+import type { Finding, ModelName, OracleName, PointRecord, RunLog, StrategyName, Trace } from '../../core/api.js';
 import { UsageError } from '../../core/support/errors.js';
 import { shellQuote } from '../../core/support/shell-quote.js';
 import { rebuildImages } from '../engine/model/image-builder.js';
@@ -74,7 +74,7 @@ export function saveFailures(findings: readonly Finding[], ctx: SaveContext): st
   const key = signingKey(true)!;
   return findings.map((finding, i) => {
     const image = Buffer.from(images[i]!.image);
-    const point = ctx.log.points.find((p) => p.index === finding.crashPoint);
+    const point = ctx.log.points.atPoint(finding.crashPoint);
     const saved: SavedFailure = {
       pmfitFailure: FAILURE_FORMAT,
       replayId: finding.replayId,
@@ -98,7 +98,7 @@ export function saveFailures(findings: readonly Finding[], ctx: SaveContext): st
 }
 
 /** What the oracle would accept at the finding's point: before/after (atomic) or boundaries (ops). */
-function acceptedOutputs(log: RunLog, point: RunLog['points'][number] | undefined): string[] {
+function acceptedOutputs(log: RunLog, point: PointRecord | undefined): string[] {
   if (log.oracle === 'atomic') return [log.reference.before ?? '', log.reference.after ?? ''];
   if (log.oracle === 'ops' && point?.allowed && log.reference.boundaries)
     return log.reference.boundaries.slice(point.allowed[0], point.allowed[1] + 1);

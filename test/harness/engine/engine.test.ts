@@ -24,15 +24,15 @@ test('observe visits every crash point and checks each distinct image once', asy
   const checker = new FlagDataChecker();
   const log = await observe({ ...input('adr', checker), strategy: 'exhaustive' });
   t.deepEqual(
-    log.points.map((p) => p.index),
+    [...log.points].map((p) => p.index),
     [0, 1, 2, 3, 4],
   );
   t.is(checker.checked, Object.keys(log.images).length, 'one check per distinct image');
   // After the two stores both lines are pending with one unit each: four images.
-  t.is(log.points[2]!.stateSpace, 4);
-  t.is(log.points[2]!.images.length, 4);
+  t.is(log.points.atPoint(2)!.stateSpace, 4);
+  t.is(log.points.atPoint(2)!.images.length, 4);
   // After the fence the flag is durable and only the data line is pending: two images.
-  t.is(log.points[4]!.stateSpace, 2);
+  t.is(log.points.atPoint(4)!.stateSpace, 2);
   const failing = Object.values(log.images).filter((i) => i.outcome.kind !== 'passed');
   t.true(failing.length > 0);
   for (const image of failing) {

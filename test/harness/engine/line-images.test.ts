@@ -145,12 +145,12 @@ test('points unique checks only points whose place was seen at most K times, wit
     if (n <= 2) expected.push(i + 1);
   });
   t.deepEqual(
-    unique.points.map((p) => p.index),
+    [...unique.points].map((p) => p.index),
     expected,
   );
   t.is(unique.skippedPoints, trace.events.length + 1 - expected.length);
   t.true(unique.skippedPoints! > 200);
-  for (const p of unique.points) t.deepEqual(p.images, full.points[p.index]!.images);
+  for (const p of unique.points) t.deepEqual(p.images, full.points.atPoint(p.index)!.images);
   t.is(full.skippedPoints, undefined);
 });
 

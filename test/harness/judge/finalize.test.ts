@@ -2,6 +2,7 @@
 // the sites they lose, as `pmfit merge` does without re-simulation; the smallest image is the
 // witness), verdicts, counts, coverage and replay commands.
 import test from 'ava';
+import { PointTable } from '../../../harness/engine/point-table.js';
 import type { ImageRecord, PointRecord, RunLog } from '../../../core/api.js';
 import { REPLAY_ID_SLOT, replayCommandFor } from '../../../harness/engine/replay-id.js';
 import { finalize } from '../../../harness/judge/finalize.js';
@@ -48,12 +49,12 @@ function log(): RunLog {
     replayTemplate: replayCommandFor(['pmfit', 'replay', REPLAY_ID_SLOT, '--scenario', 's'])(REPLAY_ID_SLOT),
     traceDigest: 'abc123',
     reference: {},
-    points: [
+    points: PointTable.from([
       point(0, ['ok']),
       point(1, ['ok', 'big', 'small'], { lastEvent: { kind: 'fence', seq: 0, variant: 'sfence' } }),
       point(2, ['big', 'small']),
       point(3, ['ok', 'other']),
-    ],
+    ]),
     images: {
       ok: image('adr@0', 0, true, 0),
       big: image('adr@1', 1, false, 2),
@@ -119,7 +120,7 @@ test('a check that could not run makes the verdict unknown, never consistent', (
     ok: image('adr@0', 0, true, 0),
     err: { ...image('adr@1', 1, false, 1), outcome: { kind: 'error', output: '', error: 'threw' } },
   };
-  l.points = [point(0, ['ok']), point(1, ['err'])];
+  l.points = PointTable.from([point(0, ['ok']), point(1, ['err'])]);
   const result = finalize(l, 0);
   t.is(result.summary.verdict, 'unknown');
   t.deepEqual(result.findings[0]!.failure, { kind: 'check-error', error: 'threw' });
@@ -127,7 +128,7 @@ test('a check that could not run makes the verdict unknown, never consistent', (
 
 test('a clean log is consistent, and an interrupted one says so', (t) => {
   const l = log();
-  l.points = [point(0, ['ok'])];
+  l.points = PointTable.from([point(0, ['ok'])]);
   l.images = { ok: image('adr@0', 0, true, 0) };
   l.incomplete = true;
   const result = finalize(l, 0);
