@@ -95,10 +95,15 @@ export function readRecordHead(buf: Buffer, at: number): RecordHead {
 
 /** Reads a u64 that must fit a JS number (offsets, counts and user-space addresses do). */
 export function readSafeU64(buf: Buffer, at: number): number {
-  const value = buf.readBigUInt64LE(at);
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new TraceFormatError(`u64 at byte ${at} is too large: ${value}`);
-  return Number(value);
+  // two 32-bit halves, no BigInt: the reader decodes three of these per record
+  const high = buf.readUInt32LE(at + 4);
+  if (high > SAFE_HIGH_WORD)
+    throw new TraceFormatError(`u64 at byte ${at} is too large: ${buf.readBigUInt64LE(at)}`);
+  return high * 2 ** 32 + buf.readUInt32LE(at);
 }
+
+/** The largest high word of a u64 that is still a safe integer (2^53 - 1 has high word 2^21 - 1). */
+const SAFE_HIGH_WORD = 2 ** 21 - 1;
 
 /** Encodes one event's payload; the head is written by the caller. */
 export function encodePayload(event: TraceEvent): { flags: number; payload: Buffer } {
