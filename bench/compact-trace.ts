@@ -68,12 +68,24 @@ function appendLogTable(stores: number): EventTable {
 /** Writes the append log to a trace file event by event (never the whole trace in memory). */
 function writeAppendLog(path: string, stores: number): void {
   const writer = new TraceWriter(path, header);
-  const one = new EventTable();
   let seq = 0;
-  for (const row of appendLogRows(stores)) {
-    // one-row table: the writer takes event objects
-    const i = one.appendRow(row);
-    writer.append({ ...one.get(i), seq: seq++ });
+  let icount = 0;
+  for (let i = 0; i < stores; i++) {
+    const offset = (i * 8) % POOL_BYTES;
+    const pc = 0x401000 + (i % 7) * 16;
+    const base = { pool: 0 };
+    writer.append({
+      ...base,
+      seq: seq++,
+      icount: (icount += 3),
+      pc,
+      kind: 'store',
+      offset,
+      data: word(i),
+      nonTemporal: false,
+    });
+    writer.append({ ...base, seq: seq++, icount: (icount += 3), pc: pc + 4, kind: 'flush', offset, flushKind: 'clwb' });
+    writer.append({ ...base, seq: seq++, icount: (icount += 3), pc: pc + 8, kind: 'fence', fenceKind: 'sfence' });
   }
   writer.close();
 }

@@ -23,7 +23,11 @@ export function firstPointerInto(trace: Trace, lo: number, hi: number): CodePoin
     const data = events.data(i);
     const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
     // words aligned in the pool: the only ones a pointer field occupies
-    for (let at = (UNIT_BYTES - (events.offset(i) % UNIT_BYTES)) % UNIT_BYTES; at + UNIT_BYTES <= data.length; at += UNIT_BYTES) {
+    for (
+      let at = (UNIT_BYTES - (events.offset(i) % UNIT_BYTES)) % UNIT_BYTES;
+      at + UNIT_BYTES <= data.length;
+      at += UNIT_BYTES
+    ) {
       const value = Number(view.getBigUint64(at, true));
       if (value >= lo && value < hi) return { store: events.get(i) as StoreEvent, value };
     }

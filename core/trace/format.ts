@@ -97,8 +97,7 @@ export function readRecordHead(buf: Buffer, at: number): RecordHead {
 export function readSafeU64(buf: Buffer, at: number): number {
   // two 32-bit halves, no BigInt: the reader decodes three of these per record
   const high = buf.readUInt32LE(at + 4);
-  if (high > SAFE_HIGH_WORD)
-    throw new TraceFormatError(`u64 at byte ${at} is too large: ${buf.readBigUInt64LE(at)}`);
+  if (high > SAFE_HIGH_WORD) throw new TraceFormatError(`u64 at byte ${at} is too large: ${buf.readBigUInt64LE(at)}`);
   return high * 2 ** 32 + buf.readUInt32LE(at);
 }
 
@@ -181,7 +180,13 @@ export function decodeEventRow(head: RecordHead, payload: Buffer, context: Event
       return { ...row, kind: EventKind.fence };
     case RecordKind.msync:
       need(payload, 16, 'msync');
-      return { ...row, kind: EventKind.msync, flags: 0, offset: readSafeU64(payload, 0), length: readSafeU64(payload, 8) };
+      return {
+        ...row,
+        kind: EventKind.msync,
+        flags: 0,
+        offset: readSafeU64(payload, 0),
+        length: readSafeU64(payload, 8),
+      };
     case RecordKind.marker:
       pick(MARKER_KINDS, head.flags, 'marker');
       return { ...row, kind: EventKind.marker, name: payload.toString('utf8') };

@@ -184,7 +184,8 @@ export function readTrace(path: string): Trace {
       if (!headBytes) break;
       const head = readRecordHead(headBytes, 0);
       const payload = source.take(head.len, `record ${head.seq}`) ?? Buffer.alloc(0);
-      if (head.kind === RecordKind.site) (head.flags & SITE_FUNCTION ? names : sites).set(head.pc, payload.toString('utf8'));
+      if (head.kind === RecordKind.site)
+        (head.flags & SITE_FUNCTION ? names : sites).set(head.pc, payload.toString('utf8'));
       else if (head.kind === RecordKind.map) mappings.push(decodeMapping(head.pool, payload));
       else if (head.kind === RecordKind.object) objects.push(decodeObject(head, payload));
       else if (head.kind === RecordKind.frame) frame = decodeFrame(head, payload);
@@ -193,11 +194,16 @@ export function readTrace(path: string): Trace {
           throw new TraceFormatError(`event ${events.length} has sequence number ${head.seq}`);
         const caller = frame?.kind === FrameKind.caller;
         events.appendRow(
-          decodeEventRow(head, payload, {
-            site: sites.get(caller ? frame!.callerPc : head.pc),
-            frame,
-            via: caller ? names.get(frame!.calleePc) : undefined,
-          }, pcIsSiteId),
+          decodeEventRow(
+            head,
+            payload,
+            {
+              site: sites.get(caller ? frame!.callerPc : head.pc),
+              frame,
+              via: caller ? names.get(frame!.calleePc) : undefined,
+            },
+            pcIsSiteId,
+          ),
         );
       }
     }

@@ -14,7 +14,11 @@ export function finalIcount(events: EventTable): number {
 }
 
 /** The instruction counts the crash point after `index` events stands for (no event object made). */
-export function icountRange(events: EventTable, index: number, total = finalIcount(events)): [from: number, to: number] {
+export function icountRange(
+  events: EventTable,
+  index: number,
+  total = finalIcount(events),
+): [from: number, to: number] {
   const icountFrom = index > 0 ? events.icount(index - 1) : 0;
   const icountTo = Math.max(icountFrom, index < events.length ? events.icount(index) - 1 : total);
   return [icountFrom, icountTo];

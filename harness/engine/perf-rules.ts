@@ -44,7 +44,8 @@ function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
     const kind = events.kind(i);
     if (kind === EventKind.store) {
       const offset = events.offset(i);
-      for (let line = lineOf(offset); line <= lineOf(offset + events.size(i) - 1); line++) flushedSinceStore.delete(line);
+      for (let line = lineOf(offset); line <= lineOf(offset + events.size(i) - 1); line++)
+        flushedSinceStore.delete(line);
     } else if (kind === EventKind.flush) {
       const line = lineOf(events.offset(i));
       if (flushedSinceStore.has(line)) note('redundant-flush', i);

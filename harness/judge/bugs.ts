@@ -288,11 +288,7 @@ function toFinding(log: RunLog, bugs: readonly DiagnosedBug[], points: PointList
 }
 
 /** Per crash point where some image of the bug fails: how many, and the smallest of them. */
-function occurrencesOf(
-  log: RunLog,
-  members: readonly FailingImage[],
-  points: PointList,
-): BugOccurrence[] {
+function occurrencesOf(log: RunLog, members: readonly FailingImage[], points: PointList): BugOccurrence[] {
   const at = new Map<number, FailingImage[]>();
   for (const m of members) for (const p of m.points) at.set(p, [...(at.get(p) ?? []), m]);
   return [...at.keys()]

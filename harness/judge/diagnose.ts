@@ -472,7 +472,8 @@ function fixFor(
     if (anchor.kind === 'flush') {
       const place = siteOf(anchor);
       for (let i = 0; i < events.length; i++)
-        if (events.kind(i) === EventKind.flush && siteOfEvent(events, i) === place) add(inserts, i + 1, [fenceEvent(i + 1)]);
+        if (events.kind(i) === EventKind.flush && siteOfEvent(events, i) === place)
+          add(inserts, i + 1, [fenceEvent(i + 1)]);
     } else {
       for (const run of runs) add(inserts, run.last + 1, [fenceEvent(run.last + 1)]);
     }

@@ -204,7 +204,12 @@ function checkLog(log: RunLog, where: string, result: ScenarioResult): void {
     for (const field of ['index', 'icountFrom', 'icountTo', 'stateSpace'] as const)
       need(isCount(point[field]), `${at}.${field}`, 'a non-negative integer', point[field]);
     if (i > 0)
-      need(point.index > records[i - 1]!.index, `${at}.index`, "above the previous point's (points ascend)", point.index);
+      need(
+        point.index > records[i - 1]!.index,
+        `${at}.index`,
+        "above the previous point's (points ascend)",
+        point.index,
+      );
     need(typeof point.partial === 'boolean', `${at}.partial`, 'a boolean', point.partial);
     need(
       point.lastEvent === undefined || (isObject(point.lastEvent) && isCount(point.lastEvent.seq)),

@@ -23,7 +23,17 @@ const header: TraceHeader = {
 function nativeEvents(): TraceEvent[] {
   const base = { pool: 0 };
   return [
-    { ...base, seq: 0, icount: 5, pc: 0x401000, kind: 'store', offset: 64, data: Uint8Array.from([1, 2, 3]), nonTemporal: false, site: 'put.c:9' },
+    {
+      ...base,
+      seq: 0,
+      icount: 5,
+      pc: 0x401000,
+      kind: 'store',
+      offset: 64,
+      data: Uint8Array.from([1, 2, 3]),
+      nonTemporal: false,
+      site: 'put.c:9',
+    },
     {
       ...base,
       seq: 1,
@@ -38,10 +48,33 @@ function nativeEvents(): TraceEvent[] {
       calleePc: 0x401500,
       via: 'memcpy',
     },
-    { ...base, seq: 2, icount: 11, pc: 0x7f0000002000, kind: 'flush', offset: 130, flushKind: 'clwb', site: 'put.c:22', callerPc: 0x401020, calleePc: 0x401600, via: 'pmem_persist' },
+    {
+      ...base,
+      seq: 2,
+      icount: 11,
+      pc: 0x7f0000002000,
+      kind: 'flush',
+      offset: 130,
+      flushKind: 'clwb',
+      site: 'put.c:22',
+      callerPc: 0x401020,
+      calleePc: 0x401600,
+      via: 'pmem_persist',
+    },
     { ...base, seq: 3, icount: 12, pc: 0x401030, kind: 'flush', offset: 0, flushKind: 'clflushopt' },
     { ...base, seq: 4, icount: 13, pc: 0x401034, kind: 'flush', offset: 4032, flushKind: 'clflush' },
-    { ...base, seq: 5, icount: 14, pc: 0x7f0000002010, kind: 'fence', fenceKind: 'sfence', site: 'put.c:22', callerPc: 0x401020, calleePc: 0x401600, via: 'pmem_persist' },
+    {
+      ...base,
+      seq: 5,
+      icount: 14,
+      pc: 0x7f0000002010,
+      kind: 'fence',
+      fenceKind: 'sfence',
+      site: 'put.c:22',
+      callerPc: 0x401020,
+      calleePc: 0x401600,
+      via: 'pmem_persist',
+    },
     { ...base, seq: 6, icount: 15, pc: 0x401040, kind: 'fence', fenceKind: 'mfence' },
     { ...base, seq: 7, icount: 16, pc: 0x401044, kind: 'fence', fenceKind: 'locked' },
     { ...base, seq: 8, icount: 17, pc: 0x401048, kind: 'msync', offset: 4096, length: 3 * 4096 },
@@ -116,7 +149,17 @@ test('a large trace read in chunks gives back every store byte for byte, with si
     const offset = (i * 128) % (1 << 21);
     expected.push({ offset, data });
     const site = `s.ts:${i % 5}:1`;
-    writer.append({ seq: seq++, icount: seq, pc: 0, pool: 0, kind: 'store', offset, data, nonTemporal: i % 3 === 0, site });
+    writer.append({
+      seq: seq++,
+      icount: seq,
+      pc: 0,
+      pool: 0,
+      kind: 'store',
+      offset,
+      data,
+      nonTemporal: i % 3 === 0,
+      site,
+    });
     writer.append({ seq: seq++, icount: seq, pc: 0, pool: 0, kind: 'flush', offset, flushKind: 'clwb', site });
   }
   writer.close();
@@ -132,7 +175,11 @@ test('a large trace read in chunks gives back every store byte for byte, with si
   }
   t.is(mismatches, 0);
   t.is(table.site(59_999), `s.ts:${29_999 % 5}:1`);
-  t.is(table.arenaBytes, expected.reduce((n, s) => n + s.data.length, 0), 'the arena holds the stored bytes and no more');
+  t.is(
+    table.arenaBytes,
+    expected.reduce((n, s) => n + s.data.length, 0),
+    'the arena holds the stored bytes and no more',
+  );
   t.true(table.columnBytes / table.length <= 100, `${table.columnBytes / table.length} bytes per event in the columns`);
 });
 

@@ -18,7 +18,11 @@ test('redundant flushes, clean-line flushes, idle fences and never-durable store
     { ...base, seq: 7, kind: 'fence', fenceKind: 'locked' },
   ];
   const found = perfFindings(
-    { header: { formatVersion: 1, source: 'ts', program: [], pools: [] }, mappings: [], events: EventTable.from(events) },
+    {
+      header: { formatVersion: 1, source: 'ts', program: [], pools: [] },
+      mappings: [],
+      events: EventTable.from(events),
+    },
     Buffer.alloc(256),
   );
   t.deepEqual(
@@ -40,7 +44,11 @@ test('a tidy trace has no performance findings', (t) => {
   ];
   t.deepEqual(
     perfFindings(
-      { header: { formatVersion: 1, source: 'ts', program: [], pools: [] }, mappings: [], events: EventTable.from(events) },
+      {
+        header: { formatVersion: 1, source: 'ts', program: [], pools: [] },
+        mappings: [],
+        events: EventTable.from(events),
+      },
       Buffer.alloc(64),
     ),
     [],

@@ -101,7 +101,11 @@ for (const [bad, reason] of [
 
 const base = { icount: 0, pc: 0, pool: 0 };
 function trace(events: TraceEvent[]): Trace {
-  return { header: { formatVersion: 1, source: 'ts', program: [], pools: [] }, mappings: [], events: EventTable.from(events) };
+  return {
+    header: { formatVersion: 1, source: 'ts', program: [], pools: [] },
+    mappings: [],
+    events: EventTable.from(events),
+  };
 }
 const store = (seq: number, offset: number, value: number): TraceEvent => ({
   ...base,

@@ -110,9 +110,7 @@ test('user and library lints from one place stay two entries, in the order of th
   const pc = trace.events[flushes.event.seq]!.pc;
   for (const e of trace.events)
     if (e.kind === 'flush' && e.pc === pc && e.seq > flushes.event.seq) e.outsideUserCode = true;
-  const split = perfFindings(tableTrace(trace), initial).filter(
-    (p) => p.kind === 'redundant-flush',
-  );
+  const split = perfFindings(tableTrace(trace), initial).filter((p) => p.kind === 'redundant-flush');
   t.deepEqual(
     split.map((p) => [p.count, p.library]),
     [
