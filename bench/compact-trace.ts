@@ -21,6 +21,7 @@ import { readTrace } from '../core/trace/reader.js';
 import { TraceWriter } from '../core/trace/writer.js';
 import { observe } from '../harness/engine/engine.js';
 import { finalize } from '../harness/judge/finalize.js';
+import type { PointTable } from '../harness/engine/point-table.js';
 import { machine } from './machine.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -119,6 +120,9 @@ interface Row {
   imagesPerSecond: number;
   /** Heap and array buffers the engine's log holds after the run (points and image records), per crash point. */
   logBytesPerPoint: number;
+  /** Of which the point table's own columns and key list (PointTable.byteSize). */
+  pointTableBytesPerPoint: number;
+  peakRssAfterEngineMiB: number;
   finalizeSeconds: number;
   peakRssMiB: number;
 }
@@ -145,6 +149,7 @@ async function one(stores: number, model: ModelName, source: 'memory' | 'file', 
     replayCommand: (id) => id,
   });
   const engineSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const peakRssAfterEngine = process.resourceUsage().maxRSS;
   const logBytes = (await usedBytes()) - before - traceBytes;
   started = process.hrtime.bigint();
   finalize(log, 0);
@@ -165,6 +170,8 @@ async function one(stores: number, model: ModelName, source: 'memory' | 'file', 
     engineSeconds: Number(engineSeconds.toFixed(3)),
     imagesPerSecond: Math.round(images / engineSeconds),
     logBytesPerPoint: Math.round(logBytes / log.points.length),
+    pointTableBytesPerPoint: Number(((log.points as PointTable).byteSize / log.points.length).toFixed(1)),
+    peakRssAfterEngineMiB: Math.round(peakRssAfterEngine / 1024),
     finalizeSeconds: Number(finalizeSeconds.toFixed(3)),
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   };

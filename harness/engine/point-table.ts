@@ -1,29 +1,35 @@
 // The crash points a run checked (RunLog.points), column by column: a handful of typed arrays and
-// one flat list of image keys, so a point costs ~37 bytes and 8 more per image key it adds — where
-// a PointRecord object with its own key array cost ~340. Consecutive points that show the same
-// images (the engine hands the same array again while nothing pending changed) share one range of
-// the key list. The event before a point is kept only for the few points described (failing ones).
+// one flat list of image keys. Consecutive points that show the same images (the engine hands the
+// same record again while nothing pending changed) share one entry of the image lists (a range of
+// the key list, the state space, partial), so a point costs 24 bytes, and a new list 17 bytes and 8
+// per key — where a PointRecord object with its own key array cost ~340. The event before a point is kept only for the few points described (failing ones).
 // Iterating or `atPoint` materializes PointRecords; JSON.stringify writes exactly those records.
 import type { EventRef, PointList, PointRecord } from '../../core/api.js';
 
 const INITIAL_ROWS = 64;
 const PARTIAL = 1;
-const HAS_ALLOWED = 2;
+/** An `allowed` slot of a point that has none (ops: every point of a run has them, or none does). */
+const NO_ALLOWED = 0xffffffff;
+/** Crash point numbers are kept in 32 bits (a trace of 4 billion events does not fit in memory anyway). */
+const MAX_INDEX = 0xfffffffe;
 
 export class PointTable implements PointList {
   private rows = 0;
-  private indexes = new Float64Array(INITIAL_ROWS);
+  private indexes = new Uint32Array(INITIAL_ROWS);
   private icountFroms = new Float64Array(INITIAL_ROWS);
   private icountTos = new Float64Array(INITIAL_ROWS);
-  private stateSpaces = new Float64Array(INITIAL_ROWS);
+  /** Which image list each point shows. */
+  private listIds = new Uint32Array(INITIAL_ROWS);
+  private lists = 0;
   private keyStarts = new Uint32Array(INITIAL_ROWS);
   private keyCounts = new Uint32Array(INITIAL_ROWS);
-  private flags = new Uint8Array(INITIAL_ROWS);
-  /** ops oracle only: [from, to] per row, allocated with the first point that has them. */
+  private stateSpaces = new Float64Array(INITIAL_ROWS);
+  private listFlags = new Uint8Array(INITIAL_ROWS);
+  /** ops oracle only: [from, to] per point, allocated with the first point that has them. */
   private allowed: Uint32Array | undefined;
   private readonly keys: string[] = [];
-  /** The image list pushed last, by reference: the next point reuses its range when handed the same one. */
-  private lastImages: readonly string[] | undefined;
+  /** The image list pushed last, by reference: the next point shares its entry when handed the same one. */
+  private lastList: { images: readonly string[]; stateSpace: number; partial: boolean } | undefined;
   private readonly lastEvents = new Map<number, EventRef>();
 
   /** A table of `records`, which must be in ascending crash-point order (a merge sorts them first). */
@@ -40,33 +46,41 @@ export class PointTable implements PointList {
     return this.rows;
   }
 
-  /** Appends the next crash point (ascending). `images` is shared, not copied, when it is the previous point's array. */
+  /**
+   * Appends the next crash point (ascending). A point handed the same `images` array as the point
+   * before (with the same state space and partial) shares its list instead of copying it.
+   */
   push(record: Omit<PointRecord, 'lastEvent'>): void {
+    if (record.index > MAX_INDEX) throw new RangeError(`crash point ${record.index} is past ${MAX_INDEX}`);
     if (this.rows > 0 && record.index <= this.indexes[this.rows - 1]!)
       throw new RangeError(`crash point ${record.index} comes after point ${this.indexes[this.rows - 1]}`);
-    if (this.rows === this.indexes.length) this.grow();
+    if (this.rows === this.indexes.length) this.growPoints();
     const i = this.rows++;
     this.indexes[i] = record.index;
     this.icountFroms[i] = record.icountFrom;
     this.icountTos[i] = record.icountTo;
-    this.stateSpaces[i] = record.stateSpace;
-    if (i > 0 && record.images === this.lastImages) {
-      this.keyStarts[i] = this.keyStarts[i - 1]!;
-      this.keyCounts[i] = this.keyCounts[i - 1]!;
-    } else {
-      this.keyStarts[i] = this.keys.length;
-      this.keyCounts[i] = record.images.length;
+    const last = this.lastList;
+    const shared =
+      last !== undefined &&
+      sameKeys(last.images, record.images) &&
+      last.stateSpace === record.stateSpace &&
+      last.partial === record.partial;
+    if (!shared) {
+      if (this.lists === this.keyStarts.length) this.growLists();
+      const list = this.lists++;
+      this.keyStarts[list] = this.keys.length;
+      this.keyCounts[list] = record.images.length;
+      this.stateSpaces[list] = record.stateSpace;
+      this.listFlags[list] = record.partial ? PARTIAL : 0;
       for (const key of record.images) this.keys.push(key);
-      this.lastImages = record.images;
+      this.lastList = { images: record.images, stateSpace: record.stateSpace, partial: record.partial };
     }
-    let flags = record.partial ? PARTIAL : 0;
+    this.listIds[i] = this.lists - 1;
     if (record.allowed) {
-      this.allowed ??= new Uint32Array(this.indexes.length * 2);
+      this.allowed ??= new Uint32Array(this.indexes.length * 2).fill(NO_ALLOWED);
       this.allowed[2 * i] = record.allowed[0];
       this.allowed[2 * i + 1] = record.allowed[1];
-      flags |= HAS_ALLOWED;
     }
-    this.flags[i] = flags;
   }
 
   /** The record of crash point `index`, if the run checked it (a binary search: shards skip points). */
@@ -85,21 +99,28 @@ export class PointTable implements PointList {
   /** Images shown at each point, summed (without making a record per point). */
   get imageCount(): number {
     let n = 0;
-    for (let i = 0; i < this.rows; i++) n += this.keyCounts[i]!;
+    for (let i = 0; i < this.rows; i++) n += this.keyCounts[this.listIds[i]!]!;
     return n;
   }
 
   get stateSpace(): number {
     let n = 0;
-    for (let i = 0; i < this.rows; i++) n += this.stateSpaces[i]!;
+    for (let i = 0; i < this.rows; i++) n += this.stateSpaces[this.listIds[i]!]!;
     return n;
   }
 
   /** The crash points exhaustive could only sample. */
   partialPoints(): number[] {
     const out: number[] = [];
-    for (let i = 0; i < this.rows; i++) if (this.flags[i]! & PARTIAL) out.push(this.indexes[i]!);
+    for (let i = 0; i < this.rows; i++) if (this.listFlags[this.listIds[i]!]! & PARTIAL) out.push(this.indexes[i]!);
     return out;
+  }
+
+  /** Bytes the columns and the key list hold (the key strings are the image records'): for benchmarks. */
+  get byteSize(): number {
+    const points = this.indexes.length * (4 + 8 + 8 + 4) + (this.allowed?.length ?? 0) * 4;
+    const lists = this.keyStarts.length * (4 + 4 + 8 + 1);
+    return points + lists + this.keys.length * 8;
   }
 
   *[Symbol.iterator](): Iterator<PointRecord> {
@@ -112,17 +133,19 @@ export class PointTable implements PointList {
   }
 
   private record(i: number): PointRecord {
-    const start = this.keyStarts[i]!;
+    const list = this.listIds[i]!;
+    const start = this.keyStarts[list]!;
     const lastEvent = this.lastEvents.get(i);
+    const allowed = this.allowed && this.allowed[2 * i] !== NO_ALLOWED ? this.allowed : undefined;
     // key order as the engine's records had it (lastEvent was added last, by the judge)
     return {
       index: this.indexes[i]!,
       icountFrom: this.icountFroms[i]!,
       icountTo: this.icountTos[i]!,
-      images: this.keys.slice(start, start + this.keyCounts[i]!),
-      stateSpace: this.stateSpaces[i]!,
-      partial: (this.flags[i]! & PARTIAL) !== 0,
-      ...(this.flags[i]! & HAS_ALLOWED ? { allowed: [this.allowed![2 * i]!, this.allowed![2 * i + 1]!] } : {}),
+      images: this.keys.slice(start, start + this.keyCounts[list]!),
+      stateSpace: this.stateSpaces[list]!,
+      partial: (this.listFlags[list]! & PARTIAL) !== 0,
+      ...(allowed ? { allowed: [allowed[2 * i]!, allowed[2 * i + 1]!] } : {}),
       ...(lastEvent ? { lastEvent } : {}),
     } as PointRecord;
   }
@@ -140,17 +163,33 @@ export class PointTable implements PointList {
     return -1;
   }
 
-  private grow(): void {
+  private growPoints(): void {
     const rows = this.indexes.length * 2;
     this.indexes = grown(this.indexes, rows);
     this.icountFroms = grown(this.icountFroms, rows);
     this.icountTos = grown(this.icountTos, rows);
-    this.stateSpaces = grown(this.stateSpaces, rows);
-    this.keyStarts = grown(this.keyStarts, rows);
-    this.keyCounts = grown(this.keyCounts, rows);
-    this.flags = grown(this.flags, rows);
-    if (this.allowed) this.allowed = grown(this.allowed, rows * 2);
+    this.listIds = grown(this.listIds, rows);
+    if (this.allowed) {
+      const allowed = new Uint32Array(rows * 2).fill(NO_ALLOWED);
+      allowed.set(this.allowed);
+      this.allowed = allowed;
+    }
   }
+
+  private growLists(): void {
+    const lists = this.keyStarts.length * 2;
+    this.keyStarts = grown(this.keyStarts, lists);
+    this.keyCounts = grown(this.keyCounts, lists);
+    this.stateSpaces = grown(this.stateSpaces, lists);
+    this.listFlags = grown(this.listFlags, lists);
+  }
+}
+
+/** The same array, or (records read back from JSON) a short one with the same keys. */
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length || a.length > 64) return false;
+  return a.every((key, i) => key === b[i]);
 }
 
 function grown<T extends Float64Array | Uint32Array | Uint8Array>(column: T, length: number): T {
