@@ -90,6 +90,7 @@ clients: build clients-build
 # Benchmarks print their figures and write bench/results/*.json with the machine noted.
 bench: build
 	node dist/bench/engine.js
+	node dist/bench/compact-trace.js
 	node dist/bench/checks.js
 	node dist/bench/scaling.js
 	node dist/bench/tracer.js
