@@ -26,6 +26,10 @@ export class PersistencyTracker {
   /** Bumped whenever a line's durable content or pending units change: a cache key for images. */
   private readonly versions = new Map<number, number>();
   private nextVersion = 1;
+  /** Bumped whenever a line starts or stops having pending units. */
+  private membership = 0;
+  /** Lines whose pending units the last event changed and that are still pending, in the order met. */
+  private changed: number[] = [];
 
   /**
    * `journals`: where to record every change of the durable (adr images) or executed (eadr images)
@@ -52,6 +56,20 @@ export class PersistencyTracker {
     return this.pending;
   }
 
+  /**
+   * The lines whose pending units the last event that changed anything changed (a store added to
+   * them, a fence or msync made some durable) and that still hold pending units: what is new about
+   * the current state.
+   */
+  get changedLines(): readonly number[] {
+    return this.changed;
+  }
+
+  /** A number that changes whenever the set of lines with pending units changes. */
+  get pendingSetVersion(): number {
+    return this.membership;
+  }
+
   /** A number that changes whenever the line's durable bytes or pending units change. */
   lineVersion(line: number): number {
     return this.versions.get(line) ?? 0;
@@ -63,6 +81,16 @@ export class PersistencyTracker {
   }
 
   apply(event: TraceEvent): void {
+    // An event that changes nothing (a flush, a marker, a fence with nothing to drain) leaves the
+    // last change's lines in place: they describe the state, whichever points were visited.
+    const version = this.nextVersion;
+    const before = this.changed;
+    this.changed = [];
+    this.applyEvent(event);
+    if (this.nextVersion === version) this.changed = before;
+  }
+
+  private applyEvent(event: TraceEvent): void {
     switch (event.kind) {
       case 'store':
         return this.store(event);
@@ -92,9 +120,13 @@ export class PersistencyTracker {
       else if (unit.nonTemporal && lineOf(units[unit.part - 1]!.offset) !== line) this.persist(line, () => true);
       writeLine(this.executed, this.executedDigest, line, [unit], this.journals.executed);
       let list = this.pending.get(line);
-      if (!list) this.pending.set(line, (list = []));
+      if (!list) {
+        this.pending.set(line, (list = []));
+        this.membership++;
+      }
       list.push({ ...unit, flushing: false });
       this.versions.set(line, this.nextVersion++);
+      this.noteChanged(line);
       if (unit.nonTemporal) this.awaitingFence.add(line);
     }
   }
@@ -135,8 +167,13 @@ export class PersistencyTracker {
     const rest = units.filter((u) => !matches(u));
     if (durable.length > 0) writeLine(this.durable, this.durableDigest, line, durable, this.journals.durable);
     if (rest.length > 0) this.pending.set(line, rest);
-    else this.pending.delete(line);
+    else if (this.pending.delete(line)) this.membership++;
     this.versions.set(line, this.nextVersion++);
+    if (durable.length > 0 && rest.length > 0) this.noteChanged(line);
+  }
+
+  private noteChanged(line: number): void {
+    if (!this.changed.includes(line)) this.changed.push(line);
   }
 }
 
