@@ -180,7 +180,8 @@ const strict: Strategy = (tracker, point) => {
 /**
  * Strict, everything persisted, and for each line whose pending units this point's event changed
  * (a store to it, a fence that made part of it durable), each prefix of its pending units with
- * every other line at its durable state and with every other line fully persisted. A line's
+ * every other line at its durable state and with every other line fully persisted; and each line
+ * flushed and waiting for a fence lost whole with every other line persisted. A changed line's
  * deviations are generated where it changed, not again at every later point: until the line
  * changes again they differ from the ones already checked only by what other events did, and
  * those events' own lines get theirs. So a point costs the units of the lines its event touched,
@@ -206,12 +207,19 @@ const extremes: Strategy = (tracker, point) => {
   };
   add('none', -1, 0);
   if (pendingCount > 0) add('all', -1, 0);
-  for (const line of [...changed].sort((a, b) => a - b)) {
+  const sortedChanged = [...changed].sort((a, b) => a - b);
+  for (const line of sortedChanged) {
     const units = composer.unitsOf(line);
     for (let k = 0; k <= units; k++) {
       if (k > 0) add('none', line, k);
       if (k < units) add('all', line, k);
     }
+  }
+  // A line flushed and still waiting for its fence lost whole while everything else persisted: the
+  // smallest image of a missing fence (the flag evicted before the fence that orders its data),
+  // which the lines changed here alone would not give once the flag is written.
+  for (const line of [...tracker.linesAwaitingFence].sort((a, b) => a - b)) {
+    if (composer.unitsOf(line) > 0 && !changed.includes(line)) add('all', line, 0);
   }
   return { candidates: out, stateSpace: composer.stateSpace(), partial: false, sameForSameState: true };
 };

@@ -46,7 +46,7 @@ export class PersistencyTracker {
     this.durableDigest = Uint32Array.from(initialDigest);
   }
 
-  /** A number that changes whenever any line's durable bytes or pending units change. */
+  /** A number that changes whenever any line's durable bytes, pending units or flushing marks change. */
   get version(): number {
     return this.nextVersion;
   }
@@ -139,12 +139,17 @@ export class PersistencyTracker {
       this.persist(line, () => true);
       return;
     }
+    let marked = false;
     for (const unit of units) {
       if (unit.flushing) continue;
       unit.flushing = true;
       unit.flushedBy = event.seq;
+      marked = true;
     }
     this.awaitingFence.add(line);
+    // Which lines await a fence is part of the state the strategies read (extremes): a new state,
+    // though no line's bytes changed (so no line version moves).
+    if (marked) this.nextVersion++;
   }
 
   private fence(): void {
@@ -168,6 +173,8 @@ export class PersistencyTracker {
     if (durable.length > 0) writeLine(this.durable, this.durableDigest, line, durable, this.journals.durable);
     if (rest.length > 0) this.pending.set(line, rest);
     else if (this.pending.delete(line)) this.membership++;
+    // Only lines with units a fence would drain await one (msync or clflush may have drained it).
+    if (!rest.some((u) => u.flushing || u.nonTemporal)) this.awaitingFence.delete(line);
     this.versions.set(line, this.nextVersion++);
     if (durable.length > 0 && rest.length > 0) this.noteChanged(line);
   }

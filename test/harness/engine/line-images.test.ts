@@ -91,7 +91,7 @@ test('extremes names exactly the choices of its plain definition, in order', (t)
   // The plain definition: strict, everything persisted, and for each line whose pending units the
   // last event that changed the state changed (found here by comparing the pending units and the
   // durable image before and after each event), each prefix with every other line durable-only and
-  // with every other line whole.
+  // with every other line whole; and each other line waiting for a fence lost whole, the rest whole.
   const rng = seedrandom('extremes-plain');
   let points = 0;
   let deviations = 0;
@@ -101,7 +101,8 @@ test('extremes names exactly the choices of its plain definition, in order', (t)
     const tracker = new PersistencyTracker(initial, hashImage(initial));
     let changed: Array<{ line: number; units: number }> = [];
     for (let point = 0; point <= events.length; point++) {
-      const before = new Map([...tracker.pendingLines].map(([line, u]) => [line, [...u]]));
+      // copies: the tracker marks its own units as flushed in place
+      const before = new Map([...tracker.pendingLines].map(([line, u]) => [line, u.map((x) => ({ ...x }))]));
       const durableBefore = Buffer.from(tracker.durable);
       if (point > 0) tracker.apply(events[point - 1]!);
       const lines = [...tracker.pendingLines].map(([line, u]) => ({ line, units: u.length }));
@@ -112,15 +113,24 @@ test('extremes names exactly the choices of its plain definition, in order', (t)
         const now = tracker.pendingLines.get(line) ?? [];
         return was.length !== now.length || was.some((u, i) => u.seq !== now[i]!.seq || u.offset !== now[i]!.offset);
       };
-      const anyChange =
-        !durableBefore.equals(tracker.durable) || [...new Set([...before.keys(), ...units.keys()])].some(differs);
+      const marked = (line: number) =>
+        (before.get(line) ?? []).some((u, i) => u.flushing !== tracker.pendingLines.get(line)?.[i]?.flushing);
+      const touched = [...new Set([...before.keys(), ...units.keys()])];
+      const anyChange = !durableBefore.equals(tracker.durable) || touched.some(differs) || touched.some(marked);
       if (anyChange) changed = lines.filter(({ line }) => differs(line));
       else changed = lines.filter(({ line }) => changed.some((c) => c.line === line));
+      // lines flushed (or written non-temporally) and waiting for a fence, not changed here
+      const awaiting = lines.filter(
+        ({ line }) =>
+          !changed.some((c) => c.line === line) &&
+          tracker.pendingLines.get(line)!.some((u) => u.flushing || u.nonTemporal),
+      );
       const all = new Map(units);
       const choices = [new Map<number, number>(), all];
       for (const { line, units: n } of changed) {
         for (let k = 0; k <= n; k++) choices.push(new Map([[line, k]]), new Map([...all, [line, k]]));
       }
+      for (const { line } of awaiting) choices.push(new Map([...all, [line, 0]]));
       const plain = [...new Set(choices.map((kept) => formatReplayId({ model: 'adr', point, kept }, units)))];
       const produced = STRATEGIES.adr.extremes!(tracker, point, { seed: 's', samples: 1, maxStates: 1 });
       t.deepEqual(
