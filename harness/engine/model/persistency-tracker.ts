@@ -30,6 +30,10 @@ export class PersistencyTracker {
   /** Bumped whenever a line's durable content or pending units change: a cache key for images. */
   private readonly versions = new Map<number, number>();
   private nextVersion = 1;
+  /** Bumped whenever a line starts or stops having pending units. */
+  private membership = 0;
+  /** Lines whose pending units the last event changed and that are still pending, in the order met. */
+  private changed: number[] = [];
 
   /**
    * `journals`: where to record every change of the durable (adr images) or executed (eadr images)
@@ -46,7 +50,7 @@ export class PersistencyTracker {
     this.durableDigest = Uint32Array.from(initialDigest);
   }
 
-  /** A number that changes whenever any line's durable bytes or pending units change. */
+  /** A number that changes whenever any line's durable bytes, pending units or flushing marks change. */
   get version(): number {
     return this.nextVersion;
   }
@@ -54,6 +58,20 @@ export class PersistencyTracker {
   /** Lines with stores not yet durable, each with its units in program order. */
   get pendingLines(): ReadonlyMap<number, readonly PendingUnit[]> {
     return this.pending;
+  }
+
+  /**
+   * The lines whose pending units the last event that changed anything changed (a store added to
+   * them, a fence or msync made some durable) and that still hold pending units: what is new about
+   * the current state.
+   */
+  get changedLines(): readonly number[] {
+    return this.changed;
+  }
+
+  /** A number that changes whenever the set of lines with pending units changes. */
+  get pendingSetVersion(): number {
+    return this.membership;
   }
 
   /** A number that changes whenever the line's durable bytes or pending units change. */
@@ -68,6 +86,31 @@ export class PersistencyTracker {
 
   /** Applies an event given as an object (a simulated fix's inserted flush or fence, a test's event). */
   apply(event: TraceEvent): void {
+    const before = this.beginChange();
+    this.applyEvent(event);
+    this.endChange(before);
+  }
+
+  /** Applies event `i` of a table, from its columns (no event object: the engine's hot loop). */
+  applyAt(events: EventTable, i: number): void {
+    const before = this.beginChange();
+    this.applyColumns(events, i);
+    this.endChange(before);
+  }
+
+  // An event that changes nothing (a flush, a marker, a fence with nothing to drain) leaves the
+  // last change's lines in place: they describe the state, whichever points were visited.
+  private beginChange(): { version: number; changed: number[] } {
+    const before = { version: this.nextVersion, changed: this.changed };
+    this.changed = [];
+    return before;
+  }
+
+  private endChange(before: { version: number; changed: number[] }): void {
+    if (this.nextVersion === before.version) this.changed = before.changed;
+  }
+
+  private applyEvent(event: TraceEvent): void {
     switch (event.kind) {
       case 'store':
         return this.store(event.seq, event.offset, event.data, event.nonTemporal);
@@ -82,8 +125,7 @@ export class PersistencyTracker {
     }
   }
 
-  /** Applies event `i` of a table, from its columns (no event object: the engine's hot loop). */
-  applyAt(events: EventTable, i: number): void {
+  private applyColumns(events: EventTable, i: number): void {
     switch (events.kind(i)) {
       case EventKind.store:
         return this.store(i, events.offset(i), events.data(i), events.nonTemporal(i));
@@ -113,9 +155,13 @@ export class PersistencyTracker {
       else if (unit.nonTemporal && lineOf(units[unit.part - 1]!.offset) !== line) this.persist(line, () => true);
       writeLine(this.executed, this.executedDigest, line, [unit], this.journals.executed);
       let list = this.pending.get(line);
-      if (!list) this.pending.set(line, (list = []));
+      if (!list) {
+        this.pending.set(line, (list = []));
+        this.membership++;
+      }
       list.push({ ...unit, flushing: false });
       this.versions.set(line, this.nextVersion++);
+      this.noteChanged(line);
       if (unit.nonTemporal) this.awaitingFence.add(line);
     }
   }
@@ -128,12 +174,17 @@ export class PersistencyTracker {
       this.persist(line, () => true);
       return;
     }
+    let marked = false;
     for (const unit of units) {
       if (unit.flushing) continue;
       unit.flushing = true;
       unit.flushedBy = seq;
+      marked = true;
     }
     this.awaitingFence.add(line);
+    // Which lines await a fence is part of the state the strategies read (extremes): a new state,
+    // though no line's bytes changed (so no line version moves).
+    if (marked) this.nextVersion++;
   }
 
   private fence(): void {
@@ -156,8 +207,15 @@ export class PersistencyTracker {
     const rest = units.filter((u) => !matches(u));
     if (durable.length > 0) writeLine(this.durable, this.durableDigest, line, durable, this.journals.durable);
     if (rest.length > 0) this.pending.set(line, rest);
-    else this.pending.delete(line);
+    else if (this.pending.delete(line)) this.membership++;
+    // Only lines with units a fence would drain await one (msync or clflush may have drained it).
+    if (!rest.some((u) => u.flushing || u.nonTemporal)) this.awaitingFence.delete(line);
     this.versions.set(line, this.nextVersion++);
+    if (durable.length > 0 && rest.length > 0) this.noteChanged(line);
+  }
+
+  private noteChanged(line: number): void {
+    if (!this.changed.includes(line)) this.changed.push(line);
   }
 }
 
