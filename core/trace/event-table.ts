@@ -242,6 +242,65 @@ export class EventTable implements Iterable<TraceEvent> {
     return this.appendRow(row);
   }
 
+  /**
+   * Merges each run of consecutive stores that `together(first, next)` joins and whose bytes are
+   * adjacent (each next one just above or just below the bytes so far) into one store, in place:
+   * later events move down and are renumbered, so a trace is never held twice (native traces:
+   * QEMU's 8-byte pieces of one wide store, icount/coalesce-stores.ts).
+   */
+  mergeStores(together: (first: number, next: number) => boolean): this {
+    let write = 0;
+    let arenaWrite = 0;
+    for (let read = 0; read < this.rows; ) {
+      let end = read + 1;
+      let low = this.offsets[read]!;
+      let high = low + this.sizes[read]!;
+      if (this.kinds[read] === EventKind.store) {
+        for (; end < this.rows && this.kinds[end] === EventKind.store && together(read, end); end++) {
+          const offset = this.offsets[end]!;
+          if (offset === high) high += this.sizes[end]!;
+          else if (offset + this.sizes[end]! === low) low = offset;
+          else break;
+        }
+      }
+      // the pieces' bytes lie back to back in the arena (stores append in order), at or above arenaWrite
+      const dataStart = arenaWrite;
+      if (this.kinds[read] === EventKind.store) {
+        const merged = new Uint8Array(high - low);
+        for (let k = read; k < end; k++) merged.set(this.data(k), this.offsets[k]! - low);
+        this.arena.set(merged, arenaWrite);
+        arenaWrite += merged.length;
+      }
+      this.moveRow(read, write);
+      this.offsets[write] = low;
+      if (this.kinds[write] === EventKind.store) this.sizes[write] = high - low;
+      this.dataStarts[write] = dataStart;
+      write++;
+      read = end;
+    }
+    this.rows = write;
+    this.arenaUsed = arenaWrite;
+    return this.seal();
+  }
+
+  /** Copies row `from` over row `to` (to ≤ from), every column. */
+  private moveRow(from: number, to: number): void {
+    if (from === to) return;
+    this.kinds[to] = this.kinds[from]!;
+    this.flagCodes[to] = this.flagCodes[from]!;
+    this.pools[to] = this.pools[from]!;
+    this.threads[to] = this.threads[from]!;
+    this.icounts[to] = this.icounts[from]!;
+    this.pcs[to] = this.pcs[from]!;
+    this.offsets[to] = this.offsets[from]!;
+    this.sizes[to] = this.sizes[from]!;
+    this.dataStarts[to] = this.dataStarts[from]!;
+    this.siteIds[to] = this.siteIds[from]!;
+    this.viaIds[to] = this.viaIds[from]!;
+    this.nameIds[to] = this.nameIds[from]!;
+    this.frameIds[to] = this.frameIds[from]!;
+  }
+
   /** Sets event i's user line (attribution resolves them after reading). */
   setSite(i: number, site: string | undefined): void {
     this.siteIds[i] = this.stringId(site);

@@ -237,3 +237,61 @@ test('store pieces of one instruction are merged into one store and the rest ren
   t.is(merged.get(1).seq, 1);
   t.is(merged.kindName(1), 'fence');
 });
+
+/** The merge as it was done on event objects: the reference for the in-place one. */
+function mergedObjects(events: readonly TraceEvent[]): TraceEvent[] {
+  const out: TraceEvent[] = [];
+  for (const e of events) {
+    const last = out.at(-1);
+    if (
+      e.kind === 'store' &&
+      last?.kind === 'store' &&
+      last.pc !== 0 &&
+      last.pc === e.pc &&
+      last.icount === e.icount &&
+      last.nonTemporal === e.nonTemporal &&
+      (last.offset + last.data.length === e.offset || e.offset + e.data.length === last.offset)
+    ) {
+      const [lo, hi] = last.offset < e.offset ? [last, e] : [e, last];
+      out[out.length - 1] = { ...last, offset: lo.offset, data: Uint8Array.from([...lo.data, ...hi.data]) };
+      continue;
+    }
+    out.push({ ...e, seq: out.length });
+  }
+  return out;
+}
+
+test('merging store pieces in place gives what merging event objects gave, on random traces', (t) => {
+  let state = 7;
+  const next = (n: number) => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state % n;
+  };
+  for (let round = 0; round < 30; round++) {
+    const events: TraceEvent[] = [];
+    let icount = 0;
+    while (events.length < 300) {
+      icount += 1 + next(2);
+      const base = { seq: events.length, icount, pc: next(4) === 0 ? 0 : 0x401000 + next(3) * 4, pool: 0 };
+      if (next(4) === 0) {
+        events.push({ ...base, kind: 'fence', fenceKind: 'sfence' });
+        continue;
+      }
+      // a wide store as 1..4 pieces of 8 bytes, ascending or descending, sometimes with a gap
+      const pieces = 1 + next(4);
+      const start = next(64) * 8;
+      const down = next(2) === 0;
+      for (let p = 0; p < pieces; p++) {
+        const at = start + (down ? pieces - 1 - p : p) * 8 + (next(10) === 0 ? 8 : 0);
+        const data = Uint8Array.from({ length: 8 }, () => next(256));
+        events.push({ ...base, seq: events.length, kind: 'store', offset: at, data, nonTemporal: next(3) === 0 });
+      }
+    }
+    const table = coalesceInstructionStores(EventTable.from(events));
+    t.deepEqual([...table], mergedObjects(events), `round ${round}`);
+    t.is(
+      table.arenaBytes,
+      events.reduce((n, e) => n + (e.kind === 'store' ? e.data.length : 0), 0),
+    );
+  }
+});
