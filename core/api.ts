@@ -481,7 +481,8 @@ export interface ImageRecord {
 }
 
 /** An image record with its description filled in (harness/engine/describe-images.ts). */
-export type DescribedImage = ImageRecord & Required<Pick<ImageRecord, 'class' | 'lostLines' | 'lostUnits' | 'lostStores' | 'keptStores'>>;
+export type DescribedImage = ImageRecord &
+  Required<Pick<ImageRecord, 'class' | 'lostLines' | 'lostUnits' | 'lostStores' | 'keptStores'>>;
 
 /** One crash point: its instruction range, the digests of its images, and where it fails the event before it. */
 export interface PointRecord {

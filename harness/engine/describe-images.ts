@@ -17,7 +17,10 @@ export const MAX_LISTED_STORES = 64;
 export function describeImages(log: RunLog, trace: Trace, initial: Buffer, keys: Iterable<string>): void {
   const todo = [...new Set(keys)].filter((key) => log.images[key]!.class === undefined);
   if (todo.length === 0) return;
-  const choices = todo.map((key) => ({ ...parseReplayId(log.images[key]!.replayId), point: log.images[key]!.firstPoint }));
+  const choices = todo.map((key) => ({
+    ...parseReplayId(log.images[key]!.replayId),
+    point: log.images[key]!.firstPoint,
+  }));
   visitChoices(trace, initial, choices, (i, tracker, choice) => {
     // An eadr image keeps every executed store: nothing is pending-and-chosen, nothing lost.
     const { keptUnits, lost } = choice.model === 'eadr' ? { keptUnits: [], lost: [] } : splitAt(tracker, choice);

@@ -94,7 +94,8 @@ export class ForkServerCheckPool implements Checker {
   private readonly slots: Slot[] = [];
   private readonly free: Slot[] = [];
   /** Checks waiting for a slot, oldest first, with how many times a younger one went before them. */
-  private readonly waiting: Array<{ resolve: (slot: Slot | undefined) => void; overrides: number; passed: number }> = [];
+  private readonly waiting: Array<{ resolve: (slot: Slot | undefined) => void; overrides: number; passed: number }> =
+    [];
   private seq = 0;
   private closed = false;
 
