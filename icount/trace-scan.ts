@@ -12,15 +12,16 @@ import type { TraceHeader } from '../core/api.js';
 import { UNIT_BYTES } from '../core/geometry.js';
 import {
   FILE_PREAMBLE_BYTES,
+  MARKER_KINDS,
   RECORD_HEAD_BYTES,
   RecordKind,
   TRACE_MAGIC,
   TraceFormatError,
 } from '../core/trace/format.js';
 
-/** The window markers' flags codes (docs/trace-format.md, kind 5): icount_start and icount_stop. */
-const MARKER_START = 0;
-const MARKER_STOP = 1;
+/** The flags codes of the window markers (kind 5): icount_start and icount_stop. */
+const MARKER_START = MARKER_KINDS.indexOf('start');
+const MARKER_STOP = MARKER_KINDS.indexOf('stop');
 const CHUNK_BYTES = 1 << 20;
 const TWO_32 = 2 ** 32;
 
