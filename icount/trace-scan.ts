@@ -39,182 +39,77 @@ export interface AddressRange {
   hi: number;
 }
 
-/**
- * The store being joined from QEMU's accesses of one instruction (or a system call's chunks): its
- * first access — where its bytes sit (the read chunk until the chunk is refilled, then a copy of its
- * own) — the later ones, each copied once, the pool range they cover together, and what tells their
- * instruction. Addresses and counts are kept as their two 32-bit halves: compared as they are.
- */
-interface PendingStore {
-  live: boolean;
-  view: DataView;
-  start: number;
-  length: number;
-  offset: number;
-  /** The accesses joined to the first one (rare: wide stores, system calls' chunks). */
-  more: { bytes: Uint8Array; offset: number }[];
-  /** [low, high): the pool bytes of all the accesses, contiguous. */
-  low: number;
-  high: number;
-  pool: number;
-  pcLow: number;
-  pcHigh: number;
-  icountLow: number;
-  icountHigh: number;
-  nonTemporal: number;
-}
-
 /** Scans the trace at `path`; `pointers` (optional) is the range of addresses to look for in stores. */
 export function scanTrace(path: string, pointers?: AddressRange): TraceScan {
   const fd = openSync(path, 'r');
   try {
-    return new Scanner(fd, pointers).run();
+    return scanFile(fd, pointers);
   } finally {
     closeSync(fd);
   }
 }
 
-class Scanner {
-  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
-  private view = viewOf(this.buf);
-  private end = 0;
-  private at = 0;
-  private eof = false;
-  /** Reused for every store (no allocation per record); `live` says whether it holds one. */
-  private readonly pending: PendingStore = {
-    live: false,
-    view: this.view,
-    start: 0,
-    length: 0,
-    offset: 0,
-    more: [],
-    low: 0,
-    high: 0,
-    pool: 0,
-    pcLow: 0,
-    pcHigh: 0,
-    icountLow: 0,
-    icountHigh: 0,
-    nonTemporal: 0,
-  };
-  private windowMarkers = false;
-  private codePointer = false;
-  /** The high halves a pointer into the range can have: most words are rejected on them alone. */
-  private readonly highest: number;
-  private readonly lowest: number;
-
-  constructor(
-    private readonly fd: number,
-    private readonly pointers: AddressRange | undefined,
-  ) {
-    this.lowest = pointers ? Math.floor(pointers.lo / TWO_32) : 0;
-    this.highest = pointers ? Math.floor((pointers.hi - 1) / TWO_32) : -1;
-  }
-
-  run(): TraceScan {
-    if (!this.have(FILE_PREAMBLE_BYTES) || this.buf.toString('latin1', this.at, this.at + 8) !== TRACE_MAGIC)
-      throw new TraceFormatError('not a pmfit trace (bad magic)');
-    const headerBytes = this.view.getUint32(this.at + 12, true);
-    this.at += FILE_PREAMBLE_BYTES;
-    if (!this.have(headerBytes)) throw new TraceFormatError('trace is truncated inside the header');
-    const header = parseHeader(this.buf.toString('utf8', this.at, this.at + headerBytes));
-    this.at += headerBytes;
-    while (this.have(RECORD_HEAD_BYTES)) {
-      const len = this.view.getUint32(this.at + 4, true);
-      if (!this.have(RECORD_HEAD_BYTES + len)) throw new TraceFormatError('trace is truncated inside a record');
-      this.record(this.at, len);
-      this.at += RECORD_HEAD_BYTES + len;
-    }
-    if (this.at < this.end) throw new TraceFormatError('trace is truncated inside a record head');
-    this.settle();
-    return { header, windowMarkers: this.windowMarkers, codePointer: this.codePointer };
-  }
-
-  /** One record at `head` (its payload follows): only stores and markers matter here. */
-  private record(head: number, len: number): void {
-    const view = this.view;
-    const kind = view.getUint8(head);
-    if (kind > RecordKind.marker) return; // site, map, frame, object: not events, they split no store
-    if (kind !== RecordKind.store) {
-      this.settle();
-      if (kind === RecordKind.marker) {
-        const flags = view.getUint8(head + 1);
-        if (flags === MARKER_START || flags === MARKER_STOP) this.windowMarkers = true;
+/**
+ * The pass itself: one tight loop over the complete records of each chunk (the hot path of a
+ * command whose whole cost should be the tracer's), then the next chunk.
+ */
+function scanFile(fd: number, pointers: AddressRange | undefined): TraceScan {
+  const chunks = new Chunks(fd);
+  if (!chunks.have(FILE_PREAMBLE_BYTES) || chunks.buf.toString('latin1', 0, 8) !== TRACE_MAGIC)
+    throw new TraceFormatError('not a pmfit trace (bad magic)');
+  const headerBytes = chunks.view.getUint32(12, true);
+  chunks.at = FILE_PREAMBLE_BYTES;
+  if (!chunks.have(headerBytes)) throw new TraceFormatError('trace is truncated inside the header');
+  const header = parseHeader(chunks.buf.toString('utf8', chunks.at, chunks.at + headerBytes));
+  chunks.at += headerBytes;
+  const stores = pointers ? new StoreJoiner(pointers) : undefined;
+  let windowMarkers = false;
+  for (;;) {
+    const { buf, view, end } = chunks;
+    let at = chunks.at;
+    while (end - at >= RECORD_HEAD_BYTES) {
+      const len = view.getUint32(at + 4, true);
+      if (end - at < RECORD_HEAD_BYTES + len) break;
+      const kind = buf[at]!;
+      if (kind === RecordKind.store) stores?.store(view, at, len);
+      else if (kind <= RecordKind.marker) {
+        // any other event ends the store being joined; site, map, frame and object records do not
+        stores?.settle();
+        if (kind === RecordKind.marker && (buf[at + 1] === MARKER_START || buf[at + 1] === MARKER_STOP))
+          windowMarkers = true;
       }
-      return;
+      at += RECORD_HEAD_BYTES + len;
     }
-    if (!this.pointers || this.codePointer) return;
-    if (len < 8) throw new TraceFormatError(`store record has ${len} payload bytes, needs 8`);
-    const start = head + RECORD_HEAD_BYTES + 8;
-    const length = len - 8;
-    const offset = u64(view, head + RECORD_HEAD_BYTES);
-    const last = this.pending;
-    if (
-      last.live &&
-      last.pcLow === view.getUint32(head + 24, true) &&
-      last.pcHigh === view.getUint32(head + 28, true) &&
-      (last.pcLow !== 0 || last.pcHigh !== 0) &&
-      last.icountLow === view.getUint32(head + 16, true) &&
-      last.icountHigh === view.getUint32(head + 20, true) &&
-      last.nonTemporal === (view.getUint8(head + 1) & 1) &&
-      last.pool === view.getUint16(head + 2, true) &&
-      (last.high === offset || offset + length === last.low)
-    ) {
-      last.more.push({ bytes: this.buf.slice(start, start + length), offset });
-      last.low = Math.min(last.low, offset);
-      last.high = Math.max(last.high, offset + length);
-      return;
-    }
-    this.settle();
-    last.live = true;
-    last.view = view;
-    last.start = start;
-    last.length = length;
-    last.offset = offset;
-    if (last.more.length > 0) last.more = [];
-    last.low = offset;
-    last.high = offset + length;
-    last.pool = view.getUint16(head + 2, true);
-    last.pcLow = view.getUint32(head + 24, true);
-    last.pcHigh = view.getUint32(head + 28, true);
-    last.icountLow = view.getUint32(head + 16, true);
-    last.icountHigh = view.getUint32(head + 20, true);
-    last.nonTemporal = view.getUint8(head + 1) & 1;
+    chunks.at = at;
+    if (chunks.eof) break;
+    stores?.detach(view);
+    // at least the next record head, or the whole record whose head is there
+    const need = end - at >= RECORD_HEAD_BYTES ? RECORD_HEAD_BYTES + view.getUint32(at + 4, true) : RECORD_HEAD_BYTES;
+    chunks.refill(need);
   }
+  if (chunks.at < chunks.end) throw new TraceFormatError('trace is truncated inside a record');
+  stores?.settle();
+  return { header, windowMarkers, codePointer: stores?.found ?? false };
+}
 
-  /** The store being joined is complete: look at its aligned words. */
-  private settle(): void {
-    const store = this.pending;
-    if (!store.live) return;
-    store.live = false;
-    if (!this.pointers || this.codePointer) return;
-    const { lo, hi } = this.pointers;
-    const { view, start, length } = store.more.length === 0 ? store : joined(store);
-    // words aligned in the pool: the only ones a pointer field occupies
-    for (let at = (UNIT_BYTES - (store.low % UNIT_BYTES)) % UNIT_BYTES; at + UNIT_BYTES <= length; at += UNIT_BYTES) {
-      const high = view.getUint32(start + at + 4, true);
-      if (high < this.lowest || high > this.highest) continue;
-      const value = high * TWO_32 + view.getUint32(start + at, true);
-      if (value >= lo && value < hi) {
-        this.codePointer = true;
-        return;
-      }
-    }
-  }
+/** The trace file read front to back into one buffer, refilled (and grown for a large record) in place. */
+class Chunks {
+  buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  view = viewOf(this.buf);
+  end = 0;
+  at = 0;
+  eof = false;
 
-  /** True when `n` bytes from `at` are in the buffer, reading (and growing the buffer) as needed. */
-  private have(n: number): boolean {
+  constructor(private readonly fd: number) {}
+
+  /** True when `n` bytes from `at` are in the buffer, reading as needed. */
+  have(n: number): boolean {
     while (this.end - this.at < n && !this.eof) this.refill(n);
     return this.end - this.at >= n;
   }
 
-  private refill(atLeast: number): void {
-    // the store being joined points into the buffer that is about to move: give it its own bytes
-    const pending = this.pending;
-    if (pending.live && pending.view === this.view) {
-      pending.view = viewOf(Buffer.from(this.buf.subarray(pending.start, pending.start + pending.length)));
-      pending.start = 0;
-    }
+  /** Moves the unread bytes to the front and reads after them, so that `atLeast` bytes fit. */
+  refill(atLeast: number): void {
     const rest = this.end - this.at;
     if (atLeast > this.buf.length) {
       const bigger = Buffer.allocUnsafe(Math.max(atLeast, 2 * this.buf.length));
@@ -224,21 +119,137 @@ class Scanner {
     } else this.buf.copyWithin(0, this.at, this.end);
     this.at = 0;
     this.end = rest;
-    const got = readSync(this.fd, this.buf, this.end, this.buf.length - this.end, null);
-    if (got === 0) this.eof = true;
-    this.end += got;
+    while (this.end < atLeast && !this.eof) {
+      const got = readSync(this.fd, this.buf, this.end, this.buf.length - this.end, null);
+      if (got === 0) this.eof = true;
+      this.end += got;
+    }
   }
 }
 
-/** The bytes of all the accesses of a joined store, in pool order (built once, when it is complete). */
-function joined(store: PendingStore): { view: DataView; start: number; length: number } {
-  const bytes = new Uint8Array(store.high - store.low);
-  bytes.set(
-    new Uint8Array(store.view.buffer, store.view.byteOffset + store.start, store.length),
-    store.offset - store.low,
-  );
-  for (const part of store.more) bytes.set(part.bytes, part.offset - store.low);
-  return { view: viewOf(bytes), start: 0, length: bytes.length };
+/**
+ * Joins the accesses of one instruction (or a system call's chunks) back into the store the model
+ * sees — coalesceInstructionStores' rule: consecutive store events, same pc (not 0), icount,
+ * non-temporal flag and pool, adjacent bytes below or above — and looks at each joined store's
+ * aligned words for a value in the range. The first access stays where it was read (copied out only
+ * when the chunk moves); later ones are copied once and the whole built once, when it is complete.
+ * Addresses and counts are kept as their two 32-bit halves: compared as they are.
+ */
+class StoreJoiner {
+  found = false;
+  private live = false;
+  private view: DataView = viewOf(new Uint8Array(0));
+  private start = 0;
+  private length = 0;
+  private offset = 0;
+  /** The accesses joined to the first one (rare: wide stores, system calls' chunks). */
+  private more: { bytes: Uint8Array; offset: number }[] = [];
+  /** [low, high): the pool bytes of all the accesses, contiguous. */
+  private low = 0;
+  private high = 0;
+  /** The low 32-bit half of `low`: its alignment, without a floating-point modulo per store. */
+  private lowHalf = 0;
+  private pool = 0;
+  private pcLow = 0;
+  private pcHigh = 0;
+  private icountLow = 0;
+  private icountHigh = 0;
+  private nonTemporal = 0;
+  /** The high halves a pointer into the range can have: most words are rejected on them alone. */
+  private readonly lowest: number;
+  private readonly highest: number;
+
+  constructor(private readonly range: AddressRange) {
+    this.lowest = Math.floor(range.lo / TWO_32);
+    this.highest = Math.floor((range.hi - 1) / TWO_32);
+  }
+
+  /** A store record at `head` of `view`, with `len` payload bytes. */
+  store(view: DataView, head: number, len: number): void {
+    if (this.found) return;
+    if (len < 8) throw new TraceFormatError(`store record has ${len} payload bytes, needs 8`);
+    const start = head + RECORD_HEAD_BYTES + 8;
+    const length = len - 8;
+    const offset = u64(view, head + RECORD_HEAD_BYTES);
+    if (
+      this.live &&
+      this.icountLow === view.getUint32(head + 16, true) &&
+      this.pcLow === view.getUint32(head + 24, true) &&
+      this.pcHigh === view.getUint32(head + 28, true) &&
+      (this.pcLow !== 0 || this.pcHigh !== 0) &&
+      this.icountHigh === view.getUint32(head + 20, true) &&
+      this.nonTemporal === (view.getUint8(head + 1) & 1) &&
+      this.pool === view.getUint16(head + 2, true) &&
+      (this.high === offset || offset + length === this.low)
+    ) {
+      this.more.push({ bytes: new Uint8Array(view.buffer, view.byteOffset + start, length).slice(), offset });
+      if (offset < this.low) {
+        this.low = offset;
+        this.lowHalf = view.getUint32(head + RECORD_HEAD_BYTES, true);
+      }
+      this.high = Math.max(this.high, offset + length);
+      return;
+    }
+    this.settle();
+    this.live = true;
+    this.view = view;
+    this.start = start;
+    this.length = length;
+    this.offset = offset;
+    if (this.more.length > 0) this.more = [];
+    this.low = offset;
+    this.lowHalf = view.getUint32(head + RECORD_HEAD_BYTES, true);
+    this.high = offset + length;
+    this.pool = view.getUint16(head + 2, true);
+    this.pcLow = view.getUint32(head + 24, true);
+    this.pcHigh = view.getUint32(head + 28, true);
+    this.icountLow = view.getUint32(head + 16, true);
+    this.icountHigh = view.getUint32(head + 20, true);
+    this.nonTemporal = view.getUint8(head + 1) & 1;
+  }
+
+  /** The chunk `view` is about to move: the first access, if it is there, gets its own bytes. */
+  detach(view: DataView): void {
+    if (!this.live || this.view !== view) return;
+    this.view = viewOf(new Uint8Array(view.buffer, view.byteOffset + this.start, this.length).slice());
+    this.start = 0;
+  }
+
+  /** The store being joined is complete: look at its aligned words. */
+  settle(): void {
+    if (!this.live) return;
+    this.live = false;
+    if (this.found) return;
+    let { view, start, length } = this.first();
+    if (this.more.length > 0) ({ view, start, length } = this.joined());
+    const { lo, hi } = this.range;
+    // words aligned in the pool: the only ones a pointer field occupies
+    for (
+      let at = (UNIT_BYTES - (this.lowHalf & (UNIT_BYTES - 1))) & (UNIT_BYTES - 1);
+      at + UNIT_BYTES <= length;
+      at += UNIT_BYTES
+    ) {
+      const high = view.getUint32(start + at + 4, true);
+      if (high < this.lowest || high > this.highest) continue;
+      const value = high * TWO_32 + view.getUint32(start + at, true);
+      if (value >= lo && value < hi) {
+        this.found = true;
+        return;
+      }
+    }
+  }
+
+  private first(): { view: DataView; start: number; length: number } {
+    return { view: this.view, start: this.start, length: this.length };
+  }
+
+  /** The bytes of all the accesses, in pool order. */
+  private joined(): { view: DataView; start: number; length: number } {
+    const bytes = new Uint8Array(this.high - this.low);
+    bytes.set(new Uint8Array(this.view.buffer, this.view.byteOffset + this.start, this.length), this.offset - this.low);
+    for (const part of this.more) bytes.set(part.bytes, part.offset - this.low);
+    return { view: viewOf(bytes), start: 0, length: bytes.length };
+  }
 }
 
 function viewOf(bytes: Uint8Array): DataView {
