@@ -87,16 +87,18 @@ function build(n: number, dir: string): Programs {
 
 interface Measured {
   seconds: number;
+  /** User + system CPU of the process and the children it waited for: steadier than wall time under load. */
+  cpuSeconds: number;
   peakRssKiB: number;
   stdout: string;
   stderr: string;
 }
 
-/** One whole process under GNU time: wall time (ours, around the spawn) and its peak RSS. */
+/** One whole process under GNU time: wall time (ours, around the spawn), its CPU time and peak RSS. */
 function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv, dir: string): Measured {
   const timeFile = join(dir, 'time.out');
   const t = process.hrtime.bigint();
-  const r = spawnSync(TIME, ['-f', '%M', '-o', timeFile, cmd, ...args], {
+  const r = spawnSync(TIME, ['-f', '%U %S %M', '-o', timeFile, cmd, ...args], {
     cwd: root,
     env,
     encoding: 'utf8',
@@ -105,8 +107,8 @@ function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv, dir: strin
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
   if (r.status !== 0)
     throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status ?? r.signal}: ${r.stderr.trim().split('\n').pop()}`);
-  const peakRssKiB = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop());
-  return { seconds, peakRssKiB, stdout: r.stdout, stderr: r.stderr };
+  const [user, system, rss] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  return { seconds, cpuSeconds: user! + system!, peakRssKiB: rss!, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Whether a command runs here, and what it said when it did not. */
@@ -137,6 +139,7 @@ interface Row {
   medianSeconds?: number;
   minSeconds?: number;
   maxSeconds?: number;
+  medianCpuSeconds?: number;
   medianPeakRssMiB?: number;
 }
 
@@ -241,6 +244,7 @@ function measureSize(n: number, dir: string, programs: Programs, avail: Availabi
       medianSeconds: round(median(secs), 4),
       minSeconds: round(Math.min(...secs), 4),
       maxSeconds: round(Math.max(...secs), 4),
+      medianCpuSeconds: round(median(got.map((m) => m.cpuSeconds)), 3),
       medianPeakRssMiB: round(median(got.map((m) => m.peakRssKiB)) / 1024, 1),
     };
   });
@@ -267,17 +271,21 @@ function secondsOf(rows: Row[], n: number, contender: Contender): number | undef
   return rows.find((r) => r.n === n && r.contender === contender)?.medianSeconds;
 }
 
+function cpuOf(rows: Row[], n: number, contender: Contender): number | undefined {
+  return rows.find((r) => r.n === n && r.contender === contender)?.medianCpuSeconds;
+}
+
 function ratio(a: number | undefined, b: number | undefined): number | null {
   return a !== undefined && b !== undefined && b > 0 ? round(a / b, 2) : null;
 }
 
 function tableOf(rows: Row[]): string {
-  const out = ['     N  contender                       median (s)   min (s)   max (s)  peak RSS (MiB)'];
+  const out = ['     N  contender                       median (s)   min (s)   max (s)   CPU (s)  peak RSS (MiB)'];
   for (const r of rows)
     out.push(
       r.status === 'unavailable'
         ? `${String(r.n).padStart(6)}  ${r.contender.padEnd(30)}  unavailable: ${r.why}`
-        : `${String(r.n).padStart(6)}  ${r.contender.padEnd(30)}${r.medianSeconds!.toFixed(3).padStart(12)}${r.minSeconds!.toFixed(3).padStart(10)}${r.maxSeconds!.toFixed(3).padStart(10)}${r.medianPeakRssMiB!.toFixed(1).padStart(16)}`,
+        : `${String(r.n).padStart(6)}  ${r.contender.padEnd(30)}${r.medianSeconds!.toFixed(3).padStart(12)}${r.minSeconds!.toFixed(3).padStart(10)}${r.maxSeconds!.toFixed(3).padStart(10)}${r.medianCpuSeconds!.toFixed(3).padStart(10)}${r.medianPeakRssMiB!.toFixed(1).padStart(16)}`,
     );
   return out.join('\n');
 }
@@ -317,6 +325,11 @@ function main(): void {
       (secondsOf(rows, n, 'pmfit icount') ?? 0) - (secondsOf(rows, n, 'pmfit start (icount --help)') ?? 0),
       secondsOf(rows, n, 'plugin alone'),
     ),
+    cpuIcountOverPlugin: ratio(cpuOf(rows, n, 'pmfit icount'), cpuOf(rows, n, 'plugin alone')),
+    cpuIcountLessStartOverPlugin: ratio(
+      (cpuOf(rows, n, 'pmfit icount') ?? 0) - (cpuOf(rows, n, 'pmfit start (icount --help)') ?? 0),
+      cpuOf(rows, n, 'plugin alone'),
+    ),
     pluginOverNative: ratio(secondsOf(rows, n, 'plugin alone'), secondsOf(rows, n, 'native')),
     pmemcheckOverIcount: ratio(secondsOf(rows, n, 'pmemcheck'), secondsOf(rows, n, 'pmfit icount')),
     valgrindNoneOverIcount: ratio(
@@ -328,7 +341,7 @@ function main(): void {
   console.log('');
   for (const r of ratios)
     console.log(
-      `N=${r.n}: icount/plugin ${r.icountOverPlugin}x ((icount - start)/plugin ${r.icountLessStartOverPlugin}x), plugin/native ${r.pluginOverNative}x, pmemcheck/icount ${r.pmemcheckOverIcount ?? 'n/a (no pmemcheck)'}, valgrind-none/icount ${r.valgrindNoneOverIcount ?? 'n/a'}; -singlestep re-run: ${perSize[r.n]!.singlestepRerun ? 'YES' : 'no'} (inexact flushes ${perSize[r.n]!.plugin.inexactFlushes})`,
+      `N=${r.n}: icount/plugin ${r.icountOverPlugin}x ((icount - start)/plugin ${r.icountLessStartOverPlugin}x; CPU ${r.cpuIcountOverPlugin}x, less start ${r.cpuIcountLessStartOverPlugin}x), plugin/native ${r.pluginOverNative}x, pmemcheck/icount ${r.pmemcheckOverIcount ?? 'n/a (no pmemcheck)'}, valgrind-none/icount ${r.valgrindNoneOverIcount ?? 'n/a'}; -singlestep re-run: ${perSize[r.n]!.singlestepRerun ? 'YES' : 'no'} (inexact flushes ${perSize[r.n]!.plugin.inexactFlushes})`,
     );
   console.log(
     `pmreorder: ${avail.pmreorder.ok ? 'available (not timed here)' : `unavailable: ${avail.pmreorder.why}`}`,
@@ -346,6 +359,7 @@ function main(): void {
     runs: RUNS,
     notes: [
       'each contender is one whole process, timed around its spawn; median of `runs`, the contenders taking turns in each round',
+      'CPU: user + system seconds of the process and the children it waited for (GNU time %U + %S): steadier than wall time on a loaded machine',
       'peak RSS: GNU time %M (wait4 ru_maxrss): the largest single process of the tree, not the sum (pmfit icount: node or QEMU, whichever is larger)',
       'every contender starts from the pool `record-flag init` made; pmfit icount copies it (--pool, no --init) and is given no --size',
       'plugin alone: qemu-x86_64 -plugin build/pmfit-tracer.so,pool=POOL,out=TRACE with PMEM_IS_PMEM_FORCE=1, as icount/driver.ts runs its fast pass',

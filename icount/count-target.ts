@@ -30,8 +30,9 @@ export async function countTarget(
   working: string,
   dir: string,
 ): Promise<CountedTarget> {
-  const { out, summary } = await runTraced(target, binary, working, dir);
-  const scan = scanTrace(out, await loadedImage(binary, summary.mainBase));
+  // readelf reads the binary while the program runs (loadSpan never rejects)
+  const [{ out, summary }, span] = await Promise.all([runTraced(target, binary, working, dir), loadSpan(binary)]);
+  const scan = scanTrace(out, loadedImage(span, summary.mainBase));
   const pointer = scan.codePointer
     ? await codePointerNote(await readAttributedTrace(out, binary), binary, target.program)
     : undefined;
@@ -46,8 +47,7 @@ export async function countTarget(
  * The main binary's addresses as the tracer loaded it, when it is position-independent (a load
  * bias): a pointer into that range means something else when a check runs the program natively.
  */
-async function loadedImage(binary: string, mainBase: number): Promise<AddressRange | undefined> {
-  if (mainBase === 0) return undefined;
-  const span = await loadSpan(binary);
-  return span ? { lo: mainBase + span.lo, hi: mainBase + span.hi } : undefined;
+function loadedImage(span: { lo: number; hi: number } | undefined, mainBase: number): AddressRange | undefined {
+  if (mainBase === 0 || !span) return undefined;
+  return { lo: mainBase + span.lo, hi: mainBase + span.hi };
 }
