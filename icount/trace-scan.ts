@@ -131,23 +131,30 @@ class Chunks {
  * Joins the accesses of one instruction (or a system call's chunks) back into the store the model
  * sees — coalesceInstructionStores' rule: consecutive store events, same pc (not 0), icount,
  * non-temporal flag and pool, adjacent bytes below or above — and looks at each joined store's
- * aligned words for a value in the range. The first access stays where it was read (copied out only
- * when the chunk moves); later ones are copied once and the whole built once, when it is complete.
- * Addresses and counts are kept as their two 32-bit halves: compared as they are.
+ * aligned words for a value in the range.
+ *
+ * Only an access with an unaligned end can complete a word with another access's bytes: a junction
+ * on an 8-byte boundary splits no aligned word. So an access whose offset and length are multiples
+ * of 8 (nearly every store) is looked at on its own, at once, and is only joined when it extends an
+ * unaligned access of its instruction. An unaligned one is held: its bytes stay where they were read
+ * (copied out only when the chunk moves), later accesses joined to it are copied once, and the
+ * whole is built once, when it is complete. Addresses and counts are kept as their two 32-bit
+ * halves: compared as they are.
  */
 class StoreJoiner {
   found = false;
+  /** An unaligned access is held, maybe with the accesses joined to it. */
   private live = false;
   private view: DataView = viewOf(new Uint8Array(0));
   private start = 0;
   private length = 0;
   private offset = 0;
-  /** The accesses joined to the first one (rare: wide stores, system calls' chunks). */
+  /** The accesses joined to the first one. */
   private more: { bytes: Uint8Array; offset: number }[] = [];
   /** [low, high): the pool bytes of all the accesses, contiguous. */
   private low = 0;
   private high = 0;
-  /** The low 32-bit half of `low`: its alignment, without a floating-point modulo per store. */
+  /** The low 32-bit half of `low`: its alignment, without a floating-point modulo. */
   private lowHalf = 0;
   private pool = 0;
   private pcLow = 0;
@@ -170,7 +177,13 @@ class StoreJoiner {
     if (len < 8) throw new TraceFormatError(`store record has ${len} payload bytes, needs 8`);
     const start = head + RECORD_HEAD_BYTES + 8;
     const length = len - 8;
-    const offset = u64(view, head + RECORD_HEAD_BYTES);
+    const offsetHalf = view.getUint32(head + RECORD_HEAD_BYTES, true);
+    const aligned = ((offsetHalf | length) & (UNIT_BYTES - 1)) === 0;
+    if (aligned && !this.live) {
+      this.words(view, start, length, 0);
+      return;
+    }
+    const offset = view.getUint32(head + RECORD_HEAD_BYTES + 4, true) * TWO_32 + offsetHalf;
     if (
       this.live &&
       this.icountLow === view.getUint32(head + 16, true) &&
@@ -185,12 +198,16 @@ class StoreJoiner {
       this.more.push({ bytes: new Uint8Array(view.buffer, view.byteOffset + start, length).slice(), offset });
       if (offset < this.low) {
         this.low = offset;
-        this.lowHalf = view.getUint32(head + RECORD_HEAD_BYTES, true);
+        this.lowHalf = offsetHalf;
       }
       this.high = Math.max(this.high, offset + length);
       return;
     }
     this.settle();
+    if (aligned) {
+      this.words(view, start, length, 0);
+      return;
+    }
     this.live = true;
     this.view = view;
     this.start = start;
@@ -198,7 +215,7 @@ class StoreJoiner {
     this.offset = offset;
     if (this.more.length > 0) this.more = [];
     this.low = offset;
-    this.lowHalf = view.getUint32(head + RECORD_HEAD_BYTES, true);
+    this.lowHalf = offsetHalf;
     this.high = offset + length;
     this.pool = view.getUint16(head + 2, true);
     this.pcLow = view.getUint32(head + 24, true);
@@ -208,27 +225,28 @@ class StoreJoiner {
     this.nonTemporal = view.getUint8(head + 1) & 1;
   }
 
-  /** The chunk `view` is about to move: the first access, if it is there, gets its own bytes. */
+  /** The chunk `view` is about to move: the held access, if it is there, gets its own bytes. */
   detach(view: DataView): void {
     if (!this.live || this.view !== view) return;
     this.view = viewOf(new Uint8Array(view.buffer, view.byteOffset + this.start, this.length).slice());
     this.start = 0;
   }
 
-  /** The store being joined is complete: look at its aligned words. */
+  /** The held store is complete: look at its aligned words. */
   settle(): void {
     if (!this.live) return;
     this.live = false;
     if (this.found) return;
-    let { view, start, length } = this.first();
-    if (this.more.length > 0) ({ view, start, length } = this.joined());
-    const { lo, hi } = this.range;
     // words aligned in the pool: the only ones a pointer field occupies
-    for (
-      let at = (UNIT_BYTES - (this.lowHalf & (UNIT_BYTES - 1))) & (UNIT_BYTES - 1);
-      at + UNIT_BYTES <= length;
-      at += UNIT_BYTES
-    ) {
+    const first = (UNIT_BYTES - (this.lowHalf & (UNIT_BYTES - 1))) & (UNIT_BYTES - 1);
+    if (this.more.length === 0) this.words(this.view, this.start, this.length, first);
+    else this.words(viewOf(this.joined()), 0, this.high - this.low, first);
+  }
+
+  /** Looks at the words at `start + first`, `start + first + 8`, … of `view` that end within `length`. */
+  private words(view: DataView, start: number, length: number, first: number): void {
+    const { lo, hi } = this.range;
+    for (let at = first; at + UNIT_BYTES <= length; at += UNIT_BYTES) {
       const high = view.getUint32(start + at + 4, true);
       if (high < this.lowest || high > this.highest) continue;
       const value = high * TWO_32 + view.getUint32(start + at, true);
@@ -239,26 +257,17 @@ class StoreJoiner {
     }
   }
 
-  private first(): { view: DataView; start: number; length: number } {
-    return { view: this.view, start: this.start, length: this.length };
-  }
-
   /** The bytes of all the accesses, in pool order. */
-  private joined(): { view: DataView; start: number; length: number } {
+  private joined(): Uint8Array {
     const bytes = new Uint8Array(this.high - this.low);
     bytes.set(new Uint8Array(this.view.buffer, this.view.byteOffset + this.start, this.length), this.offset - this.low);
     for (const part of this.more) bytes.set(part.bytes, part.offset - this.low);
-    return { view: viewOf(bytes), start: 0, length: bytes.length };
+    return bytes;
   }
 }
 
 function viewOf(bytes: Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-}
-
-/** A little-endian u64 as a number, rounded as Number(bigint) rounds it (exact below 2⁵³). */
-function u64(view: DataView, at: number): number {
-  return view.getUint32(at + 4, true) * TWO_32 + view.getUint32(at, true);
 }
 
 function parseHeader(json: string): TraceHeader {
