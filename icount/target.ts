@@ -4,7 +4,7 @@
 // pool's image before the snippet.
 import { copyFileSync, existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { Trace } from '../core/api.js';
+import type { Trace, TraceHeader } from '../core/api.js';
 import { readTrace } from '../core/trace/reader.js';
 import {
   SecondThreadError,
@@ -123,6 +123,31 @@ export async function traceTarget(
   working: string,
   dir: string,
 ): Promise<TracedTarget> {
+  const initial = readFileSync(working);
+  const { out, summary } = await runTraced(target, binary, working, dir);
+  const trace = await readAttributedTrace(out, binary);
+  const pointer = await codePointerNote(trace, binary, target.program);
+  return {
+    trace,
+    initial,
+    summary,
+    binary,
+    notes: [...runNotes(target, summary), ...(pointer ? [pointer] : [])],
+    ...(tracedWhole(trace) ? { wholeRunNote: WHOLE_RUN_NOTE } : {}),
+  };
+}
+
+/**
+ * Runs the program once under the tracer on the working pool and refuses a run pmfit cannot use
+ * (a missing --from/--to function, a tracer error, a failed program, a pool never mapped writable).
+ * Returns the trace file's path and the tracer's summary; the trace is not read.
+ */
+export async function runTraced(
+  target: NativeTarget,
+  binary: string,
+  working: string,
+  dir: string,
+): Promise<{ out: string; summary: TracerSummary }> {
   for (const [option, name] of [
     ['--from', target.from],
     ['--to', target.to],
@@ -131,7 +156,6 @@ export async function traceTarget(
     const missing = name ? await missingFunction(binary, name, option) : undefined;
     if (missing) throw new UsageError(missing);
   }
-  const initial = readFileSync(working);
   const out = join(dir, 'trace.pmtrace');
   let result: TraceNativeResult;
   try {
@@ -161,18 +185,15 @@ export async function traceTarget(
     throw new UsageError(`the traced program failed (${why}): pmfit needs a run that completes`);
   }
   requirePoolMapped(target, result.summary);
+  return { out, summary: result.summary };
+}
+
+/** The trace file read into events, one store per instruction, each event with its user's line. */
+export async function readAttributedTrace(out: string, binary: string): Promise<Trace> {
   const raw = readTrace(out);
   const trace = { ...raw, events: coalesceInstructionStores(raw.events) };
   await attributeEvents(trace, binary);
-  const pointer = await codePointerNote(trace, binary, target.program);
-  return {
-    trace,
-    initial,
-    summary: result.summary,
-    binary,
-    notes: [...runNotes(target, result.summary), ...(pointer ? [pointer] : [])],
-    ...(tracedWhole(trace) ? { wholeRunNote: WHOLE_RUN_NOTE } : {}),
-  };
+  return trace;
 }
 
 /**
@@ -181,10 +202,17 @@ export async function traceTarget(
  * by its icount_start/icount_stop, each of which leaves a start or stop marker event in the trace.
  */
 export function tracedWhole(trace: Trace): boolean {
-  const { window } = trace.header;
+  return wholeRunTraced(
+    trace.header.window,
+    trace.events.some((e) => e.kind === 'marker' && (e.markerKind === 'start' || e.markerKind === 'stop')),
+  );
+}
+
+/** tracedWhole from the header's window and whether an icount_start or icount_stop marker was seen. */
+export function wholeRunTraced(window: TraceHeader['window'], windowMarkers: boolean): boolean {
   if (window === 'whole') return true;
   if (window !== 'auto') return false;
-  return !trace.events.some((e) => e.kind === 'marker' && (e.markerKind === 'start' || e.markerKind === 'stop'));
+  return !windowMarkers;
 }
 
 /**
@@ -228,7 +256,7 @@ function realPath(path: string): string | undefined {
 }
 
 /** The notes of a traced run, each said once. */
-function runNotes(target: NativeTarget, summary: TracerSummary): string[] {
+export function runNotes(target: NativeTarget, summary: TracerSummary): string[] {
   if (summary.forks === 0) return [];
   const children = summary.forks === 1 ? 'a child process' : `${summary.forks} child processes`;
   return [
