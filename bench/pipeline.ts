@@ -16,7 +16,7 @@
 //   3. the physical reference for the same N: the program alone, natively (`record-flag run POOL N`),
 //      and under the bare QEMU plugin (`pmfit icount`), so the report can say how much of the
 //      pipeline is tracing and how much checking;
-//   4. the wide non-temporal copy (bench/programs/nt-copy.c: 4 KiB by pmem_memcpy_nodrain, a drain,
+//   4. the wide non-temporal copy (bench/npool/nt-copy.c: 4 KiB by pmem_memcpy_nodrain, a drain,
 //      a flag persisted — correct, so no finding), adr/extremes, whole pipeline, once with
 //      `/bin/true` as the check (the engine and the fork server alone) and once with its real check.
 // Median of 3 runs for N <= 10, one above (the references: median of 3 at every N, they are cheap).
@@ -426,7 +426,7 @@ async function main(): Promise<void> {
         ...NATIVE_CFLAGS,
         '-o',
         NT_COPY,
-        join('bench', 'programs', 'nt-copy.c'),
+        join('bench', 'npool', 'nt-copy.c'),
         join('scenarios', 'native', 'npool.c'),
         '-lpmem',
       ],
@@ -477,7 +477,7 @@ async function main(): Promise<void> {
         };
       }),
       ntCopy: {
-        program: 'bench/programs/nt-copy.c (4 KiB pmem_memcpy_nodrain, pmem_drain, a flag persisted; correct)',
+        program: 'bench/npool/nt-copy.c (4 KiB pmem_memcpy_nodrain, pmem_drain, a flag persisted; correct)',
         model: MODEL,
         strategy: 'extremes',
         runs: ntCopy,
