@@ -30,6 +30,8 @@ export class TraceWriter {
   private readonly nativeSites = new Set<number>();
   private readonly nativeNames = new Set<number>();
   private frame: FrameState | undefined;
+  /** The thread of the last event written: a thread record precedes an event of another. */
+  private thread = 0;
 
   constructor(
     path: string,
@@ -42,6 +44,12 @@ export class TraceWriter {
   append(event: TraceEvent): void {
     const ts = this.header.source === 'ts';
     const pc = ts && event.site !== undefined ? this.siteId(event.site) : event.pc;
+    if ((event.thread ?? 0) !== this.thread) {
+      this.thread = event.thread ?? 0;
+      const payload = Buffer.allocUnsafe(4);
+      payload.writeUInt32LE(this.thread, 0);
+      this.pushRecord(RecordKind.thread, 0, 0, 0, payload);
+    }
     if (!ts) this.nativeContext(event);
     const { flags, payload } = encodePayload(event);
     const head = Buffer.allocUnsafe(RECORD_HEAD_BYTES);

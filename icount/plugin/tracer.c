@@ -37,8 +37,47 @@ struct tracer_counts Counts;
 struct tracer_env Env;
 struct tracer_pool Pool;
 struct tracer_run Run;
-struct tracer_stack Stack;
+struct tracer_threads Threads = { .lock = PTHREAD_MUTEX_INITIALIZER };
 struct tracer_objects Objects;
+
+/*
+ * tracer_thread_of -- the state of the thread vCPU vcpu runs, numbered on
+ * first sight (NULL past TRACER_MAX_VCPUS). A vCPU's first callback comes
+ * from its new thread; numbering it takes the lock, which is on by then.
+ */
+struct tracer_thread *
+tracer_thread_of(unsigned vcpu)
+{
+	struct tracer_thread *t;
+
+	if (vcpu >= TRACER_MAX_VCPUS)
+		return NULL;
+	t = &Threads.t[vcpu];
+	if (__builtin_expect(!t->live, 0)) {
+		int multi = tracer_lock(t);
+		if (!t->live) {
+			memset(t, 0, sizeof(*t));
+			t->id = Threads.next_id++;
+			Threads.created++;
+			t->live = 1;
+		}
+		tracer_unlock(multi);
+	}
+	return t;
+}
+
+/*
+ * tracer_vcpu_init -- QEMU made a vCPU (a new thread): number it now, in the
+ * order the threads were created, before it runs
+ */
+static void
+tracer_vcpu_init(qpa_id_t id, unsigned vcpu)
+{
+	(void)id;
+	if (vcpu != 0)
+		__atomic_store_n(&Threads.multi, 1, __ATOMIC_RELEASE);
+	(void)tracer_thread_of(vcpu);
+}
 
 /* tracer_first_tb -- one-time setup once the guest binary is loaded */
 static void
@@ -127,9 +166,12 @@ tracer_tb_trans(qpa_id_t id, struct qpa_tb *tb)
 static void
 tracer_atexit(qpa_id_t id, void *udata)
 {
+	int multi = tracer_lock(&Threads.t[0]);
+
 	(void)id;
 	(void)udata;
 	tracer_finish(Run.exited ? "exit" : "unknown");
+	tracer_unlock(multi);
 }
 
 /*
@@ -209,7 +251,12 @@ qemu_plugin_install(qpa_id_t id, const struct qpa_info *info, int argc,
 	Win.open = Args.mode != MODE_FUNC;
 	Win.provisional = Args.mode == MODE_AUTO;
 	Pool.lo = UINT64_MAX;
-	Stack.last = -1;
+	Out.frame = -1;
+	Threads.t[0].live = 1;	/* the first thread is thread 0 */
+	Threads.next_id = 1;
+	Threads.created = 1;
+	Threads.cur = &Threads.t[0];
+	qemu_plugin_register_vcpu_init_cb(id, tracer_vcpu_init);
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tracer_tb_trans);
 	qemu_plugin_register_vcpu_syscall_cb(id, tracer_syscall);
 	qemu_plugin_register_vcpu_syscall_ret_cb(id, tracer_syscall_ret);
