@@ -70,9 +70,19 @@ function imageAt(tracker: PersistencyTracker, choice: ImageChoice, size: number)
   return { image: composer.build(kept).subarray(0, size), kept: copy(keptUnits), lost: copy(lost) };
 }
 
+/** Traces with events of more than one thread (their stores name their thread, 0 included). */
+const threaded = new WeakMap<Trace, boolean>();
+
+function hasThreads(trace: Trace): boolean {
+  let known = threaded.get(trace);
+  if (known === undefined) threaded.set(trace, (known = trace.events.some((e) => (e.thread ?? 0) !== 0)));
+  return known;
+}
+
 /**
  * The stores some units belong to, one entry per store (its units merged), in program order; at
- * most `max` of them, the earliest. (engine.ts keeps a private copy of this; it can use this one.)
+ * most `max` of them, the earliest. In a trace of several threads each names its thread.
+ * (engine.ts keeps a private copy of this; it can use this one.)
  */
 export function storesOf(units: readonly PendingUnit[], trace: Trace, max = Infinity): LostStore[] {
   if (units.length === 0) return [];
@@ -97,6 +107,7 @@ export function storesOf(units: readonly PendingUnit[], trace: Trace, max = Infi
       ...(part ? { offset: from, size: to - from, store: whole } : whole),
       ...(event.site ? { site: event.site } : event.pc ? { pc: event.pc } : {}),
       ...(event.via ? { via: event.via } : {}),
+      ...(hasThreads(trace) ? { thread: event.thread ?? 0 } : {}),
     });
   }
   return out;
