@@ -115,6 +115,18 @@ test('a version-1 trace (no frame or object records) is still read', (t) => {
   t.deepEqual(readTrace(join(dir, 'v1')).events, sampleEvents());
 });
 
+test('threads: each event keeps its thread through a round trip; thread records are written only at a change', (t) => {
+  const dir = tempDir(t);
+  // thread 0 has no field, as the reader gives it
+  const threads = [0, 0, 1, 1, 2, 0, 2, 2, 0, 1, 0];
+  const events = sampleEvents().map((e, i) => (threads[i] ? { ...e, thread: threads[i] } : e));
+  writeTrace(join(dir, 't'), header, events);
+  t.deepEqual(readTrace(join(dir, 't')).events, events);
+  // one 36-byte thread record (32-byte head + u32) per change of thread: 7 changes
+  writeTrace(join(dir, 'one'), header, sampleEvents());
+  t.is(readFileSync(join(dir, 't')).length - readFileSync(join(dir, 'one')).length, 7 * 36);
+});
+
 test('a file that is not a trace, a truncated trace and a future version are refused', (t) => {
   const dir = tempDir(t);
   const good = join(dir, 'good.pmtrace');
