@@ -9,6 +9,8 @@ export const TRACE_FORMAT_VERSION = 3;
  * records: both still read (the native tracer writes 2 when one thread made every event).
  */
 export const TRACE_FORMAT_OLDEST = 1;
+/** What a writer declares when no thread record is in the file: such a trace is a version-2 trace. */
+export const TRACE_FORMAT_ONE_THREAD = 2;
 export const RECORD_HEAD_BYTES = 32;
 export const FILE_PREAMBLE_BYTES = 16;
 
