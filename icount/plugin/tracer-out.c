@@ -94,6 +94,8 @@ tracer_emit(uint8_t kind, uint8_t flags, uint64_t icount, uint64_t pc,
 	uint32_t len = (uint32_t)(n1 + n2);
 	uint64_t seq = 0;
 
+	if (__atomic_load_n(&Run.finished, __ATOMIC_RELAXED))
+		return; /* another thread's exit closed the files */
 	if (kind <= TK_MARKER) {
 		tracer_thread_before();	/* its thread, when it changed */
 		tracer_frame_before(pc); /* its user frame, when it changed */

@@ -134,7 +134,14 @@ tracer_tb_trans(qpa_id_t id, struct qpa_tb *tb)
 	struct x86_insn *block;
 	uint64_t *next_pcs;
 
+	int multi;
+
 	(void)id;
+	/*
+	 * another thread's mmap may be changing the code objects that say
+	 * whose code an instruction is (tracer_user_code): under the lock
+	 */
+	multi = tracer_lock(Threads.cur);
 	if (!Out.header_done && !Run.child)
 		tracer_first_tb(tb);
 	/* the descriptors live as long as the translated code: never freed */
@@ -158,6 +165,7 @@ tracer_tb_trans(qpa_id_t id, struct qpa_tb *tb)
 		qemu_plugin_register_vcpu_mem_cb(q, tracer_store_tramp,
 			QPA_CB_R_REGS, QPA_MEM_W, &ins[i]);
 	}
+	tracer_unlock(multi);
 	free(next_pcs);
 	free(block);
 }
