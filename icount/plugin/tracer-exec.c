@@ -272,9 +272,7 @@ tracer_exec(unsigned vcpu, void *udata, const uint64_t *env)
 	if (__builtin_expect(t->stack.pending | in->flow, 0))
 		tracer_frames_step(&t->stack, in);
 	/* most instructions touch nothing shared: no lock */
-	if (__builtin_expect(!(Win.armed | Win.ret_watch | in->func), 1) &&
-	    in->cls != X86_MARKER && in->cls != X86_FLUSH &&
-	    in->cls != X86_FENCE && in->cls != X86_LOCKED) {
+	if (__builtin_expect(!(Win.armed | Win.ret_watch | in->shared), 1)) {
 		tracer_window_count(t);
 		return;
 	}

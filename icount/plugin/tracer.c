@@ -41,29 +41,22 @@ struct tracer_threads Threads = { .lock = PTHREAD_MUTEX_INITIALIZER };
 struct tracer_objects Objects;
 
 /*
- * tracer_thread_of -- the state of the thread vCPU vcpu runs, numbered on
- * first sight (NULL past TRACER_MAX_VCPUS). A vCPU's first callback comes
- * from its new thread; numbering it takes the lock, which is on by then.
+ * tracer_thread_new -- a vCPU runs a thread not numbered yet: its first
+ * callback comes from the new thread (or QEMU's vcpu init), under the lock,
+ * which is on by then
  */
-struct tracer_thread *
-tracer_thread_of(unsigned vcpu)
+void
+tracer_thread_new(struct tracer_thread *t)
 {
-	struct tracer_thread *t;
+	int multi = tracer_lock(t);
 
-	if (vcpu >= TRACER_MAX_VCPUS)
-		return NULL;
-	t = &Threads.t[vcpu];
-	if (__builtin_expect(!t->live, 0)) {
-		int multi = tracer_lock(t);
-		if (!t->live) {
-			memset(t, 0, sizeof(*t));
-			t->id = Threads.next_id++;
-			Threads.created++;
-			t->live = 1;
-		}
-		tracer_unlock(multi);
+	if (!t->live) {
+		memset(t, 0, sizeof(*t));
+		t->id = Threads.next_id++;
+		Threads.created++;
+		t->live = 1;
 	}
-	return t;
+	tracer_unlock(multi);
 }
 
 /*
@@ -123,6 +116,8 @@ tracer_describe(const struct x86_insn *block, const uint64_t *next_pcs,
 		in->func |= 2;
 	if (Guest.ops_pc && in->pc == Guest.ops_pc)
 		in->func |= 4;
+	in->shared = in->func || x->cls == X86_MARKER || x->cls == X86_FLUSH ||
+		x->cls == X86_FENCE || x->cls == X86_LOCKED;
 }
 
 /* tracer_tb_trans -- instrument a freshly translated block */

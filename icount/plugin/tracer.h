@@ -91,6 +91,9 @@ struct tracer_insn {
 	uint8_t func;	/* 1 entry of `from`, 2 of `to`, 4 of `ops` */
 	uint8_t flow;	/* enum x86_flow: call or return */
 	uint8_t user;	/* the instruction is the user's code */
+	uint8_t shared;	/* it may write a record or move the window: the
+			 * exec callback takes the lock (marker, flush,
+			 * fence, locked, a from/to/ops entry) */
 	struct x86_operand mem;	/* env-check operand */
 	struct x86_expr addr;	/* flush address over the CPU state */
 	uint64_t target;	/* a direct call's target (0: indirect) */
@@ -219,13 +222,15 @@ struct tracer_frame {
  * innermost TRACER_STACK calls (the oldest are dropped when it is full)
  */
 struct tracer_stack {
-	struct tracer_frame f[TRACER_STACK];
 	unsigned bottom;	/* ring index of the oldest entry */
 	unsigned depth;		/* entries in use */
 	unsigned nuser;		/* entries whose call is the user's code */
 	int pending;		/* the previous instruction was a call (1) or
 				 * a return (2): this one is its target */
 	uint64_t dropped;	/* entries dropped when the ring was full */
+	struct tracer_frame f[TRACER_STACK]; /* last: the fields above are
+				 * read for every instruction, beside the
+				 * thread's counts */
 };
 
 /* struct tracer_thread -- what belongs to one thread (one vCPU) */
@@ -237,8 +242,8 @@ struct tracer_thread {
 	uint64_t pc;		/* the instruction running now */
 	int pending;		/* marker kind + 1 awaiting its value store */
 	uint64_t pending_pc;
+	struct tracer_stack stack;	/* its head is hot: right after the counts */
 	struct tracer_syscall sc;	/* the syscall in flight */
-	struct tracer_stack stack;
 };
 
 /*
@@ -298,7 +303,7 @@ void tracer_die(void);
 void tracer_refuse_thread(uint64_t pc);
 
 /* tracer.c */
-struct tracer_thread *tracer_thread_of(unsigned vcpu);
+void tracer_thread_new(struct tracer_thread *t);
 
 /*
  * tracer_lock -- take the records' lock for thread t (only once a second
@@ -321,6 +326,26 @@ tracer_unlock(int multi)
 {
 	if (multi)
 		pthread_mutex_unlock(&Threads.lock);
+}
+
+/*
+ * tracer_thread_of -- the state of the thread vCPU vcpu runs, numbered on
+ * first sight (NULL past TRACER_MAX_VCPUS); inline: every callback asks
+ */
+static inline struct tracer_thread *
+tracer_thread_of(unsigned vcpu)
+{
+	struct tracer_thread *t;
+
+	/* vCPU 0 is always thread 0: QEMU gives a new vCPU the highest index + 1 */
+	if (__builtin_expect(vcpu == 0, 1))
+		return &Threads.t[0];
+	if (__builtin_expect(vcpu >= TRACER_MAX_VCPUS, 0))
+		return NULL;
+	t = &Threads.t[vcpu];
+	if (__builtin_expect(!t->live, 0))
+		tracer_thread_new(t);
+	return t;
 }
 
 /* tracer-elf.c */
