@@ -67,3 +67,20 @@ test('its twin, where the flushing thread fences, is clean under adr', async (t)
   t.is(report.results[0]!.summary.verdict, 'consistent', report.results[0]!.findings.map(brief).join('\n'));
   t.is(status, 0);
 });
+
+test('--runs 3 traces the program three times and checks each distinct interleaving, saying how many it saw', async (t) => {
+  t.timeout(300_000);
+  const dir = tempDir(t);
+  const program = buildNative('test/fixtures/native/thread-records.c', join(dir, 'thread-records'), [], ['-lpthread']);
+  const { status, report } = checkNative(dir, program, 8192, {
+    models: ['adr'],
+    args: ['3'],
+    extra: ['--runs', '3'],
+  });
+  t.is(status, 0);
+  const seen = Number(/traced 3 times: (\d+) distinct interleavings?/.exec(report.results[0]!.notes?.join('\n') ?? '')?.[1]);
+  t.true(seen >= 1 && seen <= 3, JSON.stringify(report.results[0]!.notes));
+  t.is(report.results.length, seen, 'one result per interleaving (one model)');
+  for (const result of report.results) t.is(result.summary.verdict, 'consistent');
+  if (seen > 1) t.regex(report.results[1]!.scenario, /\[interleaving 2\/\d\]$/);
+});
