@@ -148,7 +148,8 @@ export async function traceTarget(
       ...(target.userCode?.length ? { userCode: target.userCode } : {}),
     });
   } catch (err) {
-    if (err instanceof TooManyThreadsError) throw new UsageError(await tooManyThreadsMessage(target.program, err, binary));
+    if (err instanceof TooManyThreadsError)
+      throw new UsageError(await tooManyThreadsMessage(target.program, err, binary));
     if (err instanceof TracerError) throw new UsageError(err.message.split('\n')[0]!);
     throw err;
   }

@@ -14,7 +14,12 @@ for (const threads of [2, 3]) {
   test(`${threads} threads, each with its own records and one counter under a lock: every thread's stores traced, no finding under adr`, async (t) => {
     t.timeout(300_000);
     const dir = tempDir(t);
-    const program = buildNative('test/fixtures/native/thread-records.c', join(dir, 'thread-records'), [], ['-lpthread']);
+    const program = buildNative(
+      'test/fixtures/native/thread-records.c',
+      join(dir, 'thread-records'),
+      [],
+      ['-lpthread'],
+    );
     const saved = join(dir, 'records.pmtrace');
     const { status, report } = checkNative(dir, program, 8192, {
       models: ['adr'],
@@ -78,7 +83,9 @@ test('--runs 3 traces the program three times and checks each distinct interleav
     extra: ['--runs', '3'],
   });
   t.is(status, 0);
-  const seen = Number(/traced 3 times: (\d+) distinct interleavings?/.exec(report.results[0]!.notes?.join('\n') ?? '')?.[1]);
+  const seen = Number(
+    /traced 3 times: (\d+) distinct interleavings?/.exec(report.results[0]!.notes?.join('\n') ?? '')?.[1],
+  );
   t.true(seen >= 1 && seen <= 3, JSON.stringify(report.results[0]!.notes));
   t.is(report.results.length, seen, 'one result per interleaving (one model)');
   for (const result of report.results) t.is(result.summary.verdict, 'consistent');

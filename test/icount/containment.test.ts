@@ -126,20 +126,25 @@ for (const [mode, does, counts] of [
   });
 }
 
-test.serial('threads one after another are all traced; more than 64 at once touching the pool are refused, naming the line', async (t) => {
-  const dir = tempDir(t);
-  const seq = await icount(dir, [prog('thread-many'), '{pool}', '100', 'seq']);
-  t.is(seq.status, 0, seq.stderr);
-  t.like(JSON.parse(seq.stdout), { stores: 100 }, "each thread's one store, though their vCPUs were reused");
-  const line = readFileSync(join(REPO, 'test/icount/programs/thread-many.c'), 'utf8')
-    .split('\n')
-    .findIndex((l) => l.includes('Pool[(intptr_t)arg] = 1'));
-  refused(
-    t,
-    await icount(dir, [prog('thread-many'), '{pool}', '70', 'together']),
-    new RegExp(`^pmfit: a thread of .*thread-many beyond the 64 that pmfit traces at once touched the pool at .*thread-many\\.c:${line + 1}: `),
-  );
-});
+test.serial(
+  'threads one after another are all traced; more than 64 at once touching the pool are refused, naming the line',
+  async (t) => {
+    const dir = tempDir(t);
+    const seq = await icount(dir, [prog('thread-many'), '{pool}', '100', 'seq']);
+    t.is(seq.status, 0, seq.stderr);
+    t.like(JSON.parse(seq.stdout), { stores: 100 }, "each thread's one store, though their vCPUs were reused");
+    const line = readFileSync(join(REPO, 'test/icount/programs/thread-many.c'), 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('Pool[(intptr_t)arg] = 1'));
+    refused(
+      t,
+      await icount(dir, [prog('thread-many'), '{pool}', '70', 'together']),
+      new RegExp(
+        `^pmfit: a thread of .*thread-many beyond the 64 that pmfit traces at once touched the pool at .*thread-many\\.c:${line + 1}: `,
+      ),
+    );
+  },
+);
 
 test.serial('a program given the real pool path instead of {pool} is refused, naming the file it opened', async (t) => {
   const dir = tempDir(t);
