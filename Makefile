@@ -93,6 +93,7 @@ bench: build
 	node dist/bench/checks.js
 	node dist/bench/scaling.js
 	node dist/bench/tracer.js
+	node dist/bench/threads.js
 	node dist/bench/pipeline.js
 
 clean:
