@@ -57,6 +57,10 @@ test("a clwb fenced only by another thread is found under adr, naming the flushi
   t.is(finding.class, 'missing-fence', brief(finding));
   const lost = finding.lostStores;
   t.true(lost.length > 0);
+  // the fix is thread A's own fence after its flush (a simulated fence of the main thread would not do)
+  t.is(finding.fix?.kind, 'fence', brief(finding));
+  t.is(finding.fix?.verification.status, 'verified', brief(finding));
+  t.regex(finding.fix?.anchor?.site ?? '', /thread-fence\.c:\d+$/);
   // the record's stores: thread 1's (A's), at the fixture's own line
   for (const store of lost) {
     t.is(store.thread, 1, JSON.stringify(store));
