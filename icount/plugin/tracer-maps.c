@@ -169,8 +169,8 @@ tracer_msync(uint64_t a1, uint64_t a2)
 
 /*
  * tracer_clone_entry -- a clone that may create a thread sharing this
- * memory (clone(CLONE_VM), clone3, vfork): turn the records' lock on now,
- * while the new thread does not exist yet
+ * memory (clone with CLONE_VM; any clone3, whose flags are in guest memory):
+ * turn the records' lock on now, while the new thread does not exist yet
  */
 static void
 tracer_clone_entry(int64_t num, uint64_t a1)
