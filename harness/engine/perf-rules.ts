@@ -39,9 +39,14 @@ function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
       if (flushedSinceStore.has(line)) note('redundant-flush', e);
       else if (!tracker.pendingLines.has(line)) note('clean-flush', e);
       flushedSinceStore.add(line);
-    } else if (e.kind === 'fence' && e.fenceKind !== 'locked' && tracker.linesAwaitingFence.size === 0) {
+    } else if (
+      e.kind === 'fence' &&
+      e.fenceKind !== 'locked' &&
+      tracker.linesAwaitingFenceOf(e.thread ?? 0).size === 0
+    ) {
       // A locked read-modify-write (a CAS, a lock) orders stores for the model, but it is there to
       // synchronise threads, not to persist: flagging it idle would only be noise (every lock).
+      // A fence is idle when nothing waits for a fence of its own thread (another's does not order).
       note('idle-fence', e);
     }
     tracker.apply(e);

@@ -30,6 +30,8 @@ export interface PendingUnit extends StoreUnit {
   flushThreads?: number[];
 }
 
+const NO_LINES: ReadonlySet<number> = new Set();
+
 /** The thread of an event or unit: absent means thread 0. */
 function threadOf(x: { thread?: number }): number {
   return x.thread ?? 0;
@@ -97,6 +99,11 @@ export class PersistencyTracker {
       for (const lines of this.awaitingFence.values()) for (const line of lines) this.awaitingUnion.add(line);
     }
     return this.awaitingUnion;
+  }
+
+  /** Lines whose units a fence of `thread` would make durable (an idle fence has none). */
+  linesAwaitingFenceOf(thread: number): ReadonlySet<number> {
+    return this.awaitingFence.get(thread) ?? NO_LINES;
   }
 
   private awaitFence(thread: number, line: number): void {

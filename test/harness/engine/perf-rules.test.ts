@@ -45,3 +45,21 @@ test('a tidy trace has no performance findings', (t) => {
     [],
   );
 });
+
+test("threads: a fence is idle when nothing waits for its own thread's fence, whatever waits for another's", (t) => {
+  const events: TraceEvent[] = [
+    { ...base, seq: 0, kind: 'store', offset: 0, data: Uint8Array.of(1), nonTemporal: false, thread: 1 },
+    { ...base, seq: 1, kind: 'flush', offset: 0, flushKind: 'clwb', thread: 1 },
+    // thread 0's fence orders nothing of thread 1: idle
+    { ...base, seq: 2, kind: 'fence', fenceKind: 'sfence' },
+    { ...base, seq: 3, kind: 'fence', fenceKind: 'sfence', thread: 1 },
+  ];
+  const found = perfFindings(
+    { header: { formatVersion: 3, source: 'native', program: [], pools: [] }, mappings: [], events },
+    Buffer.alloc(64),
+  );
+  t.deepEqual(
+    found.map((f) => [f.kind, f.event.seq]),
+    [['idle-fence', 2]],
+  );
+});
