@@ -476,12 +476,19 @@ export interface ImageRecord {
   /** The crash point where the image first appeared. */
   firstPoint: number;
   outcome: CheckOutcome;
-  class: FindingClass;
-  lostLines: number;
-  lostUnits: number;
-  lostStores: LostStore[];
-  keptStores: LostStore[];
+  /**
+   * What the image lost and kept: filled in only for images that fail somewhere (describing
+   * an image costs its pending units; most pass, and the engine checks them without it).
+   */
+  class?: FindingClass;
+  lostLines?: number;
+  lostUnits?: number;
+  lostStores?: LostStore[];
+  keptStores?: LostStore[];
 }
+
+/** An image record with its description filled in (harness/engine/describe-images.ts). */
+export type DescribedImage = ImageRecord & Required<Pick<ImageRecord, 'class' | 'lostLines' | 'lostUnits' | 'lostStores' | 'keptStores'>>;
 
 /** One crash point: its instruction range, the digests of its images, and where it fails the event before it. */
 export interface PointRecord {

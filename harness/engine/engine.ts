@@ -13,16 +13,14 @@ import type {
   Trace,
   TraceEvent,
 } from '../../core/api.js';
-import { classify } from './classify.js';
 import { crashPointAt, finalIcount } from './crash-points.js';
 import { UsageError } from '../../core/support/errors.js';
 import { notPassedReason } from '../../core/support/run-command.js';
-import { rebuildImages, storesOf } from './model/image-builder.js';
+import { rebuildImages } from './model/image-builder.js';
 import { digestKey, digestLookupKey, hashImage, paddedImage } from './model/image-hash.js';
 import { LineJournal } from './model/line-journal.js';
-import type { PendingUnit } from './model/persistency-tracker.js';
 import { PersistencyTracker } from './model/persistency-tracker.js';
-import { LINE_BYTES, lineOf } from './model/units.js';
+import { LINE_BYTES } from './model/units.js';
 import { operationBoundaries, allowedBoundaries } from './ops-boundaries.js';
 import { perfFindings } from './perf-rules.js';
 import { defaultStrategy, strategyFor, type CandidateImage, type StrategySettings } from './strategies.js';
@@ -73,8 +71,6 @@ export interface EngineInput {
 }
 
 export const DEFAULT_SAMPLES = 16;
-/** Stores listed per image (the rest counted): keeps memory bounded by the trace, not by images × pending. */
-export const MAX_LISTED_STORES = 64;
 export const DEFAULT_MAX_STATES = 4096;
 
 /** Does crash point `index` belong to `shard`? Round-robin, so every shard gets early and late points. */
@@ -187,18 +183,8 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     if (known !== undefined) return known;
     const key = digestKey(candidate.digest);
     keys.set(lookup, key);
-    // Snapshot what the image kept and lost now: the tracker mutates its units as it moves on.
-    const { kept, lost } = candidate.split();
-    log.images[key] = {
-      replayId: candidate.replayId,
-      firstPoint: index,
-      class: classify(kept, lost),
-      lostLines: countLines(lost),
-      lostUnits: lost.length,
-      lostStores: storesOf(lost, input.trace, MAX_LISTED_STORES),
-      keptStores: storesOf(kept, input.trace, MAX_LISTED_STORES),
-      outcome: NOT_CHECKED,
-    };
+    // What it kept and lost is described later, and only if it fails (describe-images.ts).
+    log.images[key] = { replayId: candidate.replayId, firstPoint: index, outcome: NOT_CHECKED };
     distinct += 1;
     const image = candidate.image(input.initial.length);
     const slot = { position: image.position, done: false };
@@ -280,12 +266,4 @@ export async function oracleReference(
 /** Where an event comes from, for `points: unique`: its source site, else its kind and pc. */
 function placeOf(event: TraceEvent): string {
   return event.site ?? `${event.kind}@${event.pc}`;
-}
-
-/** The number of distinct lines among `units`. */
-function countLines(units: readonly PendingUnit[]): number {
-  if (units.length === 0) return 0;
-  const lines = new Set<number>();
-  for (const u of units) lines.add(lineOf(u.offset));
-  return lines.size;
 }

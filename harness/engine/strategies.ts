@@ -81,11 +81,32 @@ class ChoiceCandidate implements CandidateImage {
 /**
  * An extremes image: `rest` of every line but `k` units of `line` (none when line < 0). Its map of
  * kept lines is made only if asked for: most candidates are repeats and only their digest is read.
+ * Its replay id is written without listing every pending line, as formatReplayId would write it.
  */
 class OneLineCandidate extends ChoiceCandidate {
-  constructor(composer: CrashImageComposer, point: number, line: number, k: number, rest: Rest, digest: Uint32Array) {
-    super(composer, point, line < 0 ? NO_LINES : new LazyKept(line, k), rest, digest);
+  constructor(
+    composer: CrashImageComposer,
+    point: number,
+    line: number,
+    k: number,
+    rest: Rest,
+    digest: Uint32Array,
+    pendingCount: number,
+  ) {
+    super(composer, point, line < 0 ? NO_LINES : new LazyKept(line, k), rest, digest, oneLineId(point, line, k, rest, pendingCount));
   }
+}
+
+/**
+ * formatReplayId's answer for a one-line choice, in O(1): the durable image; with three or more
+ * pending lines, one line kept in part (listed) or every line whole but one (the `*` form). With
+ * fewer, undefined: the general formatting, cheap with so few lines, decides between the forms.
+ */
+function oneLineId(point: number, line: number, k: number, rest: Rest, pendingCount: number): string | undefined {
+  if (line < 0 && rest === 'none') return `adr@${point}`;
+  if (pendingCount < 3) return undefined;
+  if (rest === 'none') return k > 0 ? `adr@${point}/${line}:${k}` : `adr@${point}`;
+  return line < 0 ? `adr@${point}/*` : `adr@${point}/*,${line}:${k}`;
 }
 
 /** A one-entry ReadonlyMap, built on first use. */
@@ -139,7 +160,7 @@ function candidatesFor(composer: CrashImageComposer, point: number, choices: Kep
   return out;
 }
 
-function stateSpace(lines: readonly PendingLine[]): number {
+export function stateSpace(lines: readonly PendingLine[]): number {
   return lines.reduce((n, l) => n * (l.units + 1), 1);
 }
 
@@ -147,49 +168,72 @@ function stateSpace(lines: readonly PendingLine[]): number {
 const strict: Strategy = (tracker, point) => {
   const composer = CrashImageComposer.of(tracker);
   return {
-    candidates: [new ChoiceCandidate(composer, point, new Map(), 'none', Uint32Array.from(tracker.durableDigest))],
-    stateSpace: stateSpace(composer.pendingLines()),
+    candidates: [
+      new ChoiceCandidate(composer, point, NO_LINES, 'none', Uint32Array.from(tracker.durableDigest), `adr@${point}`),
+    ],
+    stateSpace: composer.stateSpace(),
     partial: false,
     sameForSameState: true,
   };
 };
 
 /**
- * Strict, everything persisted, and for each pending line each prefix of its units with every
- * other line at its durable state and with every other line fully persisted. Linear in pending
- * units: each candidate is the durable (or all-persisted) image with one line swapped, so it costs
- * one line, and no map of every line is built.
+ * Strict, everything persisted, and for each line whose pending units this point's event changed
+ * (a store to it, a fence that made part of it durable), each prefix of its pending units with
+ * every other line at its durable state and with every other line fully persisted; and each line
+ * flushed and waiting for a fence lost whole with every other line persisted. A changed line's
+ * deviations are generated where it changed, not again at every later point: until the line
+ * changes again they differ from the ones already checked only by what other events did, and
+ * those events' own lines get theirs. So a point costs the units of the lines its event touched,
+ * and a run the units its stores wrote — linear, where every pending line at every point would be
+ * quadratic in the stores pending at once. Each candidate is the durable (or executed) image with
+ * one line swapped: its digest is one line's work, and no map of every line is built.
  */
 const extremes: Strategy = (tracker, point) => {
   const composer = CrashImageComposer.of(tracker);
-  const lines = composer.pendingLines();
+  const changed = tracker.changedLines;
   const out: CandidateImage[] = [];
-  // The same image can be named twice only when few lines are pending (see `vector`): with three or
-  // more, the none-form and all-form choices never coincide, and within a form only k = rest does.
-  const seen = lines.length <= 2 ? new Set<string>() : undefined;
+  // Only when few lines are pending can two choices below name the same image (see `sameImage`).
+  const pendingCount = composer.pendingCount();
+  const seen = pendingCount <= 2 ? new Set<string>() : undefined;
   const add = (rest: Rest, line: number, k: number): void => {
     if (seen) {
-      const key = vector(lines, rest, line, k);
+      const key = sameImage(composer, rest, line, k);
       if (seen.has(key)) return;
       seen.add(key);
     }
     const digest = line < 0 ? composer.digest(NO_LINES, rest) : composer.digestWith(rest, line, k);
-    out.push(new OneLineCandidate(composer, point, line, k, rest, digest));
+    out.push(new OneLineCandidate(composer, point, line, k, rest, digest, pendingCount));
   };
   add('none', -1, 0);
-  if (lines.length > 0) add('all', -1, 0);
-  for (const { line, units } of lines) {
+  if (pendingCount > 0) add('all', -1, 0);
+  const sortedChanged = [...changed].sort((a, b) => a - b);
+  for (const line of sortedChanged) {
+    const units = composer.unitsOf(line);
     for (let k = 0; k <= units; k++) {
       if (k > 0) add('none', line, k);
       if (k < units) add('all', line, k);
     }
   }
-  return { candidates: out, stateSpace: stateSpace(lines), partial: false, sameForSameState: true };
+  // A line flushed and still waiting for its fence lost whole while everything else persisted: the
+  // smallest image of a missing fence (the flag evicted before the fence that orders its data),
+  // which the lines changed here alone would not give once the flag is written.
+  for (const line of [...tracker.linesAwaitingFence].sort((a, b) => a - b)) {
+    if (composer.unitsOf(line) > 0 && !changed.includes(line)) add('all', line, 0);
+  }
+  return { candidates: out, stateSpace: composer.stateSpace(), partial: false, sameForSameState: true };
 };
 
-/** The per-line choice an extremes candidate stands for, as a string (only for one or two lines). */
-function vector(lines: readonly PendingLine[], rest: Rest, line: number, k: number): string {
-  return lines.map((l) => (l.line === line ? k : rest === 'all' ? l.units : 0)).join(',');
+/**
+ * The per-line choice an extremes candidate stands for, as a string (only with one or two pending
+ * lines: with three or more, the none-form and all-form choices never coincide, and within a form
+ * only k = rest does, which `add` never asks for).
+ */
+function sameImage(composer: CrashImageComposer, rest: Rest, line: number, k: number): string {
+  return composer
+    .pendingLines()
+    .map((l) => (l.line === line ? k : rest === 'all' ? l.units : 0))
+    .join(',');
 }
 
 /** Every combination of per-line prefixes, up to maxStates; above it, maxStates sampled ones. */

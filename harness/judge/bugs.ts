@@ -7,6 +7,7 @@
 // identity are merged by toFindings.
 import type {
   BugOccurrence,
+  DescribedImage,
   Finding,
   FindingClass,
   FixSuggestion,
@@ -22,7 +23,7 @@ import { verdictAt } from './verdicts.js';
 /** One distinct image that failed, and every crash point where it failed. */
 export interface FailingImage {
   key: string;
-  image: ImageRecord;
+  image: DescribedImage;
   /** Crash points (ascending) where the image appears and the oracle rejects it. */
   points: number[];
   /** The verdict at the first of them. */
@@ -60,9 +61,13 @@ export interface DiagnosedBug
   refix?: (candidate: CandidateBug) => Promise<FixSuggestion>;
 }
 
-/** Every distinct image that fails at some crash point, in order of size (the smallest first). */
-export function failingImages(log: RunLog): FailingImage[] {
-  const failing = new Map<string, FailingImage>();
+/**
+ * Every distinct image that fails at some crash point, in order of size (the smallest first).
+ * `describe` fills in the descriptions the engine left out (describe-images.ts); without it (a
+ * merged log) every failing image must already carry one.
+ */
+export function failingImages(log: RunLog, describe?: (keys: string[]) => void): FailingImage[] {
+  const failing = new Map<string, Omit<FailingImage, 'image'> & { image: ImageRecord }>();
   for (const point of [...log.points].sort((a, b) => a.index - b.index)) {
     for (const key of point.images) {
       const image = log.images[key]!;
@@ -75,7 +80,16 @@ export function failingImages(log: RunLog): FailingImage[] {
       if (verdict.status !== 'consistent') failing.set(key, { key, image, points: [point.index], verdict });
     }
   }
-  return [...failing.values()].sort((a, b) => smaller(a.image, b.image));
+  describe?.([...failing.keys()]);
+  const described = [...failing.values()].map((f) => {
+    if (!isDescribed(f.image)) throw new Error(`failing image ${f.image.replayId} has no description`);
+    return { ...f, image: f.image };
+  });
+  return described.sort((a, b) => smaller(a.image, b.image));
+}
+
+export function isDescribed(image: ImageRecord): image is DescribedImage {
+  return image.class !== undefined && image.lostStores !== undefined && image.keptStores !== undefined;
 }
 
 function fails(log: RunLog, image: ImageRecord, point: PointRecord): boolean {
@@ -84,7 +98,7 @@ function fails(log: RunLog, image: ImageRecord, point: PointRecord): boolean {
 }
 
 /** Orders images by lost lines, then lost units, then where they first showed: the smallest, earliest failure first. */
-export function smaller(a: ImageRecord, b: ImageRecord): number {
+export function smaller(a: DescribedImage, b: DescribedImage): number {
   return (
     a.lostLines - b.lostLines ||
     a.lostUnits - b.lostUnits ||

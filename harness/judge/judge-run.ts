@@ -5,6 +5,7 @@
 import type { Checker, RunLog, ScenarioResult, Trace } from '../../core/api.js';
 import { eventRef } from '../engine/crash-points.js';
 import { traceDigest } from '../engine/replay-id.js';
+import { describeImages } from '../engine/describe-images.js';
 import { observe, type EngineInput } from '../engine/engine.js';
 import { type FailingImage, failingImages, groupImages, undiagnosed, windowsOf, withWindows } from './bugs.js';
 import { diagnoseBugs } from './diagnose.js';
@@ -20,7 +21,7 @@ export async function runEngineWithLog(input: EngineInput): Promise<{ result: Sc
   const log = await observe(input);
   log.traceDigest = traceDigest(input.trace);
   // One verdict pass over the log: the failing images, and from them the points to describe.
-  const failing = failingImages(log);
+  const failing = failingImages(log, (keys) => describeImages(log, input.trace, input.initial, keys));
   describeFailingPoints(log, failing, input.trace.events);
   const windowOf = windowsOf(log, failing);
   const candidates = groupImages(failing, windowOf);

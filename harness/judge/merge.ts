@@ -14,6 +14,7 @@ import type { ImageRecord, Report, RunLog, ScenarioResult } from '../../core/api
 import { UsageError } from '../../core/support/errors.js';
 import { MODEL_NAMES, ORACLE_NAMES, STRATEGY_NAMES } from '../../core/support/names.js';
 import { finalize } from './finalize.js';
+import { isDescribed } from './bugs.js';
 
 /** The results the unsharded run would have had, and its wall time (the slowest shard's). */
 export function mergeShards(
@@ -64,13 +65,21 @@ function mergeRun(shards: ScenarioResult[]): ScenarioResult {
 export const MERGE_NOTE =
   "merged from shards: bugs are grouped from the shards' logs without re-simulation (no minimised witness, no class confirmation, no verified fix); run without --shard for those";
 
-/** The same image seen by several shards: keep the record from where it appeared first. */
+/**
+ * The same image seen by several shards: keep the record from where it appeared first, among the
+ * records that describe it if any does (a shard describes only the images that failed in it, and
+ * a failing image fails in the shard that holds the crash point where it fails).
+ */
 function mergeImages(logs: RunLog[]): Record<string, ImageRecord> {
   const images: Record<string, ImageRecord> = {};
   for (const log of logs) {
     for (const [key, image] of Object.entries(log.images)) {
       const known = images[key];
-      if (!known || image.firstPoint < known.firstPoint) images[key] = image;
+      const better =
+        !known ||
+        (isDescribed(image) && !isDescribed(known)) ||
+        (isDescribed(image) === isDescribed(known) && image.firstPoint < known.firstPoint);
+      if (better) images[key] = image;
     }
   }
   return images;
@@ -225,6 +234,8 @@ function checkImage(image: ImageRecord, where: string): void {
   need(typeof image.replayId === 'string', `${where}.replayId`, 'a string', image.replayId);
   need(isCount(image.firstPoint), `${where}.firstPoint`, 'a non-negative integer', image.firstPoint);
   need(isObject(image.outcome), `${where}.outcome`, 'an object', image.outcome);
+  // The description is there only for images that failed in their shard (describe-images.ts).
+  if (image.class === undefined) return;
   need(typeof image.class === 'string', `${where}.class`, 'a string', image.class);
   need(Array.isArray(image.lostStores), `${where}.lostStores`, 'an array', image.lostStores);
   need(Array.isArray(image.keptStores), `${where}.keptStores`, 'an array', image.keptStores);

@@ -222,7 +222,8 @@ test('a missing flush of a 24-byte record written with memcpy is missing-flush, 
   t.timeout(120_000);
   const dir = tempDir(t);
   const prog = buildNative(nativeSource('memcpy-record'), join(dir, 'memcpy-record'));
-  const { status, report } = checkNative(dir, prog, 4096);
+  // exhaustive: its images include those keeping one of the record's two lines (the premise below)
+  const { status, report } = checkNative(dir, prog, 4096, { extra: ['--strategy', 'exhaustive'] });
   t.is(status, 1);
   const findings = findingsOf(report);
   t.is(findings.length, 1, describe(findings));
@@ -251,7 +252,7 @@ test('a missing flush of a 24-byte record written with memcpy is missing-flush, 
   t.is(f.fix?.kind, 'persist', brief(f));
   t.deepEqual(f.fix?.verification, { status: 'verified', images: f.failingImages }, brief(f));
   // The premise: from the log alone, the smallest failing image is a torn one.
-  const shard = checkNative(dir, prog, 4096, { extra: ['--shard', '1/1'] });
+  const shard = checkNative(dir, prog, 4096, { extra: ['--strategy', 'exhaustive', '--shard', '1/1'] });
   const raw = findingsOf(unsimulated(dir, shard.path));
   t.true(
     raw.some((u) => u.class === 'torn-write'),

@@ -33,7 +33,8 @@ export class CrashImageComposer {
   private pointVersion = -1;
   private lines: PendingLine[] = [];
   private unitCounts = new Map<number, number>();
-  private allDigestCache: Uint32Array | undefined;
+  private sortedVersion = -1;
+  private sorted = new Float64Array(0);
 
   constructor(private readonly tracker: PersistencyTracker) {}
 
@@ -54,6 +55,15 @@ export class CrashImageComposer {
   units(): ReadonlyMap<number, number> {
     this.refresh();
     return this.unitCounts;
+  }
+
+  /** The lines with pending units, ascending; re-sorted only when a line joins or leaves the set. */
+  sortedLines(): Float64Array {
+    if (this.sortedVersion !== this.tracker.pendingSetVersion) {
+      this.sortedVersion = this.tracker.pendingSetVersion;
+      this.sorted = Float64Array.from(this.tracker.pendingLines.keys()).sort();
+    }
+    return this.sorted;
   }
 
   /** The digest of the image keeping `kept.get(L)` pending units of each listed line L, `rest` of the others. */
@@ -85,7 +95,9 @@ export class CrashImageComposer {
         }
       }
     } else {
-      for (const { line, units } of this.pendingLines()) {
+      const pending = this.tracker.pendingLines;
+      for (const line of this.sortedLines()) {
+        const units = pending.get(line)!.length;
         const k = kept.get(line) ?? units;
         if (k > 0) {
           lines.push(line);
@@ -125,15 +137,12 @@ export class CrashImageComposer {
     for (let lane = 0; lane < 4; lane++) acc[lane] = (acc[lane]! - from[lane]! + to[lane]!) >>> 0;
   }
 
-  /** The digest of the image keeping every pending unit. */
+  /**
+   * The digest of the image keeping every pending unit: the executed image, whose digest the
+   * tracker keeps (each line's durable bytes plus all its pending units are its executed bytes).
+   */
   private allDigest(): Uint32Array {
-    this.refresh();
-    if (!this.allDigestCache) {
-      const acc = Uint32Array.from(this.tracker.durableDigest);
-      for (const { line, units } of this.lines) this.swap(acc, line, 'none', units);
-      this.allDigestCache = acc;
-    }
-    return this.allDigestCache;
+    return this.tracker.executedDigest;
   }
 
   /** Brings the per-point views up to date when the tracker changed since they were made. */
@@ -141,11 +150,33 @@ export class CrashImageComposer {
     if (this.pointVersion === this.tracker.version) return;
     this.pointVersion = this.tracker.version;
     const pending = this.tracker.pendingLines;
-    this.lines = [...pending].map(([line, units]) => ({ line, units: units.length })).sort((a, b) => a.line - b.line);
+    this.lines = Array.from(this.sortedLines(), (line) => ({ line, units: pending.get(line)!.length }));
     this.unitCounts = new Map(this.lines.map((l) => [l.line, l.units]));
-    this.allDigestCache = undefined;
-    // Lines no longer pending will never be asked for again at their current version.
+    this.prune();
+  }
+
+  /** Forgets lines no longer pending (never asked for again at their current version), amortized. */
+  private prune(): void {
+    const pending = this.tracker.pendingLines;
+    if (this.cache.size <= 2 * pending.size + 64) return;
     for (const line of this.cache.keys()) if (!pending.has(line)) this.cache.delete(line);
+  }
+
+  /** How many pending units `line` holds (0 when none). */
+  unitsOf(line: number): number {
+    return this.tracker.pendingLines.get(line)?.length ?? 0;
+  }
+
+  /** How many images the model allows here: the product over pending lines of (units + 1). */
+  stateSpace(): number {
+    let space = 1;
+    for (const units of this.tracker.pendingLines.values()) space *= units.length + 1;
+    return space;
+  }
+
+  /** How many lines are pending. */
+  pendingCount(): number {
+    return this.tracker.pendingLines.size;
   }
 
   private prefixes(line: number): LinePrefixes {
@@ -163,6 +194,7 @@ export class CrashImageComposer {
     }
     const fresh = { version, units, hashes, contents };
     this.cache.set(line, fresh);
+    this.prune();
     return fresh;
   }
 }

@@ -26,6 +26,28 @@ export function rebuildImage(trace: Trace, initial: Buffer, choice: ImageChoice)
 
 /** Rebuilds several images (in the order given) from one walk over the trace. */
 export function rebuildImages(trace: Trace, initial: Buffer, choices: readonly ImageChoice[]): RebuiltImage[] {
+  const out: RebuiltImage[] = [];
+  visitChoices(trace, initial, choices, (i, tracker, choice) => {
+    const { kept, keptUnits, lost } = splitAt(tracker, choice);
+    const image =
+      choice.model === 'eadr'
+        ? Buffer.from(tracker.executed.subarray(0, initial.length))
+        : CrashImageComposer.of(tracker).build(kept).subarray(0, initial.length);
+    out[i] = { image, kept: copy(keptUnits), lost: copy(lost) };
+  });
+  return out;
+}
+
+/**
+ * Calls `visit` for each choice (given as its index) with the tracker at the choice's crash point,
+ * walking the trace once; what `visit` reads of the tracker is valid only during the call.
+ */
+export function visitChoices(
+  trace: Trace,
+  initial: Buffer,
+  choices: readonly ImageChoice[],
+  visit: (index: number, tracker: PersistencyTracker, choice: ImageChoice) => void,
+): void {
   for (const c of choices) {
     if (c.point > trace.events.length)
       throw new ChoiceMismatch(`crash point ${c.point} is past the end of the trace (${trace.events.length} events)`);
@@ -33,24 +55,28 @@ export function rebuildImages(trace: Trace, initial: Buffer, choices: readonly I
   const padded = paddedImage(initial);
   const tracker = new PersistencyTracker(padded, hashImage(padded));
   const order = choices.map((c, i) => ({ c, i })).sort((a, b) => a.c.point - b.c.point);
-  const out: RebuiltImage[] = [];
   let applied = 0;
   for (const { c, i } of order) {
     for (; applied < c.point; applied++) tracker.apply(trace.events[applied]!);
-    out[i] = imageAt(tracker, c, initial.length);
+    visit(i, tracker, c);
   }
-  return out;
 }
 
 const copy = (units: readonly PendingUnit[]) => units.map((u) => ({ ...u }));
 
-/** The image `choice` names at the tracker's point. */
-function imageAt(tracker: PersistencyTracker, choice: ImageChoice, size: number): RebuiltImage {
-  const composer = new CrashImageComposer(tracker);
-  const pending = new Map(composer.pendingLines().map((l) => [l.line, l.units]));
+/**
+ * The pending units `choice` keeps and loses at the tracker's point (views of the tracker's own
+ * units), and its per-line kept counts. An eadr image keeps every pending unit.
+ */
+export function splitAt(
+  tracker: PersistencyTracker,
+  choice: ImageChoice,
+): { kept: Map<number, number>; keptUnits: PendingUnit[]; lost: PendingUnit[] } {
+  const composer = CrashImageComposer.of(tracker);
+  const pending = composer.units();
   if (choice.model === 'eadr') {
-    const all = composer.split(new Map(pending));
-    return { image: Buffer.from(tracker.executed.subarray(0, size)), kept: copy(all.kept), lost: [] };
+    const all = new Map(pending);
+    return { kept: all, keptUnits: composer.split(all).kept, lost: [] };
   }
   for (const [line, k] of choice.kept) {
     const units = pending.get(line);
@@ -67,7 +93,28 @@ function imageAt(tracker: PersistencyTracker, choice: ImageChoice, size: number)
     [...pending].map(([line, units]) => [line, choice.kept.get(line) ?? (choice.rest === 'all' ? units : 0)]),
   );
   const { kept: keptUnits, lost } = composer.split(kept);
-  return { image: composer.build(kept).subarray(0, size), kept: copy(keptUnits), lost: copy(lost) };
+  return { kept, keptUnits, lost };
+}
+
+/** The units of the `max` earliest stores among `units` (all of them when there are no more). */
+function firstStores(units: readonly PendingUnit[], max: number): PendingUnit[] {
+  if (units.length <= max) return [...units];
+  const seqs = new Float64Array(units.length);
+  units.forEach((u, i) => (seqs[i] = u.seq));
+  seqs.sort();
+  // the max-th distinct sequence number: every unit of a store at or before it is listed
+  let distinct = 0;
+  let last = -1;
+  let bound = seqs[seqs.length - 1]!;
+  for (const seq of seqs) {
+    if (seq === last) continue;
+    last = seq;
+    if (++distinct === max) {
+      bound = seq;
+      break;
+    }
+  }
+  return units.filter((u) => u.seq <= bound);
 }
 
 /** Traces with events of more than one thread (their stores name their thread, 0 included). */
@@ -87,8 +134,9 @@ function hasThreads(trace: Trace): boolean {
 export function storesOf(units: readonly PendingUnit[], trace: Trace, max = Infinity): LostStore[] {
   if (units.length === 0) return [];
   // units ordered by sequence number, then offset: one pass lists each store once with the bytes
-  // of it these units cover (no Set per image: the engine calls this for every image it admits)
-  const sorted = [...units].sort((x, y) => x.seq - y.seq || x.offset - y.offset);
+  // of it these units cover. Only the units of the first `max` stores are sorted: a strict image
+  // late in a long run loses thousands of units, and only 64 stores are listed.
+  const sorted = firstStores(units, max).sort((x, y) => x.seq - y.seq || x.offset - y.offset);
   const out: LostStore[] = [];
   for (let i = 0; i < sorted.length && out.length < max; ) {
     const seq = sorted[i]!.seq;

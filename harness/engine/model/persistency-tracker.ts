@@ -61,6 +61,10 @@ export class PersistencyTracker {
   /** Bumped whenever a line's durable content or pending units change: a cache key for images. */
   private readonly versions = new Map<number, number>();
   private nextVersion = 1;
+  /** Bumped whenever a line starts or stops having pending units. */
+  private membership = 0;
+  /** Lines whose pending units the last event changed and that are still pending, in the order met. */
+  private changed: number[] = [];
 
   /**
    * `journals`: where to record every change of the durable (adr images) or executed (eadr images)
@@ -77,7 +81,7 @@ export class PersistencyTracker {
     this.durableDigest = Uint32Array.from(initialDigest);
   }
 
-  /** A number that changes whenever any line's durable bytes or pending units change. */
+  /** A number that changes whenever any line's durable bytes, pending units or flushing marks change. */
   get version(): number {
     return this.nextVersion;
   }
@@ -85,6 +89,20 @@ export class PersistencyTracker {
   /** Lines with stores not yet durable, each with its units in program order. */
   get pendingLines(): ReadonlyMap<number, readonly PendingUnit[]> {
     return this.pending;
+  }
+
+  /**
+   * The lines whose pending units the last event that changed anything changed (a store added to
+   * them, a fence or msync made some durable) and that still hold pending units: what is new about
+   * the current state.
+   */
+  get changedLines(): readonly number[] {
+    return this.changed;
+  }
+
+  /** A number that changes whenever the set of lines with pending units changes. */
+  get pendingSetVersion(): number {
+    return this.membership;
   }
 
   /** A number that changes whenever the line's durable bytes or pending units change. */
@@ -114,6 +132,16 @@ export class PersistencyTracker {
   }
 
   apply(event: TraceEvent): void {
+    // An event that changes nothing (a flush, a marker, a fence with nothing to drain) leaves the
+    // last change's lines in place: they describe the state, whichever points were visited.
+    const version = this.nextVersion;
+    const before = this.changed;
+    this.changed = [];
+    this.applyEvent(event);
+    if (this.nextVersion === version) this.changed = before;
+  }
+
+  private applyEvent(event: TraceEvent): void {
     switch (event.kind) {
       case 'store':
         return this.store(event);
@@ -143,9 +171,13 @@ export class PersistencyTracker {
       else if (unit.nonTemporal && lineOf(units[unit.part - 1]!.offset) !== line) this.persist(line, () => true);
       writeLine(this.executed, this.executedDigest, line, [unit], this.journals.executed);
       let list = this.pending.get(line);
-      if (!list) this.pending.set(line, (list = []));
+      if (!list) {
+        this.pending.set(line, (list = []));
+        this.membership++;
+      }
       list.push({ ...unit, flushing: false, ...(event.thread ? { thread: event.thread } : {}) });
       this.versions.set(line, this.nextVersion++);
+      this.noteChanged(line);
       if (unit.nonTemporal) this.awaitFence(threadOf(event), line);
     }
   }
@@ -159,17 +191,23 @@ export class PersistencyTracker {
       return;
     }
     const thread = threadOf(event);
+    let marked = false;
     for (const unit of units) {
       if (!unit.flushing) {
         unit.flushing = true;
         unit.flushedBy = event.seq;
         if (thread !== 0) unit.flushThreads = [thread];
+        marked = true;
       } else if (!fenceOrders(unit, thread)) {
         // already awaiting another thread's fence: now this thread's too
         unit.flushThreads = [...(unit.flushThreads ?? [0]), thread];
+        marked = true;
       }
     }
     this.awaitFence(thread, line);
+    // Which lines await a fence is part of the state the strategies read (extremes): a new state,
+    // though no line's bytes changed (so no line version moves).
+    if (marked) this.nextVersion++;
   }
 
   private fence(thread: number): void {
@@ -195,8 +233,21 @@ export class PersistencyTracker {
     const rest = units.filter((u) => !matches(u));
     if (durable.length > 0) writeLine(this.durable, this.durableDigest, line, durable, this.journals.durable);
     if (rest.length > 0) this.pending.set(line, rest);
-    else this.pending.delete(line);
+    else if (this.pending.delete(line)) this.membership++;
+    // Only lines with units a thread's fence would drain await that thread's fence (msync, clflush
+    // or another thread's fence may have drained it).
+    for (const [thread, lines] of this.awaitingFence) {
+      if (lines.has(line) && !rest.some((u) => fenceOrders(u, thread))) {
+        lines.delete(line);
+        this.awaitingUnion = undefined;
+      }
+    }
     this.versions.set(line, this.nextVersion++);
+    if (durable.length > 0 && rest.length > 0) this.noteChanged(line);
+  }
+
+  private noteChanged(line: number): void {
+    if (!this.changed.includes(line)) this.changed.push(line);
   }
 }
 

@@ -1,6 +1,7 @@
 // The engine on a hand-written trace with a fake checker (in-process, real logic: it reads the
 // flag and the data word of each crash image): which crash points, which images, which failures.
 import test from 'ava';
+import { describeImages } from '../../../harness/engine/describe-images.js';
 import { type EngineInput, observe } from '../../../harness/engine/engine.js';
 import { runEngine } from '../../../harness/judge/judge-run.js';
 import { REPLAY_ID_SLOT, replayCommandFor } from '../../../harness/engine/replay-id.js';
@@ -22,7 +23,8 @@ function input(model: 'adr' | 'eadr', checker = new FlagDataChecker()): EngineIn
 
 test('observe visits every crash point and checks each distinct image once', async (t) => {
   const checker = new FlagDataChecker();
-  const log = await observe({ ...input('adr', checker), strategy: 'exhaustive' });
+  const engineInput: EngineInput = { ...input('adr', checker), strategy: 'exhaustive' };
+  const log = await observe(engineInput);
   t.deepEqual(
     log.points.map((p) => p.index),
     [0, 1, 2, 3, 4],
@@ -33,12 +35,16 @@ test('observe visits every crash point and checks each distinct image once', asy
   t.is(log.points[2]!.images.length, 4);
   // After the fence the flag is durable and only the data line is pending: two images.
   t.is(log.points[4]!.stateSpace, 2);
-  const failing = Object.values(log.images).filter((i) => i.outcome.kind !== 'passed');
+  // The engine describes no image; the judge asks for the failing ones to be described.
+  t.true(Object.values(log.images).every((i) => i.class === undefined && i.lostStores === undefined));
+  const failingKeys = Object.keys(log.images).filter((key) => log.images[key]!.outcome.kind !== 'passed');
+  describeImages(log, engineInput.trace, engineInput.initial, failingKeys);
+  const failing = failingKeys.map((key) => log.images[key]!);
   t.true(failing.length > 0);
   for (const image of failing) {
     t.is(image.class, 'missing-flush', 'the lost data line was never flushed');
     t.deepEqual(
-      image.lostStores.map((s) => [s.seq, s.offset, s.size, s.site]),
+      image.lostStores!.map((s) => [s.seq, s.offset, s.size, s.site]),
       [[0, 64, 8, 'data.ts:1:1']],
     );
     t.is(image.outcome.kind === 'failed' ? image.outcome.detail : undefined, 'flag set but data is 0');

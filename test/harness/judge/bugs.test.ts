@@ -2,11 +2,11 @@
 // first, each joining the first bug whose lost sites it loses too — unless the log says one lacks a
 // flush and the other a fence — and an image that shows two bugs at once marked as shared.
 import test from 'ava';
-import type { FindingClass, ImageRecord } from '../../../core/api.js';
+import type { DescribedImage, FindingClass } from '../../../core/api.js';
 import { type FailingImage, groupImages } from '../../../harness/judge/bugs.js';
 
 function failing(key: string, cls: FindingClass, sites: string[], point = 1): FailingImage {
-  const image: ImageRecord = {
+  const image: DescribedImage = {
     replayId: `adr@${point}/${key}`,
     firstPoint: point,
     outcome: { kind: 'failed', output: 'bad' },
