@@ -94,6 +94,7 @@ bench: build
 	node dist/bench/scaling.js
 	node dist/bench/tracer.js
 	node dist/bench/compare.js
+	node dist/bench/threads.js
 	node dist/bench/pipeline.js
 
 clean:

@@ -20,6 +20,7 @@ function sameInstruction(a: StoreEvent, b: StoreEvent): boolean {
   return (
     a.pc !== 0 &&
     a.pc === b.pc &&
+    (a.thread ?? 0) === (b.thread ?? 0) &&
     a.icount === b.icount &&
     a.nonTemporal === b.nonTemporal &&
     a.pool === b.pool &&

@@ -7,7 +7,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Trace, TraceHeader } from '../core/api.js';
 import { readTrace } from '../core/trace/reader.js';
 import {
-  SecondThreadError,
+  TooManyThreadsError,
   TracerError,
   resolveSites,
   traceNative,
@@ -172,7 +172,8 @@ export async function runTraced(
       ...(target.userCode?.length ? { userCode: target.userCode } : {}),
     });
   } catch (err) {
-    if (err instanceof SecondThreadError) throw new UsageError(await secondThreadMessage(target.program, err, binary));
+    if (err instanceof TooManyThreadsError)
+      throw new UsageError(await tooManyThreadsMessage(target.program, err, binary));
     if (err instanceof TracerError) throw new UsageError(err.message.split('\n')[0]!);
     throw err;
   }
@@ -264,8 +265,8 @@ export function runNotes(target: NativeTarget, summary: TracerSummary): string[]
   ];
 }
 
-/** The one line for a second thread touching the pool, with its source line when known. */
-async function secondThreadMessage(program: string, err: SecondThreadError, binary: string): Promise<string> {
+/** The one line for a thread past the tracer's room touching the pool, with its source line when known. */
+async function tooManyThreadsMessage(program: string, err: TooManyThreadsError, binary: string): Promise<string> {
   let where = err.pc
     ? ` at pc 0x${err.pc.toString(16)}`
     : ' in a system call (mmap, munmap, msync, or a read into the pool)';
@@ -274,5 +275,5 @@ async function secondThreadMessage(program: string, err: SecondThreadError, bina
     const site = sites.get(err.pc);
     if (site) where = ` at ${isAbsolute(site) ? shortPath(site) : site}`;
   }
-  return `a second thread of ${program} touched the pool${where}: pmfit traces one thread for now; keep every pool store, flush and mapping on the program's main thread`;
+  return `a thread of ${program} beyond the 64 that pmfit traces at once touched the pool${where}: run fewer threads at a time`;
 }

@@ -1,6 +1,12 @@
 // Crash points: the event boundaries of a trace. Point i means "crash after i events"; it stands
 // for every instruction count from the i-th event up to just before the next one, because a crash
 // between two instructions that touch no pmem leaves the same possible images.
+//
+// With threads, an event's icount counts the instructions of its own thread, and a point's range
+// is in the count of the thread of the event before it (thread 0 at the start): up to just before
+// that thread's next event when the next event is its own, else the one count of the event before
+// (what the other threads ran in between is not counted in it). The points stay the positions in
+// the recorded order: pmfit checks the interleaving that ran.
 import type { CrashPoint, EventRef, TraceEvent } from '../../core/api.js';
 
 /** The instruction count a trace ends at: its icount_stop marker, else its last event. */
@@ -17,7 +23,8 @@ export function crashPointAt(events: readonly TraceEvent[], index: number, total
   const before = index > 0 ? events[index - 1] : undefined;
   const next = events[index];
   const icountFrom = before ? before.icount : 0;
-  const icountTo = Math.max(icountFrom, next ? next.icount - 1 : total);
+  const sameThread = !next || (next.thread ?? 0) === (before?.thread ?? 0);
+  const icountTo = sameThread ? Math.max(icountFrom, next ? next.icount - 1 : total) : icountFrom;
   return { index, icountFrom, icountTo, ...(before ? { lastEvent: before } : {}) };
 }
 

@@ -21,7 +21,9 @@ export function perfFindings(trace: Trace, initial: Buffer): PerfFinding[] {
 function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
   const padded = paddedImage(initial);
   const tracker = new PersistencyTracker(padded, hashImage(padded));
-  const flushedSinceStore = new Set<number>();
+  // per line, the threads that flushed it since its last store: another thread's flush of it is
+  // not redundant (only a fence of the flushing thread completes a flush)
+  const flushedSinceStore = new Map<number, Set<number>>();
   const groups = new Map<string, PerfFinding>();
   const note = (kind: PerfFinding['kind'], e: TraceEvent) => {
     const key = placeKey(kind, e);
@@ -36,12 +38,20 @@ function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
         flushedSinceStore.delete(line);
     } else if (e.kind === 'flush') {
       const line = lineOf(e.offset);
-      if (flushedSinceStore.has(line)) note('redundant-flush', e);
+      const thread = e.thread ?? 0;
+      let flushers = flushedSinceStore.get(line);
+      if (flushers?.has(thread)) note('redundant-flush', e);
       else if (!tracker.pendingLines.has(line)) note('clean-flush', e);
-      flushedSinceStore.add(line);
-    } else if (e.kind === 'fence' && e.fenceKind !== 'locked' && tracker.linesAwaitingFence.size === 0) {
+      if (!flushers) flushedSinceStore.set(line, (flushers = new Set()));
+      flushers.add(thread);
+    } else if (
+      e.kind === 'fence' &&
+      e.fenceKind !== 'locked' &&
+      tracker.linesAwaitingFenceOf(e.thread ?? 0).size === 0
+    ) {
       // A locked read-modify-write (a CAS, a lock) orders stores for the model, but it is there to
       // synchronise threads, not to persist: flagging it idle would only be noise (every lock).
+      // A fence is idle when nothing waits for a fence of its own thread (another's does not order).
       note('idle-fence', e);
     }
     tracker.apply(e);

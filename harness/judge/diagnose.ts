@@ -488,13 +488,15 @@ function fixFor(
   if (witness.class === 'missing-flush') {
     const unflushed = witness.lost.filter((u) => !u.flushing && !u.nonTemporal);
     const lastUnflushed = Math.max(...unflushed.map((u) => u.seq));
-    const fenceAt = events.findIndex((e, i) => i > lastUnflushed && e.kind === 'fence');
+    const lastThread = threadOf(events[lastUnflushed]!);
+    // a fence orders its own thread's flushes only: the next fence of the thread that stored
+    const fenceAt = events.findIndex((e, i) => i > lastUnflushed && e.kind === 'fence' && threadOf(e) === lastThread);
     if (fenceAt >= 0) {
-      // Flush each run's lines before the next fence after it.
+      // Flush each run's lines before the next fence of its thread after it.
       const inserts = new Map<number, TraceEvent[]>();
       for (const run of runs) {
-        const next = events.findIndex((e, i) => i > run.last && e.kind === 'fence');
-        if (next >= 0) add(inserts, next, flushEvents(run.lines, next));
+        const next = events.findIndex((e, i) => i > run.last && e.kind === 'fence' && threadOf(e) === run.thread);
+        if (next >= 0) add(inserts, next, flushEvents(run.lines, next, run.thread));
       }
       changes.push({
         suggestion: {
@@ -515,10 +517,10 @@ function fixFor(
     if (anchor.kind === 'flush') {
       const place = siteOf(anchor);
       events.forEach((e, i) => {
-        if (e.kind === 'flush' && siteOf(e) === place) add(inserts, i + 1, [fenceEvent(i + 1)]);
+        if (e.kind === 'flush' && siteOf(e) === place) add(inserts, i + 1, [fenceEvent(i + 1, threadOf(e))]);
       });
     } else {
-      for (const run of runs) add(inserts, run.last + 1, [fenceEvent(run.last + 1)]);
+      for (const run of runs) add(inserts, run.last + 1, [fenceEvent(run.last + 1, run.thread)]);
     }
     changes.push({
       suggestion: {
@@ -534,7 +536,10 @@ function fixFor(
   // The strong change: persist (flush + fence) right after each run of the lost sites' stores.
   const persist = new Map<number, TraceEvent[]>();
   for (const run of runs)
-    add(persist, run.last + 1, [...flushEvents(run.lines, run.last + 1), fenceEvent(run.last + 1)]);
+    add(persist, run.last + 1, [
+      ...flushEvents(run.lines, run.last + 1, run.thread),
+      fenceEvent(run.last + 1, run.thread),
+    ]);
   changes.push({
     suggestion: { kind: 'persist', stores: lostStores, lines: linesOf(witness.lost), ...(before ? { before } : {}) },
     inserts: persist,
@@ -556,31 +561,42 @@ function anchorOf(u: PendingUnit): number {
   return u.nonTemporal ? u.seq : (u.flushedBy ?? u.seq);
 }
 
-/** Runs of consecutive store events that `matches` picks: the last event of each, and the lines it wrote. */
+/**
+ * Runs of consecutive store events of one thread that `matches` picks: the last event of each, the
+ * lines it wrote, and its thread (a simulated fix's flush and fence are that thread's).
+ */
 function storeRuns(
   events: readonly TraceEvent[],
   matches: (e: TraceEvent) => boolean,
-): Array<{ last: number; lines: number[] }> {
-  const runs: Array<{ last: number; lines: Set<number> }> = [];
+): Array<{ last: number; lines: number[]; thread: number }> {
+  const runs: Array<{ last: number; lines: Set<number>; thread: number }> = [];
   let inRun = false;
   events.forEach((e, i) => {
-    inRun &&= e.kind === 'store' && matches(e);
+    inRun &&= e.kind === 'store' && matches(e) && threadOf(e) === runs.at(-1)!.thread;
     if (e.kind !== 'store' || !matches(e)) return;
-    if (!inRun) runs.push({ last: i, lines: new Set() });
+    if (!inRun) runs.push({ last: i, lines: new Set(), thread: threadOf(e) });
     inRun = true;
     const run = runs.at(-1)!;
     run.last = i;
     for (let line = lineOf(e.offset); line <= lineOf(e.offset + e.data.length - 1); line++) run.lines.add(line);
   });
-  return runs.map((r) => ({ last: r.last, lines: [...r.lines].sort((x, y) => x - y) }));
+  return runs.map((r) => ({ last: r.last, lines: [...r.lines].sort((x, y) => x - y), thread: r.thread }));
 }
 
 function add(inserts: Map<number, TraceEvent[]>, at: number, more: readonly TraceEvent[]): void {
   inserts.set(at, [...(inserts.get(at) ?? []), ...more]);
 }
 
-/** Synthetic events of a simulated fix (their seq is the position they are inserted at). */
-function flushEvents(lines: readonly number[], at: number): TraceEvent[] {
+/** The thread of an event (absent: thread 0). */
+function threadOf(e: TraceEvent): number {
+  return e.thread ?? 0;
+}
+
+/**
+ * Synthetic events of a simulated fix, made by `thread` (their seq is the position they are
+ * inserted at; thread 0 has no field, as the reader gives it).
+ */
+function flushEvents(lines: readonly number[], at: number, thread: number): TraceEvent[] {
   return lines.map((line) => ({
     kind: 'flush',
     seq: at,
@@ -589,11 +605,12 @@ function flushEvents(lines: readonly number[], at: number): TraceEvent[] {
     pool: 0,
     offset: line * 64,
     flushKind: 'clwb',
+    ...(thread ? { thread } : {}),
   }));
 }
 
-function fenceEvent(at: number): TraceEvent {
-  return { kind: 'fence', seq: at, icount: 0, pc: 0, pool: 0, fenceKind: 'sfence' };
+function fenceEvent(at: number, thread: number): TraceEvent {
+  return { kind: 'fence', seq: at, icount: 0, pc: 0, pool: 0, fenceKind: 'sfence', ...(thread ? { thread } : {}) };
 }
 
 function linesOf(units: readonly PendingUnit[]): number[] {
