@@ -94,6 +94,8 @@ bench: build
 	node dist/bench/checks.js
 	node dist/bench/scaling.js
 	node dist/bench/tracer.js
+	node dist/bench/compare.js
+	node dist/bench/threads.js
 	node dist/bench/pipeline.js
 
 clean:

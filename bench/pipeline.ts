@@ -15,7 +15,10 @@
 //   2. the CLI's start time: `pmfit --version` and `pmfit list`, median of 10;
 //   3. the physical reference for the same N: the program alone, natively (`record-flag run POOL N`),
 //      and under the bare QEMU plugin (`pmfit icount`), so the report can say how much of the
-//      pipeline is tracing and how much checking.
+//      pipeline is tracing and how much checking;
+//   4. the wide non-temporal copy (bench/npool/nt-copy.c: 4 KiB by pmem_memcpy_nodrain, a drain,
+//      a flag persisted — correct, so no finding), adr/extremes, whole pipeline, once with
+//      `/bin/true` as the check (the engine and the fork server alone) and once with its real check.
 // Median of 3 runs for N <= 10, one above (the references: median of 3 at every N, they are cheap).
 // Run: node dist/bench/pipeline.js [--max-n 1000] [--cap-seconds 600] [--out FILE]
 // Writes bench/results/pipeline.json (or --out), with the machine and its load noted.
@@ -31,6 +34,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const PMFIT = join(root, 'bin/pmfit.js');
 const SOURCE = 'test/fixtures/native/record-flag.c';
 const PROGRAM = join(root, 'build/bench/record-flag');
+const NT_COPY = join(root, 'build/bench/nt-copy');
 const MAX_RECORDS = 1000;
 const POOL_SIZE = 65536;
 const MODEL = 'adr';
@@ -99,20 +103,28 @@ interface CheckRun {
   lastProgress?: ProgressSeen;
 }
 
-function pmfitCheck(dir: string, n: number, strategy: string): Promise<CheckRun> {
+/** A program other than record/flag, checked the same way (the wide non-temporal copy). */
+interface OtherProgram {
+  program: string;
+  size: number;
+  check: string;
+}
+
+function pmfitCheck(dir: string, n: number, strategy: string, other?: OtherProgram): Promise<CheckRun> {
   const report = join(dir, `report-${n}-${strategy}-${Math.random().toString(36).slice(2)}.json`);
   const pool = join(dir, `${Math.random().toString(36).slice(2)}.pool`);
+  const program = other?.program ?? PROGRAM;
   const args = [
     PMFIT,
     'check',
     '--pool',
     pool,
     '--size',
-    String(POOL_SIZE),
+    String(other?.size ?? POOL_SIZE),
     '--init',
-    `${PROGRAM} init {pool}`,
+    `${program} init {pool}`,
     '--check',
-    `${PROGRAM} check {pool}`,
+    other?.check ?? `${PROGRAM} check {pool}`,
     '--model',
     MODEL,
     '--strategy',
@@ -120,10 +132,10 @@ function pmfitCheck(dir: string, n: number, strategy: string): Promise<CheckRun>
     '--report',
     `json=${report}`,
     '--',
-    PROGRAM,
+    program,
     'run',
     '{pool}',
-    String(n),
+    ...(other ? [] : [String(n)]),
   ];
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
@@ -199,7 +211,11 @@ function pmfitCheck(dir: string, n: number, strategy: string): Promise<CheckRun>
         return;
       }
       if (!existsSync(report)) {
-        reject(new Error(`N=${n} ${strategy}: no report (exit ${code}): ${stderr.slice(-2000)}`));
+        reject(
+          new Error(
+            `${other ? other.program : `N=${n}`} ${strategy}: no report (exit ${code}): ${stderr.slice(-2000)}`,
+          ),
+        );
         return;
       }
       const r = JSON.parse(readFileSync(report, 'utf8')) as Report;
@@ -403,6 +419,32 @@ async function main(): Promise<void> {
         );
       }
 
+    // 4. the wide non-temporal copy: 4 KiB by pmem_memcpy_nodrain, a drain, a flag (correct)
+    execFileSync(
+      'cc',
+      [
+        ...NATIVE_CFLAGS,
+        '-o',
+        NT_COPY,
+        join('bench', 'npool', 'nt-copy.c'),
+        join('scenarios', 'native', 'npool.c'),
+        '-lpmem',
+      ],
+      { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    const ntCopy: Array<{ check: string } & CheckRun> = [];
+    for (const check of ['/bin/true {pool}', `${NT_COPY} check {pool}`]) {
+      const run = await pmfitCheck(dir, 0, 'extremes', { program: NT_COPY, size: 16384, check });
+      ntCopy.push({ check, ...run });
+      if (run.status === 'done' && (run.findings !== 0 || run.exitCode !== 0))
+        failures.push(`nt-copy (${check}): ${run.findings} findings, exit ${run.exitCode}, expected none`);
+      console.log(
+        run.status === 'capped'
+          ? `nt-copy 4 KiB extremes (${check}): CAPPED at ${capSeconds} s`
+          : `nt-copy 4 KiB extremes (${check}): ${run.wallSeconds.toFixed(2)} s, ${run.crashPoints} crash points, ${run.distinctImages} distinct images, ${run.findings} finding(s)`,
+      );
+    }
+
     const loadAfter = loadavg();
     const table = tableOf(rows, refs, cli);
     console.log(`\n${table}`);
@@ -434,6 +476,12 @@ async function main(): Promise<void> {
           tracingShare: r.status === 'done' ? round(ref.icountSeconds / r.wallSeconds) : undefined,
         };
       }),
+      ntCopy: {
+        program: 'bench/npool/nt-copy.c (4 KiB pmem_memcpy_nodrain, pmem_drain, a flag persisted; correct)',
+        model: MODEL,
+        strategy: 'extremes',
+        runs: ntCopy,
+      },
       failures,
     };
     mkdirSync(join(root, 'bench/results'), { recursive: true });

@@ -4,7 +4,7 @@
 // images/s. Past the cap the run is interrupted (SIGINT: pmfit finishes the checks in flight and writes
 // its report marked incomplete) and the figures are those of the crash points it checked. A whole
 // eadr run first gives the snippet's total number of crash points (and its own figures).
-// Writes bench/results/pmemobj-map.json. Run: node dist/bench/pmemobj-map.js [keys] [capSeconds] [map]
+// Writes bench/results/pmemobj-map.json. Run: node dist/bench/pmemobj-map.js [keys] [capSeconds] [map] [poolMiB]
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -18,7 +18,8 @@ const keys = Number(process.argv[2] ?? 64);
 const capSeconds = Number(process.argv[3] ?? 600);
 const map = process.argv[4] ?? 'ctree';
 const program = join(root, 'build/clients', map);
-const POOL_SIZE = '8388608';
+/** The pool's bytes (5th argument, in MiB; 8 by default: PMEMOBJ_MIN_POOL), made by the client's init. */
+const POOL_SIZE = String(Number(process.argv[5] ?? 8) * 1024 * 1024);
 
 /** 1..n in a fixed scattered order (a multiplicative permutation), so the tree is not a list. */
 function keyOrder(n: number): string[] {
@@ -33,7 +34,8 @@ function gcd(a: number, b: number): number {
 
 /** The pmfit arguments common to icount and check: the pool, its init and the program. */
 function poolArgs(dir: string): string[] {
-  return ['--pool', join(dir, `${map}.pool`), '--size', POOL_SIZE, '--init', `${program} init {pool}`];
+  const init = `env CLIENT_POOL_BYTES=${POOL_SIZE} ${program} init {pool}`;
+  return ['--pool', join(dir, `${map}.pool`), '--size', POOL_SIZE, '--init', init];
 }
 
 /** `pmfit check` of the map under one model, writing its JSON report to `json` (program args follow). */
@@ -108,6 +110,7 @@ async function main(): Promise<void> {
     const figures = {
       map,
       keys,
+      poolBytes: Number(POOL_SIZE),
       model: 'adr',
       strategy: 'extremes',
       oracle: 'ops',
@@ -132,7 +135,10 @@ async function main(): Promise<void> {
       `${map}, ${keys} keys, adr/extremes: ${figures.crashPointsChecked} of ${figures.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct, ${s.findings} findings in ${run.seconds.toFixed(1)} s${run.capped ? ` (capped at ${capSeconds} s)` : ''}: ${figures.imagesPerSecond.toFixed(0)} images/s, ${figures.distinctImagesPerSecond.toFixed(1)} distinct/s; load ${load.map((l) => l.toFixed(2)).join(' ')}`,
     );
     writeFileSync(
-      join(root, 'bench/results/pmemobj-map.json'),
+      join(
+        root,
+        `bench/results/pmemobj-map${POOL_SIZE === String(8 << 20) ? '' : `-${Number(POOL_SIZE) >> 20}MiB`}.json`,
+      ),
       `${JSON.stringify({ date: new Date().toISOString(), machine: machine(true), ...figures }, null, 2)}\n`,
     );
   } finally {

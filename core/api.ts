@@ -41,7 +41,10 @@ export interface EventBase {
   calleePc?: number;
   /** Which pool of the trace header the event touches. */
   pool: number;
-  /** The thread that made the event, when not the first (0); the event table keeps a column for it. */
+  /**
+   * Native: the thread that made the event (docs/trace-format.md, kind 10): 0 the program's first
+   * thread, then in the order the threads were created. Absent means 0 (the event table keeps it in a column).
+   */
   thread?: number;
 }
 
@@ -321,6 +324,8 @@ export interface LostStore {
   /** The library function that made the store, when `site` is the user's call of it. */
   via?: string;
   pc?: number;
+  /** The thread that made the store (absent: thread 0); reports name it when the trace has several. */
+  thread?: number;
 }
 
 /**

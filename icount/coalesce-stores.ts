@@ -12,6 +12,7 @@ function sameInstruction(events: EventTable, a: number, b: number): boolean {
   return (
     events.pc(a) !== 0 &&
     events.pc(a) === events.pc(b) &&
+    events.thread(a) === events.thread(b) &&
     events.icount(a) === events.icount(b) &&
     events.nonTemporal(a) === events.nonTemporal(b) &&
     events.pool(a) === events.pool(b)

@@ -35,10 +35,10 @@ export interface TracerSummary {
   /** Load bias of the main binary (0 unless PIE): subtract it from a pc before addr2line. */
   mainBase: number;
   /**
-   * 'exit' (exitCode set), 'icount-life' (icount_start(N) expired: SIGKILL), 'second-thread' (a thread
-   * other than the first touched the pool: the tracer stopped the program), or 'unknown'.
+   * 'exit' (exitCode set), 'icount-life' (icount_start(N) expired: SIGKILL), 'too-many-threads' (a
+   * thread past the tracer's 64 at once touched the pool: the tracer stopped the program), or 'unknown'.
    */
-  exitReason: 'exit' | 'icount-life' | 'unknown' | 'bad-function' | 'second-thread';
+  exitReason: 'exit' | 'icount-life' | 'unknown' | 'bad-function' | 'too-many-threads';
   exitCode: number | null;
   /** How the program mapped the pool: shared and writable, read-only, or writable but MAP_PRIVATE. */
   poolMappings: { readWrite: number; readOnly: number; private: number };
@@ -50,8 +50,10 @@ export interface TracerSummary {
   openedMore: boolean;
   /** Child processes the traced program forked: their pool events are not traced. */
   forks: number;
-  /** With 'second-thread': the pc of that thread's pool access (0 when it was a system call). */
+  /** With 'too-many-threads': the pc of that thread's pool access (0 when it was a system call). */
   threadPc: number;
+  /** Threads the program ran (the first included); every one's pool events are in the trace. */
+  threads?: number;
   writeFailed: boolean;
   /** Code objects (executable file mappings) the tracer recorded, and whether there were more. */
   objects?: number;
@@ -101,9 +103,9 @@ export class TracerError extends Error {
   override name = 'TracerError';
 }
 
-/** A thread other than the program's first touched the pool (pmfit traces one thread for now). */
-export class SecondThreadError extends TracerError {
-  override name = 'SecondThreadError';
+/** A thread past the tracer's room (64 threads at once) touched the pool: its events would be missing. */
+export class TooManyThreadsError extends TracerError {
+  override name = 'TooManyThreadsError';
   constructor(
     readonly program: string,
     /** The pc of the access, 0 when it was a system call (mmap, munmap, msync, a read into the pool). */
@@ -111,7 +113,7 @@ export class SecondThreadError extends TracerError {
     /** The main binary's load bias (TracerSummary.mainBase), to resolve `pc`. */
     readonly mainBase: number,
   ) {
-    super(`a second thread of ${program} touched the pool`);
+    super(`a thread of ${program} beyond the 64 the tracer follows at once touched the pool`);
   }
 }
 
@@ -209,8 +211,8 @@ async function runOnce(
       lastLine(run.stderr) ||
         `function ${[opts.from, opts.to].filter(Boolean).join(' or ')} not found in ${opts.program}`,
     );
-  if (summary.exitReason === 'second-thread')
-    throw new SecondThreadError(opts.program, summary.threadPc, summary.mainBase);
+  if (summary.exitReason === 'too-many-threads')
+    throw new TooManyThreadsError(opts.program, summary.threadPc, summary.mainBase);
   if (summary.writeFailed) throw new TracerError(`the tracer could not write ${opts.out}`);
   return {
     tracePath: opts.out,

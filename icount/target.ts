@@ -4,11 +4,11 @@
 // pool's image before the snippet.
 import { copyFileSync, existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { Trace } from '../core/api.js';
+import type { Trace, TraceHeader } from '../core/api.js';
 import { readTrace } from '../core/trace/reader.js';
 import { EventKind, MARKER_KIND_CODES } from '../core/trace/event-table.js';
 import {
-  SecondThreadError,
+  TooManyThreadsError,
   TracerError,
   resolveSites,
   traceNative,
@@ -124,6 +124,31 @@ export async function traceTarget(
   working: string,
   dir: string,
 ): Promise<TracedTarget> {
+  const initial = readFileSync(working);
+  const { out, summary } = await runTraced(target, binary, working, dir);
+  const trace = await readAttributedTrace(out, binary);
+  const pointer = await codePointerNote(trace, binary, target.program);
+  return {
+    trace,
+    initial,
+    summary,
+    binary,
+    notes: [...runNotes(target, summary), ...(pointer ? [pointer] : [])],
+    ...(tracedWhole(trace) ? { wholeRunNote: WHOLE_RUN_NOTE } : {}),
+  };
+}
+
+/**
+ * Runs the program once under the tracer on the working pool and refuses a run pmfit cannot use
+ * (a missing --from/--to function, a tracer error, a failed program, a pool never mapped writable).
+ * Returns the trace file's path and the tracer's summary; the trace is not read.
+ */
+export async function runTraced(
+  target: NativeTarget,
+  binary: string,
+  working: string,
+  dir: string,
+): Promise<{ out: string; summary: TracerSummary }> {
   for (const [option, name] of [
     ['--from', target.from],
     ['--to', target.to],
@@ -132,7 +157,6 @@ export async function traceTarget(
     const missing = name ? await missingFunction(binary, name, option) : undefined;
     if (missing) throw new UsageError(missing);
   }
-  const initial = readFileSync(working);
   const out = join(dir, 'trace.pmtrace');
   let result: TraceNativeResult;
   try {
@@ -149,7 +173,8 @@ export async function traceTarget(
       ...(target.userCode?.length ? { userCode: target.userCode } : {}),
     });
   } catch (err) {
-    if (err instanceof SecondThreadError) throw new UsageError(await secondThreadMessage(target.program, err, binary));
+    if (err instanceof TooManyThreadsError)
+      throw new UsageError(await tooManyThreadsMessage(target.program, err, binary));
     if (err instanceof TracerError) throw new UsageError(err.message.split('\n')[0]!);
     throw err;
   }
@@ -162,18 +187,15 @@ export async function traceTarget(
     throw new UsageError(`the traced program failed (${why}): pmfit needs a run that completes`);
   }
   requirePoolMapped(target, result.summary);
+  return { out, summary: result.summary };
+}
+
+/** The trace file read into events, one store per instruction, each event with its user's line. */
+export async function readAttributedTrace(out: string, binary: string): Promise<Trace> {
   const raw = readTrace(out);
   const trace = { ...raw, events: coalesceInstructionStores(raw.events) };
   await attributeEvents(trace, binary);
-  const pointer = await codePointerNote(trace, binary, target.program);
-  return {
-    trace,
-    initial,
-    summary: result.summary,
-    binary,
-    notes: [...runNotes(target, result.summary), ...(pointer ? [pointer] : [])],
-    ...(tracedWhole(trace) ? { wholeRunNote: WHOLE_RUN_NOTE } : {}),
-  };
+  return trace;
 }
 
 /**
@@ -182,16 +204,21 @@ export async function traceTarget(
  * by its icount_start/icount_stop, each of which leaves a start or stop marker event in the trace.
  */
 export function tracedWhole(trace: Trace): boolean {
-  const { window } = trace.header;
-  if (window === 'whole') return true;
-  if (window !== 'auto') return false;
   const { events } = trace;
-  for (let i = 0; i < events.length; i++) {
+  let windowMarkers = false;
+  for (let i = 0; i < events.length && !windowMarkers; i++) {
     if (events.kind(i) !== EventKind.marker) continue;
     const kind = MARKER_KIND_CODES[events.flags(i)];
-    if (kind === 'start' || kind === 'stop') return false;
+    windowMarkers = kind === 'start' || kind === 'stop';
   }
-  return true;
+  return wholeRunTraced(trace.header.window, windowMarkers);
+}
+
+/** tracedWhole from the header's window and whether an icount_start or icount_stop marker was seen. */
+export function wholeRunTraced(window: TraceHeader['window'], windowMarkers: boolean): boolean {
+  if (window === 'whole') return true;
+  if (window !== 'auto') return false;
+  return !windowMarkers;
 }
 
 /**
@@ -235,7 +262,7 @@ function realPath(path: string): string | undefined {
 }
 
 /** The notes of a traced run, each said once. */
-function runNotes(target: NativeTarget, summary: TracerSummary): string[] {
+export function runNotes(target: NativeTarget, summary: TracerSummary): string[] {
   if (summary.forks === 0) return [];
   const children = summary.forks === 1 ? 'a child process' : `${summary.forks} child processes`;
   return [
@@ -243,8 +270,8 @@ function runNotes(target: NativeTarget, summary: TracerSummary): string[] {
   ];
 }
 
-/** The one line for a second thread touching the pool, with its source line when known. */
-async function secondThreadMessage(program: string, err: SecondThreadError, binary: string): Promise<string> {
+/** The one line for a thread past the tracer's room touching the pool, with its source line when known. */
+async function tooManyThreadsMessage(program: string, err: TooManyThreadsError, binary: string): Promise<string> {
   let where = err.pc
     ? ` at pc 0x${err.pc.toString(16)}`
     : ' in a system call (mmap, munmap, msync, or a read into the pool)';
@@ -253,5 +280,5 @@ async function secondThreadMessage(program: string, err: SecondThreadError, bina
     const site = sites.get(err.pc);
     if (site) where = ` at ${isAbsolute(site) ? shortPath(site) : site}`;
   }
-  return `a second thread of ${program} touched the pool${where}: pmfit traces one thread for now; keep every pool store, flush and mapping on the program's main thread`;
+  return `a thread of ${program} beyond the 64 that pmfit traces at once touched the pool${where}: run fewer threads at a time`;
 }

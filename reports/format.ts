@@ -131,7 +131,9 @@ export function eventText(e: EventRef): string {
  */
 export function storeText(s: LostStore): string {
   const torn = tornText(s);
-  return `#${s.seq} ${rangeText(s.offset, s.size)}${torn ? ` ${torn}` : ''} ${linesText(s.offset, s.size)}${whereText(s)}`;
+  // `thread` is set only when the trace has several threads (image-builder.ts storesOf)
+  const thread = s.thread !== undefined ? ` by thread ${s.thread}` : '';
+  return `#${s.seq} ${rangeText(s.offset, s.size)}${torn ? ` ${torn}` : ''} ${linesText(s.offset, s.size)}${thread}${whereText(s)}`;
 }
 
 /** The whole of a torn store whose part this is: `of the 16-byte store [0, +16)`; '' for a whole store. */

@@ -68,6 +68,8 @@ export class EventTable implements Iterable<TraceEvent> {
   private frameIds = new Uint32Array(INITIAL_ROWS);
   private arena = new Uint8Array(INITIAL_ARENA);
   private arenaUsed = 0;
+  /** Some event is another thread's than the first. */
+  private otherThreads = false;
   private readonly strings: string[] = [];
   private readonly stringIds = new Map<string, number>();
   private readonly callers: Array<{ callerPc: number; calleePc: number }> = [];
@@ -137,6 +139,11 @@ export class EventTable implements Iterable<TraceEvent> {
 
   thread(i: number): number {
     return this.threads[i]!;
+  }
+
+  /** Some event was made by another thread than the first (a report then names each store's thread). */
+  get hasThreads(): boolean {
+    return this.otherThreads;
   }
 
   site(i: number): string | undefined {
@@ -216,6 +223,7 @@ export class EventTable implements Iterable<TraceEvent> {
     this.flagCodes[i] = row.flags;
     this.pools[i] = row.pool;
     this.threads[i] = row.thread ?? 0;
+    if (this.threads[i] !== 0) this.otherThreads = true;
     this.icounts[i] = row.icount;
     this.pcs[i] = row.pc;
     this.offsets[i] = row.offset ?? 0;

@@ -11,9 +11,14 @@ import {
 } from './event-table.js';
 
 export const TRACE_MAGIC = 'PMFTRACE';
-export const TRACE_FORMAT_VERSION = 2;
-/** Version 1 is version 2 without frame and object records: still read. */
+export const TRACE_FORMAT_VERSION = 3;
+/**
+ * Version 1 is version 2 without frame and object records, version 2 is version 3 without thread
+ * records: both still read (the native tracer writes 2 when one thread made every event).
+ */
 export const TRACE_FORMAT_OLDEST = 1;
+/** What a writer declares when no thread record is in the file: such a trace is a version-2 trace. */
+export const TRACE_FORMAT_ONE_THREAD = 2;
 export const RECORD_HEAD_BYTES = 32;
 export const FILE_PREAMBLE_BYTES = 16;
 
@@ -27,6 +32,7 @@ export const RecordKind = {
   map: 7,
   frame: 8,
   object: 9,
+  thread: 10,
 } as const;
 
 /** The flags of a frame record: where the events after it come from. */
@@ -140,6 +146,8 @@ export interface EventContext {
   frame?: FrameState | undefined;
   /** The name of the function the user called (frame kind caller), when a writer recorded it. */
   via?: string | undefined;
+  /** The thread the last thread record named (0, and left out of the event, before any). */
+  thread?: number | undefined;
 }
 
 /** Decodes an event record (kinds 1–5). `payload` is a view into the read buffer: copied where kept. */
@@ -152,13 +160,14 @@ export function decodeEvent(head: RecordHead, payload: Buffer, context: EventCon
  * store's `data` is a view into `payload`: the table copies it into its arena.
  */
 export function decodeEventRow(head: RecordHead, payload: Buffer, context: EventContext, pcIsSiteId = false): EventRow {
-  const { site, frame, via } = context;
+  const { site, frame, via, thread } = context;
   const row: EventRow = {
     kind: EventKind.store,
     flags: head.flags,
     pool: head.pool,
     icount: head.icount,
     pc: pcIsSiteId ? 0 : head.pc,
+    ...(thread ? { thread } : {}),
     ...(site ? { site } : {}),
     ...(frame?.kind === FrameKind.outside ? { outsideUserCode: true } : {}),
     ...(frame?.kind === FrameKind.caller ? { callerPc: frame.callerPc, calleePc: frame.calleePc } : {}),

@@ -108,6 +108,8 @@ function* eventGenerator(
   const names = new Map<number, string>();
   // no frame record yet (a version-1 trace, a TS trace): events say nothing about their frame
   let frame: FrameState | undefined;
+  // a thread record names the thread of the events after it; before any, thread 0
+  let thread = 0;
   try {
     for (;;) {
       const headBytes = source.take(RECORD_HEAD_BYTES, 'a record head');
@@ -119,12 +121,13 @@ function* eventGenerator(
       else if (head.kind === RecordKind.map) tables.mappings.push(decodeMapping(head.pool, payload));
       else if (head.kind === RecordKind.object) tables.objects.push(decodeObject(head, payload));
       else if (head.kind === RecordKind.frame) frame = decodeFrame(head, payload);
+      else if (head.kind === RecordKind.thread) thread = decodeThread(payload);
       else {
         // a caller frame's event has its caller's line and the name of the function it called
         const caller = frame?.kind === FrameKind.caller;
         const site = sites.get(caller ? frame!.callerPc : head.pc);
         const via = caller ? names.get(frame!.calleePc) : undefined;
-        yield decodeEvent(head, payload, { site, frame, via }, pcIsSiteId);
+        yield decodeEvent(head, payload, { site, frame, via, thread }, pcIsSiteId);
       }
     }
   } finally {
@@ -137,6 +140,11 @@ function decodeFrame(head: RecordHead, payload: Buffer): FrameState {
   if (head.flags !== FrameKind.caller) return { kind: head.flags, callerPc: 0, calleePc: 0 };
   if (payload.length < 8) throw new TraceFormatError('frame record is too short');
   return { kind: head.flags, callerPc: head.pc, calleePc: readSafeU64(payload, 0) };
+}
+
+function decodeThread(payload: Buffer): number {
+  if (payload.length < 4) throw new TraceFormatError('thread record is too short');
+  return payload.readUInt32LE(0);
 }
 
 function decodeObject(head: RecordHead, payload: Buffer): CodeObject {
@@ -178,6 +186,8 @@ export function readTrace(path: string): Trace {
   const sites = new Map<number, string>();
   const names = new Map<number, string>();
   let frame: FrameState | undefined;
+  // a thread record names the thread of the events after it; before any, thread 0
+  let thread = 0;
   try {
     for (;;) {
       const headBytes = source.take(RECORD_HEAD_BYTES, 'a record head');
@@ -189,6 +199,7 @@ export function readTrace(path: string): Trace {
       else if (head.kind === RecordKind.map) mappings.push(decodeMapping(head.pool, payload));
       else if (head.kind === RecordKind.object) objects.push(decodeObject(head, payload));
       else if (head.kind === RecordKind.frame) frame = decodeFrame(head, payload);
+      else if (head.kind === RecordKind.thread) thread = decodeThread(payload);
       else {
         if (head.seq !== events.length)
           throw new TraceFormatError(`event ${events.length} has sequence number ${head.seq}`);
@@ -201,6 +212,7 @@ export function readTrace(path: string): Trace {
               site: sites.get(caller ? frame!.callerPc : head.pc),
               frame,
               via: caller ? names.get(frame!.calleePc) : undefined,
+              thread,
             },
             pcIsSiteId,
           ),

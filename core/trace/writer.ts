@@ -11,6 +11,7 @@ import {
   RecordKind,
   SITE_FUNCTION,
   SITE_TS,
+  TRACE_FORMAT_ONE_THREAD,
   TRACE_FORMAT_VERSION,
   TRACE_MAGIC,
   encodePayload,
@@ -30,18 +31,29 @@ export class TraceWriter {
   private readonly nativeSites = new Set<number>();
   private readonly nativeNames = new Set<number>();
   private frame: FrameState | undefined;
+  /** The thread of the last event written: a thread record precedes an event of another. */
+  private thread = 0;
+  /** A thread record was written: the preamble is rewritten at close to say version 3. */
+  private threadsWritten = false;
 
   constructor(
     path: string,
     private readonly header: TraceHeader,
   ) {
     this.fd = openSync(path, 'w');
-    this.push(encodePreamble(header));
+    this.push(encodePreamble(header, TRACE_FORMAT_ONE_THREAD));
   }
 
   append(event: TraceEvent): void {
     const ts = this.header.source === 'ts';
     const pc = ts && event.site !== undefined ? this.siteId(event.site) : event.pc;
+    if ((event.thread ?? 0) !== this.thread) {
+      this.thread = event.thread ?? 0;
+      this.threadsWritten = true;
+      const payload = Buffer.allocUnsafe(4);
+      payload.writeUInt32LE(this.thread, 0);
+      this.pushRecord(RecordKind.thread, 0, 0, 0, payload);
+    }
     if (!ts) this.nativeContext(event);
     const { flags, payload } = encodePayload(event);
     const head = Buffer.allocUnsafe(RECORD_HEAD_BYTES);
@@ -77,6 +89,11 @@ export class TraceWriter {
 
   close(): void {
     this.flush();
+    // the version is one digit either way: the header keeps its length, the records their place
+    if (this.threadsWritten) {
+      const preamble = encodePreamble(this.header, TRACE_FORMAT_VERSION);
+      writeSync(this.fd, preamble, 0, preamble.length, 0);
+    }
     closeSync(this.fd);
   }
 
@@ -137,11 +154,12 @@ export class TraceWriter {
   }
 }
 
-function encodePreamble(header: TraceHeader): Buffer {
-  const json = Buffer.from(JSON.stringify({ ...header, formatVersion: TRACE_FORMAT_VERSION }), 'utf8');
+/** A trace of one thread says version 2 (it is one), so older readers still read it. */
+function encodePreamble(header: TraceHeader, version: number): Buffer {
+  const json = Buffer.from(JSON.stringify({ ...header, formatVersion: version }), 'utf8');
   const pre = Buffer.alloc(FILE_PREAMBLE_BYTES);
   pre.write(TRACE_MAGIC, 0, 'latin1');
-  pre.writeUInt32LE(TRACE_FORMAT_VERSION, 8);
+  pre.writeUInt32LE(version, 8);
   pre.writeUInt32LE(json.length, 12);
   return Buffer.concat([pre, json]);
 }

@@ -1,10 +1,13 @@
-// Crash-tests a native program: trace it once, then run the check command on every distinct crash
-// image of each model. Shared by `pmfit check`, `pmfit allcounts` and the native built-in scenarios.
+// Crash-tests a native program: trace it once (or `runs` times, keeping each distinct trace: a
+// threaded program may interleave differently each run), then run the check command on every
+// distinct crash image of each model, for each trace. Shared by `pmfit check`, `pmfit allcounts`
+// and the native built-in scenarios.
 import { copyFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeTrace } from '../../core/trace/writer.js';
 import type { ModelName, OracleName, ScenarioResult } from '../../core/api.js';
 import { runEngineWithLog } from '../judge/judge-run.js';
+import { traceDigest } from '../engine/replay-id.js';
 import { saveFailures } from '../judge/saved-failures.js';
 import { withLints } from '../judge/lints.js';
 import { ExternalCheckPool, type ExternalCheckOptions } from '../check/external-pool.js';
@@ -30,6 +33,8 @@ export interface NativeCheckOptions extends CheckSettings {
   onProgress?(progress: Progress): void;
   /** Keep a copy of the trace (with resolved sites) in this new file. */
   saveTrace?: string;
+  /** Trace the program this many times (default 1) and check each distinct trace. */
+  runs?: number;
   /** The one command that rebuilds and re-checks the image with this replay id. */
   replayCommand(replayId: string): string;
 }
@@ -39,72 +44,132 @@ export interface NativeRun {
   results: ScenarioResult[];
 }
 
-export async function checkNative(target: NativeTarget, options: NativeCheckOptions): Promise<NativeRun> {
-  const binary = checkTarget(target);
-  const dir = makeTempDir();
-  try {
+/** One distinct trace of the program, and how many of the runs traced it. */
+interface Interleaving {
+  traced: TracedTarget;
+  runs: number;
+}
+
+/**
+ * Traces the program `runs` times, each on a fresh copy of the pool (--init again), and keeps the
+ * distinct traces in the order first seen: two runs differ when their events' order, threads or
+ * shape differ (the replay ids' trace digest), not when only instruction counts or bytes do.
+ */
+async function traceRuns(
+  target: NativeTarget,
+  binary: string,
+  dir: string,
+  options: NativeCheckOptions,
+): Promise<Interleaving[]> {
+  const seen = new Map<string, Interleaving>();
+  for (let run = 0; run < (options.runs ?? 1); run++) {
     const working = await prepareWorkingPool(target, dir, options.timeoutMs);
     const traced = await traceTarget(target, binary, working, dir);
     options.log?.debug(
       { program: target.program, events: traced.trace.events.length, instructions: traced.summary.instructions },
       'traced the snippet',
     );
-    if (options.saveTrace)
-      writeTrace(
-        options.saveTrace,
-        traced.trace.header,
-        traced.trace.events,
-        traced.trace.mappings,
-        traced.trace.objects,
-      );
-    const { checker, note } = externalChecker({
-      command: options.check,
-      jobs: options.jobs,
-      timeoutMs: options.timeoutMs,
-      dir,
-      env: { ...NATIVE_ENV, ...target.env },
-    });
-    options.log?.debug({ note }, 'how checks run');
+    const digest = traceDigest(traced.trace);
+    const known = seen.get(digest);
+    if (known) known.runs++;
+    else seen.set(digest, { traced, runs: 1 });
+  }
+  return [...seen.values()];
+}
+
+/** What a result of interleaving `k` (0-based) of several says about it, and the first says of all. */
+function interleavingNotes(all: readonly Interleaving[], k: number, runs: number, first: boolean): string[] {
+  if (runs <= 1) return [];
+  const notes = first
+    ? [
+        `traced ${runs} times: ${all.length} distinct interleaving${all.length === 1 ? '' : 's'} (traces differing in the order, threads or shape of their events), each checked`,
+      ]
+    : [];
+  if (all.length > 1)
+    notes.push(`interleaving ${k + 1} of ${all.length}: ${all[k]!.runs} of the ${runs} runs traced it`);
+  return notes;
+}
+
+export async function checkNative(target: NativeTarget, options: NativeCheckOptions): Promise<NativeRun> {
+  const binary = checkTarget(target);
+  const dir = makeTempDir();
+  try {
+    const interleavings = await traceRuns(target, binary, dir, options);
     const results: ScenarioResult[] = [];
-    for (const model of options.models) {
-      const { result, log } = await runEngineWithLog({
-        scenario: options.name,
-        trace: traced.trace,
-        initial: traced.initial,
-        ...modelSettings(options, model),
-        oracle: options.oracle,
-        checker,
-        replayCommand: options.replayCommand,
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      });
-      results.push(result);
-      if (options.saveFailures && result.findings.length > 0) {
-        saveFailures(result.findings, {
-          dir: options.saveFailures,
-          trace: traced.trace,
-          initial: traced.initial,
-          log,
-          check: { kind: 'command', command: options.check },
-        });
-      }
+    for (let k = 0; k < interleavings.length; k++) {
+      const name =
+        interleavings.length > 1 ? `${options.name} [interleaving ${k + 1}/${interleavings.length}]` : options.name;
+      const checked = await checkTrace(interleavings[k]!.traced, target, dir, { ...options, name });
+      checked.forEach((r, i) =>
+        results.push({
+          ...r,
+          notes: [...(r.notes ?? []), ...interleavingNotes(interleavings, k, options.runs ?? 1, k === 0 && i === 0)],
+        }),
+      );
     }
-    await checker.close();
-    return {
-      traced,
-      results: results.map((r, i) => ({
-        ...withLints(r, options.lint ?? DEFAULTS.lint),
-        // the trace is the same for every model: a note about how it was chosen is said once
-        notes: [
-          ...(r.notes ?? []),
-          ...traced.notes,
-          ...(i === 0 && traced.wholeRunNote ? [traced.wholeRunNote] : []),
-          note,
-        ],
-      })),
-    };
+    return { traced: interleavings[0]!.traced, results };
   } finally {
     removeTempDir(dir);
   }
+}
+
+/** Every model's results on one trace of the program. */
+async function checkTrace(
+  traced: TracedTarget,
+  target: NativeTarget,
+  dir: string,
+  options: NativeCheckOptions,
+): Promise<ScenarioResult[]> {
+  if (options.saveTrace)
+    writeTrace(
+      options.saveTrace,
+      traced.trace.header,
+      traced.trace.events,
+      traced.trace.mappings,
+      traced.trace.objects,
+    );
+  const { checker, note } = externalChecker({
+    command: options.check,
+    jobs: options.jobs,
+    timeoutMs: options.timeoutMs,
+    dir,
+    env: { ...NATIVE_ENV, ...target.env },
+  });
+  options.log?.debug({ note }, 'how checks run');
+  const results: ScenarioResult[] = [];
+  for (const model of options.models) {
+    const { result, log } = await runEngineWithLog({
+      scenario: options.name,
+      trace: traced.trace,
+      initial: traced.initial,
+      ...modelSettings(options, model),
+      oracle: options.oracle,
+      checker,
+      replayCommand: options.replayCommand,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    results.push(result);
+    if (options.saveFailures && result.findings.length > 0) {
+      saveFailures(result.findings, {
+        dir: options.saveFailures,
+        trace: traced.trace,
+        initial: traced.initial,
+        log,
+        check: { kind: 'command', command: options.check },
+      });
+    }
+  }
+  await checker.close();
+  return results.map((r, i) => ({
+    ...withLints(r, options.lint ?? DEFAULTS.lint),
+    // the trace is the same for every model: a note about how it was chosen is said once
+    notes: [
+      ...(r.notes ?? []),
+      ...traced.notes,
+      ...(i === 0 && traced.wholeRunNote ? [traced.wholeRunNote] : []),
+      note,
+    ],
+  }));
 }
 
 /**

@@ -70,6 +70,7 @@ const NUMBER_RULES: Record<string, NumberRule> = {
   samples: { min: 1, max: 1_000_000, why: 'a million images per crash point' },
   'max-states': { min: 1, max: MAX_TIMEOUT_MS, why: '2^31-1' },
   size: { min: 1, max: MAX_POOL_BYTES, why: "the smaller of this machine's memory and Node's buffer limit" },
+  runs: { min: 1, max: 1000, why: 'a thousand traced runs of the program' },
 };
 
 /** Options that legitimately take several values; any other one given twice is refused. */
@@ -248,7 +249,12 @@ export function checkBuilder<T>(y: Argv<T>) {
       type: 'boolean',
       describe: "with --replay: replay even when the id's trace digest differs from the program's trace",
     })
-    .option('save-trace', { type: 'string', describe: 'keep the trace in this new file (see pmfit trace dump)' });
+    .option('save-trace', { type: 'string', describe: 'keep the trace in this new file (see pmfit trace dump)' })
+    .option('runs', {
+      type: 'number',
+      describe:
+        'trace the program this many times and check each distinct trace (a threaded program may interleave differently each run)',
+    });
 }
 
 export function allcountsBuilder<T>(y: Argv<T>) {

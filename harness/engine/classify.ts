@@ -3,7 +3,9 @@
 //   torn-write     the image keeps some 8-byte units of one store and loses others;
 //   missing-flush  a lost store's line was never flushed before the crash;
 //   missing-fence  a lost store was flushed (or non-temporal), and a store issued after that flush
-//                  (with no fence between, or the lost one would be durable) persisted;
+//                  (with no fence between, or the lost one would be durable) persisted; with
+//                  threads, no fence of the flushing thread between: another thread's does not
+//                  order it, and the units' pending state already says so (persistency-tracker.ts);
 //   ordering       a lost store was flushed, and a later store on another line, also flushed,
 //                  persisted: nothing ordered the two;
 //   inconsistent   the image lost nothing and still fails (a logic bug, visible under eadr too);

@@ -1,6 +1,12 @@
 // Crash points: the event boundaries of a trace. Point i means "crash after i events"; it stands
 // for every instruction count from the i-th event up to just before the next one, because a crash
 // between two instructions that touch no pmem leaves the same possible images.
+//
+// With threads, an event's icount counts the instructions of its own thread, and a point's range
+// is in the count of the thread of the event before it (thread 0 at the start): up to just before
+// that thread's next event when the next event is its own, else the one count of the event before
+// (what the other threads ran in between is not counted in it). The points stay the positions in
+// the recorded order: pmfit checks the interleaving that ran.
 import type { CrashPoint, EventRef, TraceEvent } from '../../core/api.js';
 import { EventKind, type EventTable, MARKER_KIND_CODES } from '../../core/trace/event-table.js';
 
@@ -20,7 +26,10 @@ export function icountRange(
   total = finalIcount(events),
 ): [from: number, to: number] {
   const icountFrom = index > 0 ? events.icount(index - 1) : 0;
-  const icountTo = Math.max(icountFrom, index < events.length ? events.icount(index) - 1 : total);
+  const sameThread = index >= events.length || events.thread(index) === (index > 0 ? events.thread(index - 1) : 0);
+  const icountTo = sameThread
+    ? Math.max(icountFrom, index < events.length ? events.icount(index) - 1 : total)
+    : icountFrom;
   return [icountFrom, icountTo];
 }
 

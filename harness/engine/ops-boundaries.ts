@@ -22,11 +22,28 @@ export function allowedBoundaries(
   let oldestPending = Infinity;
   for (const units of tracker.pendingLines.values())
     for (const u of units) oldestPending = Math.min(oldestPending, u.seq);
-  // The last boundary not after the crash whose every earlier store is durable.
-  let from = 0;
-  for (let i = 0; i < boundaries.length && boundaries[i]! <= point; i++) if (boundaries[i]! <= oldestPending) from = i;
-  // The first boundary at or after the crash: the operation in progress may have completed.
-  let to = boundaries.findIndex((b) => b >= point);
-  if (to < 0) to = boundaries.length - 1;
+  // The last boundary not after the crash whose every earlier store is durable (boundaries start
+  // at 0, so there is one), and the first at or after the crash: the operation in progress may
+  // have completed. Binary searches: a run with many operations asks this at every crash point.
+  const from = Math.max(0, firstAbove(boundaries, Math.min(point, oldestPending)) - 1);
+  let to = firstAtLeast(boundaries, point);
+  if (to === boundaries.length) to = boundaries.length - 1;
   return [from, to];
+}
+
+/** The index of the first value greater than `x` in ascending `values` (its length if none). */
+function firstAbove(values: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The index of the first value at least `x` in ascending `values` (its length if none). */
+function firstAtLeast(values: readonly number[], x: number): number {
+  return firstAbove(values, x - 1);
 }

@@ -22,7 +22,9 @@ export function perfFindings(trace: Trace, initial: Buffer): PerfFinding[] {
 function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
   const padded = paddedImage(initial);
   const tracker = new PersistencyTracker(padded, hashImage(padded));
-  const flushedSinceStore = new Set<number>();
+  // per line, the threads that flushed it since its last store: another thread's flush of it is
+  // not redundant (only a fence of the flushing thread completes a flush)
+  const flushedSinceStore = new Map<number, Set<number>>();
   const groups = new Map<string, PerfFinding>();
   const events = trace.events;
   // columns, not event objects: only the first event of a group is made an object (its EventRef)
@@ -48,12 +50,20 @@ function findPerf(trace: Trace, initial: Buffer): PerfFinding[] {
         flushedSinceStore.delete(line);
     } else if (kind === EventKind.flush) {
       const line = lineOf(events.offset(i));
-      if (flushedSinceStore.has(line)) note('redundant-flush', i);
+      const thread = events.thread(i);
+      let flushers = flushedSinceStore.get(line);
+      if (flushers?.has(thread)) note('redundant-flush', i);
       else if (!tracker.pendingLines.has(line)) note('clean-flush', i);
-      flushedSinceStore.add(line);
-    } else if (kind === EventKind.fence && events.flags(i) !== locked && tracker.linesAwaitingFence.size === 0) {
+      if (!flushers) flushedSinceStore.set(line, (flushers = new Set()));
+      flushers.add(thread);
+    } else if (
+      kind === EventKind.fence &&
+      events.flags(i) !== locked &&
+      tracker.linesAwaitingFenceOf(events.thread(i)).size === 0
+    ) {
       // A locked read-modify-write (a CAS, a lock) orders stores for the model, but it is there to
       // synchronise threads, not to persist: flagging it idle would only be noise (every lock).
+      // A fence is idle when nothing waits for a fence of its own thread (another's does not order).
       note('idle-fence', i);
     }
     tracker.applyAt(events, i);

@@ -100,7 +100,7 @@ export function requireModel(choice: ImageChoice, models: readonly ModelName[], 
 }
 
 /**
- * The digest of a trace's shape — each event's kind, pool, offset, size and flavour, not the bytes
+ * The digest of a trace's shape — each event's kind, pool, offset, size, flavour and thread, not the bytes
  * stored, instruction counts or addresses — and of nothing else: exactly what decides which pending
  * units each crash point has, so an id replays on a re-trace of the same program (whose pool may
  * hold fresh UUIDs) and is refused on a trace whose events moved.
@@ -157,7 +157,8 @@ function digestOf(trace: Trace): string {
     doubles[(at >> 3) + 1] = offset;
     doubles[(at >> 3) + 2] = size;
     words[w + 6] = variant;
-    words[w + 7] = 0;
+    // its thread: another interleaving is another trace (0 for one thread: ids keep their digest)
+    words[w + 7] = events.thread(i);
     at += RECORD;
     if (at === chunk.length) {
       hash.update(chunk);

@@ -187,8 +187,9 @@ const strict: Strategy = (tracker, point) => {
 /**
  * Strict, everything persisted, and for each line whose pending units this point's event changed
  * (a store to it, a fence that made part of it durable), each prefix of its pending units with
- * every other line at its durable state and with every other line fully persisted; and each line
- * flushed and waiting for a fence lost whole with every other line persisted. A changed line's
+ * every other line at its durable state and with every other line fully persisted; and, when the
+ * event stored to a line not awaiting a fence, each line flushed and waiting for a fence lost whole
+ * with every other line persisted. A changed line's
  * deviations are generated where it changed, not again at every later point: until the line
  * changes again they differ from the ones already checked only by what other events did, and
  * those events' own lines get theirs. So a point costs the units of the lines its event touched,
@@ -222,11 +223,16 @@ const extremes: Strategy = (tracker, point) => {
       if (k < units) add('all', line, k);
     }
   }
-  // A line flushed and still waiting for its fence lost whole while everything else persisted: the
-  // smallest image of a missing fence (the flag evicted before the fence that orders its data),
-  // which the lines changed here alone would not give once the flag is written.
-  for (const line of [...tracker.linesAwaitingFence].sort((a, b) => a - b)) {
-    if (composer.unitsOf(line) > 0 && !changed.includes(line)) add('all', line, 0);
+  // After a store to a line that is not itself being written back (a flag, a pointer: what
+  // publishes), each line flushed and still waiting for its fence lost whole while everything else
+  // persisted: the smallest image of a missing fence (the flag evicted before the fence that orders
+  // its data), which the changed lines alone would not give. Not after stores that are themselves
+  // awaiting a fence (a non-temporal copy): that would make a wide copy quadratic.
+  const awaiting = tracker.linesAwaitingFence;
+  if (changed.some((line) => !awaiting.has(line))) {
+    for (const line of [...awaiting].sort((a, b) => a - b)) {
+      if (composer.unitsOf(line) > 0 && !changed.includes(line)) add('all', line, 0);
+    }
   }
   return { candidates: out, stateSpace: composer.stateSpace(), partial: false, sameForSameState: true };
 };

@@ -489,13 +489,14 @@ function fixFor(
   if (witness.class === 'missing-flush') {
     const unflushed = witness.lost.filter((u) => !u.flushing && !u.nonTemporal);
     const lastUnflushed = Math.max(...unflushed.map((u) => u.seq));
-    const fenceAt = nextFence(events, lastUnflushed);
+    // a fence orders its own thread's flushes only: the next fence of the thread that stored
+    const fenceAt = nextFence(events, lastUnflushed, events.thread(lastUnflushed));
     if (fenceAt >= 0) {
-      // Flush each run's lines before the next fence after it.
+      // Flush each run's lines before the next fence of its thread after it.
       const inserts = new Map<number, TraceEvent[]>();
       for (const run of runs) {
-        const next = nextFence(events, run.last);
-        if (next >= 0) add(inserts, next, flushEvents(run.lines, next));
+        const next = nextFence(events, run.last, run.thread);
+        if (next >= 0) add(inserts, next, flushEvents(run.lines, next, run.thread));
       }
       changes.push({
         suggestion: {
@@ -517,9 +518,9 @@ function fixFor(
       const place = siteOf(anchor);
       for (let i = 0; i < events.length; i++)
         if (events.kind(i) === EventKind.flush && siteOfEvent(events, i) === place)
-          add(inserts, i + 1, [fenceEvent(i + 1)]);
+          add(inserts, i + 1, [fenceEvent(i + 1, events.thread(i))]);
     } else {
-      for (const run of runs) add(inserts, run.last + 1, [fenceEvent(run.last + 1)]);
+      for (const run of runs) add(inserts, run.last + 1, [fenceEvent(run.last + 1, run.thread)]);
     }
     changes.push({
       suggestion: {
@@ -535,7 +536,10 @@ function fixFor(
   // The strong change: persist (flush + fence) right after each run of the lost sites' stores.
   const persist = new Map<number, TraceEvent[]>();
   for (const run of runs)
-    add(persist, run.last + 1, [...flushEvents(run.lines, run.last + 1), fenceEvent(run.last + 1)]);
+    add(persist, run.last + 1, [
+      ...flushEvents(run.lines, run.last + 1, run.thread),
+      fenceEvent(run.last + 1, run.thread),
+    ]);
   changes.push({
     suggestion: { kind: 'persist', stores: lostStores, lines: linesOf(witness.lost), ...(before ? { before } : {}) },
     inserts: persist,
@@ -557,9 +561,10 @@ function anchorOf(u: PendingUnit): number {
   return u.nonTemporal ? u.seq : (u.flushedBy ?? u.seq);
 }
 
-/** The first fence after event `after`, or -1. */
-function nextFence(events: EventTable, after: number): number {
-  for (let i = after + 1; i < events.length; i++) if (events.kind(i) === EventKind.fence) return i;
+/** The first fence of `thread` after event `after`, or -1. */
+function nextFence(events: EventTable, after: number, thread: number): number {
+  for (let i = after + 1; i < events.length; i++)
+    if (events.kind(i) === EventKind.fence && events.thread(i) === thread) return i;
   return -1;
 }
 
@@ -568,30 +573,39 @@ function siteOfEvent(events: EventTable, i: number): string {
   return siteOf({ site: events.site(i), pc: events.pc(i) });
 }
 
-/** Runs of consecutive store events that `matches` picks: the last event of each, and the lines it wrote. */
-function storeRuns(events: EventTable, matches: (i: number) => boolean): Array<{ last: number; lines: number[] }> {
-  const runs: Array<{ last: number; lines: Set<number> }> = [];
+/**
+ * Runs of consecutive store events of one thread that `matches` picks: the last event of each, the
+ * lines it wrote, and its thread (a simulated fix's flush and fence are that thread's).
+ */
+function storeRuns(
+  events: EventTable,
+  matches: (i: number) => boolean,
+): Array<{ last: number; lines: number[]; thread: number }> {
+  const runs: Array<{ last: number; lines: Set<number>; thread: number }> = [];
   let inRun = false;
   for (let i = 0; i < events.length; i++) {
     const picked = events.isStore(i) && matches(i);
-    inRun &&= picked;
+    inRun &&= picked && events.thread(i) === runs.at(-1)!.thread;
     if (!picked) continue;
-    if (!inRun) runs.push({ last: i, lines: new Set() });
+    if (!inRun) runs.push({ last: i, lines: new Set(), thread: events.thread(i) });
     inRun = true;
     const run = runs.at(-1)!;
     run.last = i;
     const offset = events.offset(i);
     for (let line = lineOf(offset); line <= lineOf(offset + events.size(i) - 1); line++) run.lines.add(line);
   }
-  return runs.map((r) => ({ last: r.last, lines: [...r.lines].sort((x, y) => x - y) }));
+  return runs.map((r) => ({ last: r.last, lines: [...r.lines].sort((x, y) => x - y), thread: r.thread }));
 }
 
 function add(inserts: Map<number, TraceEvent[]>, at: number, more: readonly TraceEvent[]): void {
   inserts.set(at, [...(inserts.get(at) ?? []), ...more]);
 }
 
-/** Synthetic events of a simulated fix (their seq is the position they are inserted at). */
-function flushEvents(lines: readonly number[], at: number): TraceEvent[] {
+/**
+ * Synthetic events of a simulated fix, made by `thread` (their seq is the position they are
+ * inserted at; thread 0 has no field, as the reader gives it).
+ */
+function flushEvents(lines: readonly number[], at: number, thread: number): TraceEvent[] {
   return lines.map((line) => ({
     kind: 'flush',
     seq: at,
@@ -600,11 +614,12 @@ function flushEvents(lines: readonly number[], at: number): TraceEvent[] {
     pool: 0,
     offset: line * 64,
     flushKind: 'clwb',
+    ...(thread ? { thread } : {}),
   }));
 }
 
-function fenceEvent(at: number): TraceEvent {
-  return { kind: 'fence', seq: at, icount: 0, pc: 0, pool: 0, fenceKind: 'sfence' };
+function fenceEvent(at: number, thread: number): TraceEvent {
+  return { kind: 'fence', seq: at, icount: 0, pc: 0, pool: 0, fenceKind: 'sfence', ...(thread ? { thread } : {}) };
 }
 
 function linesOf(units: readonly PendingUnit[]): number[] {

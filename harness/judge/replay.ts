@@ -97,10 +97,10 @@ export async function replayId(request: ReplayRequest): Promise<ReplayRecord> {
   const dir = makeTempDir();
   let acquired: Acquired | undefined;
   try {
-    acquired = await acquire(request, dir);
+    acquired = await acquire(request, dir, choice.digest);
     const { trace, initial, checker, oracle } = acquired;
     requireModel(choice, acquired.models, request.subject);
-    const match = compareDigest(request, choice.digest, traceDigest(trace));
+    const match = compareDigest(request, choice.digest, trace);
     let rebuilt: RebuiltImage;
     try {
       rebuilt = rebuildImage(trace, initial, choice);
@@ -136,18 +136,36 @@ export async function replayId(request: ReplayRequest): Promise<ReplayRecord> {
 }
 
 /** An id from another trace replays only with --any-trace, and the record says so either way. */
-function compareDigest(request: ReplayRequest, idDigest: string | undefined, digest: string): TraceMatch {
+function compareDigest(request: ReplayRequest, idDigest: string | undefined, trace: Trace): TraceMatch {
+  const digest = traceDigest(trace);
   if (idDigest === undefined) return { kind: 'unchecked', digest };
   if (idDigest.slice(0, digest.length) === digest) return { kind: 'same', digest };
+  const why = isThreaded(trace)
+    ? `none of ${INTERLEAVING_TRIES} runs of its threads interleaved as the one the id came from, or the program changed`
+    : 'the program or scenario changed since the id was printed';
   if (!request.anyTrace)
     throw new UsageError(
-      `replay id ${request.id} comes from a trace with digest ${idDigest}, but ${request.subject}'s trace now has ${digest}: the program or scenario changed since the id was printed, so it would name another image (run again for a current id, or give --any-trace to replay crash point and lines anyway)`,
+      `replay id ${request.id} comes from a trace with digest ${idDigest}, but ${request.subject}'s trace now has ${digest}: ${why}, so it would name another image (run again for a current id, or give --any-trace to replay crash point and lines anyway)`,
     );
   return { kind: 'different', digest, idDigest };
 }
 
-/** Records (TS) or traces (native) the subject once, and the checker its images go to. */
-async function acquire(request: ReplayRequest, dir: string): Promise<Acquired> {
+/** A trace with events of more than one thread. */
+function isThreaded(trace: Trace): boolean {
+  return trace.events.hasThreads;
+}
+
+/**
+ * A threaded program may interleave differently each run: its replay traces it again, up to this
+ * many times in all, until the trace is the one the id came from.
+ */
+const INTERLEAVING_TRIES = 20;
+
+/**
+ * Records (TS) or traces (native) the subject once — a threaded native program until its trace has
+ * the id's digest (INTERLEAVING_TRIES) — and the checker its images go to.
+ */
+async function acquire(request: ReplayRequest, dir: string, idDigest: string | undefined): Promise<Acquired> {
   const on = request.on;
   if (on.kind === 'ts') {
     const scenario = await loadScenario(on.entry);
@@ -162,8 +180,12 @@ async function acquire(request: ReplayRequest, dir: string): Promise<Acquired> {
     return { trace, initial, checker, oracle: scenario.oracle, models: ['adr', 'eadr'] };
   }
   const binary = checkTarget(on.target);
-  const working = await prepareWorkingPool(on.target, dir, request.timeoutMs);
-  const traced = await traceTarget(on.target, binary, working, dir);
+  const traceOnce = async () =>
+    traceTarget(on.target, binary, await prepareWorkingPool(on.target, dir, request.timeoutMs), dir);
+  let traced = await traceOnce();
+  const other = (t: Trace) => idDigest !== undefined && idDigest.slice(0, traceDigest(t).length) !== traceDigest(t);
+  for (let tries = 1; tries < INTERLEAVING_TRIES && isThreaded(traced.trace) && other(traced.trace); tries++)
+    traced = await traceOnce();
   const checker = new ExternalCheckPool({
     command: on.check,
     jobs: 1,

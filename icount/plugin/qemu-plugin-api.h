@@ -43,6 +43,7 @@ enum qpa_cb_flags { QPA_CB_NO_REGS, QPA_CB_R_REGS, QPA_CB_RW_REGS };
 enum qpa_mem_rw { QPA_MEM_R = 1, QPA_MEM_W = 2, QPA_MEM_RW = 3 };
 
 typedef void (*qpa_udata_cb_t)(qpa_id_t id, void *udata);
+typedef void (*qpa_vcpu_simple_cb_t)(qpa_id_t id, unsigned vcpu);
 typedef void (*qpa_vcpu_udata_cb_t)(unsigned vcpu, void *udata);
 typedef void (*qpa_tb_trans_cb_t)(qpa_id_t id, struct qpa_tb *tb);
 typedef void (*qpa_mem_cb_t)(unsigned vcpu, qpa_meminfo_t info,
@@ -53,6 +54,7 @@ typedef void (*qpa_syscall_cb_t)(qpa_id_t id, unsigned vcpu, int64_t num,
 typedef void (*qpa_syscall_ret_cb_t)(qpa_id_t id, unsigned vcpu,
 	int64_t num, int64_t ret);
 
+void qemu_plugin_register_vcpu_init_cb(qpa_id_t id, qpa_vcpu_simple_cb_t cb);
 void qemu_plugin_register_vcpu_tb_trans_cb(qpa_id_t id, qpa_tb_trans_cb_t cb);
 void qemu_plugin_register_vcpu_insn_exec_cb(struct qpa_insn *insn,
 	qpa_vcpu_udata_cb_t cb, enum qpa_cb_flags flags, void *udata);

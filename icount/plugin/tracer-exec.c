@@ -15,8 +15,13 @@
  * the driver then re-runs under -singlestep, where every instruction starts
  * its own block and all of them are exact.
  *
- * Every callback belongs to vCPU 0, except that another vCPU's store or
- * flush is looked at to refuse a second thread touching the pool.
+ * Every thread is traced. A callback finds its thread's own state by vCPU
+ * index (tracer_thread_of); what it shares (the window, the pool's
+ * mappings, the trace) it reads and writes under Threads.lock, taken only
+ * for the instructions that may write a record or move the window and for
+ * every store, so a plain instruction costs its thread's counters alone.
+ * Threads.cur is the thread holding the lock: its counts are the `icount`
+ * of the records written.
  */
 #include <stdio.h>
 #include <string.h>
@@ -29,8 +34,8 @@ static void
 tracer_marker_event(int kind, uint64_t pc, const char *name)
 {
 	Counts.markers++;
-	tracer_emit(TK_MARKER, (uint8_t)kind, Win.count, pc, name, strlen(name),
-		NULL, 0);
+	tracer_emit(TK_MARKER, (uint8_t)kind, Threads.cur->count, pc, name,
+		strlen(name), NULL, 0);
 }
 
 /* tracer_window_open -- the traced window opens (marker or function entry) */
@@ -58,39 +63,50 @@ tracer_window_close(uint64_t pc, const char *name)
 	Win.armed = 0;
 }
 
-/* tracer_marker_store -- the store after a magic NOP carries its value */
-static void
-tracer_marker_store(uint64_t vaddr, unsigned size)
+/* tracer_window_count -- one more instruction of thread t, in the window? */
+static inline void
+tracer_window_count(struct tracer_thread *t)
 {
-	int kind = Win.pending - 1;
+	t->count += (uint64_t)__atomic_load_n(&Win.open, __ATOMIC_RELAXED);
+}
+
+/*
+ * tracer_marker_store -- the store after a magic NOP of thread t carries its
+ * value
+ */
+static void
+tracer_marker_store(struct tracer_thread *t, uint64_t vaddr, unsigned size)
+{
+	int kind = t->pending - 1;
 	uint64_t v = 0;
 
-	Win.pending = 0;
+	t->pending = 0;
 	if (size != 8)
 		return;
 	memcpy(&v, (void *)(uintptr_t)(vaddr + Guest.guest_base), 8);
 	if (kind == TM_START) {
 		if (Args.mode == MODE_AUTO)
-			tracer_window_open(Win.pending_pc, "");
+			tracer_window_open(t->pending_pc, "");
 		else if (Win.open)
-			tracer_marker_event(TM_START, Win.pending_pc, "");
+			tracer_marker_event(TM_START, t->pending_pc, "");
 		Win.armed = v > 0;
-		Win.kill_at = Win.count + v;
+		Win.kill_at = t->count + v;
+		Win.armed_by = t->id;
 	} else if (kind == TM_USER && Win.open) {
 		char name[TRACER_NAME_MAX];
 		const char *s = (const char *)(uintptr_t)(v + Guest.guest_base);
 		size_t n = v ? strnlen(s, sizeof(name) - 1) : 0;
 		memcpy(name, s, n);
 		name[n] = '\0';
-		tracer_marker_event(TM_USER, Win.pending_pc, name);
+		tracer_marker_event(TM_USER, t->pending_pc, name);
 	} else if (kind == TM_TOTAL) {
-		memcpy((void *)(uintptr_t)(vaddr + Guest.guest_base), &Win.count, 8);
+		memcpy((void *)(uintptr_t)(vaddr + Guest.guest_base), &t->count, 8);
 	}
 }
 
-/* tracer_marker_insn -- a magic NOP executes */
+/* tracer_marker_insn -- a magic NOP of thread t executes */
 static void
-tracer_marker_insn(const struct tracer_insn *in)
+tracer_marker_insn(struct tracer_thread *t, const struct tracer_insn *in)
 {
 	if (in->sub == TM_STOP) {
 		if (Args.mode == MODE_AUTO)
@@ -98,8 +114,8 @@ tracer_marker_insn(const struct tracer_insn *in)
 		else if (Win.open)
 			tracer_marker_event(TM_STOP, in->pc, "");
 	} else {
-		Win.pending = in->sub + 1;
-		Win.pending_pc = in->pc;
+		t->pending = in->sub + 1;
+		t->pending_pc = in->pc;
 	}
 }
 
@@ -124,7 +140,8 @@ tracer_flush(const struct tracer_insn *in, const uint64_t *env)
 	if (!tracer_pool_offset(a, &off, &room))
 		return;
 	Counts.flushes++;
-	tracer_emit(TK_FLUSH, in->sub, Win.count, in->pc, &off, 8, NULL, 0);
+	tracer_emit(TK_FLUSH, in->sub, Threads.cur->count, in->pc, &off, 8,
+		NULL, 0);
 }
 
 /*
@@ -152,12 +169,13 @@ tracer_check_env(const struct tracer_insn *in, uint64_t vaddr,
 }
 
 /*
- * tracer_func_entry -- entry of the `from`, `to` or `ops` function: the
- * window opens or closes; an ops= entry is a user marker named after it,
- * the boundary before the operation that this call is
+ * tracer_func_entry -- entry of the `from`, `to` or `ops` function by thread
+ * t: the window opens or closes; an ops= entry is a user marker named after
+ * it, the boundary before the operation that this call is
  */
 static void
-tracer_func_entry(const struct tracer_insn *in, const uint64_t *env)
+tracer_func_entry(struct tracer_thread *t, const struct tracer_insn *in,
+	const uint64_t *env)
 {
 	if ((in->func & 2) && Win.open) {
 		tracer_window_close(in->pc, Args.to_name);
@@ -171,69 +189,96 @@ tracer_func_entry(const struct tracer_insn *in, const uint64_t *env)
 			memcpy(&Win.ret_addr,
 				(void *)(uintptr_t)(sp + Guest.guest_base), 8);
 			Win.ret_watch = 1;
+			Win.ret_by = t->id;
 		}
 	}
 	if ((in->func & 4) && Win.open)
 		tracer_marker_event(TM_USER, in->pc, Args.ops_name);
 }
 
-/* tracer_other_exec -- an instruction of another thread: a pool flush? */
+/* tracer_other_exec -- an instruction of a thread with no room: a pool flush? */
 static void
 tracer_other_exec(const struct tracer_insn *in, const uint64_t *env)
 {
 	uint64_t off, room;
+	int multi = tracer_lock(NULL);
 
 	if (in->cls == X86_FLUSH && !Env.bad &&
 	    tracer_pool_offset(tracer_flush_addr(in, env), &off, &room))
 		tracer_refuse_thread(in->pc);
+	tracer_unlock(multi);
 }
 
-/* tracer_exec -- runs before every guest instruction */
-__attribute__((visibility("hidden"))) void
-tracer_exec(unsigned vcpu, void *udata, const uint64_t *env)
+/*
+ * tracer_exec_shared -- the part of an instruction of thread t that reads or
+ * changes what the threads share (under the lock): the window's watches, the
+ * from/to/ops entries, markers, flushes and fences
+ */
+static void
+tracer_exec_shared(struct tracer_thread *t, const struct tracer_insn *in,
+	const uint64_t *env)
 {
-	const struct tracer_insn *in = udata;
-
-	if (__builtin_expect(vcpu != 0 || Run.child, 0)) {
-		if (!Run.child)
-			tracer_other_exec(in, env);
-		return;
-	}
-	Win.all++;
-	Win.pc = in->pc;
-	if (__builtin_expect(Stack.pending | in->flow, 0))
-		tracer_frames_step(in);
-	if (__builtin_expect(Win.armed, 0) && Win.count == Win.kill_at &&
-	    Win.open)
+	if (__builtin_expect(Win.armed, 0) && t->id == Win.armed_by &&
+	    t->count == Win.kill_at && Win.open)
 		tracer_die();
-	if (__builtin_expect(Win.ret_watch, 0) && in->pc == Win.ret_addr) {
+	if (__builtin_expect(Win.ret_watch, 0) && in->pc == Win.ret_addr &&
+	    t->id == Win.ret_by) {
 		Win.ret_watch = 0;
 		tracer_window_close(in->pc, "return");
 	}
 	if (__builtin_expect(in->func, 0))
-		tracer_func_entry(in, env);
+		tracer_func_entry(t, in, env);
 	switch (in->cls) {
 	case X86_MARKER:
-		tracer_marker_insn(in);
-		Win.count += (uint64_t)Win.open;
+		tracer_marker_insn(t, in);
+		t->count += (uint64_t)Win.open;
 		return;
 	case X86_FLUSH:
 	case X86_FENCE:
 	case X86_LOCKED:
 		break;
 	default:
-		Win.count += (uint64_t)Win.open;
+		t->count += (uint64_t)Win.open;
 		return;
 	}
 	if (!Win.open)
 		return;
-	Win.count++;
+	t->count++;
 	if (in->cls == X86_FLUSH) {
 		tracer_flush(in, env);
 	} else {
 		Counts.fences++;
-		tracer_emit(TK_FENCE, in->sub, Win.count, in->pc, NULL, 0, NULL, 0);
+		tracer_emit(TK_FENCE, in->sub, t->count, in->pc, NULL, 0, NULL, 0);
 	}
+}
+
+/* tracer_exec -- runs before every guest instruction, on its thread */
+__attribute__((visibility("hidden"))) void
+tracer_exec(unsigned vcpu, void *udata, const uint64_t *env)
+{
+	const struct tracer_insn *in = udata;
+	struct tracer_thread *t;
+	int multi;
+
+	if (__builtin_expect(Run.child, 0))
+		return;
+	t = tracer_thread_of(vcpu);
+	if (__builtin_expect(!t, 0)) {
+		tracer_other_exec(in, env);
+		return;
+	}
+	t->all++;
+	t->pc = in->pc;
+	if (__builtin_expect(t->stack.pending | in->flow, 0))
+		tracer_frames_step(&t->stack, in);
+	/* most instructions touch nothing shared: no lock */
+	if (__builtin_expect(!(Win.armed | Win.ret_watch | in->shared), 1)) {
+		tracer_window_count(t);
+		return;
+	}
+	multi = tracer_lock(t);
+	tracer_exec_shared(t, in, env);
+	tracer_unlock(multi);
 }
 
 /* the callback QEMU calls: hands host %rbp (TCG_AREG0, the env) to C */
@@ -246,27 +291,17 @@ __asm__(".text\n"
 	"\tjmp tracer_exec\n"
 	".size tracer_exec_tramp, .-tracer_exec_tramp\n");
 
-/* tracer_store -- a guest store happened: record it if it hit the pool */
-__attribute__((visibility("hidden"))) void
-tracer_store(unsigned vcpu, qpa_meminfo_t info, uint64_t vaddr, void *udata,
-	const uint64_t *env)
+/* tracer_store_shared -- thread t stored size bytes at vaddr (locked) */
+static void
+tracer_store_shared(struct tracer_thread *t, const struct tracer_insn *in,
+	uint64_t vaddr, unsigned size, const uint64_t *env)
 {
-	const struct tracer_insn *in = udata;
-	unsigned size = 1u << qemu_plugin_mem_size_shift(info);
 	uint64_t off, room;
 
-	/* QEMU 7.2 also calls a W-only memory callback for some loads */
-	if (!qemu_plugin_mem_is_store(info) || Run.child)
-		return;
-	if (__builtin_expect(vcpu != 0, 0)) {
-		if (tracer_pool_offset(vaddr, &off, &room))
-			tracer_refuse_thread(in->pc);
-		return;
-	}
 	if (__builtin_expect(in->movst, 0) && Env.checks < TRACER_ENV_CHECKS)
 		tracer_check_env(in, vaddr, env);
-	if (__builtin_expect(Win.pending, 0)) {
-		tracer_marker_store(vaddr, size);
+	if (__builtin_expect(t->pending, 0)) {
+		tracer_marker_store(t, vaddr, size);
 		return;
 	}
 	if (!Win.open || !tracer_pool_offset(vaddr, &off, &room))
@@ -275,8 +310,37 @@ tracer_store(unsigned vcpu, qpa_meminfo_t info, uint64_t vaddr, void *udata,
 		size = (unsigned)room;
 	Counts.stores++;
 	Counts.nt_stores += in->nt;
-	tracer_emit(TK_STORE, in->nt, Win.count, in->pc, &off, 8,
+	tracer_emit(TK_STORE, in->nt, t->count, in->pc, &off, 8,
 		(void *)(uintptr_t)(vaddr + Guest.guest_base), size);
+}
+
+/*
+ * tracer_store -- a guest store happened: record it if it hit the pool. The
+ * bytes are read from guest memory now, under the lock: another thread's
+ * store to the same bytes in between (a data race) would show its value.
+ */
+__attribute__((visibility("hidden"))) void
+tracer_store(unsigned vcpu, qpa_meminfo_t info, uint64_t vaddr, void *udata,
+	const uint64_t *env)
+{
+	const struct tracer_insn *in = udata;
+	unsigned size = 1u << qemu_plugin_mem_size_shift(info);
+	struct tracer_thread *t;
+	uint64_t off, room;
+	int multi;
+
+	/* QEMU 7.2 also calls a W-only memory callback for some loads */
+	if (!qemu_plugin_mem_is_store(info) || Run.child)
+		return;
+	t = tracer_thread_of(vcpu);
+	multi = tracer_lock(t);
+	if (__builtin_expect(!t, 0)) {
+		if (tracer_pool_offset(vaddr, &off, &room))
+			tracer_refuse_thread(in->pc);
+	} else {
+		tracer_store_shared(t, in, vaddr, size, env);
+	}
+	tracer_unlock(multi);
 }
 
 /* the memory callback QEMU calls: passes host %rbp (the env) as well */

@@ -1,6 +1,6 @@
 /*
- * tracer-frames.c -- the user's line of each event: a shadow call stack of
- * vCPU 0, the code objects of the program (which of them are the user's),
+ * tracer-frames.c -- the user's line of each event: a shadow call stack per
+ * thread, the code objects of the program (which of them are the user's),
  * and the frame records that tell the trace's reader, before an event, from
  * which user frame it comes (docs/trace-format.md, "User frames")
  *
@@ -98,7 +98,7 @@ tracer_emit_objects(void)
 {
 	for (int i = 0; i < Objects.n; i++)
 		tracer_emit_object(&Objects.o[i]);
-	Stack.last = -1;
+	Out.frame = -1;
 }
 
 /*
@@ -152,20 +152,22 @@ tracer_object_mapped(int fd, uint64_t addr, uint64_t len, uint64_t off)
 
 /*
  * tracer_frame_before -- an event of the instruction at pc is about to be
- * written: write a frame record first when its user frame differs from the
- * previous event's
+ * written (by thread Threads.cur): write a frame record first when its user
+ * frame differs from the previous event's, whichever thread that was (a
+ * frame record applies to the records after it in the file)
  */
 void
 tracer_frame_before(uint64_t pc)
 {
+	struct tracer_stack *s = &Threads.cur->stack;
 	int kind = TF_OUTSIDE;
 	uint64_t upc = 0, callee = 0;
 
 	if (tracer_user_code(pc)) {
 		kind = TF_OWN;
-	} else if (Stack.nuser) {
-		for (unsigned i = Stack.depth; i-- > 0;) {
-			const struct tracer_frame *f = tracer_frame_at(i);
+	} else if (s->nuser) {
+		for (unsigned i = s->depth; i-- > 0;) {
+			const struct tracer_frame *f = tracer_frame_at(s, i);
 			if (f->user) {
 				kind = TF_CALLER;
 				upc = f->call_pc;
@@ -174,12 +176,12 @@ tracer_frame_before(uint64_t pc)
 			}
 		}
 	}
-	if (kind == Stack.last && upc == Stack.last_pc &&
-	    callee == Stack.last_callee)
+	if (kind == Out.frame && upc == Out.frame_pc &&
+	    callee == Out.frame_callee)
 		return;
-	Stack.last = kind;
-	Stack.last_pc = upc;
-	Stack.last_callee = callee;
+	Out.frame = kind;
+	Out.frame_pc = upc;
+	Out.frame_callee = callee;
 	tracer_emit(TK_FRAME, (uint8_t)kind, 0, upc, &callee,
 		kind == TF_CALLER ? 8 : 0, NULL, 0);
 }

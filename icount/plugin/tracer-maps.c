@@ -4,10 +4,11 @@
  * and its kin write into the pool, the program's exit, forks, and the files
  * it opens
  *
- * Syscall arguments are kept per vCPU between the entry and return
- * callbacks. Only vCPU 0 (the first thread) changes the mapping table; a
- * second thread that maps, unmaps or msyncs the pool ends the run
- * (tracer_refuse_thread).
+ * Syscall arguments are kept per thread between the entry and return
+ * callbacks. Any thread's mmap, munmap and mremap change the one mapping
+ * table, and any thread's msync and reads are recorded as its events, under
+ * the records' lock (tracer.h). A clone that makes a thread (CLONE_VM) turns
+ * the lock on before the thread exists.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -41,10 +42,13 @@
 #define SYS_X_CLONE3 435
 #define SYS_X_OPENAT2 437
 
+#define X_CLONE_VM 0x100
 #define X_CLONE_THREAD 0x10000
 #define X_MAP_TYPE 0x0f		/* MAP_SHARED, MAP_PRIVATE, ... */
 #define X_MAP_PRIVATE 0x02
 #define X_MAP_ANONYMOUS 0x20
+
+static int tracer_is_read(int64_t num);
 
 /* tracer_maps_bounds -- recompute the quick-reject range of the mappings */
 static void
@@ -158,8 +162,66 @@ tracer_msync(uint64_t a1, uint64_t a2)
 		p[0] = off;
 		p[1] = room < a1 + a2 - a ? room : a1 + a2 - a;
 		Counts.msyncs++;
-		tracer_emit(TK_MSYNC, 0, Win.count, Win.pc, p, sizeof(p), NULL, 0);
+		tracer_emit(TK_MSYNC, 0, Threads.cur->count, Threads.cur->pc, p,
+			sizeof(p), NULL, 0);
 	}
+}
+
+/*
+ * tracer_clone_entry -- a clone that may create a thread sharing this
+ * memory (clone with CLONE_VM; any clone3, whose flags are in guest memory):
+ * turn the records' lock on now, while the new thread does not exist yet
+ */
+static void
+tracer_clone_entry(int64_t num, uint64_t a1)
+{
+	uint64_t flags = num == SYS_X_CLONE ? a1 : X_CLONE_VM;
+
+	if ((num == SYS_X_CLONE || num == SYS_X_CLONE3) && (flags & X_CLONE_VM))
+		__atomic_store_n(&Threads.multi, 1, __ATOMIC_RELEASE);
+}
+
+/* tracer_syscall_locked -- a syscall of thread t begins (locked) */
+static void
+tracer_syscall_locked(struct tracer_thread *t, int64_t num)
+{
+	const uint64_t *a = t->sc.args;
+
+	if (num == SYS_X_EXIT_GROUP || (num == SYS_X_EXIT && t->id == 0)) {
+		Run.exited = 1;
+		Run.exit_code = (int64_t)(int32_t)a[0];
+	}
+	/* exit (60) ends one thread: its vCPU may later run a new one */
+	if (num == SYS_X_EXIT && t->id != 0)
+		t->live = 0;
+	if (num == SYS_X_MSYNC && Win.open)
+		tracer_msync(a[0], a[1]);
+}
+
+/*
+ * tracer_unroomed_syscall -- a thread the plugin has no room for (it keeps
+ * no state of its own) makes a syscall: one that may touch the pool (maps
+ * it, changes or msyncs its mappings, reads into it) ends the run
+ */
+static void
+tracer_unroomed_syscall(int64_t num, uint64_t a1, uint64_t a2, uint64_t a3,
+	uint64_t a5)
+{
+	int touches = 0;
+
+	if (num == SYS_X_MMAP)
+		touches = tracer_is_pool_fd((int)a5) ||
+			tracer_pool_overlaps(a1, a2);
+	else if (num == SYS_X_MUNMAP || num == SYS_X_MREMAP ||
+	    num == SYS_X_MSYNC)
+		touches = tracer_pool_overlaps(a1, a2);
+	else if (num == SYS_X_READ || num == SYS_X_PREAD64 ||
+	    num == SYS_X_RECVFROM)
+		touches = tracer_pool_overlaps(a2, a3);
+	else if (tracer_is_read(num))
+		touches = Pool.nmaps > 0; /* its iovecs are not followed */
+	if (touches)
+		tracer_refuse_thread(0);
 }
 
 /* tracer_syscall -- remember a syscall's arguments; record msync */
@@ -168,28 +230,28 @@ tracer_syscall(qpa_id_t id, unsigned vcpu, int64_t num, uint64_t a1,
 	uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5, uint64_t a6,
 	uint64_t a7, uint64_t a8)
 {
-	struct tracer_syscall *sc;
+	struct tracer_thread *t;
+	int multi;
 
 	(void)id; (void)a7; (void)a8;
-	if (Run.child || vcpu >= TRACER_MAX_VCPUS)
+	if (Run.child)
 		return;
-	sc = &Run.sc[vcpu];
-	sc->num = num;
-	sc->args[0] = a1; sc->args[1] = a2; sc->args[2] = a3;
-	sc->args[3] = a4; sc->args[4] = a5; sc->args[5] = a6;
-	/* exit (60) ends one thread; only vCPU 0's ends the program */
-	if (num == SYS_X_EXIT_GROUP || (num == SYS_X_EXIT && vcpu == 0)) {
-		Run.exited = 1;
-		Run.exit_code = (int64_t)(int32_t)a1;
+	tracer_clone_entry(num, a1);
+	t = tracer_thread_of(vcpu);
+	multi = tracer_lock(t);
+	if (!t) {
+		tracer_unroomed_syscall(num, a1, a2, a3, a5);
+		if (num == SYS_X_EXIT_GROUP) {
+			Run.exited = 1;
+			Run.exit_code = (int64_t)(int32_t)a1;
+		}
+	} else {
+		t->sc.num = num;
+		t->sc.args[0] = a1; t->sc.args[1] = a2; t->sc.args[2] = a3;
+		t->sc.args[3] = a4; t->sc.args[4] = a5; t->sc.args[5] = a6;
+		tracer_syscall_locked(t, num);
 	}
-	if (num != SYS_X_MSYNC)
-		return;
-	if (vcpu != 0) {
-		if (tracer_pool_overlaps(a1, a2))
-			tracer_refuse_thread(0);
-	} else if (Win.open) {
-		tracer_msync(a1, a2);
-	}
+	tracer_unlock(multi);
 }
 
 /* tracer_system_path -- a file every program opens (loader, locale) */
@@ -282,7 +344,8 @@ tracer_kernel_wrote(uint64_t a, uint64_t n)
 		if (room > TRACER_SYSCALL_CHUNK)
 			room = TRACER_SYSCALL_CHUNK;
 		Counts.syscall_stores++;
-		tracer_emit(TK_STORE, 0, Win.count, Win.pc, &off, 8,
+		tracer_emit(TK_STORE, 0, Threads.cur->count, Threads.cur->pc,
+			&off, 8,
 			(const void *)(uintptr_t)(a + Guest.guest_base), room);
 	}
 }
@@ -313,15 +376,7 @@ tracer_read_ret(int64_t num, const uint64_t *a, uint64_t ret,
 	}
 }
 
-/* tracer_other_read -- another thread's read-like syscall wrote [a, a+n) */
-static void
-tracer_other_read(uint64_t a, uint64_t n)
-{
-	if (tracer_pool_overlaps(a, n))
-		tracer_refuse_thread(0);
-}
-
-/* tracer_read_syscall_ret -- vCPU 0's read-like syscall returned ret */
+/* tracer_read_syscall_ret -- a read-like syscall returned ret */
 static void
 tracer_read_syscall_ret(int64_t num, const uint64_t *a, int64_t ret)
 {
@@ -367,7 +422,7 @@ tracer_fork_ret(int64_t num, const uint64_t *a, int64_t ret)
 		__atomic_add_fetch(&Run.forks, 1, __ATOMIC_RELAXED);
 }
 
-/* tracer_map_ret -- vCPU 0's mmap, munmap or mremap returned ret */
+/* tracer_map_ret -- a thread's mmap, munmap or mremap returned ret */
 static void
 tracer_map_ret(int64_t num, const uint64_t *a, int64_t ret)
 {
@@ -397,22 +452,19 @@ tracer_map_ret(int64_t num, const uint64_t *a, int64_t ret)
 	}
 }
 
-/* tracer_other_thread_ret -- another thread's mapping syscall returned */
+/* tracer_syscall_ret_locked -- a syscall of thread t returned (locked) */
 static void
-tracer_other_thread_ret(int64_t num, const uint64_t *a, int64_t ret)
+tracer_syscall_ret_locked(int64_t num, const uint64_t *a, int64_t ret)
 {
-	int touches = 0;
-
-	if (num == SYS_X_MMAP)
-		touches = (!(a[3] & X_MAP_ANONYMOUS) &&
-			tracer_is_pool_fd((int)a[4])) ||
-			tracer_pool_overlaps((uint64_t)ret, a[1]);
-	else if (num == SYS_X_MUNMAP || num == SYS_X_MREMAP)
-		touches = tracer_pool_overlaps(a[0], a[1]);
-	if (touches)
-		tracer_refuse_thread(0);
-	else if (tracer_is_read(num) && ret > 0)
-		tracer_read_ret(num, a, (uint64_t)ret, tracer_other_read);
+	if (num == SYS_X_CLONE || num == SYS_X_FORK || num == SYS_X_VFORK ||
+	    num == SYS_X_CLONE3)
+		tracer_fork_ret(num, a, ret);
+	else if (num == SYS_X_MMAP || num == SYS_X_MUNMAP || num == SYS_X_MREMAP)
+		tracer_map_ret(num, a, ret);
+	else if (tracer_is_read(num))
+		tracer_read_syscall_ret(num, a, ret);
+	else
+		tracer_open_ret(num, a, (int)ret);
 }
 
 /*
@@ -422,23 +474,20 @@ tracer_other_thread_ret(int64_t num, const uint64_t *a, int64_t ret)
 void
 tracer_syscall_ret(qpa_id_t id, unsigned vcpu, int64_t num, int64_t ret)
 {
-	const uint64_t *a;
+	struct tracer_thread *t;
+	int multi;
 
 	(void)id;
-	if (Run.child || vcpu >= TRACER_MAX_VCPUS || Run.sc[vcpu].num != num)
+	if (Run.child)
 		return;
-	a = Run.sc[vcpu].args;
+	t = tracer_thread_of(vcpu);
+	if (t && t->sc.num != num)
+		return;
 	if (ret < 0 && ret > -4096)
 		return;
-	if (num == SYS_X_CLONE || num == SYS_X_FORK || num == SYS_X_VFORK ||
-	    num == SYS_X_CLONE3)
-		tracer_fork_ret(num, a, ret);
-	else if (vcpu != 0)
-		tracer_other_thread_ret(num, a, ret);
-	else if (num == SYS_X_MMAP || num == SYS_X_MUNMAP || num == SYS_X_MREMAP)
-		tracer_map_ret(num, a, ret);
-	else if (tracer_is_read(num))
-		tracer_read_syscall_ret(num, a, ret);
-	else
-		tracer_open_ret(num, a, (int)ret);
+	multi = tracer_lock(t);
+	/* a thread with no room keeps no arguments: only fork/clone's result */
+	if (t)
+		tracer_syscall_ret_locked(num, t->sc.args, ret);
+	tracer_unlock(multi);
 }

@@ -67,6 +67,23 @@ tracer_out_put(const void *p, size_t n)
 	Out.used += n;
 }
 
+/*
+ * tracer_thread_before -- an event of thread Threads.cur is about to be
+ * written: a thread record first when the previous event was another
+ * thread's (the file starts with thread 0's, so one thread writes none)
+ */
+static void
+tracer_thread_before(void)
+{
+	uint32_t id = Threads.cur->id;
+
+	if (id == Out.thread)
+		return;
+	Out.thread = id;
+	Out.threads_written = 1;
+	tracer_emit(TK_THREAD, 0, 0, 0, &id, sizeof(id), NULL, 0);
+}
+
 /* tracer_emit -- write one record: 32-byte head, then up to two payloads */
 void
 tracer_emit(uint8_t kind, uint8_t flags, uint64_t icount, uint64_t pc,
@@ -77,7 +94,10 @@ tracer_emit(uint8_t kind, uint8_t flags, uint64_t icount, uint64_t pc,
 	uint32_t len = (uint32_t)(n1 + n2);
 	uint64_t seq = 0;
 
+	if (__atomic_load_n(&Run.finished, __ATOMIC_RELAXED))
+		return; /* another thread's exit closed the files */
 	if (kind <= TK_MARKER) {
+		tracer_thread_before();	/* its thread, when it changed */
 		tracer_frame_before(pc); /* its user frame, when it changed */
 		seq = Out.seq++;
 	}
@@ -166,6 +186,16 @@ tracer_pool_size(void)
 	return stat(Args.pool_path, &st) == 0 ? (uint64_t)st.st_size : 0;
 }
 
+/*
+ * tracer_format_version -- 3 once a thread record (kind 10) is in the file;
+ * a trace without one is a version-2 trace, byte for byte as before
+ */
+static int
+tracer_format_version(void)
+{
+	return Out.threads_written ? 3 : 2;
+}
+
 /* tracer_header_json -- render the header JSON into buf */
 static size_t
 tracer_header_json(char *buf, size_t cap)
@@ -174,7 +204,8 @@ tracer_header_json(char *buf, size_t cap)
 	char abs[PATH_MAX];
 	const char *pool = realpath(Args.pool_path, abs) ? abs : Args.pool_path;
 	size_t at = (size_t)snprintf(buf, cap,
-		"{\"formatVersion\":2,\"source\":\"native\",\"program\":");
+		"{\"formatVersion\":%d,\"source\":\"native\",\"program\":",
+		tracer_format_version());
 
 	at = tracer_program_json(buf, at, cap);
 	at += (size_t)snprintf(buf + at, cap - at, ",\"pools\":[{\"id\":0,\"path\":");
@@ -198,7 +229,7 @@ tracer_header_write(int final)
 	static char json[70000];
 	size_t n = tracer_header_json(json, sizeof(json) - 1024);
 	uint8_t pre[16];
-	uint32_t version = 2, hlen;
+	uint32_t version = (uint32_t)tracer_format_version(), hlen;
 
 	if (!final)
 		Out.header_room = n + 512; /* room for the final pool size */
@@ -228,7 +259,10 @@ tracer_restart(void)
 	    lseek(Out.fd, Out.header_end, SEEK_SET) < 0)
 		Out.write_failed = 1;
 	Out.seq = 0;
-	Win.count = 0;
+	Out.thread = 0;
+	Out.threads_written = 0;
+	for (int i = 0; i < TRACER_MAX_VCPUS; i++)
+		Threads.t[i].count = 0;
 	memset(&Counts, 0, sizeof(Counts));
 	for (int i = 0; i < Pool.nmaps; i++)
 		tracer_emit_map(&Pool.maps[i]);
@@ -256,6 +290,13 @@ tracer_summary(const char *reason)
 	char path[PATH_MAX + 32];
 	FILE *f;
 
+	uint64_t count = 0, all = 0, dropped = 0;
+
+	for (int i = 0; i < TRACER_MAX_VCPUS; i++) {
+		count += Threads.t[i].count;
+		all += Threads.t[i].all;
+		dropped += Threads.t[i].stack.dropped;
+	}
 	snprintf(path, sizeof(path), "%s.summary.json", Args.out_path);
 	f = fopen(path, "w");
 	if (!f) {
@@ -271,7 +312,7 @@ tracer_summary(const char *reason)
 		"\"envVerified\":%llu,"
 		"\"singlestep\":%s,\"mainBase\":%llu,\"exitReason\":\"%s\","
 		"\"exitCode\":",
-		(unsigned long long)Win.count, (unsigned long long)Win.all,
+		(unsigned long long)count, (unsigned long long)all,
 		(unsigned long long)Counts.stores,
 		(unsigned long long)Counts.nt_stores,
 		(unsigned long long)Counts.syscall_stores,
@@ -298,10 +339,10 @@ tracer_summary(const char *reason)
 	tracer_summary_paths(f);
 	fprintf(f, "\"objects\":%d,\"objectsMore\":%s,\"stackDropped\":%llu,",
 		Objects.n, Objects.more ? "true" : "false",
-		(unsigned long long)Stack.dropped);
-	fprintf(f, "\"forks\":%llu,\"threadPc\":%llu,",
+		(unsigned long long)dropped);
+	fprintf(f, "\"forks\":%llu,\"threads\":%u,\"threadPc\":%llu,",
 		(unsigned long long)__atomic_load_n(&Run.forks, __ATOMIC_RELAXED),
-		(unsigned long long)Run.thread_pc);
+		Threads.created, (unsigned long long)Run.thread_pc);
 	fprintf(f, "\"writeFailed\":%s}\n", Out.write_failed ? "true" : "false");
 	fclose(f);
 }
@@ -337,9 +378,10 @@ tracer_die(void)
 }
 
 /*
- * tracer_refuse_thread -- a thread other than the first touched the pool:
- * the trace would mix two threads' events without their order, so the run
- * ends here with exit reason "second-thread" (the trace is not finished)
+ * tracer_refuse_thread -- a thread the plugin has no room for (a vCPU index
+ * past TRACER_MAX_VCPUS) touched the pool: its events would be missing, so
+ * the run ends here with exit reason "too-many-threads" (the trace is not
+ * finished)
  */
 void
 tracer_refuse_thread(uint64_t pc)
@@ -347,8 +389,9 @@ tracer_refuse_thread(uint64_t pc)
 	if (Run.child || !tracer_claim_finish())
 		return;
 	Run.thread_pc = pc;
-	tracer_summary("second-thread");
-	fprintf(stderr, "pmfit-tracer: a second thread touched the pool at "
-		"pc %#llx; stopping the program\n", (unsigned long long)pc);
+	tracer_summary("too-many-threads");
+	fprintf(stderr, "pmfit-tracer: more than %d threads at once, and one "
+		"past them touched the pool at pc %#llx; stopping the program\n",
+		TRACER_MAX_VCPUS, (unsigned long long)pc);
 	kill(getpid(), SIGKILL);
 }

@@ -11,31 +11,31 @@
 #define PEND_CALL 1
 #define PEND_RET 2
 
-/* tracer_frame_at -- entry i of the stack, 0 the oldest */
+/* tracer_frame_at -- entry i of stack s, 0 the oldest */
 static inline struct tracer_frame *
-tracer_frame_at(unsigned i)
+tracer_frame_at(struct tracer_stack *s, unsigned i)
 {
-	return &Stack.f[(Stack.bottom + i) & (TRACER_STACK - 1)];
+	return &s->f[(s->bottom + i) & (TRACER_STACK - 1)];
 }
 
 /* tracer_stack_push -- a call executes: remember where it returns to */
 static inline void
-tracer_stack_push(const struct tracer_insn *in)
+tracer_stack_push(struct tracer_stack *s, const struct tracer_insn *in)
 {
 	struct tracer_frame *f;
 
-	if (Stack.depth == TRACER_STACK) {
-		Stack.nuser -= (unsigned)tracer_frame_at(0)->user;
-		Stack.bottom = (Stack.bottom + 1) & (TRACER_STACK - 1);
-		Stack.depth--;
-		Stack.dropped++;
+	if (s->depth == TRACER_STACK) {
+		s->nuser -= (unsigned)tracer_frame_at(s, 0)->user;
+		s->bottom = (s->bottom + 1) & (TRACER_STACK - 1);
+		s->depth--;
+		s->dropped++;
 	}
-	f = tracer_frame_at(Stack.depth++);
+	f = tracer_frame_at(s, s->depth++);
 	f->call_pc = in->pc;
 	f->ret = in->pc + in->len;
 	f->callee = in->target;
 	f->user = in->user;
-	Stack.nuser += in->user;
+	s->nuser += in->user;
 }
 
 /*
@@ -43,38 +43,38 @@ tracer_stack_push(const struct tracer_insn *in)
  * returns there (skipping those a longjmp left behind), else pop one
  */
 static inline void
-tracer_stack_return(uint64_t pc)
+tracer_stack_return(struct tracer_stack *s, uint64_t pc)
 {
-	unsigned keep = Stack.depth ? Stack.depth - 1 : 0;
+	unsigned keep = s->depth ? s->depth - 1 : 0;
 
-	for (unsigned i = Stack.depth; i-- > 0;) {
-		if (tracer_frame_at(i)->ret == pc) {
+	for (unsigned i = s->depth; i-- > 0;) {
+		if (tracer_frame_at(s, i)->ret == pc) {
 			keep = i;
 			break;
 		}
 	}
-	while (Stack.depth > keep)
-		Stack.nuser -= (unsigned)tracer_frame_at(--Stack.depth)->user;
+	while (s->depth > keep)
+		s->nuser -= (unsigned)tracer_frame_at(s, --s->depth)->user;
 }
 
 /*
  * tracer_frames_step -- an instruction that is a call or a return, or that
- * follows one, is about to execute (vCPU 0)
+ * follows one, is about to execute on the thread whose stack is s
  */
 static inline void
-tracer_frames_step(const struct tracer_insn *in)
+tracer_frames_step(struct tracer_stack *s, const struct tracer_insn *in)
 {
-	if (Stack.pending == PEND_CALL && Stack.depth)
-		tracer_frame_at(Stack.depth - 1)->callee = in->pc;
-	else if (Stack.pending == PEND_RET)
-		tracer_stack_return(in->pc);
-	Stack.pending = 0;
+	if (s->pending == PEND_CALL && s->depth)
+		tracer_frame_at(s, s->depth - 1)->callee = in->pc;
+	else if (s->pending == PEND_RET)
+		tracer_stack_return(s, in->pc);
+	s->pending = 0;
 	if (in->flow == X86_FLOW_CALL) {
 		/* a direct call's callee is known: only indirect ones wait */
-		tracer_stack_push(in);
-		Stack.pending = in->target ? 0 : PEND_CALL;
+		tracer_stack_push(s, in);
+		s->pending = in->target ? 0 : PEND_CALL;
 	} else if (in->flow == X86_FLOW_RET) {
-		Stack.pending = PEND_RET;
+		s->pending = PEND_RET;
 	}
 }
 

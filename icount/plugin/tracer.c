@@ -37,8 +37,40 @@ struct tracer_counts Counts;
 struct tracer_env Env;
 struct tracer_pool Pool;
 struct tracer_run Run;
-struct tracer_stack Stack;
+struct tracer_threads Threads = { .lock = PTHREAD_MUTEX_INITIALIZER };
 struct tracer_objects Objects;
+
+/*
+ * tracer_thread_new -- a vCPU runs a thread not numbered yet: its first
+ * callback comes from the new thread (or QEMU's vcpu init), under the lock,
+ * which is on by then
+ */
+void
+tracer_thread_new(struct tracer_thread *t)
+{
+	int multi = tracer_lock(t);
+
+	if (!t->live) {
+		memset(t, 0, sizeof(*t));
+		t->id = Threads.next_id++;
+		Threads.created++;
+		t->live = 1;
+	}
+	tracer_unlock(multi);
+}
+
+/*
+ * tracer_vcpu_init -- QEMU made a vCPU (a new thread): number it now, in the
+ * order the threads were created, before it runs
+ */
+static void
+tracer_vcpu_init(qpa_id_t id, unsigned vcpu)
+{
+	(void)id;
+	if (vcpu != 0)
+		__atomic_store_n(&Threads.multi, 1, __ATOMIC_RELEASE);
+	(void)tracer_thread_of(vcpu);
+}
 
 /* tracer_first_tb -- one-time setup once the guest binary is loaded */
 static void
@@ -84,6 +116,8 @@ tracer_describe(const struct x86_insn *block, const uint64_t *next_pcs,
 		in->func |= 2;
 	if (Guest.ops_pc && in->pc == Guest.ops_pc)
 		in->func |= 4;
+	in->shared = in->func || x->cls == X86_MARKER || x->cls == X86_FLUSH ||
+		x->cls == X86_FENCE || x->cls == X86_LOCKED;
 }
 
 /* tracer_tb_trans -- instrument a freshly translated block */
@@ -95,7 +129,14 @@ tracer_tb_trans(qpa_id_t id, struct qpa_tb *tb)
 	struct x86_insn *block;
 	uint64_t *next_pcs;
 
+	int multi;
+
 	(void)id;
+	/*
+	 * another thread's mmap may be changing the code objects that say
+	 * whose code an instruction is (tracer_user_code): under the lock
+	 */
+	multi = tracer_lock(Threads.cur);
 	if (!Out.header_done && !Run.child)
 		tracer_first_tb(tb);
 	/* the descriptors live as long as the translated code: never freed */
@@ -119,6 +160,7 @@ tracer_tb_trans(qpa_id_t id, struct qpa_tb *tb)
 		qemu_plugin_register_vcpu_mem_cb(q, tracer_store_tramp,
 			QPA_CB_R_REGS, QPA_MEM_W, &ins[i]);
 	}
+	tracer_unlock(multi);
 	free(next_pcs);
 	free(block);
 }
@@ -127,9 +169,12 @@ tracer_tb_trans(qpa_id_t id, struct qpa_tb *tb)
 static void
 tracer_atexit(qpa_id_t id, void *udata)
 {
+	int multi = tracer_lock(&Threads.t[0]);
+
 	(void)id;
 	(void)udata;
 	tracer_finish(Run.exited ? "exit" : "unknown");
+	tracer_unlock(multi);
 }
 
 /*
@@ -209,7 +254,12 @@ qemu_plugin_install(qpa_id_t id, const struct qpa_info *info, int argc,
 	Win.open = Args.mode != MODE_FUNC;
 	Win.provisional = Args.mode == MODE_AUTO;
 	Pool.lo = UINT64_MAX;
-	Stack.last = -1;
+	Out.frame = -1;
+	Threads.t[0].live = 1;	/* the first thread is thread 0 */
+	Threads.next_id = 1;
+	Threads.created = 1;
+	Threads.cur = &Threads.t[0];
+	qemu_plugin_register_vcpu_init_cb(id, tracer_vcpu_init);
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tracer_tb_trans);
 	qemu_plugin_register_vcpu_syscall_cb(id, tracer_syscall);
 	qemu_plugin_register_vcpu_syscall_ret_cb(id, tracer_syscall_ret);

@@ -16,14 +16,22 @@
  *	tracer-frames.c	the shadow call stack, the user's code (its objects)
  *			and the user frame each event is attributed to
  *
- * Threads and forks: the plugin traces one thread of one process. Its state
- * belongs to vCPU 0 (the program's first thread); another thread that touches
- * the pool ends the run (exit reason "second-thread"). A forked child stops
- * tracing at once (Run.child) and leaves the files to its parent.
+ * Threads and forks: the plugin traces every thread of one process. In QEMU
+ * user mode each guest thread is a vCPU, and a callback runs on the thread
+ * whose instruction it is, right after it (a store) or right before it (an
+ * instruction). What belongs to one thread (its instruction counts, its
+ * shadow call stack, a marker awaiting its value, a syscall in flight) is in
+ * its struct tracer_thread; the rest (the window, the pool's mappings, the
+ * trace file) is shared and changed only under Threads.lock, which every
+ * callback that may write a record takes once a second thread can exist, so
+ * the records are in the order the threads executed them. A thread record
+ * (kind 10) says which thread the events after it come from. A forked child
+ * stops tracing at once (Run.child) and leaves the files to its parent.
  */
 #ifndef PMFIT_TRACER_H
 #define PMFIT_TRACER_H 1
 
+#include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -34,7 +42,7 @@
 #define TRACER_MAX_MAPS 16	/* pool mappings followed at once */
 #define TRACER_NAME_MAX 256	/* longest user marker name */
 #define TRACER_ENV_CHECKS 64	/* mov stores that verify the env pointer */
-#define TRACER_MAX_VCPUS 16	/* threads whose syscalls are followed */
+#define TRACER_MAX_VCPUS 64	/* threads traced at once (vCPU indexes) */
 #define TRACER_PATH_MAX 1024	/* longest opened path remembered */
 #define TRACER_MAX_OPENED 16	/* opened paths named in the summary */
 #define TRACER_STACK 4096	/* shadow call stack entries (a power of 2) */
@@ -47,7 +55,7 @@
 /* record kinds of docs/trace-format.md (6, a site, is never written here) */
 enum tracer_kind {
 	TK_STORE = 1, TK_FLUSH = 2, TK_FENCE = 3, TK_MSYNC = 4, TK_MARKER = 5,
-	TK_MAP = 7, TK_FRAME = 8, TK_OBJECT = 9
+	TK_MAP = 7, TK_FRAME = 8, TK_OBJECT = 9, TK_THREAD = 10
 };
 
 /* the flags of a frame record: where the following events come from */
@@ -83,6 +91,9 @@ struct tracer_insn {
 	uint8_t func;	/* 1 entry of `from`, 2 of `to`, 4 of `ops` */
 	uint8_t flow;	/* enum x86_flow: call or return */
 	uint8_t user;	/* the instruction is the user's code */
+	uint8_t shared;	/* it may write a record or move the window: the
+			 * exec callback takes the lock (marker, flush,
+			 * fence, locked, a from/to/ops entry) */
 	struct x86_operand mem;	/* env-check operand */
 	struct x86_expr addr;	/* flush address over the CPU state */
 	uint64_t target;	/* a direct call's target (0: indirect) */
@@ -118,6 +129,10 @@ struct tracer_out {
 	size_t header_room;	/* bytes reserved for the header JSON */
 	uint64_t seq;		/* next event sequence number */
 	int write_failed;
+	uint32_t thread;	/* thread of the last event written (kind 10) */
+	int threads_written;	/* a thread record was written: version 3 */
+	int frame;		/* frame kind last written, -1 none yet */
+	uint64_t frame_pc, frame_callee;
 };
 
 /* struct tracer_guest -- where the guest program is */
@@ -130,19 +145,19 @@ struct tracer_guest {
 	pid_t pid;		/* the traced process; a forked child differs */
 };
 
-/* struct tracer_window -- the traced window and its instruction count */
+/*
+ * struct tracer_window -- the traced window, shared by every thread (a
+ * thread's instruction counts are its own: struct tracer_thread)
+ */
 struct tracer_window {
 	int open;		/* events are being recorded */
 	int provisional;	/* auto mode, before the first icount_start */
-	uint64_t count;		/* window instructions so far */
-	uint64_t all;		/* every instruction of vCPU 0 */
-	uint64_t pc;		/* the instruction running now */
 	int armed;		/* icount_start(life > 0): die at kill_at */
-	uint64_t kill_at;
+	uint64_t kill_at;	/* ... of the count of thread armed_by */
+	uint32_t armed_by;
 	int ret_watch;		/* from= without to=: close at ret_addr */
-	uint64_t ret_addr;
-	int pending;		/* marker kind + 1 awaiting its value store */
-	uint64_t pending_pc;
+	uint64_t ret_addr;	/* ... when thread ret_by gets there */
+	uint32_t ret_by;
 };
 
 /* struct tracer_counts -- event counts for the summary */
@@ -190,8 +205,8 @@ struct tracer_run {
 	int finished;		/* files finalized (set once, atomically) */
 	int child;		/* this is a forked child: trace nothing */
 	uint64_t forks;		/* children forked by the traced process */
-	uint64_t thread_pc;	/* a second thread touched the pool here */
-	struct tracer_syscall sc[TRACER_MAX_VCPUS];
+	uint64_t thread_pc;	/* a thread past TRACER_MAX_VCPUS touched the
+				 * pool here */
 };
 
 /* struct tracer_frame -- one call on the shadow call stack */
@@ -203,19 +218,48 @@ struct tracer_frame {
 };
 
 /*
- * struct tracer_stack -- the shadow call stack of vCPU 0: a ring of the
+ * struct tracer_stack -- the shadow call stack of one thread: a ring of the
  * innermost TRACER_STACK calls (the oldest are dropped when it is full)
  */
 struct tracer_stack {
-	struct tracer_frame f[TRACER_STACK];
 	unsigned bottom;	/* ring index of the oldest entry */
 	unsigned depth;		/* entries in use */
 	unsigned nuser;		/* entries whose call is the user's code */
 	int pending;		/* the previous instruction was a call (1) or
 				 * a return (2): this one is its target */
-	int last;		/* frame kind last written, -1 none yet */
-	uint64_t last_pc, last_callee;
 	uint64_t dropped;	/* entries dropped when the ring was full */
+	struct tracer_frame f[TRACER_STACK]; /* last: the fields above are
+				 * read for every instruction, beside the
+				 * thread's counts */
+};
+
+/* struct tracer_thread -- what belongs to one thread (one vCPU) */
+struct tracer_thread {
+	int live;		/* the vCPU runs a thread numbered id */
+	uint32_t id;		/* 0 the first thread, then in creation order */
+	uint64_t count;		/* its window instructions so far */
+	uint64_t all;		/* all its instructions */
+	uint64_t pc;		/* the instruction running now */
+	int pending;		/* marker kind + 1 awaiting its value store */
+	uint64_t pending_pc;
+	struct tracer_stack stack;	/* its head is hot: right after the counts */
+	struct tracer_syscall sc;	/* the syscall in flight */
+};
+
+/*
+ * struct tracer_threads -- every thread, and the lock that orders their
+ * records. multi is set (and never cleared) by a thread's clone(CLONE_VM)
+ * before the new thread exists: until then one thread runs and no callback
+ * locks. cur is the thread whose callback holds the lock (the one whose
+ * events are being written).
+ */
+struct tracer_threads {
+	struct tracer_thread t[TRACER_MAX_VCPUS];
+	int multi;
+	uint32_t next_id;	/* the number the next new thread gets */
+	uint32_t created;	/* threads seen (summary "threads") */
+	pthread_mutex_t lock;
+	struct tracer_thread *cur;
 };
 
 /* struct tracer_object -- an executable file mapping (the code of a file) */
@@ -244,7 +288,7 @@ extern struct tracer_counts Counts;
 extern struct tracer_env Env;
 extern struct tracer_pool Pool;
 extern struct tracer_run Run;
-extern struct tracer_stack Stack;
+extern struct tracer_threads Threads;
 extern struct tracer_objects Objects;
 
 /* tracer-out.c */
@@ -257,6 +301,52 @@ void tracer_restart(void);
 void tracer_finish(const char *reason);
 void tracer_die(void);
 void tracer_refuse_thread(uint64_t pc);
+
+/* tracer.c */
+void tracer_thread_new(struct tracer_thread *t);
+
+/*
+ * tracer_lock -- take the records' lock for thread t (only once a second
+ * thread can exist); returns what tracer_unlock needs
+ */
+static inline int
+tracer_lock(struct tracer_thread *t)
+{
+	int multi = __atomic_load_n(&Threads.multi, __ATOMIC_ACQUIRE);
+
+	if (multi)
+		pthread_mutex_lock(&Threads.lock);
+	Threads.cur = t;
+	return multi;
+}
+
+/* tracer_unlock -- release what tracer_lock took */
+static inline void
+tracer_unlock(int multi)
+{
+	if (multi)
+		pthread_mutex_unlock(&Threads.lock);
+}
+
+/*
+ * tracer_thread_of -- the state of the thread vCPU vcpu runs, numbered on
+ * first sight (NULL past TRACER_MAX_VCPUS); inline: every callback asks
+ */
+static inline struct tracer_thread *
+tracer_thread_of(unsigned vcpu)
+{
+	struct tracer_thread *t;
+
+	/* vCPU 0 is always thread 0: QEMU gives a new vCPU the highest index + 1 */
+	if (__builtin_expect(vcpu == 0, 1))
+		return &Threads.t[0];
+	if (__builtin_expect(vcpu >= TRACER_MAX_VCPUS, 0))
+		return NULL;
+	t = &Threads.t[vcpu];
+	if (__builtin_expect(!t->live, 0))
+		tracer_thread_new(t);
+	return t;
+}
 
 /* tracer-elf.c */
 int tracer_resolve(void);

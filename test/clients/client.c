@@ -203,9 +203,15 @@ client_init(const char *path, const struct client_map *map)
 	PMEMobjpool *pop;
 	int ret;
 
+	/* CLIENT_POOL_BYTES: a bigger pool (bench/pmemobj-map.ts's 16 MiB) */
+	const char *bytes = getenv("CLIENT_POOL_BYTES");
+	size_t size = bytes ? strtoull(bytes, NULL, 10) : PMEMOBJ_MIN_POOL;
+
+	if (size < PMEMOBJ_MIN_POOL)
+		client_fatal("CLIENT_POOL_BYTES=%s is below PMEMOBJ_MIN_POOL", bytes);
 	if (unlink(path) < 0 && errno != ENOENT)
 		client_fatal("%s: unlink: %s", path, strerror(errno));
-	pop = pmemobj_create(path, map->layout, PMEMOBJ_MIN_POOL, 0644);
+	pop = pmemobj_create(path, map->layout, size, 0644);
 	if (pop == NULL)
 		client_fatal("%s: pmemobj_create: %s", path,
 				pmemobj_errormsg());

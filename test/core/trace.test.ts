@@ -3,13 +3,14 @@ import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TraceEvent, TraceHeader } from '../../core/api.js';
-import { TRACE_FORMAT_VERSION, TraceFormatError } from '../../core/trace/format.js';
+import { TRACE_FORMAT_ONE_THREAD, TRACE_FORMAT_VERSION, TraceFormatError } from '../../core/trace/format.js';
 import { readTrace } from '../../core/trace/reader.js';
 import { writeTrace } from '../../core/trace/writer.js';
 import { tempDir } from '../helpers.js';
 
+// a trace of one thread is written as version 2 (it is one: no thread record)
 const header: TraceHeader = {
-  formatVersion: TRACE_FORMAT_VERSION,
+  formatVersion: TRACE_FORMAT_ONE_THREAD,
   source: 'ts',
   program: ['demo'],
   pools: [{ id: 0, path: '/tmp/p', size: 4096 }],
@@ -113,6 +114,26 @@ test('a version-1 trace (no frame or object records) is still read', (t) => {
   old.writeUInt32LE(1, 8);
   writeFileSync(join(dir, 'v1'), old);
   t.deepEqual([...readTrace(join(dir, 'v1')).events], sampleEvents());
+});
+
+test('threads: each event keeps its thread through a round trip; thread records are written only at a change', (t) => {
+  const dir = tempDir(t);
+  // thread 0 has no field, as the reader gives it
+  const threads = [0, 0, 1, 1, 2, 0, 2, 2, 0, 1, 0];
+  const events = sampleEvents().map((e, i) => (threads[i] ? { ...e, thread: threads[i] } : e));
+  writeTrace(join(dir, 't'), header, events);
+  const trace = readTrace(join(dir, 't'));
+  t.deepEqual([...trace.events], events);
+  t.deepEqual(
+    events.map((_, i) => trace.events.thread(i)),
+    threads,
+    'the thread column',
+  );
+  t.is(trace.header.formatVersion, TRACE_FORMAT_VERSION, 'thread records make it version 3');
+  t.is(readFileSync(join(dir, 't')).readUInt32LE(8), TRACE_FORMAT_VERSION);
+  // one 36-byte thread record (32-byte head + u32) per change of thread: 7 changes
+  writeTrace(join(dir, 'one'), header, sampleEvents());
+  t.is(readFileSync(join(dir, 't')).length - readFileSync(join(dir, 'one')).length, 7 * 36);
 });
 
 test('a file that is not a trace, a truncated trace and a future version are refused', (t) => {

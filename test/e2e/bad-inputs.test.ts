@@ -299,6 +299,12 @@ const CASES: Case[] = [
   },
   { what: '--save-trace victim.pool', args: native('--save-trace', 'victim.pool'), message: /is the pool/ },
   { what: '--save-trace notes.txt', args: native('--save-trace', 'notes.txt'), message: /notes\.txt already exists/ },
+  { what: '--runs 0', args: native('--runs', '0'), message: /--runs must be a whole number from 1, got 0/ },
+  {
+    what: '--runs 2 --save-trace t.pmtrace',
+    args: native('--runs', '2', '--save-trace', 't.pmtrace'),
+    message: /--save-trace keeps one trace: give it without --runs/,
+  },
   {
     what: '--replay --out victim.pool',
     args: native('--replay', 'adr@1', '--out', 'victim.pool'),

@@ -15,7 +15,14 @@ import { logSeed, parseShard, withRunControls } from '../run-controls.js';
 import { checkCommandOf, nativeInputs, targetFrom, type NativeArgs } from './native-options.js';
 
 type CheckArgs = CheckArgv &
-  NativeArgs & { check: string; replay?: string; out?: string; 'any-trace'?: boolean; 'save-trace'?: string };
+  NativeArgs & {
+    check: string;
+    replay?: string;
+    out?: string;
+    'any-trace'?: boolean;
+    'save-trace'?: string;
+    runs?: number;
+  };
 
 export async function checkCommand(argv: CheckArgs): Promise<number> {
   const shard = parseShard(argv.shard);
@@ -33,6 +40,8 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
     return replayNative(argv, target, check);
   }
   if (argv.out) throw new UsageError('--out goes with --replay: it names the file for the rebuilt image');
+  if (argv.runs !== undefined && argv.runs > 1 && argv['save-trace'])
+    throw new UsageError('--save-trace keeps one trace: give it without --runs');
   const requests = parseReportRequests(argv.report, protect);
   if (argv['save-failures']) requireFailuresDir(argv['save-failures'], protect);
   const saveTrace = argv['save-trace'];
@@ -51,6 +60,7 @@ export async function checkCommand(argv: CheckArgs): Promise<number> {
         models: argv.model ? (argv.model as NativeCheckModels) : ['adr'],
         replayCommand: (id) => pmfitCommandWith(['--replay', id]),
         ...(saveTrace ? { saveTrace } : {}),
+        ...(argv.runs !== undefined ? { runs: argv.runs } : {}),
         onProgress: controls.progress.update(target.program),
       });
       return buildReport(results, Date.now() - started);

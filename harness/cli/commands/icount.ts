@@ -1,7 +1,8 @@
 // `pmfit icount --pool FILE -- PROGRAM ARGS`: the instruction count of the snippet (between the
 // icount markers, or the whole run) and its pool stores, flushes, fences and non-temporal stores.
 import { EXIT } from '../../../core/support/errors.js';
-import { checkTarget, prepareWorkingPool, traceTarget } from '../../../icount/target.js';
+import { checkTarget, prepareWorkingPool } from '../../../icount/target.js';
+import { countTarget } from '../../../icount/count-target.js';
 import { makeTempDir, removeTempDir } from '../../../core/support/temp-dir.js';
 import { targetFrom, type NativeArgs } from './native-options.js';
 
@@ -11,7 +12,7 @@ export async function icountCommand(argv: NativeArgs & { json: boolean; timeout:
   const dir = makeTempDir();
   try {
     const working = await prepareWorkingPool(target, dir, argv.timeout);
-    const { summary, notes, wholeRunNote } = await traceTarget(target, binary, working, dir);
+    const { summary, notes, wholeRunNote } = await countTarget(target, binary, working, dir);
     for (const note of [...notes, ...(wholeRunNote ? [wholeRunNote] : [])])
       process.stderr.write(`pmfit: note: ${note}\n`);
     const counts = {

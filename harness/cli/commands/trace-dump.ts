@@ -31,7 +31,8 @@ export function traceDumpCommand(argv: { file: string }): number {
     ];
     for (const pool of stream.header.pools) out.push(`# pool ${pool.id}: ${pool.path} (${pool.size} bytes)`);
     for (const event of stream.events) {
-      out.push(`${String(event.icount).padStart(8)}  ${eventText(eventRef(event))}${frameText(event)}`);
+      const thread = event.thread ? `  (thread ${event.thread})` : '';
+      out.push(`${String(event.icount).padStart(8)}  ${eventText(eventRef(event))}${frameText(event)}${thread}`);
       if (out.length >= 4096) process.stdout.write(`${out.splice(0).join('\n')}\n`);
     }
     for (const m of stream.mappings)

@@ -117,9 +117,11 @@ function firstStores(units: readonly PendingUnit[], max: number): PendingUnit[] 
   return units.filter((u) => u.seq <= bound);
 }
 
+/** Traces with events of more than one thread (their stores name their thread, 0 included). */
 /**
  * The stores some units belong to, one entry per store (its units merged), in program order; at
- * most `max` of them, the earliest. (engine.ts keeps a private copy of this; it can use this one.)
+ * most `max` of them, the earliest. In a trace of several threads each names its thread.
+ * (engine.ts keeps a private copy of this; it can use this one.)
  */
 export function storesOf(units: readonly PendingUnit[], trace: Trace, max = Infinity): LostStore[] {
   if (units.length === 0) return [];
@@ -148,6 +150,7 @@ export function storesOf(units: readonly PendingUnit[], trace: Trace, max = Infi
       ...(part ? { offset: from, size: to - from, store: whole } : whole),
       ...(site ? { site } : pc ? { pc } : {}),
       ...(via ? { via } : {}),
+      ...(events.hasThreads ? { thread: events.thread(seq) } : {}),
     });
   }
   return out;

@@ -54,3 +54,31 @@ test('a tidy trace has no performance findings', (t) => {
     [],
   );
 });
+
+test("threads: a fence is idle when nothing waits for its own thread's fence; another thread's flush again is no redundant flush", (t) => {
+  const events: TraceEvent[] = [
+    { ...base, seq: 0, kind: 'store', offset: 0, data: Uint8Array.of(1), nonTemporal: false, thread: 1 },
+    { ...base, seq: 1, kind: 'flush', offset: 0, flushKind: 'clwb', thread: 1 },
+    // thread 0's fence orders nothing of thread 1: idle
+    { ...base, seq: 2, kind: 'fence', fenceKind: 'sfence' },
+    // thread 2 flushes the line again for its own fence to order: not redundant
+    { ...base, seq: 3, kind: 'flush', offset: 0, flushKind: 'clwb', thread: 2 },
+    { ...base, seq: 4, kind: 'flush', offset: 0, flushKind: 'clwb', thread: 2 },
+    { ...base, seq: 5, kind: 'fence', fenceKind: 'sfence', thread: 2 },
+  ];
+  const found = perfFindings(
+    {
+      header: { formatVersion: 3, source: 'native', program: [], pools: [] },
+      mappings: [],
+      events: EventTable.from(events),
+    },
+    Buffer.alloc(64),
+  );
+  t.deepEqual(
+    found.map((f) => [f.kind, f.event.seq]),
+    [
+      ['idle-fence', 2],
+      ['redundant-flush', 4],
+    ],
+  );
+});

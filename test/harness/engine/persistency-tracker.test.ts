@@ -132,3 +132,53 @@ test('a store outside the pool is an error, not a silent write', (t) => {
     message: /outside the pool/,
   });
 });
+
+/** The event as thread `thread` made it (the reader leaves thread 0 out). */
+const of = (thread: number, event: TraceEvent): TraceEvent => ({ ...event, thread });
+
+test("threads: a clwb is made durable by its own thread's fence, not another thread's", (t) => {
+  const m = tracker();
+  m.apply(of(1, store(8, [1])));
+  m.apply(of(1, flush(0, 'clwb')));
+  m.apply(fence());
+  t.is(m.durable[8], 0, "thread 0's fence does not order thread 1's clwb");
+  t.deepEqual([...m.linesAwaitingFence], [0]);
+  t.is(m.pendingLines.get(0)![0]!.thread, 1, 'the unit names its thread');
+  m.apply(of(1, fence()));
+  t.is(m.durable[8], 1);
+  t.is(m.linesAwaitingFence.size, 0);
+});
+
+test("threads: a flush writes back another thread's earlier store, durable at the flusher's fence", (t) => {
+  const m = tracker();
+  m.apply(of(2, store(8, [1])));
+  m.apply(of(1, flush(0, 'clwb')));
+  m.apply(of(2, fence()));
+  t.is(m.durable[8], 0, "the storing thread's fence does not complete thread 1's flush");
+  m.apply(of(1, fence()));
+  t.is(m.durable[8], 1);
+});
+
+test('threads: a line flushed by two threads is durable at the first of their fences', (t) => {
+  const m = tracker();
+  m.apply(store(8, [1]));
+  m.apply(of(1, flush(0, 'clwb')));
+  m.apply(of(2, store(16, [2])));
+  m.apply(of(2, flush(0, 'clflushopt')));
+  m.apply(of(2, fence()));
+  t.is(m.durable[8], 1, "thread 2's clwb covered thread 0's store too");
+  t.is(m.durable[16], 2);
+  t.is(m.pendingLines.size, 0);
+});
+
+test("threads: a non-temporal store waits for its own thread's fence; clflush is immediate whoever's", (t) => {
+  const m = tracker();
+  m.apply(of(1, store(8, [1, 1, 1, 1, 1, 1, 1, 1], true)));
+  m.apply(fence());
+  t.is(m.durable[8], 0);
+  m.apply(of(1, fence()));
+  t.is(m.durable[8], 1);
+  m.apply(of(3, store(72, [3])));
+  m.apply(flush(64, 'clflush'));
+  t.is(m.durable[72], 3);
+});
