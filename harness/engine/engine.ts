@@ -114,6 +114,17 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     outputs.set(text, text);
     return text;
   };
+  // Most images end the same way (a pass with the same output): one frozen outcome object for all
+  // of them, not one per image (a million images would spend tens of MiB on copies).
+  const outcomesSeen = new Map<string, ImageRecord['outcome']>();
+  const internOutcome = (outcome: ImageRecord['outcome']): ImageRecord['outcome'] => {
+    const key = JSON.stringify(outcome);
+    // a long output is seldom repeated: its key would only double it
+    if (key.length > 512) return { ...outcome, output: intern(outcome.output) };
+    let shared = outcomesSeen.get(key);
+    if (!shared) outcomesSeen.set(key, (shared = Object.freeze({ ...outcome, output: intern(outcome.output) })));
+    return shared;
+  };
   // The tracker and the journal copy it: the caller's image is used as is when already whole lines.
   const padded = input.initial.length % LINE_BYTES === 0 ? input.initial : paddedImage(input.initial);
   // The model's images as a journal of line changes: checkers take only the lines that differ.
@@ -192,7 +203,7 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     const slot = { position: image.position, done: false };
     inFlightPositions.push(slot);
     const job = input.checker.check(image).then((outcome) => {
-      log.images[key]!.outcome = { ...outcome, output: intern(outcome.output) };
+      log.images[key]!.outcome = internOutcome(outcome);
       if (outcome.kind !== 'passed') failing += 1;
       slot.done = true;
       pending.delete(job);

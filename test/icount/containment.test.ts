@@ -294,7 +294,10 @@ for (const command of ['check', 'icount'] as const) {
       'the traced program started and forked',
     );
     child.kill('SIGINT');
-    const end = await Promise.race([ended, new Promise<null>((r) => setTimeout(() => r(null), 60_000))]);
+    // the timer is cleared: left running it would hold the test's process open for its whole minute
+    let timer: NodeJS.Timeout | undefined;
+    const end = await Promise.race([ended, new Promise<null>((r) => (timer = setTimeout(() => r(null), 60_000)))]);
+    clearTimeout(timer);
     t.truthy(end, 'pmfit ended after SIGINT');
     t.true(end!.code === 130 || end!.signal === 'SIGINT', `ended by the interrupt: ${JSON.stringify(end)} ${stderr}`);
     t.notRegex(stderr, /internal error/);
