@@ -84,8 +84,6 @@ interface Slot {
   outPath: string;
   errPath: string;
   server?: Server;
-  /** Override lines of the image it was last given (images with as many share most lines). */
-  lastOverrides?: number;
 }
 
 export class ForkServerCheckPool implements Checker {
@@ -93,9 +91,7 @@ export class ForkServerCheckPool implements Checker {
   private readonly library: string;
   private readonly slots: Slot[] = [];
   private readonly free: Slot[] = [];
-  /** Checks waiting for a slot, oldest first, with how many times a younger one went before them. */
-  private readonly waiting: Array<{ resolve: (slot: Slot | undefined) => void; overrides: number; passed: number }> =
-    [];
+  private readonly waiting: Array<(slot: Slot | undefined) => void> = [];
   private seq = 0;
   private closed = false;
 
@@ -124,7 +120,7 @@ export class ForkServerCheckPool implements Checker {
   }
 
   async check(image: Buffer | LineImage): Promise<CheckOutcome> {
-    const slot = await this.acquire(overridesOf(image));
+    const slot = await this.acquire();
     if (!slot) return { kind: 'error', output: '', error: 'the check pool is closed' };
     try {
       return hidePath(await rerunOnTimeout(() => this.run(slot, image)), slot.imagePath);
@@ -139,7 +135,7 @@ export class ForkServerCheckPool implements Checker {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const { resolve } of this.waiting.splice(0)) resolve(undefined);
+    for (const resolve of this.waiting.splice(0)) resolve(undefined);
     await Promise.all(this.slots.map((slot) => this.stop(slot)));
     for (const slot of this.slots) {
       slot.image.close();
@@ -294,51 +290,18 @@ export class ForkServerCheckPool implements Checker {
     server.child.stderr?.destroy();
   }
 
-  /**
-   * A slot for an image with `overrides` lines of its own: the free slot whose last image had the
-   * closest number (its file then needs the fewest lines rewritten: an image with every pending
-   * line whole after one with none differs in all of them), else a place in the queue.
-   */
-  private acquire(overrides: number): Promise<Slot | undefined> {
+  private acquire(): Promise<Slot | undefined> {
     if (this.closed) return Promise.resolve(undefined);
-    if (this.free.length > 0) {
-      let best = 0;
-      for (let i = 1; i < this.free.length; i++)
-        if (distance(this.free[i]!, overrides) < distance(this.free[best]!, overrides)) best = i;
-      const [slot] = this.free.splice(best, 1);
-      slot!.lastOverrides = overrides;
-      return Promise.resolve(slot);
-    }
-    return new Promise((resolve) => this.waiting.push({ resolve, overrides, passed: 0 }));
+    const slot = this.free.pop();
+    if (slot) return Promise.resolve(slot);
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  /** Hands the slot to the waiting check closest to its last image (the oldest after a few passes). */
   private release(slot: Slot): void {
-    if (this.waiting.length === 0) {
-      this.free.push(slot);
-      return;
-    }
-    let pick = 0;
-    if (this.waiting[0]!.passed < MAX_PASSED) {
-      for (let i = 1; i < this.waiting.length; i++)
-        if (distance(slot, this.waiting[i]!.overrides) < distance(slot, this.waiting[pick]!.overrides)) pick = i;
-    }
-    for (let i = 0; i < pick; i++) this.waiting[i]!.passed++;
-    const [next] = this.waiting.splice(pick, 1);
-    slot.lastOverrides = next!.overrides;
-    next!.resolve(slot);
+    const next = this.waiting.shift();
+    if (next) next(slot);
+    else this.free.push(slot);
   }
-}
-
-/** How many younger checks may take a slot before the oldest waiting one gets the next. */
-const MAX_PASSED = 8;
-
-function overridesOf(image: Buffer | LineImage): number {
-  return Buffer.isBuffer(image) ? -1 : image.overrideLines.length;
-}
-
-function distance(slot: Slot, overrides: number): number {
-  return Math.abs((slot.lastOverrides ?? 0) - overrides);
 }
 
 /** Turns a wait status into the outcome runCommand would give for the same ending. */
