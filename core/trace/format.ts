@@ -1,14 +1,7 @@
 // The binary trace format's constants and record codec (docs/trace-format.md).
 // Shared by the streaming writer and reader so the two can never disagree.
 import type { FenceKind, FlushKind, MarkerKind, TraceEvent } from '../api.js';
-import {
-  EventKind,
-  type EventRow,
-  FENCE_KIND_CODES,
-  FLUSH_KIND_CODES,
-  MARKER_KIND_CODES,
-  eventOfRow,
-} from './event-table.js';
+import { EventKind, type EventRow, FENCE_KIND_CODES, FLUSH_KIND_CODES, MARKER_KIND_CODES } from './event-table.js';
 
 export const TRACE_MAGIC = 'PMFTRACE';
 export const TRACE_FORMAT_VERSION = 3;
@@ -148,11 +141,6 @@ export interface EventContext {
   via?: string | undefined;
   /** The thread the last thread record named (0, and left out of the event, before any). */
   thread?: number | undefined;
-}
-
-/** Decodes an event record (kinds 1–5). `payload` is a view into the read buffer: copied where kept. */
-export function decodeEvent(head: RecordHead, payload: Buffer, context: EventContext, pcIsSiteId = false): TraceEvent {
-  return eventOfRow(head.seq, decodeEventRow(head, payload, context, pcIsSiteId), true);
 }
 
 /**

@@ -1,6 +1,6 @@
 // Streaming reader of the binary trace format: decodes records front to back in bounded chunks.
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { CodeObject, PoolMapping, Trace, TraceEvent, TraceHeader } from '../api.js';
+import type { CodeObject, PoolMapping, Trace, TraceHeader } from '../api.js';
 import {
   FILE_PREAMBLE_BYTES,
   type FrameState,
@@ -15,7 +15,6 @@ import {
   TRACE_FORMAT_VERSION,
   TRACE_MAGIC,
   TraceFormatError,
-  decodeEvent,
   decodeEventRow,
   readRecordHead,
   readSafeU64,
@@ -53,34 +52,6 @@ class ByteSource {
   }
 }
 
-export interface TraceStream {
-  header: TraceHeader;
-  mappings: PoolMapping[];
-  /** Native: the code objects (object records), filled in as read. */
-  objects: CodeObject[];
-  events: Generator<TraceEvent>;
-}
-
-/** Opens a trace and returns its header and a generator of its events (mappings fill in as read). */
-export function streamTrace(path: string): TraceStream {
-  const fd = openSync(path, 'r');
-  try {
-    const source = new ByteSource(fd);
-    const header = readHeader(source);
-    const mappings: PoolMapping[] = [];
-    const objects: CodeObject[] = [];
-    return {
-      header,
-      mappings,
-      objects,
-      events: eventGenerator(source, fd, { mappings, objects }, header.source === 'ts'),
-    };
-  } catch (err) {
-    closeSync(fd);
-    throw err;
-  }
-}
-
 function readHeader(source: ByteSource): TraceHeader {
   const pre = source.take(FILE_PREAMBLE_BYTES, 'the preamble');
   if (!pre || pre.toString('latin1', 0, 8) !== TRACE_MAGIC) throw new TraceFormatError('not a pmfit trace (bad magic)');
@@ -95,43 +66,6 @@ function readHeader(source: ByteSource): TraceHeader {
     return JSON.parse(json.toString('utf8')) as TraceHeader;
   } catch {
     throw new TraceFormatError('trace header is not valid JSON');
-  }
-}
-
-function* eventGenerator(
-  source: ByteSource,
-  fd: number,
-  tables: { mappings: PoolMapping[]; objects: CodeObject[] },
-  pcIsSiteId: boolean,
-): Generator<TraceEvent> {
-  const sites = new Map<number, string>();
-  const names = new Map<number, string>();
-  // no frame record yet (a version-1 trace, a TS trace): events say nothing about their frame
-  let frame: FrameState | undefined;
-  // a thread record names the thread of the events after it; before any, thread 0
-  let thread = 0;
-  try {
-    for (;;) {
-      const headBytes = source.take(RECORD_HEAD_BYTES, 'a record head');
-      if (!headBytes) return;
-      const head = readRecordHead(headBytes, 0);
-      const payload = source.take(head.len, `record ${head.seq}`) ?? Buffer.alloc(0);
-      if (head.kind === RecordKind.site)
-        (head.flags & SITE_FUNCTION ? names : sites).set(head.pc, payload.toString('utf8'));
-      else if (head.kind === RecordKind.map) tables.mappings.push(decodeMapping(head.pool, payload));
-      else if (head.kind === RecordKind.object) tables.objects.push(decodeObject(head, payload));
-      else if (head.kind === RecordKind.frame) frame = decodeFrame(head, payload);
-      else if (head.kind === RecordKind.thread) thread = decodeThread(payload);
-      else {
-        // a caller frame's event has its caller's line and the name of the function it called
-        const caller = frame?.kind === FrameKind.caller;
-        const site = sites.get(caller ? frame!.callerPc : head.pc);
-        const via = caller ? names.get(frame!.calleePc) : undefined;
-        yield decodeEvent(head, payload, { site, frame, via, thread }, pcIsSiteId);
-      }
-    }
-  } finally {
-    closeSync(fd);
   }
 }
 

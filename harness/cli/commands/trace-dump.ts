@@ -3,7 +3,7 @@
 // forever), and every format error is one line naming the file.
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { TraceEvent } from '../../../core/api.js';
-import { streamTrace } from '../../../core/trace/reader.js';
+import { readTrace } from '../../../core/trace/reader.js';
 import { FILE_PREAMBLE_BYTES, RECORD_HEAD_BYTES } from '../../../core/trace/format.js';
 import { eventRef } from '../../engine/crash-points.js';
 import { eventText } from '../../../reports/format.js';
@@ -22,7 +22,8 @@ export function traceDumpCommand(argv: { file: string }): number {
     );
   checkLengths(argv.file, stat.size);
   try {
-    const stream = streamTrace(argv.file);
+    // read whole into the event table (some 64 bytes an event): one reader for every command
+    const stream = readTrace(argv.file);
     const header = stream.header as unknown;
     if (typeof header !== 'object' || header === null || !Array.isArray((header as { pools?: unknown }).pools))
       throw new UsageError(`${argv.file}: not a readable pmfit trace: its header has no pools list`);
@@ -39,7 +40,7 @@ export function traceDumpCommand(argv: { file: string }): number {
       out.push(
         `# mapping of pool ${m.pool}: base 0x${m.base.toString(16)}, ${m.length} bytes at file offset ${m.fileOffset}`,
       );
-    for (const o of stream.objects)
+    for (const o of stream.objects ?? [])
       out.push(
         `# code of ${o.path}${o.main ? ' (main binary)' : ''}: ${o.user ? "the user's" : 'library'}, 0x${o.start.toString(16)}-0x${o.end.toString(16)}, bias 0x${o.bias.toString(16)}`,
       );
