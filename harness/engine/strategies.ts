@@ -5,7 +5,7 @@ import seedrandom from 'seedrandom';
 import type { LineImage, ModelName, StrategyName } from '../../core/api.js';
 import { CrashImageComposer, type PendingLine, type Rest } from './model/crash-image.js';
 import { lineImage } from './model/line-journal.js';
-import type { PendingUnit, PersistencyTracker } from './model/persistency-tracker.js';
+import type { PersistencyTracker } from './model/persistency-tracker.js';
 import { formatReplayId, type ImageChoice } from './replay-id.js';
 
 /**
@@ -20,8 +20,6 @@ export interface CandidateImage {
   build(): Buffer;
   /** The image as the lines that differ from the run's line journal, `size` bytes long. */
   image(size: number): LineImage;
-  /** The pending units this image keeps and loses. */
-  split(): { kept: PendingUnit[]; lost: PendingUnit[] };
 }
 
 export interface StrategySettings {
@@ -72,9 +70,6 @@ class ChoiceCandidate implements CandidateImage {
   }
   image(size: number): LineImage {
     return this.composer.image(this.kept, this.rest, size);
-  }
-  split(): { kept: PendingUnit[]; lost: PendingUnit[] } {
-    return this.composer.split(this.kept, this.rest);
   }
 }
 
@@ -306,7 +301,6 @@ const eadr: Strategy = (tracker, point) => {
       if (!journal) throw new Error('the tracker keeps no executed journal: images can only be built whole');
       return lineImage(journal, size);
     },
-    split: () => ({ kept: [], lost: [] }),
   };
   return { candidates: [candidate], stateSpace: 1, partial: false, sameForSameState: true };
 };
