@@ -69,6 +69,13 @@ export class PersistencyTracker {
   private membership = 0;
   /** Lines whose pending units the last event changed and that are still pending, in the order met. */
   private changed: number[] = [];
+  /**
+   * The version at which the event that made `changed` began, and at which the event being applied
+   * began: a line noted by a later event starts a new list (a change always moves the version, so
+   * no two changing events begin at the same one). Nothing is allocated for an event that changes nothing.
+   */
+  private changedFrom = -1;
+  private eventStart = 0;
 
   /**
    * `journals`: where to record every change of the durable (adr images) or executed (eadr images)
@@ -137,28 +144,29 @@ export class PersistencyTracker {
 
   /** Applies an event given as an object (a simulated fix's inserted flush or fence, a test's event). */
   apply(event: TraceEvent): void {
-    const before = this.beginChange();
+    this.eventStart = this.nextVersion;
     this.applyEvent(event);
-    this.endChange(before);
+    this.endEvent();
   }
 
   /** Applies event `i` of a table, from its columns (no event object: the engine's hot loop). */
   applyAt(events: EventTable, i: number): void {
-    const before = this.beginChange();
+    this.eventStart = this.nextVersion;
     this.applyColumns(events, i);
-    this.endChange(before);
+    this.endEvent();
   }
 
   // An event that changes nothing (a flush, a marker, a fence with nothing to drain) leaves the
-  // last change's lines in place: they describe the state, whichever points were visited.
-  private beginChange(): { version: number; changed: number[] } {
-    const before = { version: this.nextVersion, changed: this.changed };
-    this.changed = [];
-    return before;
+  // last change's lines in place: they describe the state, whichever points were visited. One that
+  // changed something without noting a line (a fence that drained lines whole) leaves none.
+  private endEvent(): void {
+    if (this.nextVersion !== this.eventStart && this.changedFrom !== this.eventStart) this.startChanges();
   }
 
-  private endChange(before: { version: number; changed: number[] }): void {
-    if (this.nextVersion === before.version) this.changed = before.changed;
+  /** A fresh list of changed lines for the event being applied. */
+  private startChanges(): void {
+    this.changed = [];
+    this.changedFrom = this.eventStart;
   }
 
   private applyEvent(event: TraceEvent): void {
@@ -283,6 +291,7 @@ export class PersistencyTracker {
   }
 
   private noteChanged(line: number): void {
+    if (this.changedFrom !== this.eventStart) this.startChanges();
     if (!this.changed.includes(line)) this.changed.push(line);
   }
 }
