@@ -91,41 +91,45 @@ export async function diagnoseBugs(
 /**
  * A bug whose witness loses everything another bug's witness loses (and more, or as much when the
  * other came first), of the same class, is that bug when the other's fix makes its failing images
- * pass too: the same missing flush
- * seen in a larger image (a node written twice, an allocator line lost alongside). It takes the
- * earlier bug's identity, so the two become one finding and the fix is verified on both's images.
+ * pass too: the same missing flush seen in a larger image (a node written twice, an allocator line
+ * lost alongside). It takes the other bug's identity, so the two become one finding and the fix is verified on both's images.
  * Candidates are cut from the log before re-simulation, on the images the strategy generated; a
  * strategy that does not generate every smallest image (extremes) leaves such pairs.
  */
 async function foldSubsumedBugs(diagnosed: DiagnosedBug[]): Promise<void> {
+  const sitesOfBug = new Map(diagnosed.map((b) => [b, new Set(b.lostStores.map(siteOf))]));
+  // `into` can take in `bug`: its verified fix, its class, and lost sites all among bug's
+  const covers = (into: DiagnosedBug, bug: DiagnosedBug): boolean => {
+    const own = sitesOfBug.get(into)!;
+    const theirs = sitesOfBug.get(bug)!;
+    return (
+      into.refix !== undefined &&
+      into.fix?.verification.status === 'verified' &&
+      into.class === bug.class &&
+      into.verdict.status === bug.verdict.status &&
+      own.size > 0 &&
+      [...own].every((site) => theirs.has(site)) &&
+      identity(into) !== identity(bug)
+    );
+  };
   for (const [i, bug] of diagnosed.entries()) {
-    const sites = new Set(bug.lostStores.map(siteOf));
-    for (const [j, earlier] of diagnosed.entries()) {
-      const fewer = new Set(earlier.lostStores.map(siteOf)).size < sites.size;
-      if (
-        j === i ||
-        (!fewer && j > i) ||
-        !earlier.refix ||
-        earlier.fix?.verification.status !== 'verified' ||
-        earlier.class !== bug.class ||
-        earlier.verdict.status !== bug.verdict.status ||
-        earlier.lostStores.length === 0 ||
-        identity(earlier) === identity(bug) ||
-        !earlier.lostStores.every((s) => sites.has(siteOf(s)))
-      )
-        continue;
-      const fix = await earlier.refix({ seed: bug.candidate.seed, members: bug.candidate.members });
+    for (const [j, into] of diagnosed.entries()) {
+      // a bug with fewer lost sites, or as many and earlier
+      const fewer = sitesOfBug.get(into)!.size < sitesOfBug.get(bug)!.size;
+      if (j === i || (!fewer && j > i) || !covers(into, bug)) continue;
+      const fix = await into.refix!({ seed: bug.candidate.seed, members: bug.candidate.members });
       if (fix.verification.status !== 'verified') continue;
       Object.assign(bug, {
-        lostStores: earlier.lostStores,
-        keptStores: earlier.keptStores,
-        otherLost: earlier.otherLost,
-        otherKept: earlier.otherKept,
-        lostLines: earlier.lostLines,
-        lostUnits: earlier.lostUnits,
-        fix: earlier.fix,
-        refix: earlier.refix,
+        lostStores: into.lostStores,
+        keptStores: into.keptStores,
+        otherLost: into.otherLost,
+        otherKept: into.otherKept,
+        lostLines: into.lostLines,
+        lostUnits: into.lostUnits,
+        fix: into.fix,
+        refix: into.refix,
       });
+      sitesOfBug.set(bug, sitesOfBug.get(into)!);
       break;
     }
   }
