@@ -145,7 +145,7 @@ export async function observe(input: EngineInput): Promise<RunLog> {
   // the oldest of them still needs, and folds the rest away.
   const inFlightPositions: Array<{ position: number; done: boolean }> = [];
   let oldestInFlight = 0;
-  // The previous point's images, reused while the tracker has not changed (a flush, a marker...).
+  // The previous point's images, reused while the tracker has not changed (a marker, a fence with nothing to drain...).
   let previous: { version: number; record: Pick<PointRecord, 'images' | 'stateSpace' | 'partial'> } | undefined;
 
   for (let index = 0; index <= events.length; index++) {
