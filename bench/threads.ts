@@ -31,7 +31,7 @@ async function traced(threads: number, dir: string): Promise<Row> {
     const pool = join(dir, `pool-${threads}-${i}`);
     const started = process.hrtime.bigint();
     const r = await traceNative({
-      pool,
+      pools: [pool],
       program,
       args: [pool, String(threads), String(records)],
       out: join(dir, 'trace.pmtrace'),

@@ -59,13 +59,13 @@ async function main(): Promise<void> {
     const out = join(dir, 'trace.pmtrace');
     const fast = await best(async () => {
       const t = process.hrtime.bigint();
-      const r = await traceNative({ pool, program, args: [pool, String(inserts)], out, exact: 'auto' });
+      const r = await traceNative({ pools: [pool], program, args: [pool, String(inserts)], out, exact: 'auto' });
       return { r, secs: seconds(t) };
     });
     if (fast.r.reran) throw new Error('the benchmark snippet should not need the exact re-run');
     const exact = await best(async () => {
       const t = process.hrtime.bigint();
-      const r = await traceNative({ pool, program, args: [pool, String(inserts)], out, exact: 'always' });
+      const r = await traceNative({ pools: [pool], program, args: [pool, String(inserts)], out, exact: 'always' });
       return { r, secs: seconds(t) };
     });
     const all = fast.r.summary.allInstructions;

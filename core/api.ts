@@ -89,6 +89,12 @@ export interface PoolDescriptor {
   id: number;
   path: string;
   size: number;
+  /** The pool's name (`--pool NAME=FILE`; `{NAME}` in commands); absent: the one default pool. */
+  name?: string;
+  /** This file's index among its poolset's parts; absent for a plain pool file. */
+  part?: number;
+  /** Part 0 of a poolset: the set's lines before its parts (PMEMPOOLSET, OPTION ...). */
+  setHead?: string[];
   /** Digest of the pool's content before the snippet, and (relative to the trace) where to read it. */
   initialImage?: { sha256: string; file?: string };
 }
@@ -281,6 +287,8 @@ export interface EventRef {
   seq: number;
   /** store, msync: the first byte; flush: the flushed line's first byte. Absent for fences and markers. */
   offset?: number;
+  /** Several pool files: the file `offset` is in (offsets are then the file's own). */
+  pool?: string;
   /** store, msync: bytes written or synced. */
   size?: number;
   /** The instruction's flavour: flush or fence kind, marker kind, `non-temporal` for a movnt store. */
@@ -317,6 +325,8 @@ export interface PerfFinding {
 export interface LostStore {
   seq: number;
   offset: number;
+  /** Several pool files: the file `offset` (and `store.offset`) is in; offsets are then the file's own. */
+  pool?: string;
   size: number;
   /** The whole store, when only part of it is in this list (a torn store). */
   store?: { offset: number; size: number };
@@ -344,6 +354,8 @@ export interface FixSuggestion {
   stores: LostStore[];
   /** Their cache lines. */
   lines: number[];
+  /** Several pool files: the file of each of `lines` (lines are then the file's own). */
+  linePools?: string[];
   /** flush: the fence to flush before; fence: the flush after which to fence; ordering: the store to persist before. */
   anchor?: EventRef;
   /** ordering: the later store that persisted first. */
@@ -540,6 +552,8 @@ export interface RunLog {
   replayTemplate: string;
   /** The short digest of the trace's shape that replay ids carry (set by the judge). */
   traceDigest?: string;
+  /** Several pool files: how the flat image is cut into them (set by the judge; ids name files). */
+  layout?: import('./pool-layout.js').PoolLayout;
   reference: { before?: string; after?: string; boundaries?: string[] };
   points: PointList;
   images: Record<string, ImageRecord>;

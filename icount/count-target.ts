@@ -13,6 +13,7 @@ import {
   runNotes,
   runTraced,
   wholeRunTraced,
+  type WorkingPools,
 } from './target.js';
 import { type AddressRange, scanTrace } from './trace-scan.js';
 
@@ -27,7 +28,7 @@ export interface CountedTarget {
 export async function countTarget(
   target: NativeTarget,
   binary: string,
-  working: string,
+  working: WorkingPools,
   dir: string,
 ): Promise<CountedTarget> {
   // readelf reads the binary while the program runs (loadSpan never rejects)

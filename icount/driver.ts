@@ -44,6 +44,8 @@ export interface TracerSummary {
   poolMappings: { readWrite: number; readOnly: number; private: number };
   /** The program opened the pool file O_RDONLY. */
   poolOpenedReadOnly: boolean;
+  /** The same, per pool file in the order given (absent from older tracers' summaries). */
+  pools?: { readWrite: number; readOnly: number; private: number; openedReadOnly: boolean }[];
   /** Other regular files the program opened (the loader's and /proc, /sys, /dev, /etc left out). */
   opened: string[];
   /** More files were opened than `opened` lists. */
@@ -63,7 +65,8 @@ export interface TracerSummary {
 }
 
 export interface TraceNativeOptions {
-  pool: string;
+  /** The pool files followed, in pool-id order (every part of a poolset is one). */
+  pools: string[];
   program: string;
   args: string[];
   /** Trace file to write; the summary goes to `${out}.summary.json`. */
@@ -135,26 +138,32 @@ export function tracerPluginPath(): string {
 /** Runs `program` under the tracer; re-runs under -singlestep when the fast run cannot vouch for a flush address. */
 export async function traceNative(opts: TraceNativeOptions): Promise<TraceNativeResult> {
   const plugin = tracerPluginPath();
-  for (const value of [opts.pool, opts.out, opts.from ?? '', opts.to ?? '', opts.ops ?? '', ...(opts.userCode ?? [])]) {
+  for (const value of [
+    ...opts.pools,
+    opts.out,
+    opts.from ?? '',
+    opts.to ?? '',
+    opts.ops ?? '',
+    ...(opts.userCode ?? []),
+  ]) {
     // QEMU splits plugin arguments at commas and has no escape for them
     if (value.includes(',')) throw new TracerError(`tracer arguments cannot contain commas: ${value}`);
   }
   if (opts.exact === 'always') return runOnce(plugin, opts, true, false);
-  const backup = backUpPool(opts.pool, opts.out);
+  const backups = opts.pools.map((pool, i) => backUpPool(pool, `${opts.out}.pool-backup${i}`));
   try {
     const fast = await runOnce(plugin, opts, false, false);
     if (fast.summary.inexactFlushes === 0 && !fast.summary.envUnusable) return fast;
-    // the fast run changed the pool: start the exact run from the same pool content
-    restorePool(opts.pool, backup);
+    // the fast run changed the pools: start the exact run from the same pool contents
+    opts.pools.forEach((pool, i) => restorePool(pool, backups[i]!));
     return await runOnce(plugin, opts, true, true);
   } finally {
-    if (backup) rmSync(backup, { force: true });
+    for (const backup of backups) if (backup) rmSync(backup, { force: true });
   }
 }
 
-function backUpPool(pool: string, out: string): string | null {
+function backUpPool(pool: string, backup: string): string | null {
   if (!existsSync(pool)) return null;
-  const backup = `${out}.pool-backup`;
   copyFileSync(pool, backup);
   return backup;
 }
@@ -164,8 +173,19 @@ function restorePool(pool: string, backup: string | null): void {
   else rmSync(pool, { force: true });
 }
 
+/**
+ * QEMU's -E that preloads build/pmfit-guest-shim.so into the traced program only (not into QEMU):
+ * MAP_SYNC answered as the kernel answers it natively (icount/guest-shim.c). Kept after any
+ * LD_PRELOAD of the user's; left out when the shim is not built or its path cannot be carried.
+ */
+function guestPreload(userPreload: string | undefined): string[] {
+  const shim = join(buildDir(), 'pmfit-guest-shim.so');
+  if (!existsSync(shim) || /[\s:,]/.test(shim)) return [];
+  return ['-E', `LD_PRELOAD=${shim}${userPreload ? ` ${userPreload}` : ''}`];
+}
+
 function pluginArgs(plugin: string, opts: TraceNativeOptions, exact: boolean): string {
-  const parts = [plugin, `pool=${opts.pool}`, `out=${opts.out}`];
+  const parts = [plugin, ...opts.pools.map((pool) => `pool=${pool}`), `out=${opts.out}`];
   if (opts.from) parts.push(`from=${opts.from}`);
   if (opts.to) parts.push(`to=${opts.to}`);
   if (opts.ops) parts.push(`ops=${opts.ops}`);
@@ -183,14 +203,15 @@ async function runOnce(
 ): Promise<TraceNativeResult> {
   const summaryPath = `${opts.out}.summary.json`;
   rmSync(summaryPath, { force: true });
+  const env: Record<string, string | undefined> = { ...process.env, PMEM_IS_PMEM_FORCE: '1', ...opts.env };
   const argv = [
     ...(exact ? ['-singlestep'] : []),
+    ...guestPreload(env.LD_PRELOAD),
     '-plugin',
     pluginArgs(plugin, opts, exact),
     opts.program,
     ...opts.args,
   ];
-  const env = { ...process.env, PMEM_IS_PMEM_FORCE: '1', ...opts.env };
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TRACE_TIMEOUT_MS;
   const run = await runProcess(QEMU, argv, env, timeoutMs);
   if (run.interrupted) return dieOf(run.interrupted, opts.program);

@@ -14,11 +14,16 @@ ICOUNT_BENCH_BIN = $(patsubst bench/programs/%.c,build/bench-programs/%,$(ICOUNT
 ICOUNT_PLUGIN_SRC = $(wildcard icount/plugin/*.c)
 ICOUNT_PLUGIN_HDR = $(wildcard icount/plugin/*.h)
 
-tracer: build/pmfit-tracer.so build/ptrace-count build/x86-decode-test $(ICOUNT_TEST_BIN) $(ICOUNT_BENCH_BIN)
+tracer: build/pmfit-tracer.so build/pmfit-guest-shim.so build/ptrace-count build/x86-decode-test $(ICOUNT_TEST_BIN) $(ICOUNT_BENCH_BIN)
 
 build/pmfit-tracer.so: $(ICOUNT_PLUGIN_SRC) $(ICOUNT_PLUGIN_HDR)
 	@mkdir -p build
 	$(CC) $(ICOUNT_CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $(ICOUNT_PLUGIN_SRC)
+
+# preloaded into traced programs: MAP_SYNC answered as the kernel would (icount/guest-shim.c)
+build/pmfit-guest-shim.so: icount/guest-shim.c
+	@mkdir -p build
+	$(CC) $(ICOUNT_CFLAGS) -fPIC -shared -o $@ $<
 
 # the x86 decoder alone, tested natively (test/icount/x86-decode.test.ts runs it)
 build/x86-decode-test: test/icount/x86-decode-test.c icount/plugin/tracer-x86.c icount/plugin/tracer-x86.h
@@ -52,4 +57,4 @@ build/bench-programs/%: bench/programs/%.c icount/icount.h
 	$(CC) $(ICOUNT_PROG_CFLAGS) -O2 -o $@ $< -lpmem
 
 tracer-clean:
-	rm -rf build/pmfit-tracer.so build/ptrace-count build/x86-decode-test build/test-programs build/bench-programs
+	rm -rf build/pmfit-tracer.so build/pmfit-guest-shim.so build/ptrace-count build/x86-decode-test build/test-programs build/bench-programs

@@ -16,22 +16,31 @@ import {
   type TracerSummary,
 } from './driver.js';
 import { UsageError, requireParentDir } from '../core/support/errors.js';
-import { notPassedReason, runCommand, substitutePool } from '../core/support/run-command.js';
+import { notPassedReason, runCommand, substitutePools, substitutePoolsInWord } from '../core/support/run-command.js';
+import { DEFAULT_POOL_NAME, flatImage, layoutOfHeader } from '../core/pool-layout.js';
+import { isPoolSet, parsePoolSet, renderPoolSet } from './poolset.js';
 import { findProgram } from '../core/support/find-program.js';
 import { coalesceInstructionStores } from './coalesce-stores.js';
 import { missingFunction } from './symbols.js';
 import { codePointerNote } from './code-pointers.js';
 import { attributeEvents, shortPath } from './attribution.js';
 
+/** One pool of the program: `--pool NAME=FILE` (a lone `--pool FILE` is named `pool`). */
+export interface NamedPool {
+  name: string;
+  /** The user's file (read, never written): a pool file, or a poolset (`.set`) naming its parts. */
+  path: string;
+}
+
 export interface NativeTarget {
-  /** The user's pool file (read, never written). */
-  pool: string;
-  /** Size of a new pool when `pool` does not exist. */
+  /** The program's pools, in the order given. */
+  pools: NamedPool[];
+  /** Size of a new pool when a pool file does not exist. */
   size?: number;
-  /** Untraced set-up command run on the working copy; `{pool}` stands for it. */
+  /** Untraced set-up command run on the working copies; `{NAME}` stands for pool NAME's copy. */
   init?: string;
   program: string;
-  /** Program arguments; `{pool}` stands for the working copy. */
+  /** Program arguments; `{NAME}` stands for pool NAME's working copy. */
   args: string[];
   from?: string;
   to?: string;
@@ -66,22 +75,36 @@ export const WHOLE_RUN_NOTE =
 /** Libraries pmfit's own pmem programs use flush with instructions only when told to. */
 export const NATIVE_ENV = { PMEM_IS_PMEM_FORCE: '1' };
 
+/** How a pool is named on the command line, for messages: `--pool FILE` or `--pool NAME=FILE`. */
+export function poolOption(pool: NamedPool): string {
+  return pool.name === DEFAULT_POOL_NAME ? `--pool ${pool.path}` : `--pool ${pool.name}=${pool.path}`;
+}
+
 /** Validates the target before any work, so bad input fails fast with exit 2. */
 export function checkTarget(target: NativeTarget): string {
-  requireParentDir(target.pool, '--pool');
-  if (existsSync(target.pool)) {
-    if (!statSync(target.pool).isFile()) throw new UsageError(`--pool ${target.pool} is not a regular file`);
-    if (statSync(target.pool).size === 0 && !target.size)
-      throw new UsageError(`--pool ${target.pool} is empty: give --size to start from a zeroed pool of that size`);
-  } else if (!target.size) {
-    throw new UsageError(`--pool ${target.pool} does not exist: give --size BYTES to start from a new zeroed pool`);
-  }
+  if (target.pools.length === 0) throw new UsageError('give the pool with --pool FILE (or --pool NAME=FILE, repeated)');
+  for (const pool of target.pools) checkPoolFile(pool, target.size);
   if (target.size !== undefined && (!Number.isInteger(target.size) || target.size <= 0))
     throw new UsageError(`--size must be a positive number of bytes, got ${target.size}`);
-  if (target.pool.includes(','))
-    throw new UsageError(`--pool ${target.pool}: the tracer cannot take a path with a comma`);
   checkUserCode(target.userCode);
   return findProgram(target.program);
+}
+
+function checkPoolFile(pool: NamedPool, size: number | undefined): void {
+  const option = poolOption(pool);
+  requireParentDir(pool.path, '--pool');
+  if (existsSync(pool.path)) {
+    if (!statSync(pool.path).isFile()) throw new UsageError(`${option} is not a regular file`);
+    if (isPoolSet(pool.path)) {
+      parsePoolSet(pool.path, option);
+      return;
+    }
+    if (statSync(pool.path).size === 0 && !size)
+      throw new UsageError(`${option} is empty: give --size to start from a zeroed pool of that size`);
+  } else if (!size) {
+    throw new UsageError(`${option} does not exist: give --size BYTES to start from a new zeroed pool`);
+  }
+  if (pool.path.includes(',')) throw new UsageError(`${option}: the tracer cannot take a path with a comma`);
 }
 
 /** The most --user-code globs the tracer takes. */
@@ -100,13 +123,58 @@ export function checkUserCode(globs: readonly string[] | undefined): void {
     throw new UsageError(`--user-code given ${globs!.length} times: the tracer takes at most ${MAX_USER_CODE_GLOBS}`);
 }
 
-/** Copies (or creates) the working pool in `dir` and runs `--init` on it. Returns its path. */
-export async function prepareWorkingPool(target: NativeTarget, dir: string, timeoutMs: number): Promise<string> {
-  const working = join(dir, 'pool');
-  if (existsSync(target.pool) && statSync(target.pool).size > 0) copyFileSync(target.pool, working);
-  else writeFileSync(working, Buffer.alloc(target.size!));
+/** The program's private copies of its pools, as it and the tracer see them. */
+export interface WorkingPools {
+  /** What `{NAME}` stands for: each pool's copy (a poolset: its private `.set` file). */
+  byName: Map<string, string>;
+  /** The files the tracer follows, in pool-id order: each pool's file, or each part of a poolset. */
+  files: WorkingFile[];
+}
+
+export interface WorkingFile {
+  pool: string;
+  /** The part's index in its poolset. */
+  part?: number;
+  path: string;
+  /** A poolset part's declared size (its file may not exist yet: libpmemobj creates it). */
+  declaredSize?: number;
+  /** Part 0 of a poolset: the set's lines before its parts (PMEMPOOLSET, OPTION ...). */
+  setHead?: string[];
+}
+
+/**
+ * Copies (or creates) each pool's working copy in `dir` — a poolset part by part, with a private
+ * `.set` naming the copies — and runs `--init` on them.
+ */
+export async function prepareWorkingPool(target: NativeTarget, dir: string, timeoutMs: number): Promise<WorkingPools> {
+  const working: WorkingPools = { byName: new Map(), files: [] };
+  for (const pool of target.pools) {
+    // the one default pool keeps the copy's old name: outputs that show it stay as they were
+    const copy = join(dir, pool.name === DEFAULT_POOL_NAME ? 'pool' : `pool-${pool.name}`);
+    if (existsSync(pool.path) && isPoolSet(pool.path)) {
+      const set = parsePoolSet(pool.path, poolOption(pool));
+      const parts = set.parts.map((_, i) => `${copy}.part${i}`);
+      set.parts.forEach((part, i) => {
+        if (existsSync(part.path)) copyFileSync(part.path, parts[i]!);
+        working.files.push({
+          pool: pool.name,
+          part: i,
+          path: parts[i]!,
+          declaredSize: part.size,
+          ...(i === 0 ? { setHead: set.head } : {}),
+        });
+      });
+      writeFileSync(`${copy}.set`, renderPoolSet(set, parts));
+      working.byName.set(pool.name, `${copy}.set`);
+      continue;
+    }
+    if (existsSync(pool.path) && statSync(pool.path).size > 0) copyFileSync(pool.path, copy);
+    else writeFileSync(copy, Buffer.alloc(target.size!));
+    working.files.push({ pool: pool.name, path: copy });
+    working.byName.set(pool.name, copy);
+  }
   if (target.init) {
-    const outcome = await runCommand(substitutePool(target.init, working), {
+    const outcome = await runCommand(substitutePools(target.init, working.byName), {
       timeoutMs: Math.max(timeoutMs, 60_000),
       env: { ...NATIVE_ENV, ...target.env },
     });
@@ -117,16 +185,56 @@ export async function prepareWorkingPool(target: NativeTarget, dir: string, time
   return working;
 }
 
+/** What each followed file holds now (a poolset part not created yet: nothing). */
+function readWorkingFiles(working: WorkingPools): Buffer[] {
+  return working.files.map((file) => (existsSync(file.path) ? readFileSync(file.path) : Buffer.alloc(0)));
+}
+
+/**
+ * Names the trace's pools after the program's and makes one flat image space of them
+ * (core/pool-layout.ts): each file's size is the largest it had (before, after, declared), and a
+ * trace of several files has its events moved to their file's base. Returns the flat initial image.
+ */
+function layOutTrace(trace: Trace, working: WorkingPools, before: Buffer[]): Buffer {
+  const one = working.files.length === 1 && working.files[0]!.pool === DEFAULT_POOL_NAME && !working.files[0]!.part;
+  trace.header.pools = working.files.map((file, i) => {
+    const traced = trace.header.pools[i];
+    const size = Math.max(before[i]!.length, traced?.size ?? 0, file.declaredSize ?? 0);
+    return {
+      ...(traced ?? { path: file.path }),
+      id: i,
+      size,
+      ...(one ? {} : { name: file.pool }),
+      ...(file.part !== undefined ? { part: file.part } : {}),
+      ...(file.setHead ? { setHead: file.setHead } : {}),
+    };
+  });
+  if (one) return before[0]!;
+  const layout = layoutOfHeader(trace.header);
+  if (layout.files.length > 1) trace.events.flattenPools(layout.files.map((f) => f.base));
+  return flatImage(
+    layout,
+    before.map((bytes, i) => (bytes.length >= layout.files[i]!.size ? bytes : padTo(bytes, layout.files[i]!.size))),
+  );
+}
+
+function padTo(bytes: Buffer, size: number): Buffer {
+  const out = Buffer.alloc(size);
+  out.set(bytes);
+  return out;
+}
+
 /** Runs the program once under the tracer on the working pool and reads back its trace. */
 export async function traceTarget(
   target: NativeTarget,
   binary: string,
-  working: string,
+  working: WorkingPools,
   dir: string,
 ): Promise<TracedTarget> {
-  const initial = readFileSync(working);
+  const before = readWorkingFiles(working);
   const { out, summary } = await runTraced(target, binary, working, dir);
   const trace = await readAttributedTrace(out, binary);
+  const initial = layOutTrace(trace, working, before);
   const pointer = await codePointerNote(trace, binary, target.program);
   return {
     trace,
@@ -146,7 +254,7 @@ export async function traceTarget(
 export async function runTraced(
   target: NativeTarget,
   binary: string,
-  working: string,
+  working: WorkingPools,
   dir: string,
 ): Promise<{ out: string; summary: TracerSummary }> {
   for (const [option, name] of [
@@ -161,9 +269,9 @@ export async function runTraced(
   let result: TraceNativeResult;
   try {
     result = await traceNative({
-      pool: working,
+      pools: working.files.map((file) => file.path),
       program: binary,
-      args: target.args.map((a) => a.split('{pool}').join(working)),
+      args: target.args.map((a) => substitutePoolsInWord(a, working.byName)),
       out,
       env: { ...NATIVE_ENV, ...target.env },
       ...(target.from ? { from: target.from } : {}),
@@ -186,7 +294,7 @@ export async function runTraced(
       (result.signal ? `killed by ${result.signal}` : `exit status ${result.exitCode}`);
     throw new UsageError(`the traced program failed (${why}): pmfit needs a run that completes`);
   }
-  requirePoolMapped(target, result.summary);
+  requirePoolsMapped(target, working, result.summary);
   return { out, summary: result.summary };
 }
 
@@ -222,30 +330,58 @@ export function wholeRunTraced(window: TraceHeader['window'], windowMarkers: boo
 }
 
 /**
- * Refuses a run that cannot say anything about the pool: the program never mapped the copy pmfit
- * gave it (so the trace has no pool event and every crash image is the initial one), or mapped it
- * only read-only or privately. Names the files it did open, where the user's real pool often is.
+ * Refuses a run that cannot say anything about a pool: the program never mapped the copy pmfit gave
+ * it (so the trace has no event of it and every crash image holds its initial content), or mapped
+ * it only read-only or privately. Names the files it did open, where the user's real pool often is.
+ * A poolset is mapped when any of its parts is.
  */
-function requirePoolMapped(target: NativeTarget, summary: TracerSummary): void {
-  const { readWrite, readOnly, private: privately } = summary.poolMappings;
-  if (readWrite > 0) return;
+function requirePoolsMapped(target: NativeTarget, working: WorkingPools, summary: TracerSummary): void {
+  const uses = summary.pools ?? [{ ...summary.poolMappings, openedReadOnly: summary.poolOpenedReadOnly }];
+  for (const pool of target.pools) {
+    const ids = working.files.flatMap((file, i) => (file.pool === pool.name ? [i] : []));
+    const use = ids.map((i) => uses[i] ?? { readWrite: 0, readOnly: 0, private: 0, openedReadOnly: false });
+    if (use.some((u) => u.readWrite > 0)) continue;
+    refuseUnmapped(
+      target,
+      pool,
+      {
+        readOnly: use.some((u) => u.readOnly > 0),
+        openedReadOnly: use.some((u) => u.openedReadOnly),
+        privately: use.some((u) => u.private > 0),
+      },
+      summary,
+    );
+  }
+}
+
+function refuseUnmapped(
+  target: NativeTarget,
+  pool: NamedPool,
+  use: { readOnly: boolean; openedReadOnly: boolean; privately: boolean },
+  summary: TracerSummary,
+): never {
   const program = target.program;
+  const several = target.pools.length > 1 || pool.name !== DEFAULT_POOL_NAME;
+  const copy = several ? `the copy of pool ${pool.name}` : 'the pool copy';
+  const placeholder = `{${pool.name}}`;
   let what: string;
   let todo: string;
-  if (readOnly > 0 || summary.poolOpenedReadOnly) {
-    what = readOnly > 0 ? 'mapped the pool copy read-only' : 'opened the pool copy read-only and never mapped it';
+  if (use.readOnly || use.openedReadOnly) {
+    what = use.readOnly ? `mapped ${copy} read-only` : `opened ${copy} read-only and never mapped it`;
     todo = 'open it O_RDWR and map it PROT_READ|PROT_WRITE, MAP_SHARED (as pmem_map_file and pmemobj_open do)';
-  } else if (privately > 0) {
-    what = 'mapped the pool copy only with MAP_PRIVATE, so its stores never reach the file';
+  } else if (use.privately) {
+    what = `mapped ${copy} only with MAP_PRIVATE, so its stores never reach the file`;
     todo = 'map it MAP_SHARED';
   } else {
-    what = 'never mapped the pool copy';
-    todo = target.args.some((a) => a.includes('{pool}'))
-      ? 'it must mmap the file it is given as {pool}'
-      : 'pass {pool} where the program takes its pool file (-- PROGRAM ... {pool})';
+    what = `never mapped ${copy}`;
+    todo = target.args.some((a) => a.includes(placeholder))
+      ? `it must mmap the file it is given as ${placeholder}`
+      : `pass ${placeholder} where the program takes ${several ? 'that' : 'its'} pool file (-- PROGRAM ... ${placeholder})`;
   }
-  const user = realPath(target.pool);
-  const named = summary.opened.map((p) => (realPath(p) === user ? `${p} (your --pool file itself)` : p));
+  const user = realPath(pool.path);
+  const named = summary.opened.map((p) =>
+    realPath(p) === user ? `${p} (your ${several ? `pool ${pool.name}` : '--pool'} file itself)` : p,
+  );
   const opened =
     named.length > 0
       ? `; it opened ${named.join(', ')}${summary.openedMore ? ' and more' : ''}`

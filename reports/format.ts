@@ -76,9 +76,9 @@ export function failureText(failure: Failure): string {
   }
 }
 
-/** A byte range of the pool. */
-export function rangeText(offset: number, size: number): string {
-  return `[${offset}, +${size})`;
+/** A byte range of the pool (several pool files: `data [192, +8)`). */
+export function rangeText(offset: number, size: number, pool?: string): string {
+  return `${pool !== undefined ? `${pool} ` : ''}[${offset}, +${size})`;
 }
 
 /** The cache lines a byte range touches: `line 5` or `lines 5-6`. */
@@ -112,14 +112,14 @@ export function eventText(e: EventRef): string {
     case 'store': {
       const nt = e.variant === 'non-temporal' ? ' (non-temporal)' : '';
       const bytes = e.bytes !== undefined ? ` = ${e.bytes}${(e.size ?? 0) > 16 ? '…' : ''}` : '';
-      return `#${e.seq} store${nt} ${rangeText(e.offset ?? 0, e.size ?? 0)} ${linesText(e.offset ?? 0, e.size ?? 0)}${bytes}${where}`;
+      return `#${e.seq} store${nt} ${rangeText(e.offset ?? 0, e.size ?? 0, e.pool)} ${linesText(e.offset ?? 0, e.size ?? 0)}${bytes}${where}`;
     }
     case 'flush':
-      return `#${e.seq} ${e.variant ?? 'flush'} ${linesText(e.offset ?? 0, 1)}${where}`;
+      return `#${e.seq} ${e.variant ?? 'flush'} ${e.pool !== undefined ? `${e.pool} ` : ''}${linesText(e.offset ?? 0, 1)}${where}`;
     case 'fence':
       return `#${e.seq} ${e.variant === 'locked' ? 'locked instruction (fence)' : (e.variant ?? 'fence')}${where}`;
     case 'msync':
-      return `#${e.seq} msync ${rangeText(e.offset ?? 0, e.size ?? 0)} ${linesText(e.offset ?? 0, e.size ?? 0)}${where}`;
+      return `#${e.seq} msync ${rangeText(e.offset ?? 0, e.size ?? 0, e.pool)} ${linesText(e.offset ?? 0, e.size ?? 0)}${where}`;
     case 'marker':
       return `#${e.seq} marker ${e.variant ?? ''}${e.name ? ` "${e.name}"` : ''}${where}`;
   }
@@ -133,7 +133,7 @@ export function storeText(s: LostStore): string {
   const torn = tornText(s);
   // `thread` is set only when the trace has several threads (image-builder.ts storesOf)
   const thread = s.thread !== undefined ? ` by thread ${s.thread}` : '';
-  return `#${s.seq} ${rangeText(s.offset, s.size)}${torn ? ` ${torn}` : ''} ${linesText(s.offset, s.size)}${thread}${whereText(s)}`;
+  return `#${s.seq} ${rangeText(s.offset, s.size, s.pool)}${torn ? ` ${torn}` : ''} ${linesText(s.offset, s.size)}${thread}${whereText(s)}`;
 }
 
 /** The whole of a torn store whose part this is: `of the 16-byte store [0, +16)`; '' for a whole store. */

@@ -24,7 +24,21 @@ export function checkRunnerPath(): string {
 
 /** Replaces `{pool}` with a shell-quoted path. */
 export function substitutePool(command: string, path: string): string {
-  return command.split('{pool}').join(`'${path.replace(/'/g, `'\\''`)}'`);
+  return substitutePools(command, new Map([['pool', path]]));
+}
+
+/** Replaces each `{NAME}` with its pool's path, shell-quoted (several pools: `--pool NAME=FILE`). */
+export function substitutePools(command: string, paths: ReadonlyMap<string, string>): string {
+  let text = command;
+  for (const [name, path] of paths) text = text.split(`{${name}}`).join(`'${path.replace(/'/g, `'\\''`)}'`);
+  return text;
+}
+
+/** Replaces each `{NAME}` in a word (an argv entry: no quoting) with its pool's path. */
+export function substitutePoolsInWord(word: string, paths: ReadonlyMap<string, string>): string {
+  let text = word;
+  for (const [name, path] of paths) text = text.split(`{${name}}`).join(path);
+  return text;
 }
 
 export interface RunCommandOptions {
@@ -261,10 +275,16 @@ export function truncationNote(body: string, dropped: number): string {
   return dropped > 0 ? `${body}\n[… ${dropped} more bytes of output truncated]` : body;
 }
 
-/** The path of a slot's image replaced by `{pool}`: outputs must not depend on which slot ran the check. */
-export function hidePath(outcome: CheckOutcome, path: string): CheckOutcome {
-  if (!path) return outcome;
-  const hide = (s: string): string => s.split(path).join('{pool}');
+/**
+ * The path of a slot's image replaced by `{pool}` (several pools: each by its `{NAME}`): outputs must
+ * not depend on which slot ran the check.
+ */
+export function hidePath(outcome: CheckOutcome, path: string | ReadonlyMap<string, string>): CheckOutcome {
+  const paths = typeof path === 'string' ? new Map(path ? [['pool', path]] : []) : path;
+  if (paths.size === 0) return outcome;
+  // longest first: one slot's path may be the start of another's (`fork-0.pool`, `fork-0.pool.1`)
+  const order = [...paths].sort((a, b) => b[1].length - a[1].length);
+  const hide = (s: string): string => order.reduce((t, [name, p]) => t.split(p).join(`{${name}}`), s);
   const output = hide(outcome.output);
   switch (outcome.kind) {
     case 'failed':

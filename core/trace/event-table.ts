@@ -70,6 +70,8 @@ export class EventTable implements Iterable<TraceEvent> {
   private arenaUsed = 0;
   /** Some event is another thread's than the first. */
   private otherThreads = false;
+  /** Where each pool's offsets start, once flattenPools ran (core/pool-layout.ts); else all 0. */
+  private poolBases: readonly number[] = [];
   private readonly strings: string[] = [];
   private readonly stringIds = new Map<string, number>();
   private readonly callers: Array<{ callerPc: number; calleePc: number }> = [];
@@ -109,9 +111,28 @@ export class EventTable implements Iterable<TraceEvent> {
     return this.kinds[i] === EventKind.store && (this.flagCodes[i]! & NON_TEMPORAL) !== 0;
   }
 
-  /** store, flush, msync: the pool offset (0 for others). */
+  /** store, flush, msync: the pool offset (0 for others); flat over several pools (flattenPools). */
   offset(i: number): number {
     return this.offsets[i]!;
+  }
+
+  /**
+   * Moves every store, flush and msync of pool p by bases[p]: the events of several pool files
+   * become events of one flat image (core/pool-layout.ts). Done once, right after reading.
+   */
+  flattenPools(bases: readonly number[]): void {
+    if (this.poolBases.length > 0) throw new Error('the trace is already flat');
+    for (let i = 0; i < this.rows; i++) {
+      const kind = this.kinds[i];
+      if (kind === EventKind.store || kind === EventKind.flush || kind === EventKind.msync)
+        this.offsets[i] = this.offsets[i]! + (bases[this.pools[i]!] ?? 0);
+    }
+    this.poolBases = bases;
+  }
+
+  /** Where pool p's offsets start in this table (0 until flattenPools): its file offsets are offset - this. */
+  poolBase(pool: number): number {
+    return this.poolBases[pool] ?? 0;
   }
 
   /** store: bytes written; msync: bytes synced; 0 for others. */

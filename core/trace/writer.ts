@@ -21,6 +21,8 @@ import {
   writeRecordHead,
 } from './format.js';
 
+import { EventTable } from './event-table.js';
+
 const FLUSH_THRESHOLD = 1 << 16;
 
 export class TraceWriter {
@@ -175,6 +177,11 @@ export function writeTrace(
   const writer = new TraceWriter(path, header);
   for (const m of mappings) writer.appendMapping(m);
   for (const o of objects) writer.appendObject(o);
-  for (const e of events) writer.append(e);
+  // a flat table (several pools: core/pool-layout.ts) is written back in each pool's own offsets
+  const flat = events instanceof EventTable ? events : undefined;
+  for (const e of events) {
+    const base = flat && 'offset' in e ? flat.poolBase(e.pool) : 0;
+    writer.append(base === 0 ? e : ({ ...e, offset: (e as { offset: number }).offset - base } as TraceEvent));
+  }
   writer.close();
 }

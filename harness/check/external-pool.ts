@@ -5,7 +5,8 @@
 // as timed out: one slow start is not a hang.
 import { join } from 'node:path';
 import type { CheckOutcome, Checker, LineImage } from '../../core/api.js';
-import { hidePath, rerunOnTimeout, runCommand, substitutePool } from '../../core/support/run-command.js';
+import { hidePath, rerunOnTimeout, runCommand, substitutePools } from '../../core/support/run-command.js';
+import type { PoolLayout } from '../../core/pool-layout.js';
 import { SlotImage } from './slot-image.js';
 
 export interface ExternalCheckOptions {
@@ -15,6 +16,21 @@ export interface ExternalCheckOptions {
   timeoutMs: number;
   dir: string;
   env?: Record<string, string>;
+  /** Several pools (core/pool-layout.ts): each slot keeps a file per pool, `{NAME}` stands for it. */
+  layout?: PoolLayout;
+}
+
+/**
+ * The environment that tells a check where its image is (--check-reads-env): PMFIT_POOL, the first
+ * pool's path, and with several pools PMFIT_POOL_NAME for each (NAME upper-cased).
+ */
+export function poolEnv(placeholders: ReadonlyMap<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, path] of placeholders) {
+    env.PMFIT_POOL ??= path;
+    if (placeholders.size > 1) env[`PMFIT_POOL_${name.toUpperCase()}`] = path;
+  }
+  return env;
 }
 
 export class ExternalCheckPool implements Checker {
@@ -24,16 +40,16 @@ export class ExternalCheckPool implements Checker {
 
   constructor(private readonly options: ExternalCheckOptions) {
     for (let i = 0; i < Math.max(1, options.jobs); i++)
-      this.slots.push(new SlotImage(join(options.dir, `check-${i}.pool`)));
+      this.slots.push(new SlotImage(join(options.dir, `check-${i}.pool`), options.layout));
     this.free.push(...this.slots);
   }
 
   async check(image: Buffer | LineImage): Promise<CheckOutcome> {
     const slot = await this.acquire();
     try {
-      const command = substitutePool(this.options.command, slot.path);
+      const command = substitutePools(this.options.command, slot.placeholders);
       // PMFIT_POOL: the image path for checks that read it from the environment (--check-reads-env).
-      const options = { ...this.options, env: { ...this.options.env, PMFIT_POOL: slot.path } };
+      const options = { ...this.options, env: { ...this.options.env, ...poolEnv(slot.placeholders) } };
       // each attempt presents the image again: the check may have written to or removed its file
       const outcome = await rerunOnTimeout(async () => {
         slot.present(image);
@@ -43,7 +59,7 @@ export class ExternalCheckPool implements Checker {
           slot.checked();
         }
       });
-      return hidePath(outcome, slot.path);
+      return hidePath(outcome, slot.placeholders);
     } catch (err) {
       return { kind: 'error', output: '', error: `could not run the check: ${(err as Error).message}` };
     } finally {

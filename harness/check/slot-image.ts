@@ -14,6 +14,10 @@
 // with the pool. A check that deleted or
 // replaced the file (another inode, a symlink) gets a fresh file, written whole: the slot never
 // writes through a symlink into a file that is not its own (O_NOFOLLOW, O_EXCL on a path it unlinked).
+//
+// A program of several pools (core/pool-layout.ts) has one flat image: the slot then keeps one file
+// per pool file, `PATH.NAME`, each at its fixed size, and each write goes to the file its offset
+// falls in. A poolset pool is given to the check as a `.set` file naming the slot's part files.
 import {
   closeSync,
   constants,
@@ -30,6 +34,18 @@ import { dirname, join } from 'node:path';
 import type { LineImage, LineJournalView } from '../../core/api.js';
 import { LINE_BYTES } from '../../core/geometry.js';
 import { Pool } from '../../core/pool.js';
+import { type LaidOutFile, type PoolLayout, isMultiFile, locate } from '../../core/pool-layout.js';
+
+/** One file of the slot: the whole image, or one pool file of a layout. */
+interface SlotFile {
+  path: string;
+  fd: number;
+  ino: bigint;
+  dev: bigint;
+  /** Where the file starts in the flat image, and its fixed size (none: the image's size). */
+  base: number;
+  fixedSize?: number;
+}
 
 /** The mtime (seconds since the epoch) the slot leaves on its file after writing it. */
 const SENTINEL_SECONDS = 1;
@@ -45,10 +61,14 @@ export interface SlotStats {
 }
 
 export class SlotImage {
-  private fd = -1;
-  private ino = 0n;
-  private dev = 0n;
-  /** Bytes the file is sized to; -1 when unknown. */
+  private readonly files: SlotFile[];
+  /** Several pools: the layout the flat image is cut by. */
+  private readonly layout: PoolLayout | undefined;
+  /** What each `{NAME}` in the check stands for: a pool's file, or a poolset's `.set`. */
+  readonly placeholders: Map<string, string>;
+  /** Poolsets: the `.set` files to write beside the parts, and their text. */
+  private readonly setFiles = new Map<string, string>();
+  /** Bytes the image is sized to; -1 when unknown. */
   private size = -1;
   /** The journal and position the mirror is at, and the mirror: the journal's image there. */
   private journal: LineJournalView | undefined;
@@ -61,8 +81,25 @@ export class SlotImage {
   private readonly detectsWrites: boolean;
   readonly stats: SlotStats = { whole: 0, lines: 0, recreated: 0 };
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    layout?: PoolLayout,
+  ) {
     this.detectsWrites = mtimeMovesOnMappedWrites(dirname(path));
+    if (layout && isMultiFile(layout)) {
+      this.layout = layout;
+      this.files = layout.files.map((file) => slotFile(`${path}.${file.name}`, file.base, file.size));
+      this.placeholders = new Map();
+      for (const file of layout.files) {
+        if (file.part === undefined) this.placeholders.set(file.pool, `${path}.${file.name}`);
+        else if (file.part === 0) this.placeholders.set(file.pool, `${path}.${file.pool}.set`);
+      }
+      for (const [pool, set] of poolSets(layout.files, path)) this.setFiles.set(`${path}.${pool}.set`, set);
+    } else {
+      this.layout = undefined;
+      this.files = [slotFile(path, 0)];
+      this.placeholders = new Map([[layout?.files[0]?.pool ?? 'pool', path]]);
+    }
     this.create();
   }
 
@@ -101,7 +138,7 @@ export class SlotImage {
         );
       }
     }
-    futimesSync(this.fd, SENTINEL_SECONDS, SENTINEL_SECONDS);
+    for (const file of this.files) futimesSync(file.fd, SENTINEL_SECONDS, SENTINEL_SECONDS);
   }
 
   /** After a check ran on the file: notes whether it wrote to it, so the next image is written whole. */
@@ -111,44 +148,48 @@ export class SlotImage {
       return;
     }
     try {
-      const st = fstatSync(this.fd, { bigint: true });
-      if (st.mtimeNs !== SENTINEL_NS || Number(st.size) !== this.size) this.stale = true;
+      for (const file of this.files) {
+        const st = fstatSync(file.fd, { bigint: true });
+        if (st.mtimeNs !== SENTINEL_NS || Number(st.size) !== (file.fixedSize ?? this.size)) this.stale = true;
+      }
     } catch {
       this.stale = true;
     }
   }
 
   close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
+    for (const file of this.files) {
+      if (file.fd >= 0) closeSync(file.fd);
+      file.fd = -1;
+    }
   }
 
-  /** Is the path still our file: the same inode, a regular file, not a symlink? */
+  /** Are the paths still our files: the same inodes, regular files, not symlinks? */
   private intact(): boolean {
     try {
-      const st = lstatSync(this.path, { bigint: true });
-      return st.isFile() && st.ino === this.ino && st.dev === this.dev;
+      return this.files.every((file) => {
+        const st = lstatSync(file.path, { bigint: true });
+        return st.isFile() && st.ino === file.ino && st.dev === file.dev;
+      });
     } catch {
       return false;
     }
   }
 
-  /** A fresh, empty file at the path (whatever is there now — a symlink, another file — is unlinked). */
+  /** Fresh, empty files at the paths (whatever is there now — a symlink, another file — is unlinked). */
   private create(): void {
     this.close();
-    try {
-      unlinkSync(this.path);
-    } catch {
-      /* nothing there */
+    for (const file of this.files) {
+      file.fd = createFresh(file.path);
+      const st = fstatSync(file.fd, { bigint: true });
+      file.ino = st.ino;
+      file.dev = st.dev;
     }
-    this.fd = openSync(
-      this.path,
-      constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
-      0o600,
-    );
-    const st = fstatSync(this.fd, { bigint: true });
-    this.ino = st.ino;
-    this.dev = st.dev;
+    for (const [path, text] of this.setFiles) {
+      const fd = createFresh(path);
+      this.writeTo(fd, Buffer.from(text), 0);
+      closeSync(fd);
+    }
     this.size = 0;
     this.stale = true;
   }
@@ -184,7 +225,8 @@ export class SlotImage {
       const first = lines[i]!;
       const run: Uint8Array[] = [];
       let line = first;
-      while (i < lines.length && lines[i] === line) {
+      // a run stops where another pool file starts: one write goes to one file
+      while (i < lines.length && lines[i] === line && (line === first || !this.startsFile(line))) {
         const content = this.overrides.get(line) ?? mirror.subarray(line * LINE_BYTES, (line + 1) * LINE_BYTES);
         const room = size - line * LINE_BYTES;
         if (room > 0) run.push(room < LINE_BYTES ? content.subarray(0, room) : content);
@@ -192,20 +234,73 @@ export class SlotImage {
         line++;
       }
       if (run.length === 1) this.writeAt(run[0]!, first * LINE_BYTES);
-      else if (run.length > 1) writevSync(this.fd, run, first * LINE_BYTES);
+      else if (run.length > 1) {
+        const file = this.fileAt(first * LINE_BYTES);
+        if (file) writevSync(file.fd, run, first * LINE_BYTES - file.base);
+      }
       this.stats.lines += line - first;
     }
   }
 
+  /** Whether a pool file of the layout starts at this line. */
+  private startsFile(line: number): boolean {
+    return this.layout?.files.some((f) => f.base === line * LINE_BYTES) ?? false;
+  }
+
+  /** The slot file holding flat offset `position` (none: the gap between two pool files). */
+  private fileAt(position: number): SlotFile | undefined {
+    if (!this.layout) return this.files[0];
+    const at = locate(this.layout, position);
+    return at ? this.files[this.layout.files.indexOf(at.file)] : undefined;
+  }
+
+  /** Writes flat image bytes at `position`: each piece to the file it falls in. */
   private writeAt(bytes: Uint8Array, position: number): void {
-    for (let done = 0; done < bytes.length; )
-      done += writeSync(this.fd, bytes, done, bytes.length - done, position + done);
+    if (!this.layout) {
+      this.writeTo(this.files[0]!.fd, bytes, position);
+      return;
+    }
+    const end = position + bytes.length;
+    for (const file of this.files) {
+      const from = Math.max(position, file.base);
+      const to = Math.min(end, file.base + file.fixedSize!);
+      if (from < to) this.writeTo(file.fd, bytes.subarray(from - position, to - position), from - file.base);
+    }
+  }
+
+  private writeTo(fd: number, bytes: Uint8Array, position: number): void {
+    for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
   }
 
   private resize(size: number): void {
-    if (size !== this.size) ftruncateSync(this.fd, size);
+    if (size !== this.size) for (const file of this.files) ftruncateSync(file.fd, file.fixedSize ?? size);
     this.size = size;
   }
+}
+
+function slotFile(path: string, base: number, fixedSize?: number): SlotFile {
+  return { path, fd: -1, ino: 0n, dev: 0n, base, ...(fixedSize !== undefined ? { fixedSize } : {}) };
+}
+
+/** A fresh file at `path`, opened read-write; whatever was there (a symlink, another file) is unlinked. */
+function createFresh(path: string): number {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* nothing there */
+  }
+  return openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+}
+
+/** The `.set` text of each poolset of the layout, naming the slot's part files with their exact sizes. */
+function poolSets(files: readonly LaidOutFile[], path: string): Map<string, string> {
+  const sets = new Map<string, string>();
+  for (const file of files) {
+    if (file.part === undefined) continue;
+    const head = sets.get(file.pool) ?? `${(file.setHead ?? ['PMEMPOOLSET']).join('\n')}\n`;
+    sets.set(file.pool, `${head}${file.size} ${path}.${file.name}\n`);
+  }
+  return sets;
 }
 
 const probed = new Map<string, boolean>();

@@ -24,6 +24,7 @@ import {
   type TracedTarget,
 } from '../../icount/target.js';
 import { makeTempDir, removeTempDir } from '../../core/support/temp-dir.js';
+import { layoutOfHeader } from '../../core/pool-layout.js';
 
 export interface NativeCheckOptions extends CheckSettings {
   name: string;
@@ -134,6 +135,7 @@ async function checkTrace(
     timeoutMs: options.timeoutMs,
     dir,
     env: { ...NATIVE_ENV, ...target.env },
+    layout: layoutOfHeader(traced.trace.header),
   });
   options.log?.debug({ note }, 'how checks run');
   const results: ScenarioResult[] = [];

@@ -74,7 +74,7 @@ const NUMBER_RULES: Record<string, NumberRule> = {
 };
 
 /** Options that legitimately take several values; any other one given twice is refused. */
-const MANY_VALUED = new Set(['_', '$0', '--', 'model', 'report', 'scenario', 'files', 'user-code']);
+const MANY_VALUED = new Set(['_', '$0', '--', 'model', 'report', 'scenario', 'files', 'user-code', 'pool']);
 
 /**
  * Refuses an option given twice (`--pool a --pool b` would otherwise become an array and the last
@@ -204,11 +204,16 @@ export function withNativeOptions<T>(y: Argv<T>) {
   return withUserCodeOption(y)
     .option('pool', {
       type: 'string',
+      array: true,
       demandOption: true,
-      describe: 'the pool file (pmfit works on a private copy; the file is never modified)',
+      describe:
+        'the pool file, or NAME=FILE, repeatable: several pools, {NAME} stands for each (a poolset .set file follows its parts); pmfit works on private copies, the files are never modified',
     })
     .option('size', { type: 'number', describe: 'start from a zeroed pool of BYTES when --pool does not exist' })
-    .option('init', { type: 'string', describe: 'untraced set-up command run on the copy first; {pool} stands for it' })
+    .option('init', {
+      type: 'string',
+      describe: 'untraced set-up command run on the copies first; {pool} (or {NAME}) stands for each',
+    })
     .option('from', { type: 'string', describe: 'trace from each entry of this function of the program' })
     .option('to', { type: 'string', describe: '... to the entry of this function (default: until --from returns)' })
     .option('ops-between', {

@@ -1,4 +1,5 @@
 // The scenario runner: records each TS scenario once, then runs the engine for each model.
+import { DEFAULT_POOL_NAME } from '../../core/pool-layout.js';
 import type { Report, ScenarioResult, TsScenario } from '../../core/api.js';
 import { Pool } from '../../core/pool.js';
 import { UsageError } from '../../core/support/errors.js';
@@ -59,7 +60,7 @@ export function nativeScenarioTarget(entry: NativeEntry, dir: string, userCode?:
   const user = userCode?.length ? { userCode } : {};
   if (entry.kind === 'native')
     return {
-      pool: fresh,
+      pools: [{ name: DEFAULT_POOL_NAME, path: fresh }],
       size: entry.poolSize,
       init: `${shellQuote(entry.program)} init {pool}`,
       program: entry.program,
@@ -68,7 +69,7 @@ export function nativeScenarioTarget(entry: NativeEntry, dir: string, userCode?:
     };
   return {
     ...user,
-    pool: entry.pool ?? fresh,
+    pools: [{ name: DEFAULT_POOL_NAME, path: entry.pool ?? fresh }],
     ...(entry.poolSize ? { size: entry.poolSize } : {}),
     ...(entry.init ? { init: entry.init } : {}),
     program: entry.program,

@@ -5,10 +5,15 @@
 //   adr@12/*,5:0      every pending store persisted except line 5's, which keeps none
 //   eadr@12           the image with every store of the first 12 events
 //   adr@12/5:2~3fa9c1 ... and only on a trace whose shape digest starts with 3fa9c1
+//   adr@12/log.5:2    several pools (core/pool-layout.ts): line 5 of the pool file named log
+// Inside the engine a line is a line of the flat image; ids leave the engine (withTraceDigest)
+// naming each line's pool file, and a named line is resolved against the trace's layout.
 // The replay command that carries an id is built and shell-quoted here, and only here.
 import { createHash } from 'node:crypto';
 import type { FenceKind, FlushKind, MarkerKind, ModelName, Trace } from '../../core/api.js';
 import { UsageError } from '../../core/support/errors.js';
+import { LINE_BYTES } from '../../core/geometry.js';
+import { type PoolLayout, isMultiFile, locate } from '../../core/pool-layout.js';
 import { shellQuote } from '../../core/support/shell-quote.js';
 import { EventKind, FENCE_KIND_CODES, FLUSH_KIND_CODES, MARKER_KIND_CODES } from '../../core/trace/event-table.js';
 
@@ -21,6 +26,8 @@ export interface ImageChoice {
   rest?: 'none' | 'all';
   /** The digest of the trace the id came from, when it carries one. */
   digest?: string;
+  /** Lines given as FILE.LINE, to be resolved against the trace's layout (resolveNamedLines). */
+  named?: Array<{ file: string; line: number; kept: number }>;
 }
 
 /** Hex digits of the trace digest an id carries: short, and 1 in 16 million to match by chance. */
@@ -48,9 +55,53 @@ export function formatReplayId(choice: ImageChoice, units?: ReadonlyMap<number, 
   return `${choice.model}@${choice.point}${listed.length > 0 ? `/${listed.join(',')}` : ''}${digest}`;
 }
 
-/** An id with the trace digest appended (ids in a RunLog are stored without it). */
-export function withTraceDigest(id: string, digest: string | undefined): string {
-  return digest ? `${id}~${digest}` : id;
+/**
+ * An id as it leaves the engine: with the trace digest appended (ids in a RunLog are stored
+ * without it), and with several pool files, each line named `FILE.LINE` in its own file.
+ */
+export function withTraceDigest(id: string, digest: string | undefined, layout?: PoolLayout): string {
+  const named = layout && isMultiFile(layout) ? nameLines(id, layout) : id;
+  return digest ? `${named}~${digest}` : named;
+}
+
+/** Rewrites an id's flat line numbers as FILE.LINE of the layout's files. */
+function nameLines(id: string, layout: PoolLayout): string {
+  const slash = id.indexOf('/');
+  if (slash < 0) return id;
+  const parts = id
+    .slice(slash + 1)
+    .split(',')
+    .map((part) => {
+      const colon = part.indexOf(':');
+      if (colon < 0) return part; // the '*' of "every other line whole"
+      const line = Number(part.slice(0, colon));
+      const at = locate(layout, line * LINE_BYTES);
+      return at ? `${at.file.name}.${at.offset / LINE_BYTES}${part.slice(colon)}` : part;
+    });
+  return `${id.slice(0, slash + 1)}${parts.join(',')}`;
+}
+
+/**
+ * The id's FILE.LINE lines as lines of the trace's flat image: a UsageError names a file the trace
+ * does not have or a line past its end.
+ */
+export function resolveNamedLines(choice: ImageChoice, layout: PoolLayout, text: string): ImageChoice {
+  if (!choice.named || choice.named.length === 0) return choice;
+  const kept = new Map(choice.kept);
+  for (const { file, line, kept: units } of choice.named) {
+    const found = layout.files.find((f) => f.name === file);
+    if (!found)
+      throw new UsageError(
+        `replay id ${text} names pool file '${file}', which this run does not have (it has ${layout.files.map((f) => f.name).join(', ')})`,
+      );
+    if (line * LINE_BYTES >= found.size)
+      throw new UsageError(`replay id ${text}: pool file ${file} has no line ${line} (it is ${found.size} bytes)`);
+    const flat = found.base / LINE_BYTES + line;
+    if (kept.has(flat)) throw new UsageError(`replay id ${text}: line ${file}.${line} is listed twice`);
+    kept.set(flat, units);
+  }
+  const { named: _named, ...rest } = choice;
+  return { ...rest, kept };
 }
 
 /**
@@ -70,7 +121,13 @@ export function parseReplayId(text: string): ImageChoice {
   const slash = body.indexOf('/', at);
   const pointText = body.slice(at + 1, slash < 0 ? undefined : slash);
   if (!NUMBER.test(pointText)) throw bad(`the crash point '${pointText}' is not a number without leading zeros`);
-  const choice = { model, point: Number(pointText), kept: new Map<number, number>(), rest: 'none' as 'none' | 'all' };
+  const choice = {
+    model,
+    point: Number(pointText),
+    kept: new Map<number, number>(),
+    rest: 'none' as 'none' | 'all',
+    named: [] as Array<{ file: string; line: number; kept: number }>,
+  };
   if (slash >= 0) {
     if (model === 'eadr') throw bad('an eadr id names no cache lines: eadr has one image per crash point');
     const parts = body.slice(slash + 1).split(',');
@@ -80,15 +137,26 @@ export function parseReplayId(text: string): ImageChoice {
     }
     for (const part of parts) {
       if (part === '') throw bad('an empty part in the list of lines');
-      const [line = '', kept, ...more] = part.split(':');
+      const [where = '', kept, ...more] = part.split(':');
       if (kept === undefined || more.length > 0) throw bad(`'${part}' is not LINE:KEPT`);
+      // FILE.LINE names a line of one pool file (several pools); the file's name may hold dots
+      const dot = where.lastIndexOf('.');
+      const line = where.slice(dot + 1);
       if (!NUMBER.test(line) || !NUMBER.test(kept))
         throw bad(`'${part}': line and count must be numbers without leading zeros`);
+      if (dot >= 0) {
+        const file = where.slice(0, dot);
+        if (!/^[A-Za-z_][A-Za-z0-9_]*(\.\d+)?$/.test(file)) throw bad(`'${file}' is not a pool file's name`);
+        choice.named.push({ file, line: Number(line), kept: Number(kept) });
+        continue;
+      }
       if (choice.kept.has(Number(line))) throw bad(`line ${line} is listed twice`);
       choice.kept.set(Number(line), Number(kept));
     }
   }
-  return digest === undefined ? choice : { ...choice, digest };
+  const { named, ...plain } = choice;
+  const parsed: ImageChoice = named.length > 0 ? { ...plain, named } : plain;
+  return digest === undefined ? parsed : { ...parsed, digest };
 }
 
 /** Refuses an id of a model the scenario or command does not run. */

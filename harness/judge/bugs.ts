@@ -270,7 +270,7 @@ function toFinding(log: RunLog, bugs: readonly DiagnosedBug[], points: PointList
   for (const bug of bugs) for (const m of bug.candidate.members) members.set(m.key, m);
   const occurrences = occurrencesOf(log, [...members.values()], points);
   const at = points.atPoint(witness.point)!;
-  const replayId = withTraceDigest(witness.replayId, log.traceDigest);
+  const replayId = withTraceDigest(witness.replayId, log.traceDigest, log.layout);
   const v = witness.verdict;
   return {
     class: witness.class,
@@ -317,7 +317,7 @@ function occurrencesOf(log: RunLog, members: readonly FailingImage[], points: Po
         icountTo: point.icountTo,
         images: here.length,
         // The id of the image at the point it was first seen: it names that point, which may be earlier.
-        replayId: withTraceDigest(smallest.image.replayId, log.traceDigest),
+        replayId: withTraceDigest(smallest.image.replayId, log.traceDigest, log.layout),
       };
     });
 }

@@ -5,11 +5,13 @@
 import type { Checker, RunLog, ScenarioResult, Trace } from '../../core/api.js';
 import { eventRef } from '../engine/crash-points.js';
 import { traceDigest } from '../engine/replay-id.js';
+import { isMultiFile, layoutOfHeader } from '../../core/pool-layout.js';
 import { describeImages } from '../engine/describe-images.js';
 import { observe, type EngineInput } from '../engine/engine.js';
 import { type FailingImage, failingImages, groupImages, undiagnosed, windowsOf, withWindows } from './bugs.js';
 import { diagnoseBugs } from './diagnose.js';
 import { finalize } from './finalize.js';
+import { inPoolFiles } from './pool-files.js';
 
 export async function runEngine(input: EngineInput): Promise<ScenarioResult> {
   return (await runEngineWithLog(input)).result;
@@ -20,6 +22,8 @@ export async function runEngineWithLog(input: EngineInput): Promise<{ result: Sc
   const started = Date.now();
   const log = await observe(input);
   log.traceDigest = traceDigest(input.trace);
+  const layout = layoutOfHeader(input.trace.header);
+  if (isMultiFile(layout)) log.layout = layout;
   // One verdict pass over the log: the failing images, and from them the points to describe.
   const failing = failingImages(log, (keys) => describeImages(log, input.trace, input.initial, keys));
   describeFailingPoints(log, failing, input.trace.events);
@@ -31,7 +35,7 @@ export async function runEngineWithLog(input: EngineInput): Promise<{ result: Sc
   const diagnosed = resimulate
     ? await diagnoseBugs(log, candidates, { ...input, checker: counting, windowOf })
     : withWindows(candidates.map(undiagnosed), windowOf);
-  const result = finalize(log, Date.now() - started, diagnosed);
+  const result = inPoolFiles(finalize(log, Date.now() - started, diagnosed), log.layout);
   if (resimulate) {
     // No time here: a report's JSON is the same, byte for byte, for the same inputs and seed.
     const bugs = `${candidates.length} candidate bug${candidates.length === 1 ? '' : 's'}`;

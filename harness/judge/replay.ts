@@ -5,6 +5,7 @@
 // It sits in the judge because it is the first stage that may use all of them: the engine (images),
 // the checkers, and the oracles; the CLI only parses arguments and prints.
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type {
   CheckOutcome,
   Checker,
@@ -34,9 +35,11 @@ import {
 import { hashImage, paddedImage } from '../engine/model/image-hash.js';
 import { PersistencyTracker } from '../engine/model/persistency-tracker.js';
 import { allowedBoundaries, operationBoundaries } from '../engine/ops-boundaries.js';
-import { parseReplayId, requireModel, traceDigest } from '../engine/replay-id.js';
+import { parseReplayId, requireModel, resolveNamedLines, traceDigest } from '../engine/replay-id.js';
+import { type PoolLayout, fileImage, isMultiFile, layoutOfHeader } from '../../core/pool-layout.js';
 import { type OracleReference, judge } from './oracle.js';
 import type { SavedCheck, SavedFailure } from './saved-failures.js';
+import { eventInFile, storesInFiles } from './pool-files.js';
 import { findScenario } from '../../scenarios/index.js';
 import { loadScenarioFile } from '../../scenarios/load/file.js';
 
@@ -90,15 +93,21 @@ interface Acquired {
 }
 
 export async function replayId(request: ReplayRequest): Promise<ReplayRecord> {
-  const choice = parseReplayId(request.id);
+  const parsed = parseReplayId(request.id);
   if (request.out) requireNewFile(request.out, '--out');
   // A native command's models are known before tracing it: refuse early, trace nothing.
-  if (request.on.kind === 'native') requireModel(choice, request.on.models, request.subject);
+  if (request.on.kind === 'native') requireModel(parsed, request.on.models, request.subject);
   const dir = makeTempDir();
   let acquired: Acquired | undefined;
   try {
-    acquired = await acquire(request, dir, choice.digest);
+    acquired = await acquire(request, dir, parsed.digest);
     const { trace, initial, checker, oracle } = acquired;
+    const layout = layoutOfHeader(trace.header);
+    const choice = resolveNamedLines(parsed, layout, request.id);
+    if (parsed.named && !isMultiFile(layout))
+      throw new UsageError(
+        `replay id ${request.id} names pool files, but ${request.subject} has one pool: give its lines as LINE:KEPT`,
+      );
     requireModel(choice, acquired.models, request.subject);
     const match = compareDigest(request, choice.digest, trace);
     let rebuilt: RebuiltImage;
@@ -109,7 +118,7 @@ export async function replayId(request: ReplayRequest): Promise<ReplayRecord> {
         throw new UsageError(`replay id ${request.id} does not fit ${request.subject}'s trace: ${err.message}`);
       throw err;
     }
-    if (request.out) writeFileSync(request.out, rebuilt.image);
+    const written = request.out ? writeImage(request.out, rebuilt.image, layout) : [];
     const outcome = await checker.check(Buffer.from(rebuilt.image));
     const verdict = judge(oracle, outcome, await referenceAt(oracle, trace, initial, checker, choice.point));
     const point = crashPointAt(trace.events, choice.point);
@@ -121,11 +130,11 @@ export async function replayId(request: ReplayRequest): Promise<ReplayRecord> {
       crashPoint: point.index,
       icountFrom: point.icountFrom,
       icountTo: point.icountTo,
-      ...(point.lastEvent ? { lastEvent: eventRef(point.lastEvent) } : {}),
-      kept: storesOf(rebuilt.kept, trace),
-      lost: storesOf(rebuilt.lost, trace),
+      ...(point.lastEvent ? { lastEvent: eventInFile(eventRef(point.lastEvent), layout) } : {}),
+      kept: storesInFiles(storesOf(rebuilt.kept, trace), layout),
+      lost: storesInFiles(storesOf(rebuilt.lost, trace), layout),
       trace: match,
-      ...(request.out ? { out: request.out } : {}),
+      ...(request.out ? { out: written.join(', ') } : {}),
       output: outcome.output,
       verdict,
     };
@@ -192,8 +201,40 @@ async function acquire(request: ReplayRequest, dir: string, idDigest: string | u
     timeoutMs: request.timeoutMs,
     dir,
     env: { ...NATIVE_ENV, ...on.target.env },
+    layout: layoutOfHeader(traced.trace.header),
   });
   return { trace: traced.trace, initial: traced.initial, checker, oracle: on.oracle, models: on.models };
+}
+
+/**
+ * Writes the rebuilt image to `out`; with several pool files, one file per pool file, `OUT.NAME`
+ * (a poolset also gets `OUT.NAME.set` naming its parts, so it opens as the pool). Returns the paths.
+ */
+function writeImage(out: string, image: Uint8Array, layout: PoolLayout): string[] {
+  if (!isMultiFile(layout)) {
+    writeFileSync(out, image);
+    return [out];
+  }
+  const written: string[] = [];
+  const sets = new Map<string, string>();
+  for (const file of layout.files) {
+    const path = `${out}.${file.name}`;
+    requireNewFile(path, '--out');
+    writeFileSync(path, fileImage(image, file), { flag: 'wx' });
+    written.push(path);
+    if (file.part !== undefined)
+      sets.set(
+        file.pool,
+        `${sets.get(file.pool) ?? `${(file.setHead ?? ['PMEMPOOLSET']).join('\n')}\n`}${file.size} ${resolve(path)}\n`,
+      );
+  }
+  for (const [pool, text] of sets) {
+    const path = `${out}.${pool}.set`;
+    requireNewFile(path, '--out');
+    writeFileSync(path, text, { flag: 'wx' });
+    written.push(path);
+  }
+  return written;
 }
 
 /** What the oracle compares with at this crash point, computed as the run computed it. */

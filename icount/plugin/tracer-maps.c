@@ -109,7 +109,10 @@ tracer_maps_remove(uint64_t addr, uint64_t len)
 	tracer_maps_bounds();
 }
 
-/* tracer_pool_offset -- pool offset of guest address a, *room bytes left */
+/*
+ * tracer_pool_offset -- pool address (pool id << 48 | file offset) of guest
+ * address a, *room bytes left in its mapping
+ */
 int
 tracer_pool_offset(uint64_t a, uint64_t *off, uint64_t *room)
 {
@@ -138,14 +141,30 @@ tracer_pool_overlaps(uint64_t addr, uint64_t len)
 	return 0;
 }
 
-/* tracer_is_pool_fd -- does guest fd refer to the pool file? */
+/*
+ * tracer_pool_of_fd -- which pool= file guest fd refers to: its pool id, or
+ * -1 (the files are looked up by path each time: a program may create one)
+ */
 static int
-tracer_is_pool_fd(int fd)
+tracer_pool_of_fd(int fd)
 {
 	struct stat a, b;
 
-	return fd >= 0 && fstat(fd, &a) == 0 && stat(Args.pool_path, &b) == 0 &&
-		a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	if (fd < 0 || fstat(fd, &a) != 0)
+		return -1;
+	for (int i = 0; i < Args.npools; i++) {
+		if (stat(Args.pool_path[i], &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return i;
+	}
+	return -1;
+}
+
+/* tracer_is_pool_fd -- does guest fd refer to a pool file? */
+static int
+tracer_is_pool_fd(int fd)
+{
+	return tracer_pool_of_fd(fd) >= 0;
 }
 
 /* tracer_msync -- record an msync's pieces that fall on pool mappings */
@@ -274,10 +293,11 @@ static void
 tracer_opened(int fd, const char *path, uint64_t flags)
 {
 	struct stat st;
+	int pool = tracer_pool_of_fd(fd);
 
-	if (tracer_is_pool_fd(fd)) {
+	if (pool >= 0) {
 		if ((flags & O_ACCMODE) == O_RDONLY)
-			Pool.opened_ro = 1;
+			Pool.opened_ro[pool] = 1;
 		return;
 	}
 	/* regular files only: directories, pipes and devices say nothing */
@@ -426,19 +446,23 @@ tracer_fork_ret(int64_t num, const uint64_t *a, int64_t ret)
 static void
 tracer_map_ret(int64_t num, const uint64_t *a, int64_t ret)
 {
+	int pool;
+
 	if (num == SYS_X_MMAP && !(a[3] & X_MAP_ANONYMOUS)) {
 		tracer_maps_remove((uint64_t)ret, a[1]);
 		if (a[2] & PROT_EXEC) /* a library's code (the loader maps it) */
 			tracer_object_mapped((int)a[4], (uint64_t)ret, a[1], a[5]);
-		if (!tracer_is_pool_fd((int)a[4]))
+		pool = tracer_pool_of_fd((int)a[4]);
+		if (pool < 0)
 			return;
 		if (!(a[2] & PROT_WRITE))
-			Pool.mapped_ro++;
+			Pool.mapped_ro[pool]++;
 		else if ((a[3] & X_MAP_TYPE) == X_MAP_PRIVATE)
-			Pool.mapped_private++;
+			Pool.mapped_private[pool]++;
 		else
-			Pool.mapped_rw++;
-		tracer_maps_add((uint64_t)ret, a[1], a[5]);
+			Pool.mapped_rw[pool]++;
+		tracer_maps_add((uint64_t)ret, a[1],
+			(uint64_t)pool << TRACER_POOL_SHIFT | a[5]);
 	} else if (num == SYS_X_MMAP) {
 		tracer_maps_remove((uint64_t)ret, a[1]); /* MAP_FIXED over it */
 	} else if (num == SYS_X_MUNMAP) {

@@ -93,9 +93,23 @@ tracer_emit(uint8_t kind, uint8_t flags, uint64_t icount, uint64_t pc,
 	uint16_t pool = 0;
 	uint32_t len = (uint32_t)(n1 + n2);
 	uint64_t seq = 0;
+	uint64_t lead[3];
+	int at = kind == TK_MAP ? 2 : 0; /* which word is a pool address */
 
 	if (__atomic_load_n(&Run.finished, __ATOMIC_RELAXED))
 		return; /* another thread's exit closed the files */
+	/*
+	 * store, flush, msync (first word) and map (third) carry a pool
+	 * address: its pool id goes to the record's pool field
+	 */
+	if ((kind == TK_STORE || kind == TK_FLUSH || kind == TK_MSYNC ||
+	    kind == TK_MAP) && n1 >= 8 * (size_t)(at + 1) &&
+	    n1 <= sizeof(lead)) {
+		memcpy(lead, p1, n1);
+		pool = (uint16_t)(lead[at] >> TRACER_POOL_SHIFT);
+		lead[at] &= TRACER_POOL_OFF_MASK;
+		p1 = lead;
+	}
 	if (kind <= TK_MARKER) {
 		tracer_thread_before();	/* its thread, when it changed */
 		tracer_frame_before(pc); /* its user frame, when it changed */
@@ -177,13 +191,34 @@ tracer_program_json(char *buf, size_t at, size_t cap)
 	return at;
 }
 
-/* tracer_pool_size -- current size of the pool file (0 if absent) */
+/* tracer_pool_size -- current size of pool file i (0 if absent) */
 static uint64_t
-tracer_pool_size(void)
+tracer_pool_size(int i)
 {
 	struct stat st;
 
-	return stat(Args.pool_path, &st) == 0 ? (uint64_t)st.st_size : 0;
+	return stat(Args.pool_path[i], &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* tracer_pools_json -- the header's pools: id, real path, current size */
+static size_t
+tracer_pools_json(char *buf, size_t at, size_t cap)
+{
+	char abs[PATH_MAX];
+
+	at += (size_t)snprintf(buf + at, cap - at, "[");
+	for (int i = 0; i < Args.npools && at < cap; i++) {
+		const char *path = Args.pool_path[i];
+		if (realpath(path, abs))
+			path = abs;
+		at += (size_t)snprintf(buf + at, cap - at, "%s{\"id\":%d,\"path\":",
+			i ? "," : "", i);
+		at = tracer_json_str(buf, at, cap, path);
+		at += (size_t)snprintf(buf + at, cap - at, ",\"size\":%llu}",
+			(unsigned long long)tracer_pool_size(i));
+	}
+	at += (size_t)snprintf(buf + at, cap - at, "]");
+	return at;
 }
 
 /*
@@ -201,18 +236,15 @@ static size_t
 tracer_header_json(char *buf, size_t cap)
 {
 	static const char *modes[] = { "auto", "whole", "function" };
-	char abs[PATH_MAX];
-	const char *pool = realpath(Args.pool_path, abs) ? abs : Args.pool_path;
 	size_t at = (size_t)snprintf(buf, cap,
 		"{\"formatVersion\":%d,\"source\":\"native\",\"program\":",
 		tracer_format_version());
 
 	at = tracer_program_json(buf, at, cap);
-	at += (size_t)snprintf(buf + at, cap - at, ",\"pools\":[{\"id\":0,\"path\":");
-	at = tracer_json_str(buf, at, cap, pool);
+	at += (size_t)snprintf(buf + at, cap - at, ",\"pools\":");
+	at = tracer_pools_json(buf, at, cap);
 	at += (size_t)snprintf(buf + at, cap - at,
-		",\"size\":%llu}],\"mainBase\":%llu,\"mainPath\":",
-		(unsigned long long)tracer_pool_size(),
+		",\"mainBase\":%llu,\"mainPath\":",
 		(unsigned long long)Guest.main_base);
 	at = tracer_json_str(buf, at, cap, qemu_plugin_path_to_binary());
 	at += (size_t)snprintf(buf + at, cap - at,
@@ -283,6 +315,36 @@ tracer_summary_paths(FILE *f)
 	fprintf(f, "],\"openedMore\":%s,", Pool.opened_more ? "true" : "false");
 }
 
+/*
+ * tracer_summary_pools -- how the program used the pools: in all (the
+ * fields a one-pool run always had) and per pool id
+ */
+static void
+tracer_summary_pools(FILE *f)
+{
+	uint64_t rw = 0, ro = 0, priv = 0;
+	int opened_ro = 0;
+
+	for (int i = 0; i < Args.npools; i++) {
+		rw += Pool.mapped_rw[i];
+		ro += Pool.mapped_ro[i];
+		priv += Pool.mapped_private[i];
+		opened_ro |= Pool.opened_ro[i];
+	}
+	fprintf(f, "\"poolMappings\":{\"readWrite\":%llu,\"readOnly\":%llu,"
+		"\"private\":%llu},\"poolOpenedReadOnly\":%s,\"pools\":[",
+		(unsigned long long)rw, (unsigned long long)ro,
+		(unsigned long long)priv, opened_ro ? "true" : "false");
+	for (int i = 0; i < Args.npools; i++)
+		fprintf(f, "%s{\"readWrite\":%llu,\"readOnly\":%llu,"
+			"\"private\":%llu,\"openedReadOnly\":%s}", i ? "," : "",
+			(unsigned long long)Pool.mapped_rw[i],
+			(unsigned long long)Pool.mapped_ro[i],
+			(unsigned long long)Pool.mapped_private[i],
+			Pool.opened_ro[i] ? "true" : "false");
+	fprintf(f, "],");
+}
+
 /* tracer_summary -- write OUT.summary.json */
 static void
 tracer_summary(const char *reason)
@@ -330,12 +392,7 @@ tracer_summary(const char *reason)
 		fprintf(f, "%lld,", (long long)Run.exit_code);
 	else
 		fprintf(f, "null,");
-	fprintf(f, "\"poolMappings\":{\"readWrite\":%llu,\"readOnly\":%llu,"
-		"\"private\":%llu},\"poolOpenedReadOnly\":%s,",
-		(unsigned long long)Pool.mapped_rw,
-		(unsigned long long)Pool.mapped_ro,
-		(unsigned long long)Pool.mapped_private,
-		Pool.opened_ro ? "true" : "false");
+	tracer_summary_pools(f);
 	tracer_summary_paths(f);
 	fprintf(f, "\"objects\":%d,\"objectsMore\":%s,\"stackDropped\":%llu,",
 		Objects.n, Objects.more ? "true" : "false",

@@ -4,7 +4,9 @@
  * flushes, fences, msync, markers) into a pmfit trace (tracer.h)
  *
  * Arguments (comma separated after the plugin path):
- *	pool=PATH	the pool file whose mappings are traced (pool id 0)
+ *	pool=PATH	a pool file whose mappings are traced; repeatable, the
+ *			n-th pool= is pool id n-1 (each part of a poolset is
+ *			one pool=)
  *	out=PATH	the trace file (docs/trace-format.md); a summary goes
  *			to PATH.summary.json
  *	from=FUNC	open the window at each entry of FUNC (main binary)
@@ -191,8 +193,14 @@ tracer_parse_args(int argc, char **argv)
 			return -1;
 		}
 		*v++ = '\0';
-		if (strcmp(argv[i], "pool") == 0)
-			Args.pool_path = v;
+		if (strcmp(argv[i], "pool") == 0) {
+			if (Args.npools == TRACER_MAX_POOLS) {
+				fprintf(stderr, "pmfit-tracer: more than %d "
+					"pool= files\n", TRACER_MAX_POOLS);
+				return -1;
+			}
+			Args.pool_path[Args.npools++] = v;
+		}
 		else if (strcmp(argv[i], "out") == 0)
 			Args.out_path = v;
 		else if (strcmp(argv[i], "from") == 0)
@@ -218,7 +226,7 @@ tracer_parse_args(int argc, char **argv)
 			return -1;
 		}
 	}
-	if (!Args.pool_path || !Args.out_path) {
+	if (Args.npools == 0 || !Args.out_path) {
 		fprintf(stderr, "pmfit-tracer: pool=PATH and out=PATH are required\n");
 		return -1;
 	}

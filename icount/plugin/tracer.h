@@ -39,7 +39,16 @@
 #include "tracer-x86.h"
 
 #define TRACER_OUTBUF (1 << 20)	/* trace bytes buffered before a write */
-#define TRACER_MAX_MAPS 16	/* pool mappings followed at once */
+#define TRACER_MAX_MAPS 64	/* pool mappings followed at once */
+#define TRACER_MAX_POOLS 16	/* pool= files followed (pool ids 0..15) */
+
+/*
+ * Inside the plugin a pool offset carries its pool's id in the top 16 bits
+ * (a "pool address"); tracer_emit splits it into the record's pool field
+ * and the file offset, so only the output knows the two apart
+ */
+#define TRACER_POOL_SHIFT 48
+#define TRACER_POOL_OFF_MASK ((1ULL << TRACER_POOL_SHIFT) - 1)
 #define TRACER_NAME_MAX 256	/* longest user marker name */
 #define TRACER_ENV_CHECKS 64	/* mov stores that verify the env pointer */
 #define TRACER_MAX_VCPUS 64	/* threads traced at once (vCPU indexes) */
@@ -103,12 +112,13 @@ struct tracer_insn {
 struct tracer_map {
 	uint64_t base;	/* guest address */
 	uint64_t len;
-	uint64_t off;	/* pool file offset of base */
+	uint64_t off;	/* pool address of base: pool id << 48 | file offset */
 };
 
 /* struct tracer_args -- what the plugin was asked to do (its arguments) */
 struct tracer_args {
-	char *pool_path;	/* pool=: the file whose mappings are traced */
+	char *pool_path[TRACER_MAX_POOLS]; /* pool=: files whose mappings are traced */
+	int npools;
 	char *out_path;		/* out=: the trace; OUT.summary.json beside */
 	char *from_name;	/* from=: the window opens at its entries */
 	char *to_name;		/* to=: ... and closes at this one's */
@@ -182,10 +192,11 @@ struct tracer_pool {
 	struct tracer_map maps[TRACER_MAX_MAPS];
 	int nmaps;
 	uint64_t lo, hi;	/* quick-reject range of the mappings */
-	uint64_t mapped_rw;	/* shared writable mappings made */
-	uint64_t mapped_ro;	/* mappings without PROT_WRITE */
-	uint64_t mapped_private; /* writable MAP_PRIVATE mappings */
-	int opened_ro;		/* the pool was opened O_RDONLY */
+	/* per pool id: */
+	uint64_t mapped_rw[TRACER_MAX_POOLS];	/* shared writable mappings made */
+	uint64_t mapped_ro[TRACER_MAX_POOLS];	/* mappings without PROT_WRITE */
+	uint64_t mapped_private[TRACER_MAX_POOLS]; /* writable MAP_PRIVATE ones */
+	int opened_ro[TRACER_MAX_POOLS];	/* the pool was opened O_RDONLY */
 	char opened[TRACER_MAX_OPENED][TRACER_PATH_MAX]; /* other files */
 	int nopened;
 	int opened_more;	/* more files than TRACER_MAX_OPENED */

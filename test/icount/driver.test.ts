@@ -32,7 +32,7 @@ async function trace(
   execFileSync('mkdir', ['-p', dir]);
   const pool = join(dir, 'pool');
   const run = await traceNative({
-    pool,
+    pools: [pool],
     program: join(programs, program),
     args: args(pool),
     out: join(dir, 'trace.pmtrace'),

@@ -38,7 +38,7 @@ async function traced(
 
 async function tracedWhole(dir: string, userCode?: string[], program = join(programs, 'pmem-frames')): Promise<Trace> {
   const target: NativeTarget = {
-    pool: join(dir, 'pool'),
+    pools: [{ name: 'pool', path: join(dir, 'pool') }],
     size: 4096,
     program,
     args: ['{pool}'],

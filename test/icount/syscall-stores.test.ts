@@ -39,7 +39,12 @@ async function traced(
   mode: string,
   input: string,
 ): Promise<{ events: TraceEvent[]; summary: TracerSummary }> {
-  const target: NativeTarget = { pool: join(dir, 'pool'), size: 4096, program, args: [mode, '{pool}', input] };
+  const target: NativeTarget = {
+    pools: [{ name: 'pool', path: join(dir, 'pool') }],
+    size: 4096,
+    program,
+    args: [mode, '{pool}', input],
+  };
   const binary = checkTarget(target);
   const working = await prepareWorkingPool(target, dir, 60_000);
   const { trace, summary } = await traceTarget(target, binary, working, dir);

@@ -30,7 +30,7 @@ test.before(() => {
 
 /** Traces `pointer-stores ARGS` and asks the scan and the full path the same two questions. */
 async function bothWays(dir: string, args: string[]) {
-  const target: NativeTarget = { pool: join(dir, 'pool'), size: POOL_SIZE, program, args };
+  const target: NativeTarget = { pools: [{ name: 'pool', path: join(dir, 'pool') }], size: POOL_SIZE, program, args };
   const binary = checkTarget(target);
   const working = await prepareWorkingPool(target, dir, 60_000);
   const { out, summary } = await runTraced(target, binary, working, dir);

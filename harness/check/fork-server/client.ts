@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { buildDir } from '../../../core/support/paths.js';
 import type { Readable, Writable } from 'node:stream';
 import type { CheckOutcome, Checker, LineImage } from '../../../core/api.js';
-import type { ExternalCheckOptions } from '../external-pool.js';
+import { type ExternalCheckOptions, poolEnv } from '../external-pool.js';
 import { SlotImage } from '../slot-image.js';
 import {
   MAX_CAPTURE_BYTES,
@@ -23,6 +23,7 @@ import {
   patientTimer,
   rerunOnTimeout,
   signalName,
+  substitutePoolsInWord,
   truncationNote,
 } from '../../../core/support/run-command.js';
 export { forkServerSupport } from './support.js';
@@ -110,7 +111,7 @@ export class ForkServerCheckPool implements Checker {
         imagePath: `${base}.pool`,
         outPath: `${base}.out`,
         errPath: `${base}.err`,
-        image: new SlotImage(`${base}.pool`),
+        image: new SlotImage(`${base}.pool`, options.layout),
         outFd: openSync(`${base}.out`, 'w+', 0o600),
         errFd: openSync(`${base}.err`, 'w+', 0o600),
       };
@@ -123,7 +124,7 @@ export class ForkServerCheckPool implements Checker {
     const slot = await this.acquire();
     if (!slot) return { kind: 'error', output: '', error: 'the check pool is closed' };
     try {
-      return hidePath(await rerunOnTimeout(() => this.run(slot, image)), slot.imagePath);
+      return hidePath(await rerunOnTimeout(() => this.run(slot, image)), slot.image.placeholders);
     } catch (err) {
       return { kind: 'error', output: '', error: `could not run the check: ${(err as Error).message}` };
     } finally {
@@ -184,10 +185,10 @@ export class ForkServerCheckPool implements Checker {
   }
 
   private start(slot: Slot): Server {
-    const [program, ...args] = this.argv.map((a) => a.split('{pool}').join(slot.imagePath));
+    const [program, ...args] = this.argv.map((a) => substitutePoolsInWord(a, slot.image.placeholders));
     const env: Record<string, string | undefined> = { ...process.env, ...this.options.env };
     env.LD_PRELOAD = env.LD_PRELOAD ? `${env.LD_PRELOAD}:${this.library}` : this.library;
-    env.PMFIT_POOL = slot.imagePath; // for checks that read it from the environment (--check-reads-env)
+    Object.assign(env, poolEnv(slot.image.placeholders)); // for checks that read it from the environment (--check-reads-env)
     env.PMFIT_FORKSERVER_FD = '3,4';
     env.PMFIT_FORKSERVER_OUT = slot.outPath;
     env.PMFIT_FORKSERVER_ERR = slot.errPath;

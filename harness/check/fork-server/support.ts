@@ -14,6 +14,10 @@ const ET_DYN = 3;
 /** e_machine of the architectures Node runs on that we know. */
 const MACHINES: Record<string, number> = { x64: 62, arm64: 183, ia32: 3, arm: 40, riscv64: 243, ppc64: 21, s390x: 22 };
 
+/** `{pool}`, or a named pool's `{NAME}`: stands for a crash image's path. */
+const PLACEHOLDER = /\{[A-Za-z_][A-Za-z0-9_]*\}/;
+const PLACEHOLDERS = new RegExp(PLACEHOLDER.source, 'g');
+
 /**
  * Whether `command` (with `{pool}` standing for the image) can run under the fork server; on success
  * the argv to start, still holding `{pool}`. The reason is one line, for the caller to report.
@@ -25,12 +29,12 @@ export function forkServerSupport(command: string): ForkServerSupport {
     .filter((w) => w.length > 0);
   if (words.length === 0) return { ok: false, reason: 'the check command is empty' };
   for (const word of words) {
-    if (!PLAIN_WORD.test(word.split('{pool}').join('P'))) {
+    if (!PLAIN_WORD.test(word.replace(PLACEHOLDERS, 'P'))) {
       return { ok: false, reason: `the command needs a shell (${JSON.stringify(word)} is not a plain word)` };
     }
   }
   const program = words[0]!;
-  if (program.includes('{pool}')) return { ok: false, reason: 'the program itself is the image' };
+  if (PLACEHOLDER.test(program)) return { ok: false, reason: 'the program itself is the image' };
   if (program.includes('=')) return { ok: false, reason: 'the command starts with a variable assignment' };
   const path = findProgram(program);
   if (!path) return { ok: false, reason: `${program} is not an executable file` };

@@ -24,7 +24,7 @@ export async function allcountsCommand(argv: AllcountsArgs): Promise<number> {
   const check = checkCommandOf(argv);
   if (argv['dry-run']) {
     process.stdout.write(
-      `would trace: ${[target.program, ...target.args].map(shellQuote).join(' ')}  (on a private copy of ${target.pool})\n`,
+      `would trace: ${[target.program, ...target.args].map(shellQuote).join(' ')}  (on a private copy of ${target.pools.map((p) => p.path).join(', ')})\n`,
     );
     process.stdout.write(`would run at every crash point: ${check}  ({pool} = that crash image)\n`);
     return EXIT.clean;

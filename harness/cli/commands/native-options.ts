@@ -2,11 +2,13 @@
 // with everything checkable about it checked before any work.
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { UsageError } from '../../../core/support/errors.js';
-import { type NativeTarget, checkUserCode } from '../../../icount/target.js';
+import { type NamedPool, type NativeTarget, checkUserCode, poolOption } from '../../../icount/target.js';
+import { DEFAULT_POOL_NAME } from '../../../core/pool-layout.js';
+import { isPoolSet, parsePoolSet } from '../../../icount/poolset.js';
 import { ProtectedPaths } from '../output-paths.js';
 
 export interface NativeArgs {
-  pool: string;
+  pool: string | string[];
   size?: number;
   init?: string;
   from?: string;
@@ -30,11 +32,12 @@ export function targetFrom(argv: NativeArgs): NativeTarget {
   // QEMU splits plugin arguments at commas and has no escape for them
   if (ops?.includes(','))
     throw new UsageError(`--ops-between ${ops}: the tracer cannot take a name with a comma: name one function`);
-  checkPool(argv.pool);
+  const pools = poolsOf(argv.pool);
+  for (const pool of pools) checkPool(pool);
   if (argv.init !== undefined && !argv.init.trim())
     throw new UsageError('--init is empty: give a command or leave it out');
   return {
-    pool: argv.pool,
+    pools,
     ...(argv.size !== undefined ? { size: argv.size } : {}),
     ...(argv.init ? { init: argv.init } : {}),
     ...(argv.from ? { from: argv.from } : {}),
@@ -54,37 +57,91 @@ export function userCodeOf(globs: readonly string[] | undefined): { userCode?: s
   return { userCode: [...globs] };
 }
 
+/** A pool's name: what `{NAME}` in commands and `NAME.LINE` in replay ids are made of. */
+const POOL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The pools of `--pool FILE` and `--pool NAME=FILE` (repeatable). A lone FILE is the pool named
+ * `pool`; several pools each need a name of their own, and two names cannot share one file.
+ */
+export function poolsOf(option: string | string[]): NamedPool[] {
+  const values = Array.isArray(option) ? option : [option];
+  const pools = values.map((value): NamedPool => {
+    const eq = value.indexOf('=');
+    const named = eq > 0 && POOL_NAME.test(value.slice(0, eq));
+    if (eq > 0 && !named && !value.slice(0, eq).includes('/'))
+      throw new UsageError(
+        `--pool ${value}: '${value.slice(0, eq)}' is not a pool name (letters, digits and _, not starting with a digit)`,
+      );
+    return named ? { name: value.slice(0, eq), path: value.slice(eq + 1) } : { name: DEFAULT_POOL_NAME, path: value };
+  });
+  const names = new Set<string>();
+  const paths = new Map<string, string>();
+  for (const pool of pools) {
+    if (names.has(pool.name))
+      throw new UsageError(
+        pool.name === DEFAULT_POOL_NAME && pools.length > 1
+          ? `--pool given ${pools.length} times: name each pool, --pool NAME=FILE ({NAME} then stands for its copy)`
+          : `--pool ${pool.name}= given twice: each pool needs a name of its own`,
+      );
+    names.add(pool.name);
+    const other = paths.get(pool.path);
+    if (other !== undefined)
+      throw new UsageError(
+        `--pool ${pool.name}=${pool.path}: pool ${other} is that file too: give each pool its own file`,
+      );
+    paths.set(pool.path, pool.name);
+  }
+  return pools;
+}
+
 /** An existing pool must be a regular file this user can read (pmfit copies it, never writes it). */
-function checkPool(pool: string): void {
-  if (!pool) throw new UsageError('--pool is empty: name the pool file');
-  if (!existsSync(pool)) return;
-  const stat = statSync(pool);
-  if (!stat.isFile()) throw new UsageError(`--pool ${pool} is not a regular file: name a pool file`);
+function checkPool(pool: NamedPool): void {
+  const option = poolOption(pool);
+  if (!pool.path) throw new UsageError(`${option} is empty: name the pool file`);
+  if (!existsSync(pool.path)) return;
+  const stat = statSync(pool.path);
+  if (!stat.isFile()) throw new UsageError(`${option} is not a regular file: name a pool file`);
   try {
-    accessSync(pool, constants.R_OK);
+    accessSync(pool.path, constants.R_OK);
   } catch {
-    throw new UsageError(`--pool ${pool} is not readable by this user: check its permissions`);
+    throw new UsageError(`${option} is not readable by this user: check its permissions`);
   }
 }
 
 /**
  * A check that never names `{pool}` never looks at the crash image, so every image would pass:
- * refused, unless --check-reads-env says it reads the image path from $PMFIT_POOL instead.
+ * refused, unless --check-reads-env says it reads the image path from $PMFIT_POOL instead. With
+ * several pools, each one's `{NAME}` must be in the check (a crash image is all of them).
  */
 export function checkCommandOf(argv: NativeArgs): string {
   const check = argv.check ?? '';
-  if (!check.trim()) throw new UsageError('--check is empty: give the command that checks {pool}, the crash image');
-  if (!check.includes('{pool}') && !argv['check-reads-env'])
+  const pools = argv.pool === undefined ? [] : poolsOf(argv.pool);
+  const names = pools.length > 0 ? pools.map((p) => p.name) : [DEFAULT_POOL_NAME];
+  const first = `{${names[0]}}`;
+  if (!check.trim()) throw new UsageError(`--check is empty: give the command that checks ${first}, the crash image`);
+  if (argv['check-reads-env']) return check;
+  const missing = names.filter((name) => !check.includes(`{${name}}`));
+  if (missing.length === 0) return check;
+  if (names.length === 1)
     throw new UsageError(
-      `--check '${check}' does not mention {pool}, so it never sees the crash image: write {pool} where the image path goes (or add --check-reads-env if it reads $PMFIT_POOL)`,
+      `--check '${check}' does not mention ${first}, so it never sees the crash image: write ${first} where the image path goes (or add --check-reads-env if it reads $PMFIT_POOL)`,
     );
-  return check;
+  throw new UsageError(
+    `--check '${check}' does not mention ${missing.map((n) => `{${n}}`).join(', ')}, so it never sees ${missing.length === 1 ? "that pool's" : "those pools'"} crash image: write each {NAME} where its path goes (or add --check-reads-env if it reads $PMFIT_POOL_NAME)`,
+  );
 }
 
 /** The files a native run reads: the pool, the program, and files named in its command lines. */
 export function nativeInputs(target: NativeTarget, check?: string): ProtectedPaths {
-  return new ProtectedPaths()
-    .add(target.pool, 'the pool')
+  const protect = new ProtectedPaths();
+  for (const pool of target.pools) {
+    protect.add(pool.path, 'the pool');
+    if (existsSync(pool.path) && isPoolSet(pool.path))
+      for (const part of parsePoolSet(pool.path, poolOption(pool)).parts)
+        protect.add(part.path, 'a part of the pool set');
+  }
+  return protect
     .add(target.program, 'the traced program')
     .addCommand(target.args.join(' '), "a file named in the program's arguments")
     .addCommand(target.init, 'a file named in --init')

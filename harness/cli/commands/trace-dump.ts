@@ -1,6 +1,8 @@
 // `pmfit trace dump FILE`: a trace, readably, one event a line. The file is untrusted: anything
 // that is not a regular file is refused before it is opened (a FIFO would block the read
 // forever), and every format error is one line naming the file.
+import { DEFAULT_POOL_NAME, fileName } from '../../../core/pool-layout.js';
+import type { PoolDescriptor } from '../../../core/api.js';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { TraceEvent } from '../../../core/api.js';
 import { readTrace } from '../../../core/trace/reader.js';
@@ -30,10 +32,15 @@ export function traceDumpCommand(argv: { file: string }): number {
     const out: string[] = [
       `# pmfit trace v${stream.header.formatVersion}, source ${stream.header.source}, program ${JSON.stringify(stream.header.program)}`,
     ];
-    for (const pool of stream.header.pools) out.push(`# pool ${pool.id}: ${pool.path} (${pool.size} bytes)`);
+    for (const pool of stream.header.pools)
+      out.push(`# pool ${pool.id}${poolName(pool)}: ${pool.path} (${pool.size} bytes)`);
+    // several pool files: each event names its file, with the offset in it, as findings do
+    const names = stream.header.pools.length > 1 ? stream.header.pools.map((p) => fileName(poolFile(p))) : undefined;
     for (const event of stream.events) {
       const thread = event.thread ? `  (thread ${event.thread})` : '';
-      out.push(`${String(event.icount).padStart(8)}  ${eventText(eventRef(event))}${frameText(event)}${thread}`);
+      const ref = eventRef(event);
+      const named = names && ref.offset !== undefined ? { ...ref, pool: names[event.pool] ?? String(event.pool) } : ref;
+      out.push(`${String(event.icount).padStart(8)}  ${eventText(named)}${frameText(event)}${thread}`);
       if (out.length >= 4096) process.stdout.write(`${out.splice(0).join('\n')}\n`);
     }
     for (const m of stream.mappings)
@@ -56,6 +63,14 @@ export function traceDumpCommand(argv: { file: string }): number {
       throw new UsageError(`${argv.file}: not a readable pmfit trace: ${err.message.split('\n')[0]}`);
     throw err;
   }
+}
+
+function poolFile(p: PoolDescriptor) {
+  return { pool: p.name ?? DEFAULT_POOL_NAME, ...(p.part !== undefined ? { part: p.part } : {}), size: p.size };
+}
+
+function poolName(p: PoolDescriptor): string {
+  return p.name !== undefined ? ` (${fileName(poolFile(p))})` : '';
 }
 
 /** The user frame of a native event, as its frame record says (docs/trace-format.md, "User frames"). */
