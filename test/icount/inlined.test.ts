@@ -89,6 +89,23 @@ test('the fixture is what the tests assume: put() has no symbol, one inlined cop
   );
 });
 
+test('DWARF 4 (.debug_ranges) and DWARF 5 (.debug_rnglists) give the same copies', async (t) => {
+  const dir = tempDir(t);
+  const source = join(REPO, 'test/icount/programs/inlined-put.c');
+  const build = async (version: string) => {
+    const out = join(dir, `inlined-put-${version}`);
+    execFileSync('cc', ['-O2', '-g', version, '-mclwb', '-mclflushopt', '-o', out, source]);
+    return (await debugFunctions(out)).inlined;
+  };
+  const [four, five] = [await build('-gdwarf-4'), await build('-gdwarf-5')];
+  t.true((five.get('persist')?.length ?? 0) > 3, 'persist() is inlined at each of its calls');
+  t.true(
+    five.get('put')!.some((c) => c.ranges.length > 1),
+    'a copy in several ranges (a DW_AT_ranges list)',
+  );
+  t.deepEqual([...four.entries()].sort(), [...five.entries()].sort());
+});
+
 test('--from put on an inlined put traces exactly its stores, one window per call', (t) => {
   const run = check(tempDir(t), inlined, ['--from', 'put']);
   t.deepEqual(run.stores, PUT_STORES, 'key, value, stamp and count of each call; no log[] or done[] store');
