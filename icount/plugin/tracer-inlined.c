@@ -80,6 +80,8 @@ tracer_inl_parse(char *line, struct tracer_inl_copy *c)
 	char *word = strtok_r(line, " \t\n", &save);
 	char *end;
 
+	c->nranges = 0;
+	c->range = NULL;
 	if (!word || (c->role = tracer_inl_role_of(word)) < 0)
 		return -1;
 	word = strtok_r(NULL, " \t\n", &save);
@@ -88,8 +90,6 @@ tracer_inl_parse(char *line, struct tracer_inl_copy *c)
 	c->entry = Guest.main_base + strtoull(word, &end, 16);
 	if (*end != '\0')
 		return -1;
-	c->nranges = 0;
-	c->range = NULL;
 	while ((word = strtok_r(NULL, " \t\n", &save)) != NULL) {
 		uint64_t lo = strtoull(word, &end, 16), hi;
 		if (*end != '-')

@@ -5,11 +5,12 @@
 // stores around each call (log[] before, done[] after) must stay out of the window. Its twin
 // inlined-put-mixed also calls an out-of-line copy of put() through a pointer: both kinds count.
 import test from 'ava';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Report } from '../../core/api.js';
 import { readTrace } from '../../core/trace/reader.js';
+import { tracerPluginPath } from '../../icount/driver.js';
 import { debugFunctions } from '../../icount/inlined-instances.js';
 import { functionSymbols } from '../../icount/symbols.js';
 import { REPO, pmfit, tempDir } from '../helpers.js';
@@ -176,4 +177,15 @@ test('a name the program lacks gets the nearest names, inlined ones included; no
     nodebug.stderr,
     /--from put: \S+ has no function of that name, and no debug info to find it if it was inlined: build it with -g/,
   );
+});
+
+test('the tracer refuses a malformed file of inlined copies, naming the line', (t) => {
+  const dir = tempDir(t);
+  const copies = join(dir, 'copies.txt');
+  writeFileSync(copies, '# a comment\nfrom 1157 114f-1153\nfrom 1157\n');
+  writeFileSync(join(dir, 'pool'), Buffer.alloc(4096));
+  const plugin = `${tracerPluginPath()},pool=${join(dir, 'pool')},out=${join(dir, 't')},from=put,inlined=${copies}`;
+  const r = spawnSync('qemu-x86_64', ['-plugin', plugin, inlined, 'run', join(dir, 'pool')], { encoding: 'utf8' });
+  t.not(r.status, 0);
+  t.regex(r.stderr, /pmfit-tracer: \S+copies\.txt:3: not ROLE ENTRY LO-HI/);
 });
