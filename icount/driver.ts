@@ -78,6 +78,8 @@ export interface TraceNativeOptions {
   to?: string;
   /** A user marker named after this function (main binary) at each of its entries: --ops-between. */
   ops?: string;
+  /** The file of the inlined copies of from/to/ops (icount/window-functions.ts): their calls count too. */
+  inlined?: string;
   /** Trace the whole run even if the program has icount_start markers. */
   whole?: boolean;
   /** Time limit of one traced run (default DEFAULT_TRACE_TIMEOUT_MS); past it the whole process group is killed. */
@@ -138,16 +140,10 @@ export function tracerPluginPath(): string {
 /** Runs `program` under the tracer; re-runs under -singlestep when the fast run cannot vouch for a flush address. */
 export async function traceNative(opts: TraceNativeOptions): Promise<TraceNativeResult> {
   const plugin = tracerPluginPath();
-  for (const value of [
-    ...opts.pools,
-    opts.out,
-    opts.from ?? '',
-    opts.to ?? '',
-    opts.ops ?? '',
-    ...(opts.userCode ?? []),
-  ]) {
+  const values = [...opts.pools, opts.out, opts.from, opts.to, opts.ops, opts.inlined, ...(opts.userCode ?? [])];
+  for (const value of values) {
     // QEMU splits plugin arguments at commas and has no escape for them
-    if (value.includes(',')) throw new TracerError(`tracer arguments cannot contain commas: ${value}`);
+    if (value?.includes(',')) throw new TracerError(`tracer arguments cannot contain commas: ${value}`);
   }
   if (opts.exact === 'always') return runOnce(plugin, opts, true, false);
   const backups = opts.pools.map((pool, i) => backUpPool(pool, `${opts.out}.pool-backup${i}`));
@@ -189,6 +185,7 @@ function pluginArgs(plugin: string, opts: TraceNativeOptions, exact: boolean): s
   if (opts.from) parts.push(`from=${opts.from}`);
   if (opts.to) parts.push(`to=${opts.to}`);
   if (opts.ops) parts.push(`ops=${opts.ops}`);
+  if (opts.inlined) parts.push(`inlined=${opts.inlined}`);
   if (opts.whole) parts.push('whole=1');
   if (exact) parts.push('exact=1');
   for (const glob of opts.userCode ?? []) parts.push(`user=${glob}`);

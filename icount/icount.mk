@@ -14,7 +14,8 @@ ICOUNT_BENCH_BIN = $(patsubst bench/programs/%.c,build/bench-programs/%,$(ICOUNT
 ICOUNT_PLUGIN_SRC = $(wildcard icount/plugin/*.c)
 ICOUNT_PLUGIN_HDR = $(wildcard icount/plugin/*.h)
 
-tracer: build/pmfit-tracer.so build/pmfit-guest-shim.so build/ptrace-count build/x86-decode-test $(ICOUNT_TEST_BIN) $(ICOUNT_BENCH_BIN)
+tracer: build/pmfit-tracer.so build/pmfit-guest-shim.so build/ptrace-count build/x86-decode-test $(ICOUNT_TEST_BIN) \
+	build/test-programs/inlined-put-mixed $(ICOUNT_BENCH_BIN)
 
 build/pmfit-tracer.so: $(ICOUNT_PLUGIN_SRC) $(ICOUNT_PLUGIN_HDR)
 	@mkdir -p build
@@ -47,6 +48,16 @@ build/test-programs/libpmfit-frames.so: test/icount/programs/lib/frames-lib.c
 build/test-programs/pmem-frames: test/icount/programs/pmem-frames.c build/test-programs/libpmfit-frames.so
 	@mkdir -p build/test-programs
 	$(CC) $(ICOUNT_PROG_CFLAGS) -o $@ $< -Lbuild/test-programs -lpmfit-frames -Wl,-rpath,'$$ORIGIN' -lpmem
+
+# inlined-put is built -O2 like a real program, its put() inlined; the -mixed twin
+# (-DMIXED) also keeps an out-of-line copy of put() (test/icount/inlined.test.ts)
+build/test-programs/inlined-put: test/icount/programs/inlined-put.c
+	@mkdir -p build/test-programs
+	$(CC) $(ICOUNT_PROG_CFLAGS) -O2 -o $@ $<
+
+build/test-programs/inlined-put-mixed: test/icount/programs/inlined-put.c
+	@mkdir -p build/test-programs
+	$(CC) $(ICOUNT_PROG_CFLAGS) -O2 -DMIXED -o $@ $<
 
 build/test-programs/%: test/icount/programs/%.c icount/icount.h
 	@mkdir -p build/test-programs

@@ -1,10 +1,9 @@
-// The function names of a native program, for `--from`/`--to`: checked before the program is traced,
-// so a name the tracer could never find is a clear error at once — saying when the function exists
-// in the source but was inlined everywhere (no symbol to stop at), and naming the nearest symbols.
+// The function names of a native program, for `--from`/`--to`/`--ops-between`: checked before the
+// program is traced, so a name the tracer could never find is a clear error at once. A function is
+// found by its symbol or, when the compiler inlined it, by its inlined copies in the debug info
+// (inlined-instances.ts); a name that is neither gets the nearest names of both kinds.
 import { execText } from './driver.js';
-
-/** readelf's debug dump of a large program runs to tens of megabytes. */
-const DEBUG_DUMP_CAP = 64 << 20;
+import { debugFunctions } from './inlined-instances.js';
 
 /** The defined function symbols of `binary` (text symbols, local or global), or none when stripped. */
 export async function functionSymbols(binary: string): Promise<string[]> {
@@ -18,30 +17,23 @@ export async function functionSymbols(binary: string): Promise<string[]> {
 }
 
 /**
- * Why `name` is not a function the tracer can stop at, in one clause, or undefined when it is one.
- * `option` is the flag that named it (`--from`, `--to`).
+ * Why `name` is not a function the tracer can stop at, in one clause, or undefined when it is one
+ * (a symbol, or inlined copies with code). `option` is the flag that named it (`--from`, `--to`).
  */
 export async function missingFunction(binary: string, name: string, option: string): Promise<string | undefined> {
   const symbols = await functionSymbols(binary);
   if (symbols.includes(name)) return undefined;
-  if (symbols.length === 0)
+  const debug = await debugFunctions(binary);
+  if (debug.inlined.has(name)) return undefined;
+  if (symbols.length === 0 && !debug.hasDebugInfo)
     return `${option} ${name}: ${binary} has no symbol table (stripped?): build it with symbols, or mark the operations with icount_start/icount_stop`;
-  if (await inlinedEverywhere(binary, name))
-    return `${option} ${name}: the compiler inlined ${name} everywhere, so the program has no entry of it to stop at: mark it __attribute__((noinline)) (or build with -fno-inline), or put icount_start/icount_stop around the operation`;
-  const nearest = nearestNames(symbols, name, 3);
-  return `${option} ${name}: ${binary} has no function of that name${nearest.length > 0 ? ` (nearest: ${nearest.join(', ')})` : ''}`;
-}
-
-/** Whether the debug info describes `name` as a function with only inlined instances. */
-async function inlinedEverywhere(binary: string, name: string): Promise<boolean> {
-  const text = await execText('readelf', ['--debug-dump=info', binary], DEBUG_DUMP_CAP).catch(() => '');
-  // One DIE per block, from its "<depth><offset>: Abbrev Number: N (DW_TAG_...)" line to the next.
-  for (const die of text.split(/\n(?=\s*<\d+><[0-9a-f]+>:)/)) {
-    if (!die.includes('(DW_TAG_subprogram)')) continue;
-    const named = die.split('\n').some((l) => /DW_AT_name\s*:/.test(l) && l.trimEnd().endsWith(`: ${name}`));
-    if (named && /DW_AT_inline\s*:.*\binlined\b/.test(die)) return true;
-  }
-  return false;
+  if (debug.declaredInline.has(name))
+    return `${option} ${name}: the compiler inlined ${name} and the debug info gives no code of any inlined copy (is it called?): mark it __attribute__((noinline)), or put icount_start/icount_stop around the operation`;
+  const nearest = nearestNames([...new Set([...symbols, ...debug.inlined.keys()])], name, 3);
+  const near = nearest.length > 0 ? ` (nearest: ${nearest.join(', ')})` : '';
+  if (!debug.hasDebugInfo)
+    return `${option} ${name}: ${binary} has no function of that name, and no debug info to find it if it was inlined: build it with -g${near}`;
+  return `${option} ${name}: ${binary} has no function of that name${near}`;
 }
 
 /** The `count` names closest to `name`: those containing it (or contained in it) first, then by edit distance. */

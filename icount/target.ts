@@ -21,7 +21,7 @@ import { DEFAULT_POOL_NAME, flatImage, layoutOfHeader } from '../core/pool-layou
 import { isPoolSet, parsePoolSet, renderPoolSet } from './poolset.js';
 import { findProgram } from '../core/support/find-program.js';
 import { coalesceInstructionStores } from './coalesce-stores.js';
-import { missingFunction } from './symbols.js';
+import { prepareWindowFunctions } from './window-functions.js';
 import { codePointerNote } from './code-pointers.js';
 import { attributeEvents, shortPath } from './attribution.js';
 
@@ -257,14 +257,7 @@ export async function runTraced(
   working: WorkingPools,
   dir: string,
 ): Promise<{ out: string; summary: TracerSummary }> {
-  for (const [option, name] of [
-    ['--from', target.from],
-    ['--to', target.to],
-    ['--ops-between', target.opsBetween],
-  ] as const) {
-    const missing = name ? await missingFunction(binary, name, option) : undefined;
-    if (missing) throw new UsageError(missing);
-  }
+  const inlined = await prepareWindowFunctions(binary, target, dir);
   const out = join(dir, 'trace.pmtrace');
   let result: TraceNativeResult;
   try {
@@ -277,6 +270,7 @@ export async function runTraced(
       ...(target.from ? { from: target.from } : {}),
       ...(target.to ? { to: target.to } : {}),
       ...(target.opsBetween ? { ops: target.opsBetween } : {}),
+      ...(inlined ? { inlined } : {}),
       ...(target.traceTimeoutMs !== undefined ? { timeoutMs: target.traceTimeoutMs } : {}),
       ...(target.userCode?.length ? { userCode: target.userCode } : {}),
     });

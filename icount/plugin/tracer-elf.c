@@ -1,8 +1,8 @@
 /*
  * tracer-elf.c -- the main binary's load bias and the addresses of the
- * from= / to= / ops= functions, read from its ELF symbol tables; and the code
- * objects (tracer-frames.c): each one's executable range, load bias and
- * C start-up code
+ * from= / to= / ops= functions, read from its ELF symbol tables (their
+ * inlined copies: tracer-inlined.c); and the code objects (tracer-frames.c):
+ * each one's executable range, load bias and C start-up code
  */
 #include <elf.h>
 #include <fcntl.h>
@@ -247,23 +247,29 @@ tracer_elf_main(const uint8_t *img, size_t size)
 	tracer_object_add(&o);
 }
 
-/* tracer_elf_function -- run-time address of function `name`, 0 if none */
-static uint64_t
-tracer_elf_function(const uint8_t *img, size_t size, const char *name)
+/*
+ * tracer_elf_function -- set *pc to the run-time address of function `name`
+ * (0 when it has no symbol but has inlined copies of `role`); -1 when it has
+ * neither
+ */
+static int
+tracer_elf_function(const uint8_t *img, size_t size, const char *name,
+	int role, uint64_t *pc)
 {
 	uint64_t v = tracer_elf_symbol(img, size, name);
 
-	if (!v) {
-		fprintf(stderr, "pmfit-tracer: function %s not found in %s\n",
-			name, qemu_plugin_path_to_binary());
+	*pc = v ? Guest.main_base + v : 0;
+	if (v || tracer_inlined_has(role))
 		return 0;
-	}
-	return Guest.main_base + v;
+	fprintf(stderr, "pmfit-tracer: function %s not found in %s\n",
+		name, qemu_plugin_path_to_binary());
+	return -1;
 }
 
 /*
  * tracer_resolve -- learn the main binary's bias and the window and ops
- * functions; -1 when a function named by from=, to= or ops= is missing
+ * functions (their symbols and inlined copies); -1 when a function named by
+ * from=, to= or ops= is missing
  */
 int
 tracer_resolve(void)
@@ -279,15 +285,17 @@ tracer_resolve(void)
 	}
 	Guest.main_base = tracer_elf_base(img, size);
 	tracer_elf_main(img, size);
-	if (Args.from_name &&
-	    !(Guest.from_pc = tracer_elf_function(img, size, Args.from_name)))
+	if (tracer_inlined_load() != 0)
 		ret = -1;
-	if (ret == 0 && Args.to_name &&
-	    !(Guest.to_pc = tracer_elf_function(img, size, Args.to_name)))
-		ret = -1;
-	if (ret == 0 && Args.ops_name &&
-	    !(Guest.ops_pc = tracer_elf_function(img, size, Args.ops_name)))
-		ret = -1;
+	if (ret == 0 && Args.from_name)
+		ret = tracer_elf_function(img, size, Args.from_name,
+			TI_ROLE_FROM, &Guest.from_pc);
+	if (ret == 0 && Args.to_name)
+		ret = tracer_elf_function(img, size, Args.to_name, TI_ROLE_TO,
+			&Guest.to_pc);
+	if (ret == 0 && Args.ops_name)
+		ret = tracer_elf_function(img, size, Args.ops_name,
+			TI_ROLE_OPS, &Guest.ops_pc);
 	free(img);
 	return ret;
 }

@@ -171,19 +171,31 @@ tracer_check_env(const struct tracer_insn *in, uint64_t vaddr,
 /*
  * tracer_func_entry -- entry of the `from`, `to` or `ops` function by thread
  * t: the window opens or closes; an ops= entry is a user marker named after
- * it, the boundary before the operation that this call is
+ * it, the boundary before the operation that this call is. The entry of an
+ * inlined copy counts when it begins a call of the copy (tracer-inlined.c);
+ * a window it opens without to= closes when that call ends.
  */
 static void
 tracer_func_entry(struct tracer_thread *t, const struct tracer_insn *in,
 	const uint64_t *env)
 {
-	if ((in->func & 2) && Win.open) {
+	uint8_t func = in->func;
+	uint8_t inlined = 0;
+
+	if (func & (TE_INL_FROM | TE_INL_OPS)) {
+		inlined = tracer_inlined_enter(t, in);
+		func |= inlined;
+	}
+	if ((func & TE_TO) && Win.open) {
 		tracer_window_close(in->pc, Args.to_name);
 		Win.ret_watch = 0;
+		Inlined.watch = 0;
 	}
-	if ((in->func & 1) && !Win.open) {
+	if ((func & TE_FROM) && !Win.open) {
 		tracer_window_open(in->pc, Args.from_name);
-		if (!Args.to_name && !Env.bad) {
+		if (!Args.to_name && (inlined & TE_FROM)) {
+			tracer_inlined_watch(t);
+		} else if (!Args.to_name && !Env.bad) {
 			/* a call just ended the previous block: rsp is exact */
 			uint64_t sp = env[X86_RSP];
 			memcpy(&Win.ret_addr,
@@ -192,7 +204,7 @@ tracer_func_entry(struct tracer_thread *t, const struct tracer_insn *in,
 			Win.ret_by = t->id;
 		}
 	}
-	if ((in->func & 4) && Win.open)
+	if ((func & TE_OPS) && Win.open)
 		tracer_marker_event(TM_USER, in->pc, Args.ops_name);
 }
 
@@ -226,6 +238,9 @@ tracer_exec_shared(struct tracer_thread *t, const struct tracer_insn *in,
 		Win.ret_watch = 0;
 		tracer_window_close(in->pc, "return");
 	}
+	/* before the entries: leaving one copy may be entering the next */
+	if (__builtin_expect(Inlined.inside, 0) && tracer_inlined_step(t, in))
+		tracer_window_close(in->pc, "return");
 	if (__builtin_expect(in->func, 0))
 		tracer_func_entry(t, in, env);
 	switch (in->cls) {
@@ -272,7 +287,8 @@ tracer_exec(unsigned vcpu, void *udata, const uint64_t *env)
 	if (__builtin_expect(t->stack.pending | in->flow, 0))
 		tracer_frames_step(&t->stack, in);
 	/* most instructions touch nothing shared: no lock */
-	if (__builtin_expect(!(Win.armed | Win.ret_watch | in->shared), 1)) {
+	if (__builtin_expect(!(Win.armed | Win.ret_watch | Inlined.inside |
+	    in->shared), 1)) {
 		tracer_window_count(t);
 		return;
 	}

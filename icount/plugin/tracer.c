@@ -13,6 +13,9 @@
  *	to=FUNC		close it at entry of FUNC (default: when FUNC returns)
  *	ops=FUNC	a user marker named FUNC at each entry of FUNC (main
  *			binary): each call is one operation of the ops oracle
+ *	inlined=PATH	the inlined copies of the from/to/ops functions, a
+ *			file the driver wrote (tracer-inlined.c): each call
+ *			of a copy counts as an entry of its function
  *	whole=1		trace the whole run; markers are events, not gates
  *	exact=1		the run uses qemu -singlestep (flush addresses exact)
  *	user=GLOB	the user's code is the objects whose real path matches
@@ -118,6 +121,7 @@ tracer_describe(const struct x86_insn *block, const uint64_t *next_pcs,
 		in->func |= 2;
 	if (Guest.ops_pc && in->pc == Guest.ops_pc)
 		in->func |= 4;
+	in->func |= tracer_inlined_func(in->pc);
 	in->shared = in->func || x->cls == X86_MARKER || x->cls == X86_FLUSH ||
 		x->cls == X86_FENCE || x->cls == X86_LOCKED;
 }
@@ -180,8 +184,8 @@ tracer_atexit(qpa_id_t id, void *udata)
 }
 
 /*
- * tracer_parse_args -- read pool=, out=, from=, to=, ops=, whole=, exact=,
- * user=
+ * tracer_parse_args -- read pool=, out=, from=, to=, ops=, inlined=, whole=,
+ * exact=, user=
  */
 static int
 tracer_parse_args(int argc, char **argv)
@@ -209,6 +213,8 @@ tracer_parse_args(int argc, char **argv)
 			Args.to_name = v;
 		else if (strcmp(argv[i], "ops") == 0)
 			Args.ops_name = v;
+		else if (strcmp(argv[i], "inlined") == 0)
+			Args.inlined_path = v;
 		else if (strcmp(argv[i], "whole") == 0)
 			Args.mode = strcmp(v, "1") == 0 ? MODE_WHOLE : Args.mode;
 		else if (strcmp(argv[i], "exact") == 0)

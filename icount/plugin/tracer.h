@@ -15,6 +15,8 @@
  *			and open
  *	tracer-frames.c	the shadow call stack, the user's code (its objects)
  *			and the user frame each event is attributed to
+ *	tracer-inlined.c the inlined copies of the from=/to=/ops= functions:
+ *			their entries, and when a call of one ends
  *
  * Threads and forks: the plugin traces every thread of one process. In QEMU
  * user mode each guest thread is a vCPU, and a callback runs on the thread
@@ -81,6 +83,16 @@ enum tracer_frame_kind {
 /* marker kinds: the flags of a marker record, and icount.h's kk - 0xA1 */
 enum tracer_marker { TM_START, TM_STOP, TM_USER, TM_TOTAL };
 
+/* the func bits of a tracer_insn: the entry of which function it is */
+enum tracer_entry {
+	TE_FROM = 1, TE_TO = 2, TE_OPS = 4,
+	TE_INL_FROM = 8,	/* an inlined copy of from= (tracer-inlined.c) */
+	TE_INL_OPS = 16		/* ... of ops= (an inlined to= is TE_TO) */
+};
+
+/* the roles of the inlined copies (inlined=PATH, tracer-inlined.c) */
+enum tracer_inl_role { TI_ROLE_FROM, TI_ROLE_TO, TI_ROLE_OPS };
+
 /* how the traced window is chosen */
 enum tracer_mode {
 	MODE_AUTO,	/* whole run until the first icount_start */
@@ -97,7 +109,9 @@ struct tracer_insn {
 	uint8_t movst;	/* plain mov store through base+disp (env check) */
 	uint8_t exact;	/* flush address registers are exact in env */
 	uint8_t len;	/* instruction length in bytes */
-	uint8_t func;	/* 1 entry of `from`, 2 of `to`, 4 of `ops` */
+	uint8_t func;	/* enum tracer_entry bits: 1 entry of `from`, 2 of
+			 * `to`, 4 of `ops`, 8/16 of an inlined copy of
+			 * `from`/`ops` */
 	uint8_t flow;	/* enum x86_flow: call or return */
 	uint8_t user;	/* the instruction is the user's code */
 	uint8_t shared;	/* it may write a record or move the window: the
@@ -123,6 +137,7 @@ struct tracer_args {
 	char *from_name;	/* from=: the window opens at its entries */
 	char *to_name;		/* to=: ... and closes at this one's */
 	char *ops_name;		/* ops=: a user marker at each of its entries */
+	char *inlined_path;	/* inlined=: their inlined copies (a file) */
 	int mode;		/* enum tracer_mode */
 	int singlestep;		/* exact=1: QEMU runs with -singlestep */
 	const char *user[TRACER_MAX_USER]; /* user=: globs of the user's code */
@@ -168,6 +183,18 @@ struct tracer_window {
 	int ret_watch;		/* from= without to=: close at ret_addr */
 	uint64_t ret_addr;	/* ... when thread ret_by gets there */
 	uint32_t ret_by;
+};
+
+/*
+ * struct tracer_inlined -- the inlined copies' shared state (the copies and
+ * each thread's calls are tracer-inlined.c's own)
+ */
+struct tracer_inlined {
+	int inside;		/* thread calls of copies in progress: every
+				 * instruction takes the slow path */
+	int watch;		/* a from= copy's call opened the window and
+				 * its end closes it ... */
+	uint32_t watch_by;	/* ... the call of this thread */
 };
 
 /* struct tracer_counts -- event counts for the summary */
@@ -301,6 +328,7 @@ extern struct tracer_pool Pool;
 extern struct tracer_run Run;
 extern struct tracer_threads Threads;
 extern struct tracer_objects Objects;
+extern struct tracer_inlined Inlined;
 
 /* tracer-out.c */
 int tracer_out_open(void);
@@ -363,6 +391,15 @@ tracer_thread_of(unsigned vcpu)
 int tracer_resolve(void);
 int tracer_elf_object(const char *path, uint64_t addr, uint64_t off,
 	uint64_t len, struct tracer_object *o);
+
+/* tracer-inlined.c */
+int tracer_inlined_load(void);
+int tracer_inlined_has(int role);
+uint8_t tracer_inlined_func(uint64_t pc);
+uint8_t tracer_inlined_enter(struct tracer_thread *t,
+	const struct tracer_insn *in);
+void tracer_inlined_watch(const struct tracer_thread *t);
+int tracer_inlined_step(struct tracer_thread *t, const struct tracer_insn *in);
 
 /* tracer-frames.c */
 int tracer_user_path(const char *path, int main);
