@@ -3,6 +3,7 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { UsageError } from '../../../core/support/errors.js';
 import { type NativeTarget, checkUserCode } from '../../../icount/target.js';
+import type { ForksMode } from '../../../icount/child-traces.js';
 import { ProtectedPaths } from '../output-paths.js';
 
 export interface NativeArgs {
@@ -14,6 +15,8 @@ export interface NativeArgs {
   'ops-between'?: string;
   'trace-timeout'?: number;
   'user-code'?: string[];
+  /** check's --forks (yargs checked the choice); the other commands trace the parent only. */
+  forks?: string;
   check?: string;
   'check-reads-env'?: boolean;
   '--'?: Array<string | number>;
@@ -44,6 +47,7 @@ export function targetFrom(argv: NativeArgs): NativeTarget {
     args: words.slice(1),
     ...(argv['trace-timeout'] !== undefined ? { traceTimeoutMs: argv['trace-timeout'] } : {}),
     ...userCodeOf(argv['user-code']),
+    ...(argv.forks ? { forks: argv.forks as ForksMode } : {}),
   };
 }
 
