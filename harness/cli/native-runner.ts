@@ -103,7 +103,9 @@ export async function checkNative(target: NativeTarget, options: NativeCheckOpti
       // each forked child that stored into the pool: its own trace, its own results (child-traces.ts)
       const { saveTrace: _parentOnly, ...childOptions } = options;
       for (const child of interleavings[k]!.traced.children ?? [])
-        checked.push(...(await checkTrace(child.traced, target, dir, { ...childOptions, name: `${name} [${child.label}]` })));
+        checked.push(
+          ...(await checkTrace(child.traced, target, dir, { ...childOptions, name: `${name} [${child.label}]` })),
+        );
       checked.forEach((r, i) =>
         results.push({
           ...r,

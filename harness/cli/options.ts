@@ -259,7 +259,8 @@ export function checkBuilder<T>(y: Argv<T>) {
       type: 'string',
       choices: ['trace', 'ignore'],
       default: 'trace',
-      describe: "a child process the program forks: traced into its own trace and checked as its own result, or ignored (a note says so)",
+      describe:
+        'a child process the program forks: traced into its own trace and checked as its own result, or ignored (a note says so)',
     });
 }
 

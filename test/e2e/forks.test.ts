@@ -38,7 +38,9 @@ test("--forks trace: the child's missing flush is found in the child's own resul
   t.is(parent.scenario, program);
   t.is(parent.summary.verdict, 'consistent', parent.findings.map(brief).join('\n'));
   t.true(
-    parent.notes?.some((n) => /forked a child process; it stored into the pool and was checked as its own trace/.test(n)),
+    parent.notes?.some((n) =>
+      /forked a child process; it stored into the pool and was checked as its own trace/.test(n),
+    ),
     JSON.stringify(parent.notes),
   );
   t.truthy(child, 'a result of its own');
@@ -106,7 +108,10 @@ test("a child that execs /bin/true: its trace ends at the exec, the parent's is 
   t.true(parent.summary.crashPoints > 0);
   t.truthy(child);
   t.is(child.summary.verdict, 'consistent');
-  t.true(child.notes?.some((n) => /until it called exec$/.test(n)), JSON.stringify(child.notes));
+  t.true(
+    child.notes?.some((n) => /until it called exec$/.test(n)),
+    JSON.stringify(child.notes),
+  );
 });
 
 test('--forks takes trace or ignore only', (t) => {

@@ -251,7 +251,7 @@ test('a forking program: the trace is the parent alone, its sequence whole, the 
   }
 });
 
-test('forks=trace: the child writes its own trace beside the parent\'s, never an event into the parent\'s', async (t) => {
+test("forks=trace: the child writes its own trace beside the parent's, never an event into the parent's", async (t) => {
   for (const variant of [[], ['exec']]) {
     const { run, trace: tr } = await trace('fork-pool', (p) => [p, ...variant], { forks: 'trace' });
     t.is(run.exitCode, 0, run.stderr);
@@ -287,12 +287,12 @@ test('forks=trace: the child writes its own trace beside the parent\'s, never an
     t.is(image[64], 0);
     t.is(image[256], 0);
     const summary = JSON.parse(readFileSync(`${childFile}.summary.json`, 'utf8')) as TraceNativeResult['summary'];
-    t.is(summary.exitReason, variant.length > 0 ? 'exec' : 'exit', 'an exec finishes the child\'s files first');
+    t.is(summary.exitReason, variant.length > 0 ? 'exec' : 'exit', "an exec finishes the child's files first");
     t.is(summary.stores, 2);
   }
 });
 
-test('forks=ignore (the driver\'s default) leaves no child trace', async (t) => {
+test("forks=ignore (the driver's default) leaves no child trace", async (t) => {
   const { run } = await trace('fork-pool', (p) => [p], { forks: 'ignore' });
   t.is(run.summary.forks, 1);
   t.throws(() => readFileSync(`${run.tracePath}.child-1`), { code: 'ENOENT' });
