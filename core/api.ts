@@ -95,8 +95,8 @@ export interface PoolDescriptor {
   part?: number;
   /** Part 0 of a poolset: the set's lines before its parts (PMEMPOOLSET, OPTION ...). */
   setHead?: string[];
-  /** Digest of the pool's content before the snippet, and (relative to the trace) where to read it. */
-  initialImage?: { sha256: string; file?: string };
+  /** Digest of the pool's content before the snippet (a forked child's trace gives none), and (relative to the trace) where to read it. */
+  initialImage?: { sha256?: string; file?: string };
 }
 
 /** Where a pool was mapped while the program ran (native traces). */

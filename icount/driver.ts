@@ -7,6 +7,7 @@ import { onHardInterrupt } from '../core/support/interrupt.js';
 import { killGroup, lastLine, patientTimer } from '../core/support/run-command.js';
 import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { childTraceFiles, removeChildTraces } from './child-traces.js';
 
 /** What the plugin writes to OUT.summary.json when the program ends. */
 export interface TracerSummary {
@@ -36,9 +37,10 @@ export interface TracerSummary {
   mainBase: number;
   /**
    * 'exit' (exitCode set), 'icount-life' (icount_start(N) expired: SIGKILL), 'too-many-threads' (a
-   * thread past the tracer's 64 at once touched the pool: the tracer stopped the program), or 'unknown'.
+   * thread past the tracer's 64 at once touched the pool: the tracer stopped the program), 'exec' (the
+   * process called exec: its files were finished first), or 'unknown'.
    */
-  exitReason: 'exit' | 'icount-life' | 'unknown' | 'bad-function' | 'too-many-threads';
+  exitReason: 'exit' | 'icount-life' | 'unknown' | 'bad-function' | 'too-many-threads' | 'exec';
   exitCode: number | null;
   /** How the program mapped the pool: shared and writable, read-only, or writable but MAP_PRIVATE. */
   poolMappings: { readWrite: number; readOnly: number; private: number };
@@ -50,7 +52,7 @@ export interface TracerSummary {
   opened: string[];
   /** More files were opened than `opened` lists. */
   openedMore: boolean;
-  /** Child processes the traced program forked: their pool events are not traced. */
+  /** Child processes the traced program forked (their pool events are in their own traces, or not traced). */
   forks: number;
   /** With 'too-many-threads': the pc of that thread's pool access (0 when it was a system call). */
   threadPc: number;
@@ -91,6 +93,11 @@ export interface TraceNativeOptions {
    * default (the main binary and every object outside the system's directories).
    */
   userCode?: string[];
+  /**
+   * A forked child: 'trace' writes its own trace `${out}.child-K` (icount/child-traces.ts finds them),
+   * 'ignore' (default) traces nothing of it.
+   */
+  forks?: 'trace' | 'ignore';
 }
 
 export interface TraceNativeResult {
@@ -149,13 +156,18 @@ export async function traceNative(opts: TraceNativeOptions): Promise<TraceNative
   const backups = opts.pools.map((pool, i) => backUpPool(pool, `${opts.out}.pool-backup${i}`));
   try {
     const fast = await runOnce(plugin, opts, false, false);
-    if (fast.summary.inexactFlushes === 0 && !fast.summary.envUnusable) return fast;
+    if (!needsExactRun(fast.summary) && !childTraceFiles(opts.out).some((c) => needsExactRun(c.summary))) return fast;
     // the fast run changed the pools: start the exact run from the same pool contents
     opts.pools.forEach((pool, i) => restorePool(pool, backups[i]!));
     return await runOnce(plugin, opts, true, true);
   } finally {
     for (const backup of backups) if (backup) rmSync(backup, { force: true });
   }
+}
+
+/** A run whose flush addresses the tracer cannot vouch for: the driver re-runs it under -singlestep. */
+function needsExactRun(summary: TracerSummary | undefined): boolean {
+  return summary !== undefined && (summary.inexactFlushes > 0 || summary.envUnusable);
 }
 
 function backUpPool(pool: string, backup: string): string | null {
@@ -188,6 +200,7 @@ function pluginArgs(plugin: string, opts: TraceNativeOptions, exact: boolean): s
   if (opts.inlined) parts.push(`inlined=${opts.inlined}`);
   if (opts.whole) parts.push('whole=1');
   if (exact) parts.push('exact=1');
+  parts.push(`forks=${opts.forks ?? 'ignore'}`);
   for (const glob of opts.userCode ?? []) parts.push(`user=${glob}`);
   return parts.join(',');
 }
@@ -200,6 +213,7 @@ async function runOnce(
 ): Promise<TraceNativeResult> {
   const summaryPath = `${opts.out}.summary.json`;
   rmSync(summaryPath, { force: true });
+  removeChildTraces(opts.out); // a child of an earlier run must not pass for one of this run
   const env: Record<string, string | undefined> = { ...process.env, PMEM_IS_PMEM_FORCE: '1', ...opts.env };
   const argv = [
     ...(exact ? ['-singlestep'] : []),

@@ -24,6 +24,7 @@ import { coalesceInstructionStores } from './coalesce-stores.js';
 import { prepareWindowFunctions } from './window-functions.js';
 import { codePointerNote } from './code-pointers.js';
 import { attributeEvents, shortPath } from './attribution.js';
+import { type ChildTrace, type ForksMode, readChildTraces } from './child-traces.js';
 
 /** One pool of the program: `--pool NAME=FILE` (a lone `--pool FILE` is named `pool`). */
 export interface NamedPool {
@@ -51,6 +52,8 @@ export interface NativeTarget {
   traceTimeoutMs?: number;
   /** --user-code: globs of the objects whose code is the user's (replace the default rule). */
   userCode?: string[];
+  /** --forks: a forked child traced into its own trace, or ignored (the default here: icount, allcounts). */
+  forks?: ForksMode;
 }
 
 export interface TracedTarget {
@@ -66,6 +69,8 @@ export interface TracedTarget {
    * and no --from/--to chose a window: the note to say once per run (not once per model).
    */
   wholeRunNote?: string;
+  /** With forks 'trace': the forked children that stored into the pool, each checked as its own trace. */
+  children?: ChildTrace[];
 }
 
 /** The note of a run traced whole for want of markers or --from/--to. */
@@ -236,13 +241,18 @@ export async function traceTarget(
   const trace = await readAttributedTrace(out, binary);
   const initial = layOutTrace(trace, working, before);
   const pointer = await codePointerNote(trace, binary, target.program);
+  const forked =
+    target.forks === 'trace'
+      ? await readChildTraces(out, binary, target.program, (t, images) => layOutTrace(t, working, images))
+      : undefined;
   return {
     trace,
     initial,
     summary,
     binary,
-    notes: [...runNotes(target, summary), ...(pointer ? [pointer] : [])],
+    notes: [...runNotes(target, summary), ...(forked?.notes ?? []), ...(pointer ? [pointer] : [])],
     ...(tracedWhole(trace) ? { wholeRunNote: WHOLE_RUN_NOTE } : {}),
+    ...(forked?.checked.length ? { children: forked.checked } : {}),
   };
 }
 
@@ -273,6 +283,7 @@ export async function runTraced(
       ...(inlined ? { inlined } : {}),
       ...(target.traceTimeoutMs !== undefined ? { timeoutMs: target.traceTimeoutMs } : {}),
       ...(target.userCode?.length ? { userCode: target.userCode } : {}),
+      ...(target.forks ? { forks: target.forks } : {}),
     });
   } catch (err) {
     if (err instanceof TooManyThreadsError)
@@ -393,7 +404,8 @@ function realPath(path: string): string | undefined {
 
 /** The notes of a traced run, each said once. */
 export function runNotes(target: NativeTarget, summary: TracerSummary): string[] {
-  if (summary.forks === 0) return [];
+  // traced children are told of by icount/child-traces.ts
+  if (summary.forks === 0 || target.forks === 'trace') return [];
   const children = summary.forks === 1 ? 'a child process' : `${summary.forks} child processes`;
   return [
     `${target.program} forked ${children}: pmfit traced the parent only; what the children stored into the pool is not in the trace`,

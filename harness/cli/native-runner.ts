@@ -101,6 +101,12 @@ export async function checkNative(target: NativeTarget, options: NativeCheckOpti
       const name =
         interleavings.length > 1 ? `${options.name} [interleaving ${k + 1}/${interleavings.length}]` : options.name;
       const checked = await checkTrace(interleavings[k]!.traced, target, dir, { ...options, name });
+      // each forked child that stored into the pool: its own trace, its own results (child-traces.ts)
+      const { saveTrace: _parentOnly, ...childOptions } = options;
+      for (const child of interleavings[k]!.traced.children ?? [])
+        checked.push(
+          ...(await checkTrace(child.traced, target, dir, { ...childOptions, name: `${name} [${child.label}]` })),
+        );
       checked.forEach((r, i) =>
         results.push({
           ...r,

@@ -259,6 +259,13 @@ export function checkBuilder<T>(y: Argv<T>) {
       type: 'number',
       describe:
         'trace the program this many times and check each distinct trace (a threaded program may interleave differently each run)',
+    })
+    .option('forks', {
+      type: 'string',
+      choices: ['trace', 'ignore'],
+      default: 'trace',
+      describe:
+        'a child process the program forks: traced into its own trace and checked as its own result, or ignored (a note says so)',
     });
 }
 

@@ -20,6 +20,7 @@ import { UsageError, requireNewFile } from '../../core/support/errors.js';
 import { makeTempDir, removeTempDir } from '../../core/support/temp-dir.js';
 import { loadScenario, recordScenario } from '../../icount/ts-record.js';
 import { NATIVE_ENV, type NativeTarget, checkTarget, prepareWorkingPool, traceTarget } from '../../icount/target.js';
+import { replayableTraces } from '../../icount/child-traces.js';
 import type { ScenarioEntry } from '../../scenarios/index.js';
 import { ExternalCheckPool } from '../check/external-pool.js';
 import { TsCheckPool } from '../check/ts-pool.js';
@@ -90,6 +91,8 @@ interface Acquired {
   checker: Checker;
   oracle: OracleName;
   models: readonly ModelName[];
+  /** The forked child whose trace the id names (`child process 2`), when not the program's own. */
+  child?: string;
 }
 
 export async function replayId(request: ReplayRequest): Promise<ReplayRecord> {
@@ -124,7 +127,7 @@ export async function replayId(request: ReplayRequest): Promise<ReplayRecord> {
     const point = crashPointAt(trace.events, choice.point);
     return {
       id: request.id,
-      subject: request.subject,
+      subject: acquired.child ? `${request.subject} [${acquired.child}]` : request.subject,
       model: choice.model,
       oracle,
       crashPoint: point.index,
@@ -193,17 +196,20 @@ async function acquire(request: ReplayRequest, dir: string, idDigest: string | u
     traceTarget(on.target, binary, await prepareWorkingPool(on.target, dir, request.timeoutMs), dir);
   let traced = await traceOnce();
   const other = (t: Trace) => idDigest !== undefined && idDigest.slice(0, traceDigest(t).length) !== traceDigest(t);
-  for (let tries = 1; tries < INTERLEAVING_TRIES && isThreaded(traced.trace) && other(traced.trace); tries++)
+  // the program's own trace or a forked child's (icount/child-traces.ts): the one with the id's digest
+  const named = () => replayableTraces(traced).find((c) => !other(c.trace));
+  for (let tries = 1; tries < INTERLEAVING_TRIES && isThreaded(traced.trace) && !named(); tries++)
     traced = await traceOnce();
+  const { trace, initial, label } = named() ?? replayableTraces(traced)[0]!;
   const checker = new ExternalCheckPool({
     command: on.check,
     jobs: 1,
     timeoutMs: request.timeoutMs,
     dir,
     env: { ...NATIVE_ENV, ...on.target.env },
-    layout: layoutOfHeader(traced.trace.header),
+    layout: layoutOfHeader(trace.header),
   });
-  return { trace: traced.trace, initial: traced.initial, checker, oracle: on.oracle, models: on.models };
+  return { trace, initial, checker, oracle: on.oracle, models: on.models, ...(label ? { child: label } : {}) };
 }
 
 /**

@@ -215,6 +215,7 @@ tracer_syscall_locked(struct tracer_thread *t, int64_t num)
 		t->live = 0;
 	if (num == SYS_X_MSYNC && Win.open)
 		tracer_msync(a[0], a[1]);
+	tracer_fork_syscall(t, num, a[0]); /* numbers a fork; exec ends files */
 }
 
 /*
@@ -508,6 +509,9 @@ tracer_syscall_ret(qpa_id_t id, unsigned vcpu, int64_t num, int64_t ret)
 	if (t && t->sc.num != num)
 		return;
 	if (ret < 0 && ret > -4096)
+		return;
+	/* a forked child, before it takes a lock another thread held */
+	if (t && ret == 0 && tracer_fork_child(t, num))
 		return;
 	multi = tracer_lock(t);
 	/* a thread with no room keeps no arguments: only fork/clone's result */

@@ -21,13 +21,53 @@ tracer_out_open(void)
 {
 	Out.fd = open(Args.out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		0644);
-	Out.buf = malloc(TRACER_OUTBUF);
+	if (!Out.buf)
+		Out.buf = malloc(TRACER_OUTBUF);
 	if (Out.fd < 0 || !Out.buf) {
 		fprintf(stderr, "pmfit-tracer: cannot create %s: %s\n",
 			Args.out_path, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * tracer_out_reopen -- a forked child starts its own trace at path: the
+ * parent's file and the records it had not written yet stay the parent's
+ * (the child's copy of its buffer is dropped, its descriptor closed)
+ */
+void
+tracer_out_reopen(const char *path)
+{
+	static char own[PATH_MAX];
+
+	close(Out.fd);
+	snprintf(own, sizeof(own), "%s", path);
+	Args.out_path = own;
+	Out.used = 0;
+	Out.header_done = 0;
+	Out.header_end = 0;
+	Out.header_room = 0;
+	Out.seq = 0;
+	Out.write_failed = 0;
+	Out.thread = 0;
+	Out.threads_written = 0;
+	Out.frame = -1;
+	if (tracer_out_open() != 0)
+		Out.write_failed = 1;
+}
+
+/*
+ * tracer_image_path -- where pool id's initial image is written beside the
+ * trace (OUT.imgID), or its name relative to the trace's directory
+ */
+void
+tracer_image_path(int pool, char *buf, size_t cap, int relative)
+{
+	const char *slash = strrchr(Args.out_path, '/');
+	const char *out = relative && slash ? slash + 1 : Args.out_path;
+
+	snprintf(buf, cap, "%s.img%d", out, pool);
 }
 
 /* tracer_out_flush -- write the buffered records to the trace file */
@@ -214,8 +254,17 @@ tracer_pools_json(char *buf, size_t at, size_t cap)
 		at += (size_t)snprintf(buf + at, cap - at, "%s{\"id\":%d,\"path\":",
 			i ? "," : "", i);
 		at = tracer_json_str(buf, at, cap, path);
-		at += (size_t)snprintf(buf + at, cap - at, ",\"size\":%llu}",
+		at += (size_t)snprintf(buf + at, cap - at, ",\"size\":%llu",
 			(unsigned long long)tracer_pool_size(i));
+		if (Out.initial_images) { /* a forked child's: its snapshot */
+			char image[PATH_MAX + 16];
+			tracer_image_path(i, image, sizeof(image), 1);
+			at += (size_t)snprintf(buf + at, cap - at,
+				",\"initialImage\":{\"file\":");
+			at = tracer_json_str(buf, at, cap, image);
+			at += (size_t)snprintf(buf + at, cap - at, "}");
+		}
+		at += (size_t)snprintf(buf + at, cap - at, "}");
 	}
 	at += (size_t)snprintf(buf + at, cap - at, "]");
 	return at;
@@ -423,6 +472,24 @@ tracer_finish(const char *reason)
 	tracer_header_write(1);
 	fsync(Out.fd);
 	close(Out.fd);
+	tracer_summary(reason);
+}
+
+/*
+ * tracer_checkpoint -- the process is about to exec (its QEMU is replaced,
+ * no exit callback will run): make the files whole as they stand, with
+ * reason in the summary. The descriptor stays open (exec closes it): if the
+ * exec fails, the run goes on and its end writes them again.
+ */
+void
+tracer_checkpoint(const char *reason)
+{
+	if (Run.child || __atomic_load_n(&Run.finished, __ATOMIC_ACQUIRE))
+		return;
+	if (!Out.header_done)
+		tracer_header_write(0);
+	tracer_out_flush();
+	tracer_header_write(1);
 	tracer_summary(reason);
 }
 

@@ -18,6 +18,8 @@
  *			of a copy counts as an entry of its function
  *	whole=1		trace the whole run; markers are events, not gates
  *	exact=1		the run uses qemu -singlestep (flush addresses exact)
+ *	forks=MODE	a forked child: `trace` writes its own trace OUT.child-K
+ *			(tracer-fork.c); `ignore` (default) traces nothing
  *	user=GLOB	the user's code is the objects whose real path matches
  *			GLOB (fnmatch); repeatable; replaces the default rule
  *			(tracer-frames.c)
@@ -185,7 +187,7 @@ tracer_atexit(qpa_id_t id, void *udata)
 
 /*
  * tracer_parse_args -- read pool=, out=, from=, to=, ops=, inlined=, whole=,
- * exact=, user=
+ * exact=, forks=, user=
  */
 static int
 tracer_parse_args(int argc, char **argv)
@@ -219,6 +221,15 @@ tracer_parse_args(int argc, char **argv)
 			Args.mode = strcmp(v, "1") == 0 ? MODE_WHOLE : Args.mode;
 		else if (strcmp(argv[i], "exact") == 0)
 			Args.singlestep = strcmp(v, "1") == 0;
+		else if (strcmp(argv[i], "forks") == 0 &&
+		    (strcmp(v, "trace") == 0 || strcmp(v, "ignore") == 0))
+			Args.forks = strcmp(v, "trace") == 0 ? FORKS_TRACE :
+				FORKS_IGNORE;
+		else if (strcmp(argv[i], "forks") == 0) {
+			fprintf(stderr, "pmfit-tracer: forks=%s: trace or "
+				"ignore\n", v);
+			return -1;
+		}
 		else if (strcmp(argv[i], "user") == 0) {
 			if (Args.nuser == TRACER_MAX_USER) {
 				fprintf(stderr, "pmfit-tracer: more than %d "

@@ -17,6 +17,8 @@
  *			and the user frame each event is attributed to
  *	tracer-inlined.c the inlined copies of the from=/to=/ops= functions:
  *			their entries, and when a call of one ends
+ *	tracer-fork.c	forked children (each its own trace, or none) and
+ *			exec (the trace is finished before QEMU is replaced)
  *
  * Threads and forks: the plugin traces every thread of one process. In QEMU
  * user mode each guest thread is a vCPU, and a callback runs on the thread
@@ -28,7 +30,9 @@
  * callback that may write a record takes once a second thread can exist, so
  * the records are in the order the threads executed them. A thread record
  * (kind 10) says which thread the events after it come from. A forked child
- * stops tracing at once (Run.child) and leaves the files to its parent.
+ * either traces itself into a trace of its own (forks=trace, tracer-fork.c)
+ * or stops tracing at once (forks=ignore: Run.child) and leaves the files
+ * to its parent; its events never reach the parent's trace.
  */
 #ifndef PMFIT_TRACER_H
 #define PMFIT_TRACER_H 1
@@ -122,6 +126,12 @@ struct tracer_insn {
 	uint64_t target;	/* a direct call's target (0: indirect) */
 };
 
+/* what a forked child does (forks=) */
+enum tracer_forks {
+	FORKS_IGNORE,	/* it traces nothing (the parent's trace is whole) */
+	FORKS_TRACE	/* it writes a trace of its own: OUT.child-K */
+};
+
 /* struct tracer_map -- one mapping of the pool in the guest */
 struct tracer_map {
 	uint64_t base;	/* guest address */
@@ -140,6 +150,7 @@ struct tracer_args {
 	char *inlined_path;	/* inlined=: their inlined copies (a file) */
 	int mode;		/* enum tracer_mode */
 	int singlestep;		/* exact=1: QEMU runs with -singlestep */
+	int forks;		/* forks=: enum tracer_forks */
 	const char *user[TRACER_MAX_USER]; /* user=: globs of the user's code */
 	int nuser;
 };
@@ -158,6 +169,8 @@ struct tracer_out {
 	int threads_written;	/* a thread record was written: version 3 */
 	int frame;		/* frame kind last written, -1 none yet */
 	uint64_t frame_pc, frame_callee;
+	int initial_images;	/* OUT.imgID hold the pools at the start (a
+				 * forked child's): the header names them */
 };
 
 /* struct tracer_guest -- where the guest program is */
@@ -234,6 +247,7 @@ struct tracer_syscall {
 	int64_t num;
 	uint64_t args[6];
 	char path[TRACER_PATH_MAX];	/* open*: the path argument */
+	uint64_t fork_k;	/* fork-like: the number its child gets */
 };
 
 /* struct tracer_run -- how the run goes and ends */
@@ -243,6 +257,7 @@ struct tracer_run {
 	int finished;		/* files finalized (set once, atomically) */
 	int child;		/* this is a forked child: trace nothing */
 	uint64_t forks;		/* children forked by the traced process */
+	uint64_t fork_seq;	/* fork-like syscalls begun (children's K) */
 	uint64_t thread_pc;	/* a thread past TRACER_MAX_VCPUS touched the
 				 * pool here */
 };
@@ -341,8 +356,16 @@ void tracer_finish(const char *reason);
 void tracer_die(void);
 void tracer_refuse_thread(uint64_t pc);
 
+void tracer_checkpoint(const char *reason);
+void tracer_out_reopen(const char *path);
+void tracer_image_path(int pool, char *buf, size_t cap, int relative);
+
 /* tracer.c */
 void tracer_thread_new(struct tracer_thread *t);
+
+/* tracer-fork.c */
+void tracer_fork_syscall(struct tracer_thread *t, int64_t num, uint64_t a1);
+int tracer_fork_child(struct tracer_thread *t, int64_t num);
 
 /*
  * tracer_lock -- take the records' lock for thread t (only once a second

@@ -183,6 +183,7 @@ const CASES: Case[] = [
     message: /--user-code \/a\/\*,\/b\/\*: the tracer cannot take a glob with a comma/,
   },
   { what: '--user-code empty', args: native('--user-code', ''), message: /--user-code needs a glob/ },
+  { what: '--forks both', args: native('--forks', 'both'), message: /Invalid values: Argument: forks, Given: "both"/ },
   {
     what: 'run --user-code with a comma',
     args: ['run', 'native/fence-flag', '--user-code', 'a,b'],

@@ -4,7 +4,7 @@ import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FlushEvent, MarkerEvent, StoreEvent, TraceEvent } from '../../core/api.js';
 import { readTrace } from '../../core/trace/reader.js';
@@ -249,6 +249,53 @@ test('a forking program: the trace is the parent alone, its sequence whole, the 
     t.is(run.summary.exitReason, 'exit', 'the child did not finish the files in the parent’s stead');
     t.is(run.summary.poolMappings.readWrite, 1);
   }
+});
+
+test("forks=trace: the child writes its own trace beside the parent's, never an event into the parent's", async (t) => {
+  for (const variant of [[], ['exec']]) {
+    const { run, trace: tr } = await trace('fork-pool', (p) => [p, ...variant], { forks: 'trace' });
+    t.is(run.exitCode, 0, run.stderr);
+    t.is(run.summary.forks, 1);
+    // the parent's file: its own stores and sequence (0, 1, 2, … — the reader refuses a gap)
+    t.deepEqual(
+      stores(tr.events).map((e) => [e.offset, hex(e.data)]),
+      [
+        [0, 'a1'],
+        [256, 'a3'],
+      ],
+    );
+    t.is(run.summary.exitReason, 'exit');
+    const childFile = `${run.tracePath}.child-1`;
+    const child = objectTrace(readTrace(childFile));
+    t.deepEqual(
+      stores(child.events).map((e) => [e.offset, hex(e.data)]),
+      [
+        [64, 'b2'],
+        [128, 'b2'],
+      ],
+      "the child's stores, and none of the parent's",
+    );
+    t.deepEqual(
+      child.events.map((e) => e.seq),
+      child.events.map((_, i) => i),
+      'its own sequence from 0',
+    );
+    t.is(child.mappings.length, 1, 'the mapping it inherited is in its trace');
+    // its initial image: the pool at the fork, the parent's 0xA1 at 0 and nothing of what came after
+    const image = readFileSync(join(dirname(run.tracePath), child.header.pools[0]!.initialImage!.file!));
+    t.is(image[0], 0xa1);
+    t.is(image[64], 0);
+    t.is(image[256], 0);
+    const summary = JSON.parse(readFileSync(`${childFile}.summary.json`, 'utf8')) as TraceNativeResult['summary'];
+    t.is(summary.exitReason, variant.length > 0 ? 'exec' : 'exit', "an exec finishes the child's files first");
+    t.is(summary.stores, 2);
+  }
+});
+
+test("forks=ignore (the driver's default) leaves no child trace", async (t) => {
+  const { run } = await trace('fork-pool', (p) => [p], { forks: 'ignore' });
+  t.is(run.summary.forks, 1);
+  t.throws(() => readFileSync(`${run.tracePath}.child-1`), { code: 'ENOENT' });
 });
 
 test('the summary tells how the pool was mapped and which other files were opened', async (t) => {

@@ -5,6 +5,7 @@ import { UsageError } from '../../../core/support/errors.js';
 import { type NamedPool, type NativeTarget, checkUserCode, poolOption } from '../../../icount/target.js';
 import { DEFAULT_POOL_NAME } from '../../../core/pool-layout.js';
 import { isPoolSet, parsePoolSet } from '../../../icount/poolset.js';
+import type { ForksMode } from '../../../icount/child-traces.js';
 import { ProtectedPaths } from '../output-paths.js';
 
 export interface NativeArgs {
@@ -16,6 +17,8 @@ export interface NativeArgs {
   'ops-between'?: string;
   'trace-timeout'?: number;
   'user-code'?: string[];
+  /** check's --forks (yargs checked the choice); the other commands trace the parent only. */
+  forks?: string;
   check?: string;
   'check-reads-env'?: boolean;
   '--'?: Array<string | number>;
@@ -47,6 +50,7 @@ export function targetFrom(argv: NativeArgs): NativeTarget {
     args: words.slice(1),
     ...(argv['trace-timeout'] !== undefined ? { traceTimeoutMs: argv['trace-timeout'] } : {}),
     ...userCodeOf(argv['user-code']),
+    ...(argv.forks ? { forks: argv.forks as ForksMode } : {}),
   };
 }
 
