@@ -8,7 +8,15 @@ import { dirname, join, relative, resolve } from 'node:path';
 const ROOT = resolve(dirname(new URL(import.meta.url).pathname), '..');
 /** Folders in flow order; a file may import only from its own rank or an earlier one. */
 const LAYERS = [
-  ['core/support', 'core/geometry.ts', 'core/pool-layout.ts', 'core/api.ts', 'core/libpmem.ts', 'core/pool.ts', 'core/trace'],
+  [
+    'core/support',
+    'core/geometry.ts',
+    'core/pool-layout.ts',
+    'core/api.ts',
+    'core/libpmem.ts',
+    'core/pool.ts',
+    'core/trace',
+  ],
   ['scenarios'],
   ['icount'],
   ['harness/engine'],
