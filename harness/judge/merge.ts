@@ -10,6 +10,7 @@
 // and shards must be of one run — the same log apart from its points and images (scenario, model,
 // strategy, oracle, seed, replay command, reference outputs, performance findings, and whatever
 // else the log records about its trace), with every crash point of the trace present exactly once.
+import { inPoolFiles } from './pool-files.js';
 import type { ImageRecord, PointRecord, Report, RunLog, ScenarioResult } from '../../core/api.js';
 import { UsageError } from '../../core/support/errors.js';
 import { MODEL_NAMES, ORACLE_NAMES, STRATEGY_NAMES } from '../../core/support/names.js';
@@ -60,7 +61,7 @@ function mergeRun(shards: ScenarioResult[]): ScenarioResult {
   };
   const wallMs = Math.max(...shards.map((s) => s.summary.wallMs));
   const notes = [...(first.notes ?? []), MERGE_NOTE];
-  return { ...finalize(log, wallMs), notes };
+  return { ...inPoolFiles(finalize(log, wallMs), log.layout), notes };
 }
 
 export const MERGE_NOTE =

@@ -298,7 +298,14 @@ async function runSavedCheck(saved: SavedFailure, image: Buffer, timeoutMs: numb
   const dir = makeTempDir();
   const checker: Checker =
     saved.check.kind === 'command'
-      ? new ExternalCheckPool({ command: saved.check.command, jobs: 1, timeoutMs, dir, env: NATIVE_ENV })
+      ? new ExternalCheckPool({
+          command: saved.check.command,
+          jobs: 1,
+          timeoutMs,
+          dir,
+          env: NATIVE_ENV,
+          ...(saved.layout ? { layout: saved.layout } : {}),
+        })
       : await (async () => {
           const entry = await savedEntry(saved.check as Extract<SavedCheck, { kind: 'ts' }>);
           return new TsCheckPool({ scenarioModule: entry.module, exportName: entry.exportName, jobs: 1, timeoutMs });

@@ -17,7 +17,8 @@ import type { Finding, ModelName, OracleName, PointRecord, RunLog, StrategyName,
 import { UsageError } from '../../core/support/errors.js';
 import { shellQuote } from '../../core/support/shell-quote.js';
 import { rebuildImages } from '../engine/model/image-builder.js';
-import { parseReplayId, traceDigest } from '../engine/replay-id.js';
+import { parseReplayId, resolveNamedLines, traceDigest } from '../engine/replay-id.js';
+import { type PoolLayout, isMultiFile, layoutOfHeader } from '../../core/pool-layout.js';
 
 /** 2: findings as data (report schema 2), ids with a trace digest, signed. */
 export const FAILURE_FORMAT = 2;
@@ -49,6 +50,8 @@ export interface SavedFailure {
   accepted: string[];
   finding: Finding;
   image: { bytes: number; sha256: string; gzipBase64: string };
+  /** Several pool files: how the image is cut into them (each check gets one file per pool file). */
+  layout?: PoolLayout;
   /** HMAC-SHA256 of the rest of the file under the writer's per-user key (hex). */
   signature?: string;
 }
@@ -65,11 +68,13 @@ export interface SaveContext {
 export function saveFailures(findings: readonly Finding[], ctx: SaveContext): string[] {
   mkdirSync(ctx.dir, { recursive: true });
   const digest = ctx.log.traceDigest ?? traceDigest(ctx.trace);
+  const layout = layoutOfHeader(ctx.trace.header);
   const commandLine = ['pmfit', ...process.argv.slice(2)].map(shellQuote).join(' ');
   const images = rebuildImages(
     ctx.trace,
     ctx.initial,
-    findings.map((f) => parseReplayId(f.replayId)),
+    // a finding's id names each line's pool file: back to the flat image's lines
+    findings.map((f) => resolveNamedLines(parseReplayId(f.replayId), layout, f.replayId)),
   );
   const key = signingKey(true)!;
   return findings.map((finding, i) => {
@@ -89,6 +94,7 @@ export function saveFailures(findings: readonly Finding[], ctx: SaveContext): st
       accepted: acceptedOutputs(ctx.log, point),
       finding,
       image: { bytes: image.length, sha256: sha256(image), gzipBase64: gzipSync(image).toString('base64') },
+      ...(isMultiFile(layout) ? { layout } : {}),
     };
     saved.signature = sign(saved, key);
     const path = join(ctx.dir, `${fileStem(finding)}.pmfit-failure.json`);
@@ -235,6 +241,8 @@ function validate(value: unknown, path: string): SavedFailure {
     throw bad('image.bytes is not a size');
   if (!/^[0-9a-f]{64}$/.test(str(image, 'sha256'))) throw bad('image.sha256 is not a sha256');
   str(image, 'gzipBase64');
+  if (v.layout !== undefined && !isLayout(v.layout, image.bytes as number))
+    throw bad('layout is not a layout of pool files');
   const f = v.finding as Record<string, unknown> | null;
   if (typeof f !== 'object' || f === null) throw bad('no finding');
   for (const k of ['crashPoint', 'icountFrom', 'icountTo'])
@@ -253,4 +261,27 @@ function validate(value: unknown, path: string): SavedFailure {
       throw bad(`finding.${k} is not a list of stores`);
   }
   return v as unknown as SavedFailure;
+}
+
+/** A layout whose files are named, in order, and lie inside an image of `bytes`. */
+function isLayout(value: unknown, bytes: number): boolean {
+  const layout = value as Partial<PoolLayout> | null;
+  if (typeof layout !== 'object' || layout === null || !Array.isArray(layout.files) || layout.size !== bytes)
+    return false;
+  let end = 0;
+  return layout.files.every((f) => {
+    const ok =
+      typeof f === 'object' &&
+      f !== null &&
+      typeof f.name === 'string' &&
+      /^[A-Za-z_][A-Za-z0-9_]*(\.\d+)?$/.test(f.name) &&
+      typeof f.pool === 'string' &&
+      Number.isSafeInteger(f.base) &&
+      Number.isSafeInteger(f.size) &&
+      f.base >= end &&
+      f.size >= 0 &&
+      f.base + f.size <= bytes;
+    end = ok ? f.base + f.size : end;
+    return ok;
+  });
 }

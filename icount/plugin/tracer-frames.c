@@ -34,6 +34,19 @@
 #include "tracer.h"
 #include "tracer-stack.h"
 
+/*
+ * tracer_is_shim -- is path pmfit's own guest shim (icount/guest-shim.c),
+ * which the driver preloads: never the user's code, never a file the
+ * program opened
+ */
+int
+tracer_is_shim(const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	return strcmp(base ? base + 1 : path, "pmfit-guest-shim.so") == 0;
+}
+
 /* tracer_user_path -- is the code of the object at path the user's? */
 int
 tracer_user_path(const char *path, int main)
@@ -42,6 +55,8 @@ tracer_user_path(const char *path, int main)
 		"/lib64/", "/libx32/", "/bin/", "/sbin/", "/opt/", "/etc/" };
 	const char *base = strrchr(path, '/');
 
+	if (tracer_is_shim(path))
+		return 0;
 	if (Args.nuser > 0) {
 		for (int i = 0; i < Args.nuser; i++) {
 			if (fnmatch(Args.user[i], path, 0) == 0)

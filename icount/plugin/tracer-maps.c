@@ -303,7 +303,7 @@ tracer_opened(int fd, const char *path, uint64_t flags)
 	}
 	/* regular files only: directories, pipes and devices say nothing */
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    tracer_system_path(path))
+	    tracer_system_path(path) || tracer_is_shim(path))
 		return;
 	for (int i = 0; i < Pool.nopened; i++) {
 		if (strcmp(Pool.opened[i], path) == 0)

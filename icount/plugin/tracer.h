@@ -426,6 +426,7 @@ int tracer_inlined_step(struct tracer_thread *t, const struct tracer_insn *in);
 
 /* tracer-frames.c */
 int tracer_user_path(const char *path, int main);
+int tracer_is_shim(const char *path);
 int tracer_user_code(uint64_t pc);
 void tracer_object_add(const struct tracer_object *o);
 void tracer_object_mapped(int fd, uint64_t addr, uint64_t len, uint64_t off);

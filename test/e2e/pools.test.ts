@@ -4,7 +4,7 @@
 // the CLI: findings, replay, --out per pool, the trace's pool ids, and the bad inputs.
 import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Report } from '../../core/api.js';
 import { readTrace } from '../../core/trace/reader.js';
@@ -53,7 +53,8 @@ test('two pools: a commit record in the log that persists before its data in the
   const dir = tempDir(t);
   const program = build(dir, 'test/fixtures/native/two-pools.c', 'two-pools-buggy', ['-DBUGGY'], ['-lpmem']);
   const saved = join(dir, 'two.pmtrace');
-  const { status, report, stderr } = checkTwoPools(dir, program, ['--save-trace', saved]);
+  const failures = join(dir, 'failures');
+  const { status, report, stderr } = checkTwoPools(dir, program, ['--save-trace', saved, '--save-failures', failures]);
   t.is(status, 1, stderr);
   const result = report!.results[0]!;
   t.is(result.findings.length, 1, result.findings.map(brief).join('\n'));
@@ -98,6 +99,13 @@ test('two pools: a commit record in the log that persists before its data in the
   t.is(dataImage.length, 4096);
   t.is(logImage.readBigUInt64LE(0), VALUE, 'the commit record persisted');
   t.is(dataImage.readBigUInt64LE(64 * SLOT), 0n, 'the value it commits did not');
+
+  // the saved failure re-runs its check on both pools' images
+  const [file] = readdirSync(failures).filter((f) => f.endsWith('.pmfit-failure.json'));
+  t.truthy(file);
+  const again = pmfit(['replay', join(failures, file!)]);
+  t.is(again.status, 1, again.stderr);
+  t.regex(again.stdout, /log=600dda7a data=0/);
 });
 
 test('two pools: the twin that persists its data first is consistent', async (t) => {
