@@ -7,8 +7,10 @@
 //     the trace built in memory and read from a trace file (written with core/trace/writer.ts), and
 //     the judge's finalize on the log afterwards — target: 10^6 stores (eadr) in ≤ 1 GiB peak RSS.
 // Each run is a child process of its own (its peak RSS is its own), with --expose-gc.
+// With --baseline DIR (another checkout, built), each row is also run by DIR's own copy of this
+// bench, right after this build's: before and after a change, side by side in one run.
 // Run: node dist/bench/compact-trace.js [--stores 10000,100000,1000000] [--models eadr,adr]
-//      [--sources memory,file] [--out FILE]
+//      [--sources memory,file] [--baseline DIR] [--out FILE]
 // Writes bench/results/compact-trace.json (or --out), with the machine and its load noted.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { readTrace } from '../core/trace/reader.js';
 import { TraceWriter } from '../core/trace/writer.js';
 import { observe } from '../harness/engine/engine.js';
 import { finalize } from '../harness/judge/finalize.js';
+import type { ImageTable } from '../harness/engine/image-table.js';
 import type { PointTable } from '../harness/engine/point-table.js';
 import { machine } from './machine.js';
 
@@ -120,8 +123,10 @@ interface Row {
   imagesPerSecond: number;
   /** Heap and array buffers the engine's log holds after the run (points and image records), per crash point. */
   logBytesPerPoint: number;
-  /** Of which the point table's own columns and key list (PointTable.byteSize). */
+  /** Of which the point table's own columns and image number list (PointTable.byteSize). */
   pointTableBytesPerPoint: number;
+  /** The image table's columns (ImageTable.byteSize) per distinct image. */
+  imageTableBytesPerImage?: number;
   peakRssAfterEngineMiB: number;
   finalizeSeconds: number;
   peakRssMiB: number;
@@ -166,25 +171,34 @@ async function one(stores: number, model: ModelName, source: 'memory' | 'file', 
     storedBytes: events.arenaBytes,
     crashPoints: log.points.length,
     images,
-    distinct: Object.keys(log.images).length,
+    distinct: log.images.size,
     engineSeconds: Number(engineSeconds.toFixed(3)),
     imagesPerSecond: Math.round(images / engineSeconds),
     logBytesPerPoint: Math.round(logBytes / log.points.length),
     pointTableBytesPerPoint: Number(((log.points as PointTable).byteSize / log.points.length).toFixed(1)),
+    imageTableBytesPerImage: Number(((log.images as ImageTable).byteSize / log.images.size).toFixed(1)),
     peakRssAfterEngineMiB: Math.round(peakRssAfterEngine / 1024),
     finalizeSeconds: Number(finalizeSeconds.toFixed(3)),
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
   };
 }
 
-function inChild(stores: number, model: ModelName, source: 'memory' | 'file', file?: string): Row | object {
+/** One row in a child process of its own, run by this bench or by the one of the `baseline` checkout. */
+function inChild(
+  stores: number,
+  model: ModelName,
+  source: 'memory' | 'file',
+  file?: string,
+  baseline?: string,
+): Row | object {
+  const build = { build: baseline ? `baseline ${baseline}` : 'this checkout' };
   try {
     const out = execFileSync(
       process.execPath,
       [
         '--expose-gc',
         '--max-old-space-size=4096',
-        fileURLToPath(import.meta.url),
+        baseline ? join(baseline, 'dist/bench/compact-trace.js') : fileURLToPath(import.meta.url),
         '--one',
         String(stores),
         model,
@@ -193,9 +207,9 @@ function inChild(stores: number, model: ModelName, source: 'memory' | 'file', fi
       ],
       { encoding: 'utf8', maxBuffer: 1 << 20, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    return JSON.parse(out) as Row;
+    return { ...build, ...(JSON.parse(out) as Row) };
   } catch (err) {
-    return { stores, model, source, error: String((err as Error).message).split('\n')[0]! };
+    return { ...build, stores, model, source, error: String((err as Error).message).split('\n')[0]! };
   }
 }
 
@@ -210,6 +224,7 @@ async function main(): Promise<void> {
   const storeCounts = arg('stores', '10000,100000,1000000').split(',').map(Number);
   const models = arg('models', 'eadr,adr').split(',') as ModelName[];
   const sources = arg('sources', 'memory,file').split(',') as Array<'memory' | 'file'>;
+  const baseline = arg('baseline', '') || undefined;
   const load = { start: loadavg(), uptime: execFileSync('uptime', { encoding: 'utf8' }).trim() };
   console.log(`load: ${load.uptime}`);
   const dir = mkdtempSync(join(tmpdir(), 'pmfit-bench-compact-'));
@@ -220,9 +235,11 @@ async function main(): Promise<void> {
       if (sources.includes('file')) writeAppendLog(file, stores);
       for (const source of sources)
         for (const model of models) {
-          const row = inChild(stores, model, source, source === 'file' ? file : undefined);
-          console.log(JSON.stringify(row));
-          rows.push(row);
+          for (const build of baseline ? [undefined, baseline] : [undefined]) {
+            const row = inChild(stores, model, source, source === 'file' ? file : undefined, build);
+            console.log(JSON.stringify(row));
+            rows.push(row);
+          }
         }
       rmSync(file, { force: true });
     }

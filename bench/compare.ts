@@ -7,8 +7,9 @@
 //                 (icount/driver.ts): the floor of anything that traces with it;
 //   pmfit icount  the command as a user runs it (Node start, CLI, pool copy, the traced run, the
 //                 scan of the trace for its notes): it must cost little more than the plugin alone;
-//   pmfit start   `pmfit icount --help`: Node and the CLI starting, the floor of any pmfit command,
-//                 so the table tells the command's own work (icount - start) from its start-up;
+//   node start    `node -e 0`: Node itself starting, the floor of any command written for Node, so
+//                 node start + plugin alone is the least `pmfit icount` could ever cost, and the
+//                 table tells pmfit's own work (icount - node start) from Node's;
 //   pmemcheck     Intel's Valgrind tool, and pmreorder (PMDK's Python tool that replays its store
 //                 log), each where it runs here; where not, the row says what was missing;
 //   valgrind none Debian's Valgrind with no tool, on a twin of the program that flushes with
@@ -18,7 +19,8 @@
 // tree, not the sum of node's and QEMU's). Every contender starts from the same initialized pool.
 // The plugin's summary also says whether the driver would re-run under -singlestep (inexactFlushes);
 // the bench fails if pmfit icount's counts differ from the plugin's.
-// Run: node dist/bench/compare.js [--sizes 1000,100000] [--runs 3] [--out FILE]
+// With --baseline DIR (another checkout, built), its `pmfit icount` runs too, in the same rounds.
+// Run: node dist/bench/compare.js [--sizes 1000,100000] [--runs 3] [--baseline DIR] [--out FILE]
 // Writes bench/results/compare.json (or --out), with the machine and its load noted.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +43,8 @@ function arg(name: string, fallback: string): string {
 const SIZES = arg('sizes', '1000,100000').split(',').map(Number);
 const RUNS = Number(arg('runs', '3'));
 const outPath = arg('out', join(root, 'bench/results/compare.json'));
+/** Another checkout (built) whose `pmfit icount` runs beside this one's: before and after a change. */
+const BASELINE = arg('baseline', '');
 
 /** The pool of N records: the flag's line, then N lines of 64 bytes (record-flag.c's layout). */
 const poolSize = (n: number) => Math.max(65536, 64 * n + 64);
@@ -124,7 +128,8 @@ const CONTENDERS = [
   'native',
   'plugin alone',
   'pmfit icount',
-  'pmfit start (icount --help)',
+  'pmfit icount (baseline)',
+  'node start (node -e 0)',
   'pmemcheck',
   'valgrind none (clflush twin)',
 ] as const;
@@ -209,7 +214,31 @@ function measureSize(n: number, dir: string, programs: Programs, avail: Availabi
     );
     samples.get('pmfit icount')!.push(icount);
     icountCounts = JSON.parse(icount.stdout) as Record<string, number>;
-    samples.get('pmfit start (icount --help)')!.push(measure(process.execPath, [PMFIT, 'icount', '--help'], env, dir));
+    if (BASELINE) {
+      fresh(programs.clwb);
+      samples
+        .get('pmfit icount (baseline)')!
+        .push(
+          measure(
+            process.execPath,
+            [
+              join(BASELINE, 'bin/pmfit.js'),
+              'icount',
+              '--json',
+              '--pool',
+              pool,
+              '--',
+              programs.clwb,
+              'run',
+              '{pool}',
+              String(n),
+            ],
+            env,
+            dir,
+          ),
+        );
+    }
+    samples.get('node start (node -e 0)')!.push(measure(process.execPath, ['-e', '0'], env, dir));
 
     if (avail.pmemcheck.ok) {
       fresh(programs.clwb);
@@ -320,14 +349,20 @@ function main(): void {
   const ratios = SIZES.map((n) => ({
     n,
     icountOverPlugin: ratio(secondsOf(rows, n, 'pmfit icount'), secondsOf(rows, n, 'plugin alone')),
-    // the command's own work: what it adds to the start-up every pmfit command pays
-    icountLessStartOverPlugin: ratio(
-      (secondsOf(rows, n, 'pmfit icount') ?? 0) - (secondsOf(rows, n, 'pmfit start (icount --help)') ?? 0),
+    baselineIcountOverPlugin: ratio(secondsOf(rows, n, 'pmfit icount (baseline)'), secondsOf(rows, n, 'plugin alone')),
+    // pmfit's own work: what it adds to Node's start-up, which any Node command pays
+    icountLessNodeOverPlugin: ratio(
+      (secondsOf(rows, n, 'pmfit icount') ?? 0) - (secondsOf(rows, n, 'node start (node -e 0)') ?? 0),
+      secondsOf(rows, n, 'plugin alone'),
+    ),
+    // the floor: a Node command that did nothing but start and run the plugin
+    floorOverPlugin: ratio(
+      (secondsOf(rows, n, 'node start (node -e 0)') ?? 0) + (secondsOf(rows, n, 'plugin alone') ?? 0),
       secondsOf(rows, n, 'plugin alone'),
     ),
     cpuIcountOverPlugin: ratio(cpuOf(rows, n, 'pmfit icount'), cpuOf(rows, n, 'plugin alone')),
-    cpuIcountLessStartOverPlugin: ratio(
-      (cpuOf(rows, n, 'pmfit icount') ?? 0) - (cpuOf(rows, n, 'pmfit start (icount --help)') ?? 0),
+    cpuIcountLessNodeOverPlugin: ratio(
+      (cpuOf(rows, n, 'pmfit icount') ?? 0) - (cpuOf(rows, n, 'node start (node -e 0)') ?? 0),
       cpuOf(rows, n, 'plugin alone'),
     ),
     pluginOverNative: ratio(secondsOf(rows, n, 'plugin alone'), secondsOf(rows, n, 'native')),
@@ -341,7 +376,7 @@ function main(): void {
   console.log('');
   for (const r of ratios)
     console.log(
-      `N=${r.n}: icount/plugin ${r.icountOverPlugin}x ((icount - start)/plugin ${r.icountLessStartOverPlugin}x; CPU ${r.cpuIcountOverPlugin}x, less start ${r.cpuIcountLessStartOverPlugin}x), plugin/native ${r.pluginOverNative}x, pmemcheck/icount ${r.pmemcheckOverIcount ?? 'n/a (no pmemcheck)'}, valgrind-none/icount ${r.valgrindNoneOverIcount ?? 'n/a'}; -singlestep re-run: ${perSize[r.n]!.singlestepRerun ? 'YES' : 'no'} (inexact flushes ${perSize[r.n]!.plugin.inexactFlushes})`,
+      `N=${r.n}: icount/plugin ${r.icountOverPlugin}x (baseline ${r.baselineIcountOverPlugin ?? 'not run'}; floor (node + plugin)/plugin ${r.floorOverPlugin}x; (icount - node)/plugin ${r.icountLessNodeOverPlugin}x; CPU ${r.cpuIcountOverPlugin}x, less node ${r.cpuIcountLessNodeOverPlugin}x), plugin/native ${r.pluginOverNative}x, pmemcheck/icount ${r.pmemcheckOverIcount ?? 'n/a (no pmemcheck)'}, valgrind-none/icount ${r.valgrindNoneOverIcount ?? 'n/a'}; -singlestep re-run: ${perSize[r.n]!.singlestepRerun ? 'YES' : 'no'} (inexact flushes ${perSize[r.n]!.plugin.inexactFlushes})`,
     );
   console.log(
     `pmreorder: ${avail.pmreorder.ok ? 'available (not timed here)' : `unavailable: ${avail.pmreorder.why}`}`,
@@ -357,6 +392,7 @@ function main(): void {
     program: SOURCE,
     build: `cc ${NATIVE_CFLAGS.join(' ')} -DMAX_RECORDS=N -DPOOL_SIZE=max(65536, 64*N+64); the valgrind twin with an x86pm.h whose clwb is clflush`,
     runs: RUNS,
+    ...(BASELINE ? { baseline: BASELINE } : {}),
     notes: [
       'each contender is one whole process, timed around its spawn; median of `runs`, the contenders taking turns in each round',
       'CPU: user + system seconds of the process and the children it waited for (GNU time %U + %S): steadier than wall time on a loaded machine',
@@ -364,6 +400,7 @@ function main(): void {
       'every contender starts from the pool `record-flag init` made; pmfit icount copies it (--pool, no --init) and is given no --size',
       'plugin alone: qemu-x86_64 -plugin build/pmfit-tracer.so,pool=POOL,out=TRACE with PMEM_IS_PMEM_FORCE=1, as icount/driver.ts runs its fast pass',
       'valgrind none: the floor of any Valgrind tool on this program (pmemcheck adds its instrumentation and store log on top); it runs the clflush twin because stock Valgrind 3.19 stops at clwb (SIGILL)',
+      'node start: `node -e 0` in the same environment (this machine sets NODE_EXTRA_CA_CERTS, so every Node process reads a CA bundle at start); floorOverPlugin = (node start + plugin alone) / plugin alone, the least any Node command that runs the plugin can reach',
       'singlestepRerun: whether icount/driver.ts would re-run under -singlestep (inexact flush addresses or an unusable register view)',
     ],
     availability: {

@@ -197,7 +197,7 @@ async function runEngineOn(
     },
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const records = Object.values(log.images);
+  const records = [...log.images].map(([, record]) => record);
   const images = log.points.imageCount;
   const errors = records.flatMap((r) => (r.outcome.kind === 'error' ? [r.outcome.error] : []));
   if (errors.length > 0) throw new Error(`${workload}: ${errors.length} checks could not run: ${errors[0]}`);
@@ -286,7 +286,7 @@ async function scaleOne(stores: number): Promise<ScaleRow> {
     replayCommand: (id) => id,
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const distinct = Object.keys(log.images).length;
+  const distinct = log.images.size;
   return {
     stores,
     events: trace.events.length,

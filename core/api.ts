@@ -505,9 +505,13 @@ export interface ImageRecord {
   keptStores?: LostStore[];
 }
 
+/** What an image kept and lost (harness/engine/describe-images.ts). */
+export type ImageDescription = Required<
+  Pick<ImageRecord, 'class' | 'lostLines' | 'lostUnits' | 'lostStores' | 'keptStores'>
+>;
+
 /** An image record with its description filled in (harness/engine/describe-images.ts). */
-export type DescribedImage = ImageRecord &
-  Required<Pick<ImageRecord, 'class' | 'lostLines' | 'lostUnits' | 'lostStores' | 'keptStores'>>;
+export type DescribedImage = ImageRecord & ImageDescription;
 
 /** One crash point: its instruction range, the digests of its images, and where it fails the event before it. */
 export interface PointRecord {
@@ -538,7 +542,41 @@ export interface PointList extends Iterable<PointRecord> {
   describe(index: number, lastEvent: EventRef): void;
   /** The crash points exhaustive could only sample. */
   partialPoints(): number[];
+  /**
+   * Every point with its images by number in the run's ImageList, without making records or keys:
+   * the judge's walks over all points (keys are made only for the few images it keeps).
+   */
+  shapes(): Iterable<PointShape>;
   toJSON(): PointRecord[];
+}
+
+/** A crash point as PointList.shapes gives it. */
+export interface PointShape {
+  index: number;
+  icountFrom: number;
+  icountTo: number;
+  allowed?: [from: number, to: number];
+  imageIds: ArrayLike<number>;
+}
+
+/**
+ * The distinct images of a run by key (their digest), in the order first seen, stored compactly
+ * (harness/engine/image-table.ts): records are made on demand, and JSON.stringify writes them as
+ * an object of ImageRecord by key.
+ */
+export interface ImageList extends Iterable<[key: string, image: ImageRecord]> {
+  readonly size: number;
+  has(key: string): boolean;
+  /** A fresh record of the image (changing it changes nothing in the list). */
+  get(key: string): ImageRecord | undefined;
+  keys(): IterableIterator<string>;
+  /** By the image's number (0, 1, ... in the order first seen), as PointList.shapes gives them. */
+  keyOf(id: number): string;
+  recordOf(id: number): ImageRecord;
+  outcomeOf(id: number): CheckOutcome;
+  /** Fills in what the image kept and lost (the judge describes the failing images only). */
+  describe(key: string, description: ImageDescription): void;
+  toJSON(): Record<string, ImageRecord>;
 }
 
 /** Everything the engine observed; a ScenarioResult is computed from it alone (harness/judge/finalize.ts). */
@@ -556,7 +594,7 @@ export interface RunLog {
   layout?: import('./pool-layout.js').PoolLayout;
   reference: { before?: string; after?: string; boundaries?: string[] };
   points: PointList;
-  images: Record<string, ImageRecord>;
+  images: ImageList;
   perfFindings: PerfFinding[];
   incomplete?: boolean;
   /** Crash points not checked because their place was seen often enough (`points: unique`). */

@@ -199,6 +199,15 @@ export function withUserCodeOption<T>(y: Argv<T>) {
   });
 }
 
+/** How yargs reads the command line; the words after -- are the program's, as given: not numbers (`-- prog 0x10` passes "0x10"). */
+export const PARSER_CONFIGURATION = { 'populate--': true, 'parse-positional-numbers': false } as const;
+
+export function icountBuilder<T>(y: Argv<T>) {
+  return withNativeOptions(y)
+    .option('json', { type: 'boolean', default: false, describe: 'print one JSON object' })
+    .option('timeout', { ...timeoutOption('time limit of --init in ms'), default: DEFAULTS.initTimeoutMs });
+}
+
 /** Options shared by the commands that run a native program: check, allcounts, icount. */
 export function withNativeOptions<T>(y: Argv<T>) {
   return withUserCodeOption(y)

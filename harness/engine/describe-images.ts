@@ -15,16 +15,15 @@ export const MAX_LISTED_STORES = 64;
 
 /** Fills in the description of each image `keys` names that has none yet. */
 export function describeImages(log: RunLog, trace: Trace, initial: Buffer, keys: Iterable<string>): void {
-  const todo = [...new Set(keys)].filter((key) => log.images[key]!.class === undefined);
+  const todo = [...new Set(keys)]
+    .map((key) => ({ key, image: log.images.get(key)! }))
+    .filter(({ image }) => image.class === undefined);
   if (todo.length === 0) return;
-  const choices = todo.map((key) => ({
-    ...parseReplayId(log.images[key]!.replayId),
-    point: log.images[key]!.firstPoint,
-  }));
+  const choices = todo.map(({ image }) => ({ ...parseReplayId(image.replayId), point: image.firstPoint }));
   visitChoices(trace, initial, choices, (i, tracker, choice) => {
     // An eadr image keeps every executed store: nothing is pending-and-chosen, nothing lost.
     const { keptUnits, lost } = choice.model === 'eadr' ? { keptUnits: [], lost: [] } : splitAt(tracker, choice);
-    Object.assign(log.images[todo[i]!]!, {
+    log.images.describe(todo[i]!.key, {
       class: classify(keptUnits, lost),
       lostLines: countLines(lost),
       lostUnits: lost.length,

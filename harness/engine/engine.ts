@@ -2,22 +2,14 @@
 // leave, checks every distinct image once (deduplicated by digest), and records what it saw in a
 // RunLog that the judge (harness/judge/judge-run.ts) turns into verdicts, findings and output groups. Deterministic: the log
 // depends only on the trace, the initial image, the model, the strategy and the seed.
-import type {
-  Checker,
-  ImageRecord,
-  ModelName,
-  OracleName,
-  PointRecord,
-  RunLog,
-  StrategyName,
-  Trace,
-} from '../../core/api.js';
+import type { Checker, ModelName, OracleName, PointRecord, RunLog, StrategyName, Trace } from '../../core/api.js';
 import type { EventTable } from '../../core/trace/event-table.js';
 import { finalIcount, icountRange } from './crash-points.js';
 import { UsageError } from '../../core/support/errors.js';
 import { notPassedReason } from '../../core/support/run-command.js';
 import { rebuildImages } from './model/image-builder.js';
-import { digestKey, digestLookupKey, hashImage, paddedImage } from './model/image-hash.js';
+import { ImageTable } from './image-table.js';
+import { hashImage, paddedImage } from './model/image-hash.js';
 import { LineJournal } from './model/line-journal.js';
 import { PersistencyTracker } from './model/persistency-tracker.js';
 import { LINE_BYTES } from './model/units.js';
@@ -79,6 +71,13 @@ export function inShard(index: number, shard: Shard | undefined): boolean {
   return !shard || index % shard.count === shard.index - 1;
 }
 
+/** The images a crash point shows (by number in the run's ImageTable), as its strategy saw them. */
+interface PointImages {
+  images: number[];
+  stateSpace: number;
+  partial: boolean;
+}
+
 /** Walks the trace and checks every distinct image of the chosen crash points. */
 export async function observe(input: EngineInput): Promise<RunLog> {
   const strategyName = input.strategy ?? defaultStrategy(input.model);
@@ -92,6 +91,10 @@ export async function observe(input: EngineInput): Promise<RunLog> {
   const { events } = input.trace;
   const total = finalIcount(events);
   const boundaries = input.oracle === 'ops' ? operationBoundaries(events) : [];
+  // Most images end the same way (a pass with the same output): the table keeps one outcome for
+  // all of them, and an image's digest, first point and id in a few typed-array columns.
+  const imageTable = new ImageTable();
+  const points = new PointTable(imageTable);
   const log: RunLog = {
     scenario: input.scenario,
     model: input.model,
@@ -100,31 +103,11 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     seed: input.seed,
     replayTemplate: input.replayCommand('{id}'),
     reference: await referenceOutputs(input, boundaries),
-    points: new PointTable(),
-    images: {},
+    points,
+    images: imageTable,
     perfFindings: perfFindings(input.trace, input.initial),
   };
-  const points = log.points as PointTable;
   const pending = new Set<Promise<void>>();
-  // Many images give the same output: keep one copy of each text.
-  const outputs = new Map<string, string>();
-  const intern = (text: string) => {
-    const known = outputs.get(text);
-    if (known !== undefined) return known;
-    outputs.set(text, text);
-    return text;
-  };
-  // Most images end the same way (a pass with the same output): one frozen outcome object for all
-  // of them, not one per image (a million images would spend tens of MiB on copies).
-  const outcomesSeen = new Map<string, ImageRecord['outcome']>();
-  const internOutcome = (outcome: ImageRecord['outcome']): ImageRecord['outcome'] => {
-    const key = JSON.stringify(outcome);
-    // a long output is seldom repeated: its key would only double it
-    if (key.length > 512) return { ...outcome, output: intern(outcome.output) };
-    let shared = outcomesSeen.get(key);
-    if (!shared) outcomesSeen.set(key, (shared = Object.freeze({ ...outcome, output: intern(outcome.output) })));
-    return shared;
-  };
   // The tracker and the journal copy it: the caller's image is used as is when already whole lines.
   const padded = input.initial.length % LINE_BYTES === 0 ? input.initial : paddedImage(input.initial);
   // The model's images as a journal of line changes: checkers take only the lines that differ.
@@ -138,15 +121,13 @@ export async function observe(input: EngineInput): Promise<RunLog> {
   let distinct = 0;
   const placesSeen = new Map<string, number>();
   let skippedPoints = 0;
-  // The key of every image admitted, by a shorter key that is cheaper to build for each candidate.
-  const keys = new Map<string, string>();
   let failing = 0;
   // Journal positions of the images in flight, in the order they were sent: the journal keeps what
   // the oldest of them still needs, and folds the rest away.
   const inFlightPositions: Array<{ position: number; done: boolean }> = [];
   let oldestInFlight = 0;
   // The previous point's images, reused while the tracker has not changed (a marker, a fence with nothing to drain...).
-  let previous: { version: number; record: Pick<PointRecord, 'images' | 'stateSpace' | 'partial'> } | undefined;
+  let previous: { version: number; record: PointImages } | undefined;
 
   for (let index = 0; index <= events.length; index++) {
     if (input.signal?.aborted) {
@@ -172,16 +153,15 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     }
     images += same.images.length;
     const [icountFrom, icountTo] = icountRange(events, index, total);
-    const record: Omit<PointRecord, 'lastEvent'> = {
+    const record: Omit<PointRecord, 'lastEvent' | 'images'> = {
       index,
       icountFrom,
       icountTo,
-      images: same.images,
       stateSpace: same.stateSpace,
       partial: same.partial,
       ...(boundaries.length > 0 ? { allowed: allowedBoundaries(boundaries, index, tracker) } : {}),
     };
-    points.push(record);
+    points.pushIds(record, same.images);
     input.onProgress?.({ pointsDone: index + 1, pointsTotal: events.length + 1, images, distinct, failing });
     while (pending.size >= input.inFlight) await Promise.race(pending);
     if (journal.size > JOURNAL_TRIM_ENTRIES) trimJournal();
@@ -190,26 +170,24 @@ export async function observe(input: EngineInput): Promise<RunLog> {
   if (input.points?.mode === 'unique') log.skippedPoints = skippedPoints;
   return log;
 
-  function admit(candidate: CandidateImage, index: number): string {
-    const lookup = digestLookupKey(candidate.digest);
-    const known = keys.get(lookup);
-    if (known !== undefined) return known;
-    const key = digestKey(candidate.digest);
-    keys.set(lookup, key);
+  /** The image's number in the table: a known one's, or a new one's, sent to be checked. */
+  function admit(candidate: CandidateImage, index: number): number {
+    const known = imageTable.find(candidate.digest);
+    if (known >= 0) return known;
     // What it kept and lost is described later, and only if it fails (describe-images.ts).
-    log.images[key] = { replayId: candidate.replayId, firstPoint: index, outcome: NOT_CHECKED };
+    const id = imageTable.add(candidate.digest, candidate.replayId, index);
     distinct += 1;
     const image = candidate.image(input.initial.length);
     const slot = { position: image.position, done: false };
     inFlightPositions.push(slot);
     const job = input.checker.check(image).then((outcome) => {
-      log.images[key]!.outcome = internOutcome(outcome);
+      imageTable.setOutcome(id, outcome);
       if (outcome.kind !== 'passed') failing += 1;
       slot.done = true;
       pending.delete(job);
     });
     pending.add(job);
-    return key;
+    return id;
   }
 
   /** Folds the journal up to the oldest image still in flight. */
@@ -222,8 +200,6 @@ export async function observe(input: EngineInput): Promise<RunLog> {
     if ((upTo - journal.start) * 2 >= journal.size) journal.trim(upTo);
   }
 }
-
-const NOT_CHECKED: ImageRecord['outcome'] = Object.freeze({ kind: 'error', output: '', error: 'not checked' });
 
 /** Journal entries kept before the engine folds the ones no image in flight needs. */
 const JOURNAL_TRIM_ENTRIES = 1 << 14;

@@ -1,10 +1,13 @@
 // The crash points a run checked (RunLog.points), column by column: a handful of typed arrays and
-// one flat list of image keys. Consecutive points that show the same images (the engine hands the
-// same record again while nothing pending changed) share one entry of the image lists (a range of
-// the key list, the state space, partial), so a point costs 24 bytes, and a new list 17 bytes and 8
-// per key — where a PointRecord object with its own key array cost ~340. The event before a point is kept only for the few points described (failing ones).
+// one flat list of image numbers (in the run's ImageTable, which knows their keys). Consecutive
+// points that show the same images (the engine hands the same list again while nothing pending
+// changed) share one entry of the image lists (a range of the number list, the state space,
+// partial), so a point costs 24 bytes, and a new list 17 bytes and 4 per image — where a
+// PointRecord object with its own key array cost ~340. The event before a point is kept only for
+// the few points described (failing ones).
 // Iterating or `atPoint` materializes PointRecords; JSON.stringify writes exactly those records.
-import type { EventRef, PointList, PointRecord } from '../../core/api.js';
+import type { EventRef, PointList, PointRecord, PointShape } from '../../core/api.js';
+import type { ImageTable } from './image-table.js';
 
 const INITIAL_ROWS = 64;
 const PARTIAL = 1;
@@ -27,14 +30,22 @@ export class PointTable implements PointList {
   private listFlags = new Uint8Array(INITIAL_ROWS);
   /** ops oracle only: [from, to] per point, allocated with the first point that has them. */
   private allowed: Uint32Array | undefined;
-  private readonly keys: string[] = [];
+  /** The image numbers of every list, one after another. */
+  private imageIds = new Uint32Array(INITIAL_ROWS);
+  private imageIdCount = 0;
   /** The image list pushed last, by reference: the next point shares its entry when handed the same one. */
-  private lastList: { images: readonly string[]; stateSpace: number; partial: boolean } | undefined;
+  private lastList: { ids: readonly number[]; stateSpace: number; partial: boolean } | undefined;
   private readonly lastEvents = new Map<number, EventRef>();
 
-  /** A table of `records`, which must be in ascending crash-point order (a merge sorts them first). */
-  static from(records: Iterable<PointRecord>): PointTable {
-    const table = new PointTable();
+  /** `images`: the run's images, which the points' image numbers refer to. */
+  constructor(private readonly images: ImageTable) {}
+
+  /**
+   * A table of `records`, which must be in ascending crash-point order (a merge sorts them first),
+   * whose image keys are all in `images`.
+   */
+  static from(records: Iterable<PointRecord>, images: ImageTable): PointTable {
+    const table = new PointTable(images);
     for (const record of records) {
       table.push(record);
       if (record.lastEvent) table.describe(record.index, record.lastEvent);
@@ -46,11 +57,22 @@ export class PointTable implements PointList {
     return this.rows;
   }
 
-  /**
-   * Appends the next crash point (ascending). A point handed the same `images` array as the point
-   * before (with the same state space and partial) shares its list instead of copying it.
-   */
+  /** Appends the next crash point (ascending), its images by key. */
   push(record: Omit<PointRecord, 'lastEvent'>): void {
+    const ids = record.images.map((key) => {
+      const id = this.images.idOf(key);
+      if (id < 0) throw new RangeError(`image ${key} of crash point ${record.index} is not in the log`);
+      return id;
+    });
+    this.pushIds(record, ids);
+  }
+
+  /**
+   * Appends the next crash point (ascending), its images by number. A point handed the same `ids`
+   * array as the point before (with the same state space and partial) shares its list instead of
+   * copying it.
+   */
+  pushIds(record: Omit<PointRecord, 'lastEvent' | 'images'>, ids: readonly number[]): void {
     if (record.index > MAX_INDEX) throw new RangeError(`crash point ${record.index} is past ${MAX_INDEX}`);
     if (this.rows > 0 && record.index <= this.indexes[this.rows - 1]!)
       throw new RangeError(`crash point ${record.index} comes after point ${this.indexes[this.rows - 1]}`);
@@ -62,18 +84,20 @@ export class PointTable implements PointList {
     const last = this.lastList;
     const shared =
       last !== undefined &&
-      sameKeys(last.images, record.images) &&
+      sameIds(last.ids, ids) &&
       last.stateSpace === record.stateSpace &&
       last.partial === record.partial;
     if (!shared) {
       if (this.lists === this.keyStarts.length) this.growLists();
       const list = this.lists++;
-      this.keyStarts[list] = this.keys.length;
-      this.keyCounts[list] = record.images.length;
+      this.keyStarts[list] = this.imageIdCount;
+      this.keyCounts[list] = ids.length;
       this.stateSpaces[list] = record.stateSpace;
       this.listFlags[list] = record.partial ? PARTIAL : 0;
-      for (const key of record.images) this.keys.push(key);
-      this.lastList = { images: record.images, stateSpace: record.stateSpace, partial: record.partial };
+      if (this.imageIdCount + ids.length > this.imageIds.length)
+        this.imageIds = grown(this.imageIds, Math.max(2 * this.imageIds.length, this.imageIdCount + ids.length));
+      for (const id of ids) this.imageIds[this.imageIdCount++] = id;
+      this.lastList = { ids, stateSpace: record.stateSpace, partial: record.partial };
     }
     this.listIds[i] = this.lists - 1;
     if (record.allowed) {
@@ -116,11 +140,26 @@ export class PointTable implements PointList {
     return out;
   }
 
-  /** Bytes the columns and the key list hold (the key strings are the image records'): for benchmarks. */
+  /** Bytes the columns and the image number list hold: for benchmarks. */
   get byteSize(): number {
     const points = this.indexes.length * (4 + 8 + 8 + 4) + (this.allowed?.length ?? 0) * 4;
     const lists = this.keyStarts.length * (4 + 4 + 8 + 1);
-    return points + lists + this.keys.length * 8;
+    return points + lists + this.imageIds.byteLength;
+  }
+
+  *shapes(): Iterable<PointShape> {
+    for (let i = 0; i < this.rows; i++) {
+      const list = this.listIds[i]!;
+      const start = this.keyStarts[list]!;
+      const allowed = this.allowed && this.allowed[2 * i] !== NO_ALLOWED ? this.allowed : undefined;
+      yield {
+        index: this.indexes[i]!,
+        icountFrom: this.icountFroms[i]!,
+        icountTo: this.icountTos[i]!,
+        ...(allowed ? { allowed: [allowed[2 * i]!, allowed[2 * i + 1]!] as [number, number] } : {}),
+        imageIds: this.imageIds.subarray(start, start + this.keyCounts[list]!),
+      };
+    }
   }
 
   *[Symbol.iterator](): Iterator<PointRecord> {
@@ -135,6 +174,8 @@ export class PointTable implements PointList {
   private record(i: number): PointRecord {
     const list = this.listIds[i]!;
     const start = this.keyStarts[list]!;
+    const images: string[] = [];
+    for (let k = start; k < start + this.keyCounts[list]!; k++) images.push(this.images.keyOf(this.imageIds[k]!));
     const lastEvent = this.lastEvents.get(i);
     const allowed = this.allowed && this.allowed[2 * i] !== NO_ALLOWED ? this.allowed : undefined;
     // key order as the engine's records had it (lastEvent was added last, by the judge)
@@ -142,7 +183,7 @@ export class PointTable implements PointList {
       index: this.indexes[i]!,
       icountFrom: this.icountFroms[i]!,
       icountTo: this.icountTos[i]!,
-      images: this.keys.slice(start, start + this.keyCounts[list]!),
+      images,
       stateSpace: this.stateSpaces[list]!,
       partial: (this.listFlags[list]! & PARTIAL) !== 0,
       ...(allowed ? { allowed: [allowed[2 * i]!, allowed[2 * i + 1]!] } : {}),
@@ -185,11 +226,11 @@ export class PointTable implements PointList {
   }
 }
 
-/** The same array, or (records read back from JSON) a short one with the same keys. */
-function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+/** The same array, or (records read back from JSON) a short one with the same images. */
+function sameIds(a: readonly number[], b: readonly number[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length || a.length > 64) return false;
-  return a.every((key, i) => key === b[i]);
+  return a.every((id, i) => id === b[i]);
 }
 
 function grown<T extends Float64Array | Uint32Array | Uint8Array>(column: T, length: number): T {

@@ -7,6 +7,7 @@
 // identity are merged by toFindings.
 import type {
   BugOccurrence,
+  CheckOutcome,
   DescribedImage,
   Finding,
   FindingClass,
@@ -14,12 +15,12 @@ import type {
   ImageRecord,
   LostStore,
   PointList,
-  PointRecord,
+  PointShape,
   RunLog,
   Verdict,
 } from '../../core/api.js';
 import { fillReplayCommand, withTraceDigest } from '../engine/replay-id.js';
-import { verdictAt } from './verdicts.js';
+import { verdictFor } from './verdicts.js';
 
 /** One distinct image that failed, and every crash point where it failed. */
 export interface FailingImage {
@@ -68,24 +69,29 @@ export interface DiagnosedBug
  * merged log) every failing image must already carry one.
  */
 export function failingImages(log: RunLog, describe?: (keys: string[]) => void): FailingImage[] {
-  const failing = new Map<string, Omit<FailingImage, 'image'> & { image: ImageRecord }>();
-  // points are ascending (PointList)
-  for (const point of log.points) {
-    for (const key of point.images) {
-      const image = log.images[key]!;
-      const known = failing.get(key);
+  const failing = new Map<number, Omit<FailingImage, 'image'> & { image: ImageRecord }>();
+  // points are ascending (PointList); images are read by number, their keys and records made only
+  // for the ones that fail
+  for (const point of log.points.shapes()) {
+    for (let i = 0; i < point.imageIds.length; i++) {
+      const id = point.imageIds[i]!;
+      const known = failing.get(id);
       if (known) {
-        if (known.points.at(-1) !== point.index && fails(log, image, point)) known.points.push(point.index);
+        if (known.points.at(-1) !== point.index && fails(log, known.image.outcome, point))
+          known.points.push(point.index);
         continue;
       }
-      const verdict = verdictAt(log, image, point);
-      if (verdict.status !== 'consistent') failing.set(key, { key, image, points: [point.index], verdict });
+      const verdict = verdictFor(log, log.images.outcomeOf(id), point.allowed);
+      if (verdict.status !== 'consistent')
+        failing.set(id, { key: log.images.keyOf(id), image: log.images.recordOf(id), points: [point.index], verdict });
     }
   }
-  describe?.([...failing.keys()]);
+  describe?.([...failing.values()].map((f) => f.key));
   const described = [...failing.values()].map((f) => {
-    if (!isDescribed(f.image)) throw new Error(`failing image ${f.image.replayId} has no description`);
-    return { ...f, image: f.image };
+    // the records are the list's copies: read again, with the descriptions just filled in
+    const image = describe ? log.images.get(f.key)! : f.image;
+    if (!isDescribed(image)) throw new Error(`failing image ${image.replayId} has no description`);
+    return { ...f, image };
   });
   return described.sort((a, b) => smaller(a.image, b.image));
 }
@@ -94,9 +100,9 @@ export function isDescribed(image: ImageRecord): image is DescribedImage {
   return image.class !== undefined && image.lostStores !== undefined && image.keptStores !== undefined;
 }
 
-function fails(log: RunLog, image: ImageRecord, point: PointRecord): boolean {
+function fails(log: RunLog, outcome: CheckOutcome, point: PointShape): boolean {
   // Only the ops oracle's verdict depends on the point; the others fail wherever the image shows.
-  return log.oracle !== 'ops' || verdictAt(log, image, point).status !== 'consistent';
+  return log.oracle !== 'ops' || verdictFor(log, outcome, point.allowed).status !== 'consistent';
 }
 
 /** Orders images by lost lines, then lost units, then where they first showed: the smallest, earliest failure first. */

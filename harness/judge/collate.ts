@@ -13,7 +13,13 @@ export function collateOutputs(observations: Iterable<Observation>): OutputGroup
   for (const o of observations) {
     let group = byOutput.get(o.output);
     if (!group) byOutput.set(o.output, (group = { ranges: [], images: 0 }));
-    group.ranges.push([o.from, o.to]);
+    // Observations come point by point, so most extend the group's last range: merged at once, a
+    // run of 10^6 points keeps a few ranges per output, not a pair per image.
+    const last = group.ranges[group.ranges.length - 1];
+    if (last && o.from <= last[1] + 1 && o.to >= last[0] - 1) {
+      last[0] = Math.min(last[0], o.from);
+      last[1] = Math.max(last[1], o.to);
+    } else group.ranges.push([o.from, o.to]);
     group.images += 1;
   }
   const groups = [...byOutput].map(([output, g]) => ({ output, iterations: mergeRanges(g.ranges), images: g.images }));

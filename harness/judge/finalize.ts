@@ -1,7 +1,7 @@
 // Turns what the engine observed (a RunLog) and the bugs found in it into a ScenarioResult:
 // verdicts, one finding per bug, output groups, summary and coverage. A whole run and the merge of
 // its shards go through this one function (a merge without re-simulation: see finalize).
-import type { ImageRecord, RunLog, ScenarioResult } from '../../core/api.js';
+import type { CheckOutcome, RunLog, ScenarioResult } from '../../core/api.js';
 import {
   type DiagnosedBug,
   failingImages,
@@ -43,7 +43,7 @@ export function finalize(log: RunLog, wallMs: number, diagnosed?: readonly Diagn
           : 'consistent',
       crashPoints: log.points.length,
       images,
-      distinctImages: Object.keys(log.images).length,
+      distinctImages: log.images.size,
       findings: findings.length,
       wallMs,
     },
@@ -60,8 +60,7 @@ export { verdictAt };
  * What a group shows for one image: the check's output, and how the check died as a marker in
  * angle brackets (the collation compares these texts, so they stay fixed; not prose of a finding).
  */
-function renderOutput(image: ImageRecord): string {
-  const o = image.outcome;
+function renderOutput(o: CheckOutcome): string {
   if (o.kind === 'error') return `<check error: ${o.error}>`;
   if (o.kind === 'timed-out') return `${o.output}<check timed out>`;
   if (o.kind === 'crashed') return `${o.output}<check killed by ${o.signal}>`;
@@ -70,8 +69,9 @@ function renderOutput(image: ImageRecord): string {
 
 /** What each image showed at each point, one point at a time (never all points' records at once). */
 function* observations(log: RunLog): Generator<Observation> {
-  for (const p of log.points)
-    for (const key of p.images) yield { output: renderOutput(log.images[key]!), from: p.icountFrom, to: p.icountTo };
+  for (const p of log.points.shapes())
+    for (let i = 0; i < p.imageIds.length; i++)
+      yield { output: renderOutput(log.images.outcomeOf(p.imageIds[i]!)), from: p.icountFrom, to: p.icountTo };
 }
 
 /** The bugs of a log grouped without re-simulation: each candidate's smallest image is its witness. */

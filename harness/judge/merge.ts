@@ -15,6 +15,7 @@ import type { ImageRecord, PointRecord, Report, RunLog, ScenarioResult } from '.
 import { UsageError } from '../../core/support/errors.js';
 import { MODEL_NAMES, ORACLE_NAMES, STRATEGY_NAMES } from '../../core/support/names.js';
 import { finalize } from './finalize.js';
+import { ImageTable } from '../engine/image-table.js';
 import { PointTable } from '../engine/point-table.js';
 import { isDescribed } from './bugs.js';
 
@@ -53,10 +54,14 @@ function mergeRun(shards: ScenarioResult[]): ScenarioResult {
     throw new UsageError(`a shard of ${first.scenario} (${first.model}) is given twice`);
   const logs = shards.map((s) => s.log!);
   checkOneRun(shards);
+  const images = mergeImages(logs);
   const log: RunLog = {
     ...logs[0]!,
-    points: PointTable.from(logs.flatMap((l) => [...l.points]).sort((a, b) => a.index - b.index)),
-    images: mergeImages(logs),
+    points: PointTable.from(
+      logs.flatMap((l) => [...l.points]).sort((a, b) => a.index - b.index),
+      images,
+    ),
+    images,
     ...(logs.some((l) => l.incomplete) ? { incomplete: true } : {}),
   };
   const wallMs = Math.max(...shards.map((s) => s.summary.wallMs));
@@ -72,19 +77,19 @@ export const MERGE_NOTE =
  * records that describe it if any does (a shard describes only the images that failed in it, and
  * a failing image fails in the shard that holds the crash point where it fails).
  */
-function mergeImages(logs: RunLog[]): Record<string, ImageRecord> {
-  const images: Record<string, ImageRecord> = {};
+function mergeImages(logs: RunLog[]): ImageTable {
+  const images = new Map<string, ImageRecord>();
   for (const log of logs) {
-    for (const [key, image] of Object.entries(log.images)) {
-      const known = images[key];
+    for (const [key, image] of log.images) {
+      const known = images.get(key);
       const better =
         !known ||
         (isDescribed(image) && !isDescribed(known)) ||
         (isDescribed(image) === isDescribed(known) && image.firstPoint < known.firstPoint);
-      if (better) images[key] = image;
+      if (better) images.set(key, image);
     }
   }
-  return images;
+  return ImageTable.from(images);
 }
 
 /** Everything a log says about its run and trace, apart from the points and images it checked. */
@@ -206,8 +211,10 @@ function checkLog(log: RunLog, where: string, result: ScenarioResult): void {
   // as read from JSON, the points are an array of records until checked
   const records = log.points as unknown as PointRecord[];
   need(Array.isArray(records), `${where}.points`, 'an array', records);
-  need(isObject(log.images), `${where}.images`, 'an object', log.images);
-  for (const [key, image] of Object.entries(log.images)) checkImage(image, `${where}.images[${JSON.stringify(key)}]`);
+  // as read from JSON, the images are an object of records by key until checked
+  const imageRecords = log.images as unknown as Record<string, ImageRecord>;
+  need(isObject(imageRecords), `${where}.images`, 'an object', imageRecords);
+  for (const [key, image] of Object.entries(imageRecords)) checkImage(image, `${where}.images[${JSON.stringify(key)}]`);
   records.forEach((point, i) => {
     const at = `${where}.points[${i}]`;
     need(isObject(point), at, 'an object', point);
@@ -229,7 +236,7 @@ function checkLog(log: RunLog, where: string, result: ScenarioResult): void {
     );
     need(Array.isArray(point.images), `${at}.images`, 'an array', point.images);
     for (const key of point.images)
-      need(typeof key === 'string' && Object.hasOwn(log.images, key), `${at}.images`, 'keys of log.images', key);
+      need(typeof key === 'string' && Object.hasOwn(imageRecords, key), `${at}.images`, 'keys of log.images', key);
     if (point.allowed !== undefined)
       need(
         Array.isArray(point.allowed) && point.allowed.length === 2 && point.allowed.every(isCount),
@@ -238,7 +245,8 @@ function checkLog(log: RunLog, where: string, result: ScenarioResult): void {
         point.allowed,
       );
   });
-  log.points = PointTable.from(records);
+  log.images = ImageTable.from(Object.entries(imageRecords));
+  log.points = PointTable.from(records, log.images as ImageTable);
 }
 
 function checkImage(image: ImageRecord, where: string): void {

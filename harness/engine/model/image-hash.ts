@@ -46,15 +46,6 @@ function hex8(v: number): string {
   return v.toString(16).padStart(8, '0');
 }
 
-/** A short key of a digest for lookups (8 UTF-16 code units): cheaper to build than digestKey. */
-export function digestLookupKey(acc: Uint32Array): string {
-  const a = acc[0]!;
-  const b = acc[1]!;
-  const c = acc[2]!;
-  const d = acc[3]!;
-  return String.fromCharCode(a >>> 16, a & 0xffff, b >>> 16, b & 0xffff, c >>> 16, c & 0xffff, d >>> 16, d & 0xffff);
-}
-
 /** A copy of `image` zero-padded to whole cache lines, the shape every model image has. */
 export function paddedImage(image: Uint8Array): Buffer {
   const out = Buffer.alloc(Math.ceil(image.length / LINE_BYTES) * LINE_BYTES);

@@ -29,17 +29,17 @@ test('observe visits every crash point and checks each distinct image once', asy
     [...log.points].map((p) => p.index),
     [0, 1, 2, 3, 4],
   );
-  t.is(checker.checked, Object.keys(log.images).length, 'one check per distinct image');
+  t.is(checker.checked, log.images.size, 'one check per distinct image');
   // After the two stores both lines are pending with one unit each: four images.
   t.is(log.points.atPoint(2)!.stateSpace, 4);
   t.is(log.points.atPoint(2)!.images.length, 4);
   // After the fence the flag is durable and only the data line is pending: two images.
   t.is(log.points.atPoint(4)!.stateSpace, 2);
   // The engine describes no image; the judge asks for the failing ones to be described.
-  t.true(Object.values(log.images).every((i) => i.class === undefined && i.lostStores === undefined));
-  const failingKeys = Object.keys(log.images).filter((key) => log.images[key]!.outcome.kind !== 'passed');
+  t.true([...log.images].every(([, i]) => i.class === undefined && i.lostStores === undefined));
+  const failingKeys = [...log.images.keys()].filter((key) => log.images.get(key)!.outcome.kind !== 'passed');
   describeImages(log, engineInput.trace, engineInput.initial, failingKeys);
-  const failing = failingKeys.map((key) => log.images[key]!);
+  const failing = failingKeys.map((key) => log.images.get(key)!);
   t.true(failing.length > 0);
   for (const image of failing) {
     t.is(image.class, 'missing-flush', 'the lost data line was never flushed');

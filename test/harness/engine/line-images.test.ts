@@ -79,7 +79,7 @@ test('every image a checker receives is the image its digest names', async (t) =
         inFlight: 4,
         replayCommand: (id) => id,
       });
-      for (const [key, record] of Object.entries(log.images)) {
+      for (const [key, record] of log.images) {
         t.is(record.outcome.output, `${POOL}:${key}`, `${model}/${strategy} ${record.replayId}`);
         checked++;
       }
@@ -213,7 +213,7 @@ test('a TS worker composes each image from line deltas exactly, though its check
           inFlight: 8,
           replayCommand: (id) => id,
         });
-        for (const [key, record] of Object.entries(log.images)) {
+        for (const [key, record] of log.images) {
           t.is(record.outcome.output, `${POOL}:${key}`, `${model}/${strategy} ${record.replayId}`);
           checked++;
         }

@@ -2,7 +2,16 @@
 // consecutive points with the same images share one list.
 import test from 'ava';
 import type { PointRecord } from '../../../core/api.js';
+import { ImageTable } from '../../../harness/engine/image-table.js';
 import { PointTable } from '../../../harness/engine/point-table.js';
+
+/** The run's images the points refer to, by these keys. */
+function imagesOf(keys: readonly string[]): ImageTable {
+  return ImageTable.from(
+    keys.map((key) => [key, { replayId: 'adr@0', firstPoint: 0, outcome: { kind: 'passed', output: '' } }]),
+  );
+}
+const IMAGES = imagesOf(['k0', 'k1', 'k2']);
 
 function records(): PointRecord[] {
   const shared = ['k1', 'k2'];
@@ -15,7 +24,7 @@ function records(): PointRecord[] {
 }
 
 test('records, their JSON and the sums come back as they went in, the described event last', (t) => {
-  const table = PointTable.from(records());
+  const table = PointTable.from(records(), IMAGES);
   const described = { kind: 'fence' as const, seq: 5, variant: 'sfence' as const };
   table.describe(6, described);
   const expected = records();
@@ -29,7 +38,7 @@ test('records, their JSON and the sums come back as they went in, the described 
 });
 
 test('points are found by their number, also in a shard that holds every third one', (t) => {
-  const table = PointTable.from(records());
+  const table = PointTable.from(records(), IMAGES);
   t.is(table.atPoint(6)!.icountTo, 2 ** 40);
   t.is(table.atPoint(9)!.images.length, 0);
   for (const missing of [1, 2, 4, 10]) t.is(table.atPoint(missing), undefined);
@@ -38,17 +47,21 @@ test('points are found by their number, also in a shard that holds every third o
 
 test('points must ascend', (t) => {
   const [a, b] = records();
-  t.throws(() => PointTable.from([b!, a!]), { instanceOf: RangeError, message: /crash point 0 comes after point 3/ });
+  t.throws(() => PointTable.from([b!, a!], IMAGES), {
+    instanceOf: RangeError,
+    message: /crash point 0 comes after point 3/,
+  });
 });
 
 test('consecutive points with the same images share one list: a point costs a few tens of bytes', (t) => {
-  const same = PointTable.from([]);
-  const distinct = PointTable.from([]);
   const images = ['a', 'b', 'c', 'd'];
+  const keys = Array.from({ length: 10_000 }, (_, i) => images.map((k) => `${k}${i}`));
+  const same = PointTable.from([], imagesOf(images));
+  const distinct = PointTable.from([], imagesOf(keys.flat()));
   for (let i = 0; i < 10_000; i++) {
     const point = { index: i, icountFrom: i, icountTo: i, stateSpace: 4, partial: false };
     same.push({ ...point, images });
-    distinct.push({ ...point, images: [`a${i}`, `b${i}`, `c${i}`, `d${i}`] });
+    distinct.push({ ...point, images: keys[i]! });
   }
   t.is(same.imageCount, 40_000);
   t.deepEqual(same.atPoint(9_999)!.images, images);

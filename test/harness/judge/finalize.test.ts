@@ -2,6 +2,7 @@
 // the sites they lose, as `pmfit merge` does without re-simulation; the smallest image is the
 // witness), verdicts, counts, coverage and replay commands.
 import test from 'ava';
+import { ImageTable } from '../../../harness/engine/image-table.js';
 import { PointTable } from '../../../harness/engine/point-table.js';
 import type { ImageRecord, PointRecord, RunLog } from '../../../core/api.js';
 import { REPLAY_ID_SLOT, replayCommandFor } from '../../../harness/engine/replay-id.js';
@@ -40,6 +41,14 @@ const point = (index: number, images: string[], more: Partial<PointRecord> = {})
 });
 
 function log(): RunLog {
+  const images = ImageTable.from(
+    Object.entries({
+      ok: image('adr@0', 0, true, 0),
+      big: image('adr@1', 1, false, 2),
+      small: image('adr@1/*,1:0', 1, false, 1),
+      other: image('adr@3', 3, false, 1, { lostStores: [store(7, 640, 'b.c:9')] }),
+    }),
+  );
   return {
     scenario: 's',
     model: 'adr',
@@ -49,18 +58,16 @@ function log(): RunLog {
     replayTemplate: replayCommandFor(['pmfit', 'replay', REPLAY_ID_SLOT, '--scenario', 's'])(REPLAY_ID_SLOT),
     traceDigest: 'abc123',
     reference: {},
-    points: PointTable.from([
-      point(0, ['ok']),
-      point(1, ['ok', 'big', 'small'], { lastEvent: { kind: 'fence', seq: 0, variant: 'sfence' } }),
-      point(2, ['big', 'small']),
-      point(3, ['ok', 'other']),
-    ]),
-    images: {
-      ok: image('adr@0', 0, true, 0),
-      big: image('adr@1', 1, false, 2),
-      small: image('adr@1/*,1:0', 1, false, 1),
-      other: image('adr@3', 3, false, 1, { lostStores: [store(7, 640, 'b.c:9')] }),
-    },
+    points: PointTable.from(
+      [
+        point(0, ['ok']),
+        point(1, ['ok', 'big', 'small'], { lastEvent: { kind: 'fence', seq: 0, variant: 'sfence' } }),
+        point(2, ['big', 'small']),
+        point(3, ['ok', 'other']),
+      ],
+      images,
+    ),
+    images,
     perfFindings: [],
   };
 }
@@ -116,11 +123,14 @@ test('summary and coverage count what was observed', (t) => {
 
 test('a check that could not run makes the verdict unknown, never consistent', (t) => {
   const l = log();
-  l.images = {
-    ok: image('adr@0', 0, true, 0),
-    err: { ...image('adr@1', 1, false, 1), outcome: { kind: 'error', output: '', error: 'threw' } },
-  };
-  l.points = PointTable.from([point(0, ['ok']), point(1, ['err'])]);
+  const images = ImageTable.from(
+    Object.entries({
+      ok: image('adr@0', 0, true, 0),
+      err: { ...image('adr@1', 1, false, 1), outcome: { kind: 'error' as const, output: '', error: 'threw' } },
+    }),
+  );
+  l.images = images;
+  l.points = PointTable.from([point(0, ['ok']), point(1, ['err'])], images);
   const result = finalize(l, 0);
   t.is(result.summary.verdict, 'unknown');
   t.deepEqual(result.findings[0]!.failure, { kind: 'check-error', error: 'threw' });
@@ -128,8 +138,8 @@ test('a check that could not run makes the verdict unknown, never consistent', (
 
 test('a clean log is consistent, and an interrupted one says so', (t) => {
   const l = log();
-  l.points = PointTable.from([point(0, ['ok'])]);
-  l.images = { ok: image('adr@0', 0, true, 0) };
+  l.images = ImageTable.from([['ok', image('adr@0', 0, true, 0)]]);
+  l.points = PointTable.from([point(0, ['ok'])], l.images as ImageTable);
   l.incomplete = true;
   const result = finalize(l, 0);
   t.is(result.summary.verdict, 'consistent');
