@@ -10,7 +10,7 @@ import type { NativeArgs } from './commands/native-options.js';
 
 export type IcountArgv = NativeArgs & { json: boolean; timeout: number; 'trace-timeout': number };
 
-const TEXT_OPTIONS = new Set(['pool', 'init', 'from', 'to', 'ops-between']);
+const TEXT_OPTIONS = new Set(['init', 'from', 'to', 'ops-between']);
 const NUMBER_OPTIONS = new Set(['size', 'timeout', 'trace-timeout']);
 /** Whole numbers as yargs reads them too: no sign, exponent, hex or leading zeros. */
 const PLAIN_NUMBER = /^(0|[1-9]\d{0,14})$/;
@@ -33,7 +33,8 @@ export function plainIcountArgv(words: readonly string[]): IcountArgv | undefine
     // a value that looks like an option is one to yargs
     if (i + 1 >= end || value === undefined || value.startsWith('-')) return undefined;
     i++;
-    if (name === 'user-code') argv[name] = [...((argv[name] as string[] | undefined) ?? []), value];
+    // repeatable, and an array to yargs even once (--pool NAME=FILE: several pools)
+    if (name === 'user-code' || name === 'pool') argv[name] = [...((argv[name] as string[] | undefined) ?? []), value];
     else if (argv[name] !== undefined) return undefined;
     else if (TEXT_OPTIONS.has(name)) argv[name] = value;
     else if (NUMBER_OPTIONS.has(name) && PLAIN_NUMBER.test(value)) argv[name] = Number(value);

@@ -56,6 +56,8 @@ const ACCEPTED: string[][] = [
   ['--from', 'f', '--to', 'g', '--ops-between', 'op', '--trace-timeout', '1000', '--pool', 'p', '--', 'prog'],
   ['--user-code', 'a/*', '--pool', '123', '--user-code', '*/b.so', '--json', '--', 'prog'],
   ['--pool', '', '--init', '', '--', 'prog'],
+  // several pools: --pool is repeatable (an array either way)
+  ['--pool', 'log=a', '--pool', 'data=b', '--json', '--', 'prog', '{log}', '{data}'],
 ];
 
 test('the spellings it accepts give exactly what yargs gives', async (t) => {
@@ -73,7 +75,6 @@ test('anything else is left to yargs', (t) => {
     ['--pool', 'p', '--'],
     ['--', 'prog'],
     ['--help'],
-    ['--pool', 'p', '--pool', 'q', '--', 'prog'],
     ['--pool', 'p', '--json', '--json', '--', 'prog'],
     ['--pool', 'p', '--json', 'false', '--', 'prog'],
     ['--pool', 'p', '--size', '1e3', '--', 'prog'],
