@@ -222,6 +222,9 @@ function checkPoolSet(dir: string, program: string, models: string[]) {
     '--check',
     `${program} check {obj}`,
     ...models.flatMap((m) => ['--model', m]),
+    // the transaction alone: opening and closing the pool are libpmemobj's own business
+    '--from',
+    'increment',
     '--save-trace',
     saved,
     '--quiet',
