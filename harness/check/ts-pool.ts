@@ -32,6 +32,8 @@ interface Slot {
   worker: Worker;
   /** The worker has imported the scenario: time spent before does not count. */
   ready: boolean;
+  /** Settles once the worker is ready, failed or gone: until then it is still importing its module. */
+  loaded: Promise<void>;
   /** Jobs sent to the worker, oldest (the one running) first. */
   inFlight: Job[];
   timer?: { cancel(): void };
@@ -133,7 +135,16 @@ export class TsCheckPool implements Checker {
   async close(): Promise<void> {
     this.closed = true;
     for (const slot of this.slots) slot.timer?.cancel();
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    // A worker terminated while its top-level await (the scenario's import) is pending takes the
+    // whole process down in Node 20's V8 ("Check failed: (location_) != nullptr", nodejs/node
+    // #53238): let it finish loading first, within the check time limit (a module whose import never
+    // settles is terminated anyway).
+    await Promise.all(
+      this.slots.map(async (s) => {
+        await settledWithin(s.loaded, this.options.timeoutMs);
+        await s.worker.terminate();
+      }),
+    );
   }
 
   /** Starts a worker for `slot`; events of a worker the slot no longer owns are ignored. */
@@ -145,9 +156,16 @@ export class TsCheckPool implements Checker {
     slot.worker = worker;
     slot.ready = false;
     slot.synced = undefined;
+    let loaded = (): void => {};
+    slot.loaded = new Promise<void>((resolve) => {
+      loaded = resolve;
+    });
+    worker.once('exit', loaded);
+    worker.once('error', loaded);
     worker.on('message', (msg: { id: number; outcome: CheckOutcome } | { ready: true }) => {
       if (slot.worker !== worker) return;
       if ('ready' in msg) {
+        loaded();
         slot.ready = true;
         this.armTimer(slot);
       } else this.finish(slot, msg.outcome);
@@ -241,4 +259,18 @@ export class TsCheckPool implements Checker {
     this.queue.unshift(...unchecked);
     if (!this.closed) this.startWorker(slot);
   }
+}
+
+/**
+ * Waits for `promise` at most `ms`. The timer keeps the process alive meanwhile: the workers are
+ * unref'd, so without it a process with nothing else to do would end before their ready message.
+ */
+function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, Math.max(1, Math.min(ms, 2_147_483_647)));
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
