@@ -41,10 +41,13 @@ main(int argc, char *argv[])
 `;
 
 function sh(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv }) {
+  const env = { ...(options.env ?? process.env) };
+  // `make test` clears NODE_EXTRA_CA_CERTS for speed; npm may need it to reach the registry
+  if (command === 'npm' && process.env.PMFIT_TEST_CA_CERTS) env.NODE_EXTRA_CA_CERTS = process.env.PMFIT_TEST_CA_CERTS;
   const r = spawnSync(command, args, {
     cwd: options.cwd,
     encoding: 'utf8',
-    env: options.env ?? process.env,
+    env,
     timeout: 600_000,
   });
   return { status: r.status, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
