@@ -203,6 +203,47 @@ test('two pools: bad inputs are one line and exit 2', async (t) => {
   }
 });
 
+test('two pools in a forked child: its own trace holds both pools, its bug is found there and replays with one file per pool', async (t) => {
+  t.timeout(300_000);
+  const dir = tempDir(t);
+  const program = build(dir, 'test/fixtures/native/two-pools.c', 'two-pools-fork', ['-DBUGGY', '-DFORK'], ['-lpmem']);
+  const { status, report, stderr } = checkTwoPools(dir, program);
+  t.is(status, 1, stderr);
+  const [parent, child] = report!.results;
+  t.is(parent!.summary.verdict, 'consistent', 'the parent stores nothing');
+  t.regex(child!.scenario, /\[child process 1\]$/);
+  const finding = child!.findings[0]!;
+  t.true(
+    finding.lostStores.some((s) => s.pool === 'data' && s.offset === 64 * SLOT),
+    brief(finding),
+  );
+  t.regex(finding.replayId, /^adr@\d+\/log\.0:1~[0-9a-f]{6}$/);
+  const out = join(dir, 'crash');
+  const replay = pmfit([
+    'check',
+    '--pool',
+    `log=${join(dir, 'log.pool')}`,
+    '--pool',
+    `data=${join(dir, 'data.pool')}`,
+    '--size',
+    '4096',
+    '--check',
+    `${program} check {log} {data}`,
+    '--replay',
+    finding.replayId,
+    '--out',
+    out,
+    '--',
+    program,
+    'run',
+    '{log}',
+    '{data}',
+  ]);
+  t.is(replay.status, 1, replay.stderr);
+  t.is(readFileSync(`${out}.log`).readBigUInt64LE(0), VALUE);
+  t.is(readFileSync(`${out}.data`).readBigUInt64LE(64 * SLOT), 0n);
+});
+
 /** A poolset of two 8 MiB parts that do not exist yet: `--init` creates them in pmfit's copy. */
 function poolSet(dir: string): string {
   const set = join(dir, 'counter.set');
