@@ -23,9 +23,9 @@ function build(dir: string, source: string, name: string, flags: string[], libs:
   return out;
 }
 
-function checkTwoPools(dir: string, program: string, extra: string[] = []) {
-  const report = join(dir, `r-${Math.random().toString(36).slice(2)}.json`);
-  const r = pmfit([
+/** `pmfit check` of two-pools.c on a log and a data pool, with `options` before the program. */
+function twoPools(dir: string, program: string, options: string[]) {
+  return pmfit([
     'check',
     '--pool',
     `log=${join(dir, 'log.pool')}`,
@@ -35,16 +35,18 @@ function checkTwoPools(dir: string, program: string, extra: string[] = []) {
     '4096',
     '--check',
     `${program} check {log} {data}`,
-    '--quiet',
-    '--report',
-    `json=${report}`,
-    ...extra,
+    ...options,
     '--',
     program,
     'run',
     '{log}',
     '{data}',
   ]);
+}
+
+function checkTwoPools(dir: string, program: string, extra: string[] = []) {
+  const report = join(dir, `r-${Math.random().toString(36).slice(2)}.json`);
+  const r = twoPools(dir, program, ['--quiet', '--report', `json=${report}`, ...extra]);
   return { ...r, report: existsSync(report) ? (JSON.parse(readFileSync(report, 'utf8')) as Report) : undefined };
 }
 
@@ -219,26 +221,7 @@ test('two pools in a forked child: its own trace holds both pools, its bug is fo
   );
   t.regex(finding.replayId, /^adr@\d+\/log\.0:1~[0-9a-f]{6}$/);
   const out = join(dir, 'crash');
-  const replay = pmfit([
-    'check',
-    '--pool',
-    `log=${join(dir, 'log.pool')}`,
-    '--pool',
-    `data=${join(dir, 'data.pool')}`,
-    '--size',
-    '4096',
-    '--check',
-    `${program} check {log} {data}`,
-    '--replay',
-    finding.replayId,
-    '--out',
-    out,
-    '--',
-    program,
-    'run',
-    '{log}',
-    '{data}',
-  ]);
+  const replay = twoPools(dir, program, ['--replay', finding.replayId, '--out', out]);
   t.is(replay.status, 1, replay.stderr);
   t.is(readFileSync(`${out}.log`).readBigUInt64LE(0), VALUE);
   t.is(readFileSync(`${out}.data`).readBigUInt64LE(64 * SLOT), 0n);
