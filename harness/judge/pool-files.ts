@@ -19,8 +19,8 @@ export function inPoolFiles(result: ScenarioResult, layout: PoolLayout | undefin
   return result;
 }
 
-export function eventInFile(event: EventRef, layout: PoolLayout): EventRef {
-  if (event.offset === undefined || event.pool !== undefined) return event;
+export function eventInFile(event: EventRef, layout: PoolLayout | undefined): EventRef {
+  if (!layout || !isMultiFile(layout) || event.offset === undefined || event.pool !== undefined) return event;
   const at = locate(layout, event.offset);
   return at ? { ...event, offset: at.offset, pool: at.file.name } : event;
 }
