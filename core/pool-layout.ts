@@ -69,9 +69,31 @@ export function layoutOfHeader(header: TraceHeader): PoolLayout {
   );
 }
 
-/** Whether the layout is more than the one default pool (ids and reports then name files). */
+/** Whether the layout is more than one file (ids and reports then name each line's file). */
 export function isMultiFile(layout: PoolLayout | undefined): boolean {
   return layout !== undefined && layout.files.length > 1;
+}
+
+/**
+ * Whether an image of this layout is given to a check (or written by `--out`) as files of its own
+ * rather than as one file: several files, or a poolset, whose parts are named by a `.set` file.
+ */
+export function isSplit(layout: PoolLayout | undefined): boolean {
+  return layout !== undefined && (layout.files.length > 1 || layout.files.some((f) => f.part !== undefined));
+}
+
+/**
+ * The `.set` file of each poolset of the layout (by pool name), naming its parts at `pathOf(part)`
+ * with their exact sizes, after the set's own head (PMEMPOOLSET, OPTION ...).
+ */
+export function poolSetTexts(layout: PoolLayout, pathOf: (file: LaidOutFile) => string): Map<string, string> {
+  const sets = new Map<string, string>();
+  for (const file of layout.files) {
+    if (file.part === undefined) continue;
+    const head = sets.get(file.pool) ?? `${(file.setHead ?? ['PMEMPOOLSET']).join('\n')}\n`;
+    sets.set(file.pool, `${head}${file.size} ${pathOf(file)}\n`);
+  }
+  return sets;
 }
 
 /** The file holding flat offset `offset`, and the offset in it; undefined in the gap between files. */
@@ -91,7 +113,6 @@ export function locate(layout: PoolLayout, offset: number): { file: LaidOutFile;
 
 /** The flat image of the files' contents (each padded with zeros to its size in the layout). */
 export function flatImage(layout: PoolLayout, contents: readonly Uint8Array[]): Buffer {
-  if (layout.files.length === 1) return Buffer.from(contents[0]!);
   const image = Buffer.alloc(layout.size);
   layout.files.forEach((file, i) => image.set(contents[i]!.subarray(0, file.size), file.base));
   return image;

@@ -201,33 +201,25 @@ function readWorkingFiles(working: WorkingPools): Buffer[] {
  * trace of several files has its events moved to their file's base. Returns the flat initial image.
  */
 function layOutTrace(trace: Trace, working: WorkingPools, before: Buffer[]): Buffer {
-  const one = working.files.length === 1 && working.files[0]!.pool === DEFAULT_POOL_NAME && !working.files[0]!.part;
+  // one plain pool file: the trace and its image are the file's own, as they always were
+  const plain = working.files.length === 1 && working.files[0]!.part === undefined;
   trace.header.pools = working.files.map((file, i) => {
     const traced = trace.header.pools[i];
-    const size = Math.max(before[i]!.length, traced?.size ?? 0, file.declaredSize ?? 0);
     return {
       ...(traced ?? { path: file.path }),
       id: i,
-      size,
-      ...(one ? {} : { name: file.pool }),
+      size: Math.max(before[i]!.length, traced?.size ?? 0, file.declaredSize ?? 0),
+      ...(plain && file.pool === DEFAULT_POOL_NAME ? {} : { name: file.pool }),
       ...(file.part !== undefined ? { part: file.part } : {}),
       ...(file.setHead ? { setHead: file.setHead } : {}),
     };
   });
-  if (one) return before[0]!;
+  if (plain) return before[0]!;
   const layout = layoutOfHeader(trace.header);
   if (layout.files.length > 1) trace.events.flattenPools(layout.files.map((f) => f.base));
-  return flatImage(
-    layout,
-    before.map((bytes, i) => (bytes.length >= layout.files[i]!.size ? bytes : padTo(bytes, layout.files[i]!.size))),
-  );
+  return flatImage(layout, before);
 }
 
-function padTo(bytes: Buffer, size: number): Buffer {
-  const out = Buffer.alloc(size);
-  out.set(bytes);
-  return out;
-}
 
 /** Runs the program once under the tracer on the working pool and reads back its trace. */
 export async function traceTarget(

@@ -34,7 +34,7 @@ import { dirname, join } from 'node:path';
 import type { LineImage, LineJournalView } from '../../core/api.js';
 import { LINE_BYTES } from '../../core/geometry.js';
 import { Pool } from '../../core/pool.js';
-import { type LaidOutFile, type PoolLayout, isMultiFile, locate } from '../../core/pool-layout.js';
+import { type PoolLayout, isSplit, locate, poolSetTexts } from '../../core/pool-layout.js';
 
 /** One file of the slot: the whole image, or one pool file of a layout. */
 interface SlotFile {
@@ -86,7 +86,7 @@ export class SlotImage {
     layout?: PoolLayout,
   ) {
     this.detectsWrites = mtimeMovesOnMappedWrites(dirname(path));
-    if (layout && isMultiFile(layout)) {
+    if (layout && isSplit(layout)) {
       this.layout = layout;
       this.files = layout.files.map((file) => slotFile(`${path}.${file.name}`, file.base, file.size));
       this.placeholders = new Map();
@@ -94,7 +94,8 @@ export class SlotImage {
         if (file.part === undefined) this.placeholders.set(file.pool, `${path}.${file.name}`);
         else if (file.part === 0) this.placeholders.set(file.pool, `${path}.${file.pool}.set`);
       }
-      for (const [pool, set] of poolSets(layout.files, path)) this.setFiles.set(`${path}.${pool}.set`, set);
+      for (const [pool, set] of poolSetTexts(layout, (file) => `${path}.${file.name}`))
+        this.setFiles.set(`${path}.${pool}.set`, set);
     } else {
       this.layout = undefined;
       this.files = [slotFile(path, 0)];
@@ -290,17 +291,6 @@ function createFresh(path: string): number {
     /* nothing there */
   }
   return openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-}
-
-/** The `.set` text of each poolset of the layout, naming the slot's part files with their exact sizes. */
-function poolSets(files: readonly LaidOutFile[], path: string): Map<string, string> {
-  const sets = new Map<string, string>();
-  for (const file of files) {
-    if (file.part === undefined) continue;
-    const head = sets.get(file.pool) ?? `${(file.setHead ?? ['PMEMPOOLSET']).join('\n')}\n`;
-    sets.set(file.pool, `${head}${file.size} ${path}.${file.name}\n`);
-  }
-  return sets;
 }
 
 const probed = new Map<string, boolean>();

@@ -37,7 +37,7 @@ import { hashImage, paddedImage } from '../engine/model/image-hash.js';
 import { PersistencyTracker } from '../engine/model/persistency-tracker.js';
 import { allowedBoundaries, operationBoundaries } from '../engine/ops-boundaries.js';
 import { parseReplayId, requireModel, resolveNamedLines, traceDigest } from '../engine/replay-id.js';
-import { type PoolLayout, fileImage, isMultiFile, layoutOfHeader } from '../../core/pool-layout.js';
+import { type PoolLayout, fileImage, isMultiFile, isSplit, layoutOfHeader, poolSetTexts } from '../../core/pool-layout.js';
 import { type OracleReference, judge } from './oracle.js';
 import type { SavedCheck, SavedFailure } from './saved-failures.js';
 import { eventInFile, storesInFiles } from './pool-files.js';
@@ -217,30 +217,20 @@ async function acquire(request: ReplayRequest, dir: string, idDigest: string | u
  * (a poolset also gets `OUT.NAME.set` naming its parts, so it opens as the pool). Returns the paths.
  */
 function writeImage(out: string, image: Uint8Array, layout: PoolLayout): string[] {
-  if (!isMultiFile(layout)) {
+  if (!isSplit(layout)) {
     writeFileSync(out, image);
     return [out];
   }
-  const written: string[] = [];
-  const sets = new Map<string, string>();
-  for (const file of layout.files) {
-    const path = `${out}.${file.name}`;
+  const files = layout.files.map((file) => ({ path: `${out}.${file.name}`, bytes: fileImage(image, file) }));
+  const sets = [...poolSetTexts(layout, (file) => resolve(`${out}.${file.name}`))].map(([pool, text]) => ({
+    path: `${out}.${pool}.set`,
+    bytes: text,
+  }));
+  for (const { path, bytes } of [...files, ...sets]) {
     requireNewFile(path, '--out');
-    writeFileSync(path, fileImage(image, file), { flag: 'wx' });
-    written.push(path);
-    if (file.part !== undefined)
-      sets.set(
-        file.pool,
-        `${sets.get(file.pool) ?? `${(file.setHead ?? ['PMEMPOOLSET']).join('\n')}\n`}${file.size} ${resolve(path)}\n`,
-      );
+    writeFileSync(path, bytes, { flag: 'wx' });
   }
-  for (const [pool, text] of sets) {
-    const path = `${out}.${pool}.set`;
-    requireNewFile(path, '--out');
-    writeFileSync(path, text, { flag: 'wx' });
-    written.push(path);
-  }
-  return written;
+  return [...files, ...sets].map((f) => f.path);
 }
 
 /** What the oracle compares with at this crash point, computed as the run computed it. */

@@ -18,7 +18,7 @@ import { UsageError } from '../../core/support/errors.js';
 import { shellQuote } from '../../core/support/shell-quote.js';
 import { rebuildImages } from '../engine/model/image-builder.js';
 import { parseReplayId, resolveNamedLines, traceDigest } from '../engine/replay-id.js';
-import { type PoolLayout, isMultiFile, layoutOfHeader } from '../../core/pool-layout.js';
+import { type PoolLayout, isSplit, layoutOfHeader } from '../../core/pool-layout.js';
 
 /** 2: findings as data (report schema 2), ids with a trace digest, signed. */
 export const FAILURE_FORMAT = 2;
@@ -94,7 +94,7 @@ export function saveFailures(findings: readonly Finding[], ctx: SaveContext): st
       accepted: acceptedOutputs(ctx.log, point),
       finding,
       image: { bytes: image.length, sha256: sha256(image), gzipBase64: gzipSync(image).toString('base64') },
-      ...(isMultiFile(layout) ? { layout } : {}),
+      ...(isSplit(layout) ? { layout } : {}),
     };
     saved.signature = sign(saved, key);
     const path = join(ctx.dir, `${fileStem(finding)}.pmfit-failure.json`);

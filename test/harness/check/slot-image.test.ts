@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import seedrandom from 'seedrandom';
 import type { LineImage } from '../../../core/api.js';
 import { Pool } from '../../../core/pool.js';
+import { layOut } from '../../../core/pool-layout.js';
 import { makeTempDir, removeTempDir } from '../../../core/support/temp-dir.js';
 import { SlotImage, mtimeMovesOnMappedWrites } from '../../../harness/check/slot-image.js';
 import { LineJournal, imageBytes, lineImage } from '../../../harness/engine/model/line-journal.js';
@@ -157,3 +158,58 @@ for (const [where, makeDir, removeDir] of DIRS) {
     }
   });
 }
+
+test('a slot of several pool files holds each file of every image, and names a poolset by its .set', (t) => {
+  const dir = makeTempDir('pmfit-slot-test-');
+  try {
+    // three files side by side (no gap: each is a multiple of 4 KiB), so a run of changed lines
+    // crosses from one file into the next and must be cut there
+    const layout = layOut([
+      { pool: 'log', size: 4096 },
+      { pool: 'obj', part: 0, size: 4096, setHead: ['PMEMPOOLSET', 'OPTION SINGLEHDR'] },
+      { pool: 'obj', part: 1, size: 4096 },
+    ]);
+    const rng = seedrandom('slot-files');
+    const initial = Buffer.from(Uint8Array.from({ length: layout.size }, () => Math.floor(rng() * 256)));
+    const journal = new LineJournal(initial);
+    const path = join(dir, 'slot.pool');
+    const slot = new SlotImage(path, layout);
+    t.deepEqual(
+      [...slot.placeholders],
+      [
+        ['log', `${path}.log`],
+        ['obj', `${path}.obj.set`],
+      ],
+    );
+    t.is(
+      readFileSync(`${path}.obj.set`, 'utf8'),
+      `PMEMPOOLSET\nOPTION SINGLEHDR\n4096 ${path}.obj.0\n4096 ${path}.obj.1\n`,
+    );
+    const lines = layout.size / 64;
+    for (let round = 0; round < 100; round++) {
+      for (let i = Math.floor(rng() * 6); i > 0; i--) journal.record(Math.floor(rng() * lines), randomLine(rng));
+      // lines 63-64 and 127-128 straddle two files: always among the overridden ones
+      const chosen = [63, 64, 127, 128, Math.floor(rng() * lines)];
+      const overridden = [...new Set(chosen)].sort((a, b) => a - b);
+      const image = lineImage(
+        journal,
+        layout.size,
+        overridden,
+        overridden.map(() => randomLine(rng)),
+      );
+      slot.present(image);
+      slot.checked();
+      const expected = imageBytes(image);
+      for (const file of layout.files)
+        t.deepEqual(
+          readFileSync(`${path}.${file.name}`),
+          expected.subarray(file.base, file.base + file.size),
+          `round ${round}, ${file.name}`,
+        );
+    }
+    t.true(slot.stats.lines > 0, 'later images were written as lines, not whole');
+    slot.close();
+  } finally {
+    removeTempDir(dir);
+  }
+});
