@@ -220,7 +220,6 @@ function layOutTrace(trace: Trace, working: WorkingPools, before: Buffer[]): Buf
   return flatImage(layout, before);
 }
 
-
 /** Runs the program once under the tracer on the working pool and reads back its trace. */
 export async function traceTarget(
   target: NativeTarget,

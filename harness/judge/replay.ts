@@ -37,7 +37,14 @@ import { hashImage, paddedImage } from '../engine/model/image-hash.js';
 import { PersistencyTracker } from '../engine/model/persistency-tracker.js';
 import { allowedBoundaries, operationBoundaries } from '../engine/ops-boundaries.js';
 import { parseReplayId, requireModel, resolveNamedLines, traceDigest } from '../engine/replay-id.js';
-import { type PoolLayout, fileImage, isMultiFile, isSplit, layoutOfHeader, poolSetTexts } from '../../core/pool-layout.js';
+import {
+  type PoolLayout,
+  fileImage,
+  isMultiFile,
+  isSplit,
+  layoutOfHeader,
+  poolSetTexts,
+} from '../../core/pool-layout.js';
 import { type OracleReference, judge } from './oracle.js';
 import type { SavedCheck, SavedFailure } from './saved-failures.js';
 import { eventInFile, storesInFiles } from './pool-files.js';
