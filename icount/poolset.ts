@@ -53,7 +53,6 @@ export function parsePoolSet(path: string, option: string): PoolSet {
     const partPath = m[3]!;
     if (partPath.endsWith('/')) throw bad(n, `${partPath} is a directory part: pmfit follows parts that are files`);
     if (!isAbsolute(partPath)) throw bad(n, `${partPath} is not an absolute path, as libpmemobj requires`);
-    if (partPath.includes(',')) throw bad(n, `${partPath}: the tracer cannot take a path with a comma`);
     set.parts.push({
       sizeText: `${m[1]}${m[2]!.toUpperCase()}`,
       size: Number(m[1]) * UNITS[m[2]!.toUpperCase()]!,

@@ -109,7 +109,6 @@ function checkPoolFile(pool: NamedPool, size: number | undefined): void {
   } else if (!size) {
     throw new UsageError(`${option} does not exist: give --size BYTES to start from a new zeroed pool`);
   }
-  if (pool.path.includes(',')) throw new UsageError(`${option}: the tracer cannot take a path with a comma`);
 }
 
 /** The most --user-code globs the tracer takes. */
