@@ -6,7 +6,6 @@
 // Each row is the best of --repeat runs (the machine is shared; the least disturbed run counts).
 // Run: node dist/bench/checks.js [--images N] [--jobs 1,2] [--repeat 3]
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CheckOutcome, Checker } from '../core/api.js';
@@ -14,7 +13,7 @@ import { ExternalCheckPool } from '../harness/check/external-pool.js';
 import { ForkServerCheckPool } from '../harness/check/fork-server/client.js';
 import { makeTempDir, removeTempDir } from '../core/support/temp-dir.js';
 import { TsCheckPool } from '../harness/check/ts-pool.js';
-import { machine } from './machine.js';
+import { machine, writeResults } from './machine.js';
 import { findBuiltIn } from '../scenarios/index.js';
 import { FIRST_NODE, HEADER, LIST_MAGIC, NODE, NODE_MAGIC, POOL_BYTES, SLOT_BYTES } from '../scenarios/linked-list.js';
 
@@ -196,7 +195,6 @@ async function main(): Promise<void> {
         "ts below 20,000/s: TsCheckPool keeps one image in flight per worker (worker idle ~60% between messages) and maps/unmaps the image file per check (~30 µs); pipelining images to workers and mapping each worker's file once would lift it",
       ];
   const out = join(root, 'bench/results/checks.json');
-  mkdirSync(join(root, 'bench/results'), { recursive: true });
   const result = {
     date: new Date().toISOString(),
     machine: m,
@@ -212,8 +210,7 @@ async function main(): Promise<void> {
     targets,
     notes,
   };
-  writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`wrote ${out}`);
+  writeResults(out, result);
 }
 
 await main();

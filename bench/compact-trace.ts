@@ -13,7 +13,7 @@
 //      [--sources memory,file] [--baseline DIR] [--out FILE]
 // Writes bench/results/compact-trace.json (or --out), with the machine and its load noted.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,7 @@ import { observe } from '../harness/engine/engine.js';
 import { finalize } from '../harness/judge/finalize.js';
 import type { ImageTable } from '../harness/engine/image-table.js';
 import type { PointTable } from '../harness/engine/point-table.js';
-import { machine } from './machine.js';
+import { machine, writeResults } from './machine.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const POOL_BYTES = 1 << 20;
@@ -248,26 +248,17 @@ async function main(): Promise<void> {
   }
   const end = loadavg();
   const out = arg('out', join(root, 'bench/results/compact-trace.json'));
-  mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(
-    out,
-    `${JSON.stringify(
-      {
-        date: new Date().toISOString(),
-        machine: machine(),
-        load: { uptimeAtStart: load.uptime, loadavgStart: load.start, loadavgEnd: end },
-        command: `node dist/bench/compact-trace.js ${process.argv.slice(2).join(' ')}`.trim(),
-        workload:
-          'N 8-byte stores, each written back (clwb) and fenced: 3 events a store; engine only (a checker that answers at once), eadr/eadr and adr/strict; then finalize (the judge without re-simulation)',
-        targets: { bytesPerEvent: 100, peakRssMiBAt1e6StoresEadr: 1024 },
-        rows,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  writeResults(out, {
+    date: new Date().toISOString(),
+    machine: machine(),
+    load: { uptimeAtStart: load.uptime, loadavgStart: load.start, loadavgEnd: end },
+    command: `node dist/bench/compact-trace.js ${process.argv.slice(2).join(' ')}`.trim(),
+    workload:
+      'N 8-byte stores, each written back (clwb) and fenced: 3 events a store; engine only (a checker that answers at once), eadr/eadr and adr/strict; then finalize (the judge without re-simulation)',
+    targets: { bytesPerEvent: 100, peakRssMiBAt1e6StoresEadr: 1024 },
+    rows,
+  });
   console.log(`load at end: ${end.map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(`wrote ${out}`);
 }
 
 await main();

@@ -28,7 +28,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TracerSummary } from '../icount/driver.js';
-import { machine } from './machine.js';
+import { machine, writeResults } from './machine.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const PMFIT = join(root, 'bin/pmfit.js');
@@ -413,9 +413,7 @@ function main(): void {
     perSize,
     failures,
   };
-  mkdirSync(join(root, 'bench/results'), { recursive: true });
-  writeFileSync(outPath, `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`wrote ${outPath}`);
+  writeResults(outPath, result);
   if (failures.length) {
     console.error(`BENCH FAILED:\n  ${failures.join('\n  ')}`);
     process.exit(1);

@@ -24,7 +24,7 @@ import { EventKind, EventTable, FENCE_KIND_CODES, FLUSH_KIND_CODES } from '../co
 import { makeTempDir, removeTempDir } from '../core/support/temp-dir.js';
 import { ForkServerCheckPool } from '../harness/check/fork-server/client.js';
 import { observe } from '../harness/engine/engine.js';
-import { machine } from './machine.js';
+import { machine, writeResults } from './machine.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const CHECK = join(root, 'build/bench/record-flag-check');
@@ -495,27 +495,18 @@ async function main(): Promise<void> {
   console.log(`summary: ${JSON.stringify(summary)}`);
   load.before = [...load.before, ...loadavg()];
   const out = arg('out', join(root, 'bench/results/engine.json'));
-  mkdirSync(join(out, '..'), { recursive: true });
-  writeFileSync(
-    out,
-    `${JSON.stringify(
-      {
-        date: new Date().toISOString(),
-        machine: machine(),
-        load: { uptimeAtStart: load.uptime, loadavgStartThenEnd: load.before },
-        command: `node dist/bench/engine.js ${process.argv.slice(2).join(' ')}`.trim(),
-        jobs: JOBS,
-        bareLoopPerSecond: bare,
-        rows,
-        flat,
-        scaling,
-        summary,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  console.log(`wrote ${out}`);
+  writeResults(out, {
+    date: new Date().toISOString(),
+    machine: machine(),
+    load: { uptimeAtStart: load.uptime, loadavgStartThenEnd: load.before },
+    command: `node dist/bench/engine.js ${process.argv.slice(2).join(' ')}`.trim(),
+    jobs: JOBS,
+    bareLoopPerSecond: bare,
+    rows,
+    flat,
+    scaling,
+    summary,
+  });
 }
 
 await main();

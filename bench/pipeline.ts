@@ -23,12 +23,12 @@
 // Run: node dist/bench/pipeline.js [--max-n 1000] [--cap-seconds 600] [--out FILE]
 // Writes bench/results/pipeline.json (or --out), with the machine and its load noted.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Report } from '../core/api.js';
-import { machine } from './machine.js';
+import { machine, writeResults } from './machine.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const PMFIT = join(root, 'bin/pmfit.js');
@@ -484,9 +484,7 @@ async function main(): Promise<void> {
       },
       failures,
     };
-    mkdirSync(join(root, 'bench/results'), { recursive: true });
-    writeFileSync(outPath, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(`wrote ${outPath}`);
+    writeResults(outPath, result);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,12 +6,12 @@
 // eadr run first gives the snippet's total number of crash points (and its own figures).
 // Writes bench/results/pmemobj-map.json. Run: node dist/bench/pmemobj-map.js [keys] [capSeconds] [map] [poolMiB]
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Report, ScenarioResult } from '../core/api.js';
-import { machine } from './machine.js';
+import { machine, writeResults } from './machine.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const keys = Number(process.argv[2] ?? 64);
@@ -134,12 +134,12 @@ async function main(): Promise<void> {
     console.log(
       `${map}, ${keys} keys, adr/extremes: ${figures.crashPointsChecked} of ${figures.crashPoints} crash points, ${s.images} images, ${s.distinctImages} distinct, ${s.findings} findings in ${run.seconds.toFixed(1)} s${run.capped ? ` (capped at ${capSeconds} s)` : ''}: ${figures.imagesPerSecond.toFixed(0)} images/s, ${figures.distinctImagesPerSecond.toFixed(1)} distinct/s; load ${load.map((l) => l.toFixed(2)).join(' ')}`,
     );
-    writeFileSync(
+    writeResults(
       join(
         root,
         `bench/results/pmemobj-map${POOL_SIZE === String(8 << 20) ? '' : `-${Number(POOL_SIZE) >> 20}MiB`}.json`,
       ),
-      `${JSON.stringify({ date: new Date().toISOString(), machine: machine(true), ...figures }, null, 2)}\n`,
+      { date: new Date().toISOString(), machine: machine(true), ...figures },
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

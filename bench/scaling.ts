@@ -4,13 +4,12 @@
 // 10,000-store run. Each measurement runs in a child process of its own, so its peak RSS is its own.
 // Run: node dist/bench/scaling.js            (writes bench/results/scaling.json)
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { runEngine } from '../harness/judge/judge-run.js';
 import { makeTempDir, removeTempDir } from '../core/support/temp-dir.js';
 import { TsCheckPool } from '../harness/check/ts-pool.js';
 import { recordScenario } from '../icount/ts-record.js';
-import { machine } from './machine.js';
+import { machine, writeResults } from './machine.js';
 import { logAppendScenario } from './scenarios/log-append.js';
 
 interface Row {
@@ -99,12 +98,14 @@ async function main(): Promise<void> {
     `images/s at 100k stores / at 10k stores: ${flatness.toFixed(2)}; --jobs 2 / --jobs 1 at 10k stores: ${jobsSpeedup.toFixed(2)}×`,
   );
   const file = new URL('./results/scaling.json', new URL('../../bench/', import.meta.url));
-  mkdirSync(new URL('.', file), { recursive: true });
-  writeFileSync(
-    file,
-    `${JSON.stringify({ date: new Date().toISOString(), machine: m, command: 'node dist/bench/scaling.js', rows, jobsRows, ratios: { imagesPerSecond100kOver10k: flatness, jobs2OverJobs1: jobsSpeedup } }, null, 2)}\n`,
-  );
-  console.log(`wrote ${fileURLToPath(file)}`);
+  writeResults(fileURLToPath(file), {
+    date: new Date().toISOString(),
+    machine: m,
+    command: 'node dist/bench/scaling.js',
+    rows,
+    jobsRows,
+    ratios: { imagesPerSecond100kOver10k: flatness, jobs2OverJobs1: jobsSpeedup },
+  });
 }
 
 await main();

@@ -3,12 +3,12 @@
 // every callback that may write a record takes one. Prints the figures and writes
 // bench/results/threads.json. Run: node dist/bench/threads.js [records]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { traceNative } from '../icount/driver.js';
-import { machine } from './machine.js';
+import { machine, writeResults } from './machine.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const program = join(root, 'build/bench-programs/thread-stores');
@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     loadAverage: { start: loadStart, end: loadEnd },
     rows,
   };
-  writeFileSync(join(root, 'bench/results/threads.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeResults(join(root, 'bench/results/threads.json'), result);
 }
 
 main().catch((err: unknown) => {

@@ -2,8 +2,8 @@
 // natively, under the tracer (fast and -singlestep exact modes), and under the ptrace counter.
 // Writes bench/results/tracer.json. Run: node dist/bench/tracer.js [inserts] [ptrace-inserts]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { machine } from './machine.js';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { machine, writeResults } from './machine.js';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -129,7 +129,7 @@ function report(rows: Row[], windowInstructions: number, traceBytes: number): vo
     rows,
     ratios,
   };
-  writeFileSync(join(root, 'bench/results/tracer.json'), `${JSON.stringify(result, null, 2)}\n`);
+  writeResults(join(root, 'bench/results/tracer.json'), result);
 }
 
 main().catch((err: unknown) => {
