@@ -124,79 +124,31 @@ test('two pools: bad inputs are one line and exit 2', async (t) => {
   t.timeout(300_000);
   const dir = tempDir(t);
   const program = build(dir, 'test/fixtures/native/two-pools.c', 'two-pools', [], ['-lpmem']);
-  const base = ['check', '--size', '4096', '--quiet'];
+  const a = join(dir, 'a');
+  const b = join(dir, 'b');
+  /** `pmfit check` with these --pool values, this check's arguments and the program's. */
+  const run = (pools: string[], checkArgs: string, runArgs: string[]) => [
+    'check',
+    '--size',
+    '4096',
+    '--quiet',
+    ...pools.flatMap((p) => ['--pool', p]),
+    '--check',
+    `${program} check ${checkArgs}`,
+    '--',
+    program,
+    'run',
+    ...runArgs,
+  ];
   const cases: Array<[string[], RegExp]> = [
     // two unnamed pools
-    [
-      [
-        ...base,
-        '--pool',
-        join(dir, 'a'),
-        '--pool',
-        join(dir, 'b'),
-        '--check',
-        `${program} check {pool} {pool}`,
-        '--',
-        program,
-        'run',
-        '{pool}',
-      ],
-      /name each pool, --pool NAME=FILE/,
-    ],
+    [run([a, b], '{pool} {pool}', ['{pool}']), /name each pool, --pool NAME=FILE/],
     // a check that never sees the data pool
-    [
-      [
-        ...base,
-        '--pool',
-        `log=${join(dir, 'a')}`,
-        '--pool',
-        `data=${join(dir, 'b')}`,
-        '--check',
-        `${program} check {log}`,
-        '--',
-        program,
-        'run',
-        '{log}',
-        '{data}',
-      ],
-      /does not mention \{data\}/,
-    ],
+    [run([`log=${a}`, `data=${b}`], '{log}', ['{log}', '{data}']), /does not mention \{data\}/],
     // one file for two pools
-    [
-      [
-        ...base,
-        '--pool',
-        `log=${join(dir, 'a')}`,
-        '--pool',
-        `data=${join(dir, 'a')}`,
-        '--check',
-        `${program} check {log} {data}`,
-        '--',
-        program,
-        'run',
-        '{log}',
-        '{data}',
-      ],
-      /pool log is that file too/,
-    ],
+    [run([`log=${a}`, `data=${a}`], '{log} {data}', ['{log}', '{data}']), /pool log is that file too/],
     // the program never maps the data pool it is given: refused, naming that pool
-    [
-      [
-        ...base,
-        '--pool',
-        `log=${join(dir, 'a')}`,
-        '--pool',
-        `data=${join(dir, 'b')}`,
-        '--check',
-        `${program} check {log} {data}`,
-        '--',
-        program,
-        'run',
-        '{log}',
-        '{log}',
-      ],
-      /never mapped the copy of pool data/,
-    ],
+    [run([`log=${a}`, `data=${b}`], '{log} {data}', ['{log}', '{log}']), /never mapped the copy of pool data/],
   ];
   for (const [args, message] of cases) {
     const r = pmfit(args);
