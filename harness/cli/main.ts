@@ -11,9 +11,8 @@ import { EXIT } from '../../core/support/errors.js';
 import { PMFIT_VERSION } from '../../core/support/paths.js';
 import { plainIcountArgv } from './icount-argv.js';
 import {
-  PARSER_CONFIGURATION,
   allcountsBuilder,
-  checkArgv,
+  withPmfitParsing,
   checkBuilder,
   failOnOption,
   icountBuilder,
@@ -76,15 +75,7 @@ else await parseWithYargs();
 
 async function parseWithYargs(): Promise<void> {
   const { default: yargs } = await import('yargs');
-  await yargs(words)
-    .scriptName('pmfit')
-    .parserConfiguration(PARSER_CONFIGURATION)
-    .version(PMFIT_VERSION)
-    .strict()
-    .check((argv) => {
-      checkArgv(argv as Record<string, unknown>);
-      return true;
-    }, true)
+  await withPmfitParsing(yargs(words).scriptName('pmfit').version(PMFIT_VERSION))
     .command(
       'run <scenario..>',
       'crash-test built-in scenarios, scenario files, or "all" built-ins',

@@ -202,6 +202,21 @@ export function withUserCodeOption<T>(y: Argv<T>) {
 /** How yargs reads the command line; the words after -- are the program's, as given: not numbers (`-- prog 0x10` passes "0x10"). */
 export const PARSER_CONFIGURATION = { 'populate--': true, 'parse-positional-numbers': false } as const;
 
+/**
+ * What every pmfit command line is parsed with, before its command: the parser configuration,
+ * strict options, and checkArgv (an option given twice, a number out of bounds). main.ts and the
+ * test that holds icount's yargs-free parser equal to yargs both start from it.
+ */
+export function withPmfitParsing<T>(y: Argv<T>): Argv<T> {
+  return y
+    .parserConfiguration(PARSER_CONFIGURATION)
+    .strict()
+    .check((argv) => {
+      checkArgv(argv as Record<string, unknown>);
+      return true;
+    }, true);
+}
+
 export function icountBuilder<T>(y: Argv<T>) {
   return withNativeOptions(y)
     .option('json', { type: 'boolean', default: false, describe: 'print one JSON object' })

@@ -3,7 +3,7 @@
 import test from 'ava';
 import yargs from 'yargs';
 import { plainIcountArgv } from '../../../harness/cli/icount-argv.js';
-import { PARSER_CONFIGURATION, checkArgv, icountBuilder } from '../../../harness/cli/options.js';
+import { icountBuilder, withPmfitParsing } from '../../../harness/cli/options.js';
 
 /** What icountCommand and targetFrom read of their argv. */
 const READ = [
@@ -27,13 +27,7 @@ function pick(argv: Record<string, unknown>): Record<string, unknown> {
 /** The argv main.ts's yargs gives the icount handler for these words. */
 async function viaYargs(words: string[]): Promise<Record<string, unknown>> {
   let handed: Record<string, unknown> | undefined;
-  await yargs(['icount', ...words])
-    .parserConfiguration(PARSER_CONFIGURATION)
-    .strict()
-    .check((argv) => {
-      checkArgv(argv as Record<string, unknown>);
-      return true;
-    }, true)
+  await withPmfitParsing(yargs(['icount', ...words]))
     .command(
       'icount',
       '',
