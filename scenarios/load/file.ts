@@ -13,7 +13,6 @@ import {
 } from '../index.js';
 import { UsageError } from '../../core/support/errors.js';
 import { validateNativeSpec } from './native-spec.js';
-import { javaScriptSyntaxError, transpileScenario } from './transpile.js';
 import { makeTempDir } from '../../core/support/temp-dir.js';
 import { describeValue, validateScenario } from './validate.js';
 
@@ -40,7 +39,10 @@ export async function loadScenarioFile(file: string): Promise<ScenarioEntry | Na
     throw new UsageError(
       `${file}: a scenario file must end in ${EXTENSIONS.join(', ')}, got '${ext || 'no extension'}'`,
     );
-  const url = ext === '.ts' ? transpileScenario(file, path, makeTempDir('pmfit-scenario-')) : pathToFileURL(path).href;
+  const url =
+    ext === '.ts'
+      ? (await transpiler()).transpileScenario(file, path, makeTempDir('pmfit-scenario-'))
+      : pathToFileURL(path).href;
   const mod = await importFile(file, url);
   const exportName = mod.scenario !== undefined ? 'scenario' : mod.default !== undefined ? 'default' : undefined;
   if (!exportName)
@@ -56,6 +58,14 @@ export async function loadScenarioFile(file: string): Promise<ScenarioEntry | Na
   return { ...entry, name: validateScenario(value, entry).name };
 }
 
+/**
+ * The TypeScript compiler's module, loaded only for a .ts file or to place a syntax error: loading
+ * it costs ~0.6 s of CPU, and every command that can replay a scenario file imports this module.
+ */
+function transpiler(): Promise<typeof import('./transpile.js')> {
+  return import('./transpile.js');
+}
+
 /** Imports the module; a failure is one line naming the file (and the line, for a JS syntax error). */
 async function importFile(file: string, url: string): Promise<Record<string, unknown>> {
   try {
@@ -69,7 +79,9 @@ async function importFile(file: string, url: string): Promise<Record<string, unk
       );
     }
     if (e instanceof SyntaxError)
-      throw new UsageError(javaScriptSyntaxError(file, fileURLToPath(url)) ?? `${file}: syntax error: ${message}`);
+      throw new UsageError(
+        (await transpiler()).javaScriptSyntaxError(file, fileURLToPath(url)) ?? `${file}: syntax error: ${message}`,
+      );
     throw new UsageError(`${file}: cannot load the scenario: ${message}`);
   }
 }
